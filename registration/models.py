@@ -1,0 +1,562 @@
+"""The domain's tables: divisions, agencies, hospitals, operators, parents, births, newborns, payments, audit.
+
+Logic lives in ``registration.services``; here are fields, constraints and properties of a row's own fields.
+Nothing here is ever deleted by the application (SPEC.md, lifecycle): foreign keys PROTECT.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Substr
+from django.db.models.lookups import Exact
+
+from registration.reference import ETHNICITY_CHOICES, HOUSEHOLD_TYPE_CHOICES, NATIONALITY_CHOICES
+
+
+class Sex(models.IntegerChoices):
+    """Sex per GB/T 2261.1 (男 1, 女 2)."""
+
+    MALE = 1, "男"
+    FEMALE = 2, "女"
+
+
+class Division(models.Model):
+    """An administrative division (NBS 2023): province 2, city 4, county 6, township 9, village 12 digits."""
+
+    class Level(models.IntegerChoices):
+        PROVINCE = 1, "省"
+        CITY = 2, "市"
+        COUNTY = 3, "区县"
+        TOWNSHIP = 4, "乡镇（街道）"
+        VILLAGE = 5, "村（社区）"
+
+    # The primary key doubles as the 社区ID clerks may search by (附件2).
+    code = models.CharField("区划代码", max_length=12, unique=True)
+    name = models.CharField("名称", max_length=100, db_index=True)
+    level = models.PositiveSmallIntegerField("级别", choices=Level.choices)
+    parent = models.ForeignKey(
+        "self", models.PROTECT, null=True, blank=True, related_name="children", verbose_name="上级"
+    )
+    # "南宁市 青秀区 新竹街道 …": shown in pick lists and searched, so a clerk tells apart the many 城关社区.
+    full_name = models.CharField("全称", max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "行政区划"
+        ordering = ["code"]
+        indexes = [models.Index(fields=["level", "code"], name="registration_division_lvl")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(level=1, code__regex=r"^[0-9]{2}$")
+                    | Q(level=2, code__regex=r"^[0-9]{4}$")
+                    | Q(level=3, code__regex=r"^[0-9]{6}$")
+                    | Q(level=4, code__regex=r"^[0-9]{9}$")
+                    | Q(level=5, code__regex=r"^[0-9]{12}$")
+                ),
+                name="registration_division_code_matches_level",
+                violation_error_message="区划代码位数与级别不符（省2位、市4位、区县6位、乡镇9位、村社区12位）。",
+            ),
+        ]
+
+    def __str__(self):
+        return self.full_name or self.name
+
+
+class InsuranceAgency(models.Model):
+    """A medical-insurance agency (参保所属机构) and the divisions whose residents it enrolls."""
+
+    code = models.CharField("机构编码", max_length=32, unique=True)
+    name = models.CharField("机构名称", max_length=100)
+    divisions = models.ManyToManyField(Division, related_name="agencies", verbose_name="管辖区划", blank=True)
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "参保所属机构"
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class Hospital(models.Model):
+    """A designated medical institution (定点医疗机构)."""
+
+    code = models.CharField("机构编码", max_length=32, unique=True)
+    name = models.CharField("机构名称", max_length=100)
+    division = models.ForeignKey(Division, models.PROTECT, related_name="hospitals", verbose_name="所属区县")
+    has_maternity_ward = models.BooleanField("设有产科", default=True)
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "定点医疗机构"
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class Operator(models.Model):
+    """A hospital's clerk or supervisor, and their access to the newborn module (附件1)."""
+
+    class Role(models.TextChoices):
+        CLERK = "clerk", "经办人"
+        SUPERVISOR = "supervisor", "主管"
+
+    class Access(models.TextChoices):
+        NONE = "none", "未申请"
+        REQUESTED = "requested", "已申请"
+        GRANTED = "granted", "已开通"
+        WITHDRAWN = "withdrawn", "已撤销"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="operator", verbose_name="账号"
+    )
+    hospital = models.ForeignKey(Hospital, models.PROTECT, related_name="operators", verbose_name="医疗机构")
+    role = models.CharField("角色", max_length=16, choices=Role.choices, default=Role.CLERK)
+    real_name = models.CharField("经办人姓名", max_length=50)
+    id_number = models.CharField("身份证号码", max_length=18)
+    phone = models.CharField("联系电话", max_length=20)
+    access = models.CharField("模块权限", max_length=16, choices=Access.choices, default=Access.NONE)
+    access_changed_at = models.DateTimeField("权限变更时间", null=True, blank=True)
+    remark = models.CharField("备注", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "操作人员"
+        ordering = ["hospital", "real_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(role__in=["clerk", "supervisor"]),
+                name="registration_operator_role_valid",
+                violation_error_message="角色无效。",
+            ),
+            models.CheckConstraint(
+                condition=Q(access__in=["none", "requested", "granted", "withdrawn"]),
+                name="registration_operator_access_valid",
+                violation_error_message="模块权限状态无效。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.real_name}（{self.hospital.name}）"
+
+    @property
+    def has_module_access(self) -> bool:
+        return self.access == self.Access.GRANTED
+
+
+class Parent(models.Model):
+    """A parent identified by resident ID number; the row serialises the letters issued with that number."""
+
+    id_number = models.CharField("身份证号码", max_length=18, unique=True)
+    name = models.CharField("姓名", max_length=50)
+    phone = models.CharField("联系电话", max_length=20, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "父母"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(id_number__regex=r"^[0-9]{17}[0-9X]$"),
+                name="registration_parent_id_number_format",
+                violation_error_message="身份证号码须为18位。",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def sex(self) -> Sex:
+        # GB 11643: the 17th digit is odd for men, even for women.
+        return Sex.MALE if int(self.id_number[16]) % 2 else Sex.FEMALE
+
+
+class Birth(models.Model):
+    """One registration visit: one birth of 1..N babies, its family details and materials."""
+
+    class Route(models.TextChoices):
+        PARENT_ID = "parent_id", "父母身份证号+字母（其他类型）"
+        BIRTH_CERTIFICATE = "birth_certificate", "出生医学证明编号"
+
+    class ParentRole(models.TextChoices):
+        MOTHER = "mother", "母亲"
+        FATHER = "father", "父亲"
+
+    hospital = models.ForeignKey(Hospital, models.PROTECT, related_name="births", verbose_name="登记医院")
+    clerk = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="births", verbose_name="经办人"
+    )
+    registered_at = models.DateTimeField("登记时间")
+    registered_on = models.DateField("参保日期", db_index=True)
+    # Identifies one submitted form, so that a double click or a retried POST registers the birth once.
+    request_key = models.UUIDField("提交标识", unique=True, null=True, blank=True, editable=False)
+
+    route = models.CharField("证件类型", max_length=20, choices=Route.choices)
+    parent = models.ForeignKey(Parent, models.PROTECT, related_name="births", verbose_name="证件所属父母")
+    parent_role = models.CharField("证件所属", max_length=8, choices=ParentRole.choices)
+    mother_name = models.CharField("母亲姓名", max_length=50, blank=True)
+    mother_id_number = models.CharField("母亲身份证号", max_length=18, blank=True)
+    mother_phone = models.CharField("母亲联系电话", max_length=20, blank=True)
+    father_name = models.CharField("父亲姓名", max_length=50, blank=True)
+    father_id_number = models.CharField("父亲身份证号", max_length=18, blank=True)
+    father_phone = models.CharField("父亲联系电话", max_length=20, blank=True)
+
+    community = models.ForeignKey(
+        Division, models.PROTECT, related_name="births", verbose_name="参保社区"
+    )
+    agency = models.ForeignKey(
+        InsuranceAgency, models.PROTECT, null=True, blank=True, related_name="births", verbose_name="参保所属机构"
+    )
+    # The agency found from the parent's ID region code; differing from `agency` is a confirmed warning.
+    parent_agency = models.ForeignKey(
+        InsuranceAgency,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="父母参保所属机构",
+    )
+    agency_warning_confirmed = models.BooleanField("已确认参保机构提示", default=False)
+
+    birth_hospital = models.ForeignKey(
+        Hospital, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="出生医院（本系统）"
+    )
+    birth_hospital_name = models.CharField("出生医院", max_length=100)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "登记（一次分娩）"
+        ordering = ["-registered_at"]
+        indexes = [models.Index(fields=["hospital", "registered_on"], name="registration_birth_hosp_day")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(route__in=["parent_id", "birth_certificate"]),
+                name="registration_birth_route_valid",
+                violation_error_message="证件类型无效。",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(parent_role="mother", mother_id_number__regex=r"^[0-9]{17}[0-9X]$")
+                    | Q(parent_role="father", father_id_number__regex=r"^[0-9]{17}[0-9X]$")
+                ),
+                name="registration_birth_id_parent_recorded",
+                violation_error_message="证件所属父母的身份证号码必须填写。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.registered_on} {self.hospital.name} {self.parent.name}"
+
+    @property
+    def parent_name(self) -> str:
+        return self.mother_name if self.parent_role == self.ParentRole.MOTHER else self.father_name
+
+
+class Newborn(models.Model):
+    """A pre-enrolled baby: an insured person identified by a temporary ID until formal enrollment."""
+
+    class State(models.TextChoices):
+        REGISTERED = "registered", "已登记"
+        PAID = "paid", "已缴费"
+        FORMALIZED = "formalized", "正式参保"
+        VOID = "void", "已作废"
+
+    class SpecialGroup(models.TextChoices):
+        NONE = "", "无"
+        LOW_INCOME = "low_income", "低保对象"
+        EXTREME_POOR = "extreme_poor", "特困人员"
+        ORPHAN = "orphan", "孤儿"
+        DISABLED = "disabled", "重度残疾人"
+        POVERTY_MONITORED = "poverty_monitored", "防止返贫监测对象"
+        OTHER = "other", "其他"
+
+    birth = models.ForeignKey(Birth, models.PROTECT, related_name="newborns", verbose_name="登记")
+    birth_order = models.PositiveSmallIntegerField("出生顺序", default=1)
+    name = models.CharField("姓名", max_length=60)
+    sex = models.PositiveSmallIntegerField("性别", choices=Sex.choices)
+    birth_date = models.DateField("出生日期")
+    # Case-sensitive everywhere: …1234X and …1234x are two babies (SPEC.md, the letter).
+    temp_id = models.CharField("新生儿编码", max_length=19, unique=True, null=True, blank=True)
+    birth_certificate_number = models.CharField(
+        "出生医学证明编号", max_length=10, unique=True, null=True, blank=True
+    )
+    personal_number = models.CharField("个人编号", max_length=10, unique=True)
+
+    ethnicity = models.CharField("民族", max_length=2, choices=ETHNICITY_CHOICES, default="01")
+    nationality = models.CharField("国籍", max_length=3, choices=NATIONALITY_CHOICES, default="CHN")
+    household_address = models.CharField("户口详址", max_length=200)
+    household_type = models.CharField("户口性质", max_length=2, choices=HOUSEHOLD_TYPE_CHOICES)
+    phone = models.CharField("联系电话", max_length=20)
+
+    # Derived from birth_date (pre_enrollment_last_day) and stored so that the void job and the
+    # follow-up list can select and order by it in the database.
+    last_day = models.DateField("缴费截止日", db_index=True)
+    state = models.CharField("状态", max_length=16, choices=State.choices, default=State.REGISTERED)
+    state_changed_at = models.DateTimeField("状态变更时间")
+    benefit_start = models.DateField("待遇享受起始日", null=True, blank=True)
+    benefit_rule = models.CharField("待遇起始依据", max_length=200, blank=True)
+    voided_at = models.DateTimeField("作废时间", null=True, blank=True)
+    void_reason = models.CharField("作废原因", max_length=200, blank=True)
+    formalized_at = models.DateTimeField("正式参保时间", null=True, blank=True)
+    real_name = models.CharField("真实姓名", max_length=50, blank=True)
+    real_id_number = models.CharField("身份证号码", max_length=18, unique=True, null=True, blank=True)
+    special_group = models.CharField(
+        "特殊人群", max_length=20, choices=SpecialGroup.choices, default=SpecialGroup.NONE, blank=True
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "新生儿"
+        ordering = ["-birth__registered_at", "birth_order"]
+        indexes = [
+            models.Index(fields=["state", "last_day"], name="registration_newborn_state_day"),
+            models.Index(fields=["birth_date"], name="registration_newborn_bdate"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["birth", "birth_order"],
+                name="registration_newborn_birth_order_unique",
+                violation_error_message="同一次分娩的出生顺序不能重复。",
+            ),
+            models.CheckConstraint(
+                condition=Q(birth_order__gte=1),
+                name="registration_newborn_birth_order_positive",
+                violation_error_message="出生顺序从1开始。",
+            ),
+            models.CheckConstraint(
+                condition=Q(sex__in=[1, 2]),
+                name="registration_newborn_sex_valid",
+                violation_error_message="性别无效。",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(temp_id__isnull=False, birth_certificate_number__isnull=True)
+                    | Q(temp_id__isnull=True, birth_certificate_number__isnull=False)
+                ),
+                name="registration_newborn_one_identity",
+                violation_error_message="新生儿须有且仅有一个临时证件号码（父母身份证号+字母或出生医学证明编号）。",
+            ),
+            models.CheckConstraint(
+                condition=Q(temp_id__isnull=True) | Q(temp_id__regex=r"^[0-9]{17}[0-9X][A-Za-z]$"),
+                name="registration_newborn_temp_id_format",
+                violation_error_message="新生儿编码须为父母身份证号加一个字母。",
+            ),
+            models.CheckConstraint(
+                condition=Q(personal_number__regex=r"^[0-9]{10}$"),
+                name="registration_newborn_personal_number_format",
+                violation_error_message="个人编号须为10位数字。",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["registered", "paid", "formalized", "void"]),
+                name="registration_newborn_state_valid",
+                violation_error_message="状态无效。",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(state="void", voided_at__isnull=False) & ~Q(void_reason="")
+                    | ~Q(state="void") & Q(voided_at__isnull=True, void_reason="")
+                ),
+                name="registration_newborn_void_has_reason",
+                violation_error_message="作废的记录必须有作废时间和原因。",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(state="formalized", formalized_at__isnull=False, real_id_number__isnull=False)
+                    & ~Q(real_name="")
+                    | ~Q(state="formalized") & Q(formalized_at__isnull=True, real_id_number__isnull=True)
+                ),
+                name="registration_newborn_formalized_has_real_id",
+                violation_error_message="正式参保的记录必须有真实姓名和身份证号码。",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["registered", "void"]) | Q(benefit_start__isnull=False),
+                name="registration_newborn_paid_has_benefit_start",
+                violation_error_message="已缴费的记录必须有待遇享受起始日。",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def identity_number(self) -> str:
+        """The number the baby is settled under until formal enrollment."""
+        return self.temp_id or self.birth_certificate_number or ""
+
+
+class IssuedTemporaryId(models.Model):
+    """The register of temporary ID numbers ever issued: a number once issued is never issued again.
+
+    Rows are also entered for numbers known to have been issued outside this system, so that the
+    next letter skips them (SPEC.md: "by any hospital, in any earlier registration").
+    """
+
+    number = models.CharField("新生儿编码", max_length=19, unique=True)
+    parent = models.ForeignKey(Parent, models.PROTECT, related_name="issued_ids", verbose_name="父母")
+    suffix = models.CharField("字母", max_length=1)
+    newborn = models.OneToOneField(
+        Newborn, models.PROTECT, null=True, blank=True, related_name="issued_id", verbose_name="新生儿"
+    )
+    issued_at = models.DateTimeField("签发时间")
+    note = models.CharField("备注", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "已签发新生儿编码"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["parent", "suffix"],
+                name="registration_issuedtemporaryid_parent_suffix_unique",
+                violation_error_message="该父母身份证号的这个字母已经签发过。",
+            ),
+            models.CheckConstraint(
+                condition=Q(suffix__regex=r"^[A-Za-z]$") & Q(number__regex=r"^[0-9]{17}[0-9X][A-Za-z]$"),
+                name="registration_issuedtemporaryid_format",
+                violation_error_message="新生儿编码须为身份证号加一个字母。",
+            ),
+            # Compared with "=", not LIKE: SQLite's LIKE ignores case, and X and x are different letters.
+            models.CheckConstraint(
+                condition=Exact(Substr("number", 19, 1), F("suffix")),
+                name="registration_issuedtemporaryid_suffix_matches",
+                violation_error_message="字母与编码末位不一致。",
+            ),
+        ]
+
+    def __str__(self):
+        return self.number
+
+
+class Material(models.Model):
+    """A scan or photo uploaded with a registration (附件2 资料收集)."""
+
+    class Kind(models.TextChoices):
+        HOUSEHOLD_HEAD_PAGE = "household_head", "户口簿户主页"
+        HOUSEHOLD_PARENT_PAGE = "household_parent", "户口簿父（母）亲信息页"
+        ID_CARD = "id_card", "父（母）亲身份证"
+        BIRTH_RECORD = "birth_record", "出生记录（产时记录、产科登记表）"
+        BIRTH_CERTIFICATE = "birth_certificate", "出生医学证明"
+
+    birth = models.ForeignKey(Birth, models.PROTECT, related_name="materials", verbose_name="登记")
+    kind = models.CharField("材料类型", max_length=20, choices=Kind.choices)
+    file = models.FileField("文件", upload_to="materials/%Y/%m/", max_length=255)
+    content_type = models.CharField("文件类型", max_length=50)
+    size = models.PositiveIntegerField("大小（字节）")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    original_name = models.CharField("原文件名", max_length=255, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="上传人"
+    )
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "登记材料"
+        ordering = ["birth", "kind", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(content_type__in=["image/jpeg", "image/png", "application/pdf"]),
+                name="registration_material_content_type_allowed",
+                violation_error_message="材料只能是 JPEG、PNG 图片或 PDF 文件。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}（{self.original_name}）"
+
+
+class Payment(models.Model):
+    """A premium payment that arrived for a newborn (for one or more years)."""
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", "手工录入"
+        IMPORT = "import", "缴费名单导入"
+
+    newborn = models.ForeignKey(Newborn, models.PROTECT, related_name="payments", verbose_name="新生儿")
+    paid_on = models.DateField("到账日期")
+    years = models.JSONField("缴费年度", default=list)
+    receipt_number = models.CharField("缴费凭证号", max_length=64, blank=True)
+    amount = models.DecimalField("金额（元）", max_digits=10, decimal_places=2, null=True, blank=True)
+    source = models.CharField("来源", max_length=10, choices=Source.choices, default=Source.MANUAL)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="录入人"
+    )
+    recorded_at = models.DateTimeField("录入时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "缴费记录"
+        ordering = ["newborn", "paid_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["newborn", "receipt_number"],
+                condition=~Q(receipt_number=""),
+                name="registration_payment_receipt_unique",
+                violation_error_message="该缴费凭证号已经录入过。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.paid_on} {self.years}"
+
+
+class AuditEntry(models.Model):
+    """An append-only record of who did what, when, from where and why."""
+
+    class Action(models.TextChoices):
+        LOGIN = "login", "登录"
+        LOGIN_FAILED = "login_failed", "登录失败"
+        LOGOUT = "logout", "退出"
+        REGISTER = "register", "预参保登记"
+        UPDATE = "update", "修改"
+        PAYMENT = "payment", "缴费"
+        FORMALIZE = "formalize", "正式参保"
+        VOID = "void", "作废"
+        VIEW_ID = "view_id", "查看完整证件号码"
+        VIEW_MATERIAL = "view_material", "查看材料"
+        PRINT = "print", "打印登记卡"
+        EXPORT = "export", "导出"
+        IMPORT = "import", "导入"
+        ACCESS = "access", "模块权限"
+        ADMIN = "admin", "后台管理"
+
+    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="用户"
+    )
+    username = models.CharField("用户名", max_length=150, blank=True)
+    hospital = models.ForeignKey(
+        Hospital, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="医疗机构"
+    )
+    ip = models.GenericIPAddressField("IP地址", null=True, blank=True)
+    action = models.CharField("操作", max_length=20, choices=Action.choices)
+    object_type = models.CharField("对象类型", max_length=50, blank=True)
+    object_id = models.CharField("对象ID", max_length=50, blank=True)
+    # Already masked: the log never holds a full ID number.
+    object_repr = models.CharField("对象", max_length=200, blank=True)
+    newborn = models.ForeignKey(
+        Newborn, models.PROTECT, null=True, blank=True, related_name="audit_entries", verbose_name="新生儿"
+    )
+    reason = models.CharField("原因", max_length=500, blank=True)
+    detail = models.JSONField("详情", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "操作日志"
+        ordering = ["-at", "-pk"]
+        default_permissions = ("add", "view")
+        indexes = [
+            models.Index(fields=["hospital", "at"], name="registration_audit_hosp_at"),
+            models.Index(fields=["newborn", "at"], name="registration_audit_newborn_at"),
+        ]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.get_action_display()}"
+
+
+class NumberSequence(models.Model):
+    """A counter for databases without sequences (SQLite); PostgreSQL uses a real sequence instead."""
+
+    name = models.CharField(max_length=50, primary_key=True)
+    last_value = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "编号序列"
+
+    def __str__(self):
+        return f"{self.name}={self.last_value}"
+

@@ -1,0 +1,47 @@
+"""Reference data fixed by national standards: ethnic groups, household types, nationalities."""
+
+import gettext
+from functools import cache
+
+import pycountry
+
+# GB/T 3304-1991 民族 codes, with 97 and 98 of the standard's appendix.
+ETHNICITY_CHOICES = [
+    ("01", "汉族"), ("02", "蒙古族"), ("03", "回族"), ("04", "藏族"), ("05", "维吾尔族"), ("06", "苗族"),
+    ("07", "彝族"), ("08", "壮族"), ("09", "布依族"), ("10", "朝鲜族"), ("11", "满族"), ("12", "侗族"),
+    ("13", "瑶族"), ("14", "白族"), ("15", "土家族"), ("16", "哈尼族"), ("17", "哈萨克族"), ("18", "傣族"),
+    ("19", "黎族"), ("20", "傈僳族"), ("21", "佤族"), ("22", "畲族"), ("23", "高山族"), ("24", "拉祜族"),
+    ("25", "水族"), ("26", "东乡族"), ("27", "纳西族"), ("28", "景颇族"), ("29", "柯尔克孜族"),
+    ("30", "土族"), ("31", "达斡尔族"), ("32", "仫佬族"), ("33", "羌族"), ("34", "布朗族"), ("35", "撒拉族"),
+    ("36", "毛南族"), ("37", "仡佬族"), ("38", "锡伯族"), ("39", "阿昌族"), ("40", "普米族"),
+    ("41", "塔吉克族"), ("42", "怒族"), ("43", "乌孜别克族"), ("44", "俄罗斯族"), ("45", "鄂温克族"),
+    ("46", "德昂族"), ("47", "保安族"), ("48", "裕固族"), ("49", "京族"), ("50", "塔塔尔族"),
+    ("51", "独龙族"), ("52", "鄂伦春族"), ("53", "赫哲族"), ("54", "门巴族"), ("55", "珞巴族"),
+    ("56", "基诺族"), ("97", "其他"), ("98", "外国血统中国籍人士"),
+]  # fmt: skip
+
+# The groups most registered in Guangxi's maternity wards, offered first in pick lists.
+GUANGXI_COMMON_ETHNICITIES = ["01", "08", "13", "06", "12", "32", "36", "49", "37", "25"]
+
+# 户口性质: our decision (SPEC.md is silent): the categories of the household register since the
+# 2014 reform, with the older agricultural/non-agricultural ones that many registers still show.
+HOUSEHOLD_TYPE_CHOICES = [
+    ("10", "非农业家庭户口"),
+    ("20", "农业家庭户口"),
+    ("30", "居民家庭户口"),
+    ("40", "集体户口"),
+]
+
+DEFAULT_NATIONALITY = "CHN"
+
+
+@cache
+def _nationality_choices() -> tuple[tuple[str, str], ...]:
+    # pycountry ships the ISO 3166-1 names translated to Chinese: no list of our own to keep.
+    zh = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["zh_CN"])
+    names = {c.alpha_3: zh.gettext(c.name) for c in pycountry.countries}
+    china = (DEFAULT_NATIONALITY, names.pop(DEFAULT_NATIONALITY))
+    return (china, *sorted(names.items(), key=lambda item: item[1]))
+
+
+NATIONALITY_CHOICES = list(_nationality_choices())
