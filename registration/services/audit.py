@@ -1,0 +1,49 @@
+"""The audit log's single writer: every service records what it did through here."""
+
+from django.db import models
+
+from registration.masking import mask_id_number
+from registration.models import AuditEntry, Hospital, Newborn
+
+
+def user_hospital(user) -> Hospital | None:
+    """The hospital a user works for, or None for administrators and anonymous users."""
+    operator = getattr(user, "operator", None) if user is not None and user.is_authenticated else None
+    return operator.hospital if operator is not None else None
+
+
+def audit_record(
+    *,
+    user,
+    action: str,
+    obj: models.Model | None = None,
+    newborn: Newborn | None = None,
+    hospital: Hospital | None = None,
+    reason: str = "",
+    detail: dict | None = None,
+    ip: str | None = None,
+    username: str = "",
+) -> AuditEntry:
+    """Append one entry to the audit log; object descriptions are masked before they are stored."""
+    authenticated = user is not None and getattr(user, "is_authenticated", False)
+    return AuditEntry.objects.create(
+        user=user if authenticated else None,
+        username=username or (user.get_username() if authenticated else ""),
+        hospital=hospital or (user_hospital(user) if authenticated else None),
+        ip=ip,
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
+        object_repr=_masked_repr(obj),
+        newborn=newborn if newborn is not None else (obj if isinstance(obj, Newborn) else None),
+        reason=reason[:500],
+        detail=detail or {},
+    )
+
+
+def _masked_repr(obj) -> str:
+    if obj is None:
+        return ""
+    if isinstance(obj, Newborn):
+        return f"{obj.name} {mask_id_number(obj.identity_number)}"[:200]
+    return str(obj)[:200]
