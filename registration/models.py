@@ -10,14 +10,12 @@ from django.db.models import F, Q
 from django.db.models.functions import Substr
 from django.db.models.lookups import Exact
 
-from registration.reference import ETHNICITY_CHOICES, HOUSEHOLD_TYPE_CHOICES, NATIONALITY_CHOICES
-
-
-class Sex(models.IntegerChoices):
-    """Sex per GB/T 2261.1 (男 1, 女 2)."""
-
-    MALE = 1, "男"
-    FEMALE = 2, "女"
+from registration.reference import (  # noqa: F401  (Sex is re-exported for the models' callers)
+    ETHNICITY_CHOICES,
+    HOUSEHOLD_TYPE_CHOICES,
+    NATIONALITY_CHOICES,
+    Sex,
+)
 
 
 class Division(models.Model):
@@ -201,11 +199,14 @@ class Birth(models.Model):
     father_id_number = models.CharField("父亲身份证号", max_length=18, blank=True)
     father_phone = models.CharField("父亲联系电话", max_length=20, blank=True)
 
-    community = models.ForeignKey(
-        Division, models.PROTECT, related_name="births", verbose_name="参保社区"
-    )
+    community = models.ForeignKey(Division, models.PROTECT, related_name="births", verbose_name="参保社区")
     agency = models.ForeignKey(
-        InsuranceAgency, models.PROTECT, null=True, blank=True, related_name="births", verbose_name="参保所属机构"
+        InsuranceAgency,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="births",
+        verbose_name="参保所属机构",
     )
     # The agency found from the parent's ID region code; differing from `agency` is a confirmed warning.
     parent_agency = models.ForeignKey(
@@ -559,4 +560,3 @@ class NumberSequence(models.Model):
 
     def __str__(self):
         return f"{self.name}={self.last_value}"
-

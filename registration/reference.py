@@ -4,6 +4,15 @@ import gettext
 from functools import cache
 
 import pycountry
+from django.db import models
+
+
+class Sex(models.IntegerChoices):
+    """Sex per GB/T 2261.1 (男 1, 女 2)."""
+
+    MALE = 1, "男"
+    FEMALE = 2, "女"
+
 
 # GB/T 3304-1991 民族 codes, with 97 and 98 of the standard's appendix.
 ETHNICITY_CHOICES = [

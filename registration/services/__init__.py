@@ -1,0 +1,61 @@
+"""The rules and the writes of newborn pre-enrollment, re-exported by name (STYLE.md, services)."""
+
+from registration.reference import Sex
+from registration.services.audit import audit_record
+from registration.services.newborns import (
+    AgencyWarning,
+    BabyInput,
+    MaterialInput,
+    ParentInput,
+    newborn_register,
+)
+from registration.services.rules import (
+    BenefitStart,
+    Problem,
+    SuffixesExhausted,
+    benefit_start,
+    benefit_start_rule,
+    days_left,
+    eligibility_problems,
+    newborn_name,
+    next_suffix,
+    pre_enrollment_last_day,
+    suffixes_for_birth,
+    three_month_date,
+)
+from registration.validators import (
+    birth_certificate_number_validate,
+    parent_id_validate,
+    real_id_validate,
+    resident_id_validate,
+    sex_from_id_number,
+    temp_id_validate,
+)
+
+__all__ = [
+    "AgencyWarning",
+    "BabyInput",
+    "BenefitStart",
+    "MaterialInput",
+    "ParentInput",
+    "Problem",
+    "Sex",
+    "SuffixesExhausted",
+    "audit_record",
+    "benefit_start",
+    "benefit_start_rule",
+    "birth_certificate_number_validate",
+    "days_left",
+    "eligibility_problems",
+    "newborn_name",
+    "newborn_register",
+    "next_suffix",
+    "parent_id_validate",
+    "pre_enrollment_last_day",
+    "real_id_validate",
+    "resident_id_validate",
+    "sex_from_id_number",
+    "suffixes_for_birth",
+    "temp_id_validate",
+    "three_month_date",
+]

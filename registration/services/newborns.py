@@ -1,0 +1,466 @@
+"""The registration write: one birth of 1..N babies, their letters, numbers, materials and audit entries."""
+
+import hashlib
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from registration import selectors, validators
+from registration.models import (
+    AuditEntry,
+    Birth,
+    Division,
+    Hospital,
+    InsuranceAgency,
+    IssuedTemporaryId,
+    Material,
+    Newborn,
+    NumberSequence,
+    Operator,
+    Parent,
+    Sex,
+)
+from registration.services import rules
+from registration.services.audit import audit_record
+
+MAX_BABIES_PER_BIRTH = 8
+# full_clean() checks field values; foreign keys are excluded because the rows were just loaded, and
+# uniqueness and constraints are left to the database, whose errors newborn_register turns into messages.
+_FOREIGN_KEYS = {
+    model: [field.name for field in model._meta.concrete_fields if field.is_relation]
+    for model in (Birth, Newborn)
+}
+PERSONAL_NUMBER_SEQUENCE = "registration_personal_number_seq"
+
+
+@dataclass(frozen=True)
+class ParentInput:
+    name: str = ""
+    id_number: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class BabyInput:
+    sex: Sex
+    birth_date: date
+    birth_certificate_number: str = ""
+
+
+@dataclass(frozen=True)
+class MaterialInput:
+    kind: str
+    content: bytes
+    original_name: str = ""
+
+
+class AgencyWarning(ValidationError):
+    """The parent's agency is unknown or differs from the community's; the clerk may confirm and go on."""
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """Everything newborn_register validated before it takes the lock."""
+
+    hospital: Hospital
+    parent_id_number: str
+    parent_name: str
+    parent_phone: str
+    mother: ParentInput
+    father: ParentInput
+    certificates: list[str]
+    agency: InsuranceAgency | None
+    parent_agency: InsuranceAgency | None
+    materials: list[tuple[MaterialInput, str]]
+
+
+def newborn_register(
+    *,
+    clerk,
+    route: str,
+    parent_role: str,
+    mother: ParentInput,
+    father: ParentInput,
+    babies: Sequence[BabyInput],
+    community: Division,
+    household_address: str,
+    household_type: str,
+    phone: str,
+    has_household_registration: bool,
+    parent_has_guangxi_household: bool,
+    ethnicity: str = "01",
+    nationality: str = "CHN",
+    birth_hospital_name: str = "",
+    birth_hospital: Hospital | None = None,
+    agency_warning_confirmed: bool = False,
+    materials: Sequence[MaterialInput] = (),
+    request_key: uuid.UUID | None = None,
+    today: date | None = None,
+    ip: str | None = None,
+) -> Birth:
+    """Register one birth: validate everything, then issue letters and numbers under the parent's lock.
+
+    Raises ValidationError (a dict of field → Chinese messages) listing every problem at once,
+    AgencyWarning when the agency check needs the clerk's confirmation, PermissionDenied for a user
+    without module access. With a `request_key`, a repeated call returns the first call's birth.
+    """
+    today = today or timezone.localdate()
+    if request_key is not None and (existing := _birth_for_request_key(request_key, clerk)) is not None:
+        return existing
+    checked = _check(
+        clerk=clerk,
+        route=route,
+        parent_role=parent_role,
+        mother=mother,
+        father=father,
+        babies=babies,
+        community=community,
+        has_household_registration=has_household_registration,
+        parent_has_guangxi_household=parent_has_guangxi_household,
+        agency_warning_confirmed=agency_warning_confirmed,
+        materials=materials,
+        today=today,
+    )
+    # Files are written before the transaction: no file I/O while the parent's row is locked.
+    stored = [_store_material(material, content_type) for material, content_type in checked.materials]
+    try:
+        with transaction.atomic():
+            return _register_locked(
+                clerk=clerk,
+                checked=checked,
+                route=route,
+                parent_role=parent_role,
+                babies=babies,
+                community=community,
+                fields={
+                    "household_address": household_address.strip(),
+                    "household_type": household_type,
+                    "phone": phone,
+                    "ethnicity": ethnicity,
+                    "nationality": nationality,
+                },
+                birth_hospital=birth_hospital,
+                birth_hospital_name=(birth_hospital_name or (birth_hospital.name if birth_hospital else "")),
+                agency_warning_confirmed=agency_warning_confirmed,
+                stored=stored,
+                request_key=request_key,
+                today=today,
+                ip=ip,
+            )
+    except (IntegrityError, ValidationError) as exc:
+        for name in stored:
+            default_storage.delete(name)
+        if isinstance(exc, ValidationError):
+            raise
+        if request_key is not None and (existing := _birth_for_request_key(request_key, clerk)) is not None:
+            return existing
+        raise ValidationError(
+            "保存时与其他登记发生冲突（例如出生医学证明编号已被登记），未保存任何内容，请核对后重试。",
+            code="conflict",
+        ) from exc
+
+
+def _birth_for_request_key(request_key: uuid.UUID, clerk) -> Birth | None:
+    birth = Birth.objects.filter(request_key=request_key).first()
+    if birth is not None and birth.clerk_id != clerk.pk:
+        raise ValidationError("提交标识无效，请刷新页面后重新填写。", code="request_key")
+    return birth
+
+
+def _operator_hospital(clerk) -> Hospital:
+    operator = Operator.objects.select_related("hospital", "hospital__division").filter(user=clerk).first()
+    if operator is None or not clerk.is_active:
+        raise PermissionDenied("只有定点医疗机构的经办人可以办理新生儿预参保登记。")
+    if not operator.has_module_access:
+        raise PermissionDenied(
+            "您的账号尚未开通“新生儿参保登记”模块权限（附件1），请联系本院主管向医保中心申请。"
+        )
+    return operator.hospital
+
+
+class _Errors(dict):
+    """Field name → Chinese messages, collected so that the clerk sees every problem at once."""
+
+    def add(self, field: str, message: str) -> None:
+        self.setdefault(field, []).append(message)
+
+
+def _check(
+    *,
+    clerk,
+    route,
+    parent_role,
+    mother,
+    father,
+    babies,
+    community,
+    has_household_registration,
+    parent_has_guangxi_household,
+    agency_warning_confirmed,
+    materials,
+    today,
+) -> _Checked:
+    hospital = _operator_hospital(clerk)
+    errors = _Errors()
+    if route not in Birth.Route.values:
+        errors.add("route", "请选择证件类型。")
+    if parent_role not in Birth.ParentRole.values:
+        errors.add("parent_role", "请选择使用母亲还是父亲的身份证号码。")
+        parent_role = Birth.ParentRole.MOTHER
+    mother, father = _check_parents(mother, father, parent_role, today, errors)
+    flags = {
+        "has_household_registration": has_household_registration,
+        "parent_has_guangxi_household": parent_has_guangxi_household,
+        "hospital_in_guangxi": hospital.division.code.startswith(settings.PROVINCE_CODE),
+        "hospital_has_maternity_ward": hospital.has_maternity_ward,
+    }
+    certificates = _check_babies(babies, route, today, flags, errors)
+    if community.level != Division.Level.VILLAGE:
+        errors.add("community", "请选择到村（社区）一级的参保社区。")
+    checked_materials = _check_materials(materials, errors)
+    if errors:
+        raise ValidationError(dict(errors))
+
+    parent = mother if parent_role == Birth.ParentRole.MOTHER else father
+    agency = selectors.agency_for_division_code(community.code)
+    parent_agency = selectors.agency_for_division_code(parent.id_number[:6])
+    if not agency_warning_confirmed and (parent_agency is None or parent_agency != agency):
+        raise AgencyWarning(_agency_warning_message(agency, parent_agency), code="agency_mismatch")
+    return _Checked(
+        hospital=hospital,
+        parent_id_number=parent.id_number,
+        parent_name=parent.name,
+        parent_phone=parent.phone,
+        mother=mother,
+        father=father,
+        certificates=certificates,
+        agency=agency,
+        parent_agency=parent_agency,
+        materials=checked_materials,
+    )
+
+
+def _check_parents(mother, father, parent_role, today, errors) -> tuple[ParentInput, ParentInput]:
+    """Both parents normalised; the ID parent's name and ID are required, the other's ID when given."""
+    checked = {}
+    for role, person in (("mother", mother), ("father", father)):
+        id_number = phone = ""
+        if person.id_number or role == parent_role:
+            try:
+                id_number = validators.parent_id_validate(person.id_number, role=role, today=today)
+            except ValidationError as exc:
+                errors.add(f"{role}_id_number", exc.messages[0])
+        if person.phone:
+            try:
+                phone = validators.phone_validate(person.phone)
+            except ValidationError as exc:
+                errors.add(f"{role}_phone", exc.messages[0])
+        checked[role] = ParentInput(person.name.strip(), id_number, phone)
+    if not checked[parent_role].name:
+        errors.add(f"{parent_role}_name", "证件所属父（母）亲的姓名必须填写。")
+    if checked["mother"].id_number and checked["mother"].id_number == checked["father"].id_number:
+        errors.add("father_id_number", "父亲和母亲的身份证号码不能相同。")
+    return checked["mother"], checked["father"]
+
+
+def _check_babies(babies, route, today, flags, errors) -> list[str]:
+    """Each baby's sex, date and certificate; every eligibility condition reported once, by its field."""
+    if not 1 <= len(babies) <= MAX_BABIES_PER_BIRTH:
+        errors.add("babies", f"一次登记的新生儿须为1至{MAX_BABIES_PER_BIRTH}名。")
+        return []
+    certificates, reported = [], set()
+    for index, baby in enumerate(babies):
+        prefix = f"第{index + 1}名新生儿：" if len(babies) > 1 else ""
+        if baby.sex not in Sex.values:
+            errors.add(f"babies.{index}.sex", f"{prefix}请选择性别。")
+        for problem in rules.eligibility_problems(birth_date=baby.birth_date, today=today, **flags):
+            if problem.field == "birth_date":
+                errors.add(f"babies.{index}.birth_date", prefix + problem.message)
+            elif problem.code not in reported:
+                reported.add(problem.code)
+                errors.add(problem.field, problem.message)
+        if route == Birth.Route.BIRTH_CERTIFICATE:
+            try:
+                certificates.append(
+                    validators.birth_certificate_number_validate(baby.birth_certificate_number)
+                )
+            except ValidationError as exc:
+                errors.add(f"babies.{index}.birth_certificate_number", prefix + exc.messages[0])
+    if len(set(certificates)) != len(certificates):
+        errors.add("babies", "同一次登记的新生儿出生医学证明编号不能相同。")
+    registered = Newborn.objects.filter(birth_certificate_number__in=certificates)
+    for number in sorted(registered.values_list("birth_certificate_number", flat=True)):
+        errors.add("babies", f"出生医学证明编号 {number} 已经登记过，不能重复登记。")
+    return certificates
+
+
+def _check_materials(materials, errors) -> list[tuple[MaterialInput, str]]:
+    checked = []
+    for index, material in enumerate(materials):
+        if material.kind not in Material.Kind.values:
+            errors.add(f"materials.{index}", "材料类型无效。")
+            continue
+        try:
+            content_type = validators.material_content_type(
+                material.content, max_bytes=settings.MATERIAL_MAX_BYTES
+            )
+        except ValidationError as exc:
+            errors.add(f"materials.{index}", f"{material.original_name or '文件'}：{exc.messages[0]}")
+            continue
+        checked.append((material, content_type))
+    return checked
+
+
+def _agency_warning_message(agency, parent_agency) -> str:
+    if parent_agency is None:
+        return (
+            "未能根据证件所属父（母）亲身份证号码的前6位获取其参保所属机构。"
+            f"所选参保社区属于「{agency or '未知机构'}」。确认无误后可继续登记。"
+        )
+    return (
+        f"根据身份证号码获取的父母参保所属机构为「{parent_agency}」，"
+        f"与所选参保社区的参保所属机构「{agency or '未知机构'}」不一致。"
+        "原则上新生儿参保地需与父母任意一方户籍地一致；确认无误后可继续登记。"
+    )
+
+
+def _store_material(material: MaterialInput, content_type: str) -> str:
+    # A random name: the original file name may carry a family's name or ID number.
+    extension = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
+    name = f"materials/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}.{extension[content_type]}"
+    return default_storage.save(name, ContentFile(material.content))
+
+
+def _personal_numbers(count: int) -> list[str]:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT nextval('{PERSONAL_NUMBER_SEQUENCE}') FROM generate_series(1, %s)", [count]
+            )
+            values = [row[0] for row in cursor.fetchall()]
+    else:
+        # Without sequences (SQLite) a counter row serves: IMMEDIATE transactions serialise its writers.
+        NumberSequence.objects.get_or_create(name="personal_number")
+        NumberSequence.objects.filter(name="personal_number").update(last_value=F("last_value") + count)
+        last = NumberSequence.objects.get(name="personal_number").last_value
+        values = list(range(last - count + 1, last + 1))
+    return [validators.personal_number_format(value) for value in values]
+
+
+def _register_locked(
+    *,
+    clerk,
+    checked: _Checked,
+    route,
+    parent_role,
+    babies,
+    community,
+    fields,
+    birth_hospital,
+    birth_hospital_name,
+    agency_warning_confirmed,
+    stored,
+    request_key,
+    today,
+    ip,
+) -> Birth:
+    now = timezone.now()
+    parent, _ = Parent.objects.get_or_create(
+        id_number=checked.parent_id_number,
+        defaults={"name": checked.parent_name, "phone": checked.parent_phone},
+    )
+    # Serialise allocations per parent ID number: lock the parent's row (SQLite has no row locks;
+    # its IMMEDIATE transactions serialise instead).
+    parent = Parent.objects.select_for_update(no_key=True).get(pk=parent.pk)
+    parent.name, parent.phone = checked.parent_name, checked.parent_phone or parent.phone
+    parent.save(update_fields=["name", "phone"])
+
+    birth = Birth(
+        hospital=checked.hospital,
+        clerk=clerk,
+        registered_at=now,
+        registered_on=today,
+        request_key=request_key,
+        route=route,
+        parent=parent,
+        parent_role=parent_role,
+        mother_name=checked.mother.name,
+        mother_id_number=checked.mother.id_number,
+        mother_phone=checked.mother.phone,
+        father_name=checked.father.name,
+        father_id_number=checked.father.id_number,
+        father_phone=checked.father.phone,
+        community=community,
+        agency=checked.agency,
+        parent_agency=checked.parent_agency,
+        agency_warning_confirmed=agency_warning_confirmed,
+        birth_hospital=birth_hospital,
+        birth_hospital_name=birth_hospital_name or checked.hospital.name,
+    )
+    birth.full_clean(exclude=_FOREIGN_KEYS[Birth], validate_unique=False, validate_constraints=False)
+    birth.save()
+
+    letters = [None] * len(babies)
+    if route == Birth.Route.PARENT_ID:
+        taken = set(IssuedTemporaryId.objects.filter(parent=parent).values_list("suffix", flat=True))
+        try:
+            letters = rules.suffixes_for_birth([baby.sex for baby in babies], taken)
+        except rules.SuffixesExhausted as exc:
+            raise ValidationError({"babies": [str(exc)]}) from None
+    numbers = _personal_numbers(len(babies))
+    newborns = []
+    for order, (baby, letter, number) in enumerate(zip(babies, letters, numbers, strict=True), start=1):
+        newborn = Newborn(
+            birth=birth,
+            birth_order=order,
+            name=rules.newborn_name(checked.parent_name, baby.sex),
+            sex=baby.sex,
+            birth_date=baby.birth_date,
+            temp_id=(parent.id_number + letter) if letter else None,
+            birth_certificate_number=checked.certificates[order - 1] if not letter else None,
+            personal_number=number,
+            last_day=rules.pre_enrollment_last_day(baby.birth_date),
+            state=Newborn.State.REGISTERED,
+            state_changed_at=now,
+            **fields,
+        )
+        newborn.full_clean(exclude=_FOREIGN_KEYS[Newborn], validate_unique=False, validate_constraints=False)
+        newborns.append(newborn)
+    Newborn.objects.bulk_create(newborns)
+    IssuedTemporaryId.objects.bulk_create(
+        IssuedTemporaryId(number=n.temp_id, parent=parent, suffix=n.temp_id[-1], newborn=n, issued_at=now)
+        for n in newborns
+        if n.temp_id
+    )
+    Material.objects.bulk_create(
+        Material(
+            birth=birth,
+            kind=material.kind,
+            file=name,
+            content_type=content_type,
+            size=len(material.content),
+            sha256=hashlib.sha256(material.content).hexdigest(),
+            original_name=material.original_name[:255],
+            uploaded_by=clerk,
+        )
+        for (material, content_type), name in zip(checked.materials, stored, strict=True)
+    )
+    for newborn in newborns:
+        audit_record(
+            user=clerk,
+            action=AuditEntry.Action.REGISTER,
+            obj=newborn,
+            hospital=checked.hospital,
+            ip=ip,
+            detail={"birth": birth.pk, "personal_number": newborn.personal_number, "materials": len(stored)},
+        )
+    return birth

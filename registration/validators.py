@@ -1,0 +1,184 @@
+"""Parsing and normalising identity numbers, phones and scans: a value, or a Chinese ValidationError."""
+
+import re
+import unicodedata
+from datetime import date
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+from stdnum import luhn, numdb
+from stdnum.cn import ric
+from stdnum.exceptions import ValidationError as StdnumError
+
+from registration.reference import Sex
+
+# Far beyond any real number: longer input is refused before any further work is spent on it.
+MAX_INPUT_LENGTH = 64
+
+ROLE_SEX = {"mother": Sex.FEMALE, "father": Sex.MALE}
+ROLE_LABEL = {"mother": "母亲", "father": "父亲"}
+
+BIRTH_CERTIFICATE_RE = re.compile(r"^[A-Z][0-9]{9}$")
+# Every letter a temporary ID can end in: A-Z for both sexes, and the lower-case x and y of twins.
+TEMP_ID_RE = re.compile(r"^[0-9]{17}[0-9X][A-Zxy]$")
+
+
+def _normalise(value, label: str) -> str:
+    if not isinstance(value, str):
+        raise ValidationError(f"{label}格式不正确。", code="invalid")
+    if len(value) > MAX_INPUT_LENGTH:
+        raise ValidationError(f"{label}过长，请核对。", code="too_long")
+    # NFKC turns the full-width digits and letters a Chinese input method types into ASCII.
+    value = unicodedata.normalize("NFKC", value)
+    return "".join(value.split())
+
+
+def sex_from_id_number(number: str) -> Sex:
+    """The holder's sex from the 17th digit of a valid resident ID (odd male, even female)."""
+    return Sex.MALE if int(number[16]) % 2 else Sex.FEMALE
+
+
+def resident_id_validate(value, *, today: date | None = None, label: str = "身份证号码") -> str:
+    """A valid GB 11643 resident ID number (checksum, birth date, region), normalised to 18 characters."""
+    number = _normalise(value, label)
+    if number[-1:] == "x":
+        number = number[:-1] + "X"
+    if len(number) != 18:
+        raise ValidationError(f"{label}应为18位，当前为{len(number)}位。", code="length")
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", number):
+        raise ValidationError(f"{label}只能由数字组成（末位可以是X）。", code="format")
+    if number[-1] != ric.calc_check_digit(number):
+        raise ValidationError(f"{label}校验位不正确，请逐位核对。", code="checksum")
+    try:
+        born = ric.get_birth_date(number)
+    except StdnumError:
+        raise ValidationError(f"{label}中的出生日期（第7-14位）无效。", code="birth_date") from None
+    if today is not None and born > today:
+        raise ValidationError(f"{label}中的出生日期晚于今天。", code="birth_date_future")
+    if not region_code_known(number[:6]):
+        raise ValidationError(f"{label}前6位的地区代码无效。", code="region")
+    return number
+
+
+def region_code_known(code: str) -> bool:
+    """Whether a 6-digit code was ever an administrative division code (stdnum's GB/T 2260 table).
+
+    Not stdnum's ric.validate(): it also demands that the code existed in the holder's birth year, but
+    the code records where the number was issued, so it refuses, say, 450103 (青秀区, since 1983) for
+    every parent born in Nanning before 1983.
+    """
+    info = {key: value for _, props in numdb.get("cn/loc").info(code) for key, value in props.items()}
+    return "county" in info
+
+
+def parent_id_validate(value, *, role: str, today: date | None = None) -> str:
+    """A parent's resident ID whose sex digit fits the role: a mother's is a woman's, a father's a man's."""
+    label = f"{ROLE_LABEL[role]}身份证号码"
+    number = resident_id_validate(value, today=today, label=label)
+    if sex_from_id_number(number) != ROLE_SEX[role]:
+        expected = "偶数（女性）" if role == "mother" else "奇数（男性）"
+        raise ValidationError(f"{label}第17位应为{expected}，请核对是否填反了父母。", code="sex_mismatch")
+    return number
+
+
+def birth_certificate_number_validate(value) -> str:
+    """A birth medical certificate (出生医学证明) number: one letter and nine digits, e.g. Q450123456."""
+    number = _normalise(value, "出生医学证明编号").upper()
+    if not BIRTH_CERTIFICATE_RE.fullmatch(number):
+        raise ValidationError(
+            "出生医学证明编号应为1位字母加9位数字（如 Q450123456）。", code="birth_certificate"
+        )
+    return number
+
+
+def temp_id_validate(value) -> str:
+    """A temporary ID (parent's resident ID + one letter), kept case-sensitive: …1234X and …1234x differ."""
+    number = _normalise(value, "新生儿编码")
+    if not TEMP_ID_RE.fullmatch(number):
+        raise ValidationError("新生儿编码应为父母身份证号码加1个字母（共19位）。", code="temp_id")
+    resident_id_validate(number[:18], label="新生儿编码的前18位")
+    return number
+
+
+def real_id_validate(value, *, birth_date: date, sex: Sex, today: date | None = None) -> str:
+    """The baby's own resident ID at formal enrollment: its birth date and sex digit must be the baby's."""
+    number = resident_id_validate(value, today=today, label="新生儿身份证号码")
+    if ric.get_birth_date(number) != birth_date:
+        raise ValidationError(
+            "新生儿身份证号码中的出生日期与登记的出生日期不一致。", code="birth_date_mismatch"
+        )
+    if sex_from_id_number(number) != Sex(sex):
+        raise ValidationError("新生儿身份证号码的性别位与登记的性别不一致。", code="sex_mismatch")
+    return number
+
+
+def personal_number_format(sequence_value: int) -> str:
+    """The 10-digit personal number (个人编号) for a sequence value: 45, 7 digits, a Luhn check digit."""
+    if not 0 < sequence_value < 10_000_000:
+        raise ValueError("personal number sequence out of range")
+    body = f"45{sequence_value:07d}"
+    return body + luhn.calc_check_digit(body)
+
+
+def personal_number_validate(value) -> str:
+    """A personal number as typed into a search box: ten digits with a valid check digit."""
+    number = _normalise(value, "个人编号")
+    if not re.fullmatch(r"[0-9]{10}", number) or not luhn.is_valid(number):
+        raise ValidationError("个人编号应为10位数字，请核对。", code="personal_number")
+    return number
+
+
+def phone_validate(value, *, label: str = "联系电话") -> str:
+    """A mainland mobile or landline number (phonenumbers), stored as national digits: 13877112345."""
+    text = _normalise(value, label).replace("-", "")
+    try:
+        parsed = phonenumbers.parse(text, "CN")
+    except phonenumbers.NumberParseException:
+        raise ValidationError(f"{label}格式不正确。", code="phone") from None
+    if not phonenumbers.is_valid_number(parsed):
+        raise ValidationError(f"{label}不是有效的手机或固定电话号码。", code="phone")
+    if parsed.country_code != 86:
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    national = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return re.sub(r"[^0-9]", "", national)
+
+
+MATERIAL_SIGNATURES = (
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"%PDF-", "application/pdf"),
+)
+
+
+def material_content_type(content: bytes, *, max_bytes: int) -> str:
+    """The type of an uploaded scan judged by its content, never its name: JPEG, PNG or PDF."""
+    if not content:
+        raise ValidationError("上传的文件是空的。", code="empty")
+    if len(content) > max_bytes:
+        raise ValidationError(
+            f"上传的文件超过 {max_bytes // (1024 * 1024)} MB，请压缩后再上传。", code="too_large"
+        )
+    content_type = next(
+        (kind for signature, kind in MATERIAL_SIGNATURES if content.startswith(signature)), None
+    )
+    if content_type is None:
+        raise ValidationError("只能上传 JPEG、PNG 图片或 PDF 文件。", code="type")
+    if content_type == "application/pdf":
+        if b"%%EOF" not in content[-2048:]:
+            raise ValidationError("PDF 文件不完整，请重新扫描。", code="truncated")
+        return content_type
+    _image_verify(content)
+    return content_type
+
+
+def _image_verify(content: bytes) -> None:
+    from io import BytesIO
+
+    from PIL import Image
+
+    try:
+        with Image.open(BytesIO(content)) as image:
+            # Decoding every pixel: a truncated or corrupt scan fails here, not on a reader's screen.
+            image.load()
+    except Exception:  # Pillow raises many types for bad data; any of them means the same to the clerk
+        raise ValidationError("图片文件已损坏或不完整，请重新拍摄或扫描。", code="corrupt") from None

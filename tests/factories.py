@@ -1,0 +1,94 @@
+"""Plain factory functions with fixed defaults and **overrides (STYLE.md, tests)."""
+
+from datetime import date, timedelta
+
+from django.contrib.auth import get_user_model
+from stdnum.cn.ric import calc_check_digit
+
+from registration.models import Division, Hospital, InsuranceAgency, Operator, Sex
+from registration.services import BabyInput, ParentInput, newborn_register
+
+PASSWORD = "test-pass-2026!"
+TODAY = date(2026, 3, 2)
+
+
+def id_number(*, region: str = "450103", born: str = "19900307", order: str = "002") -> str:
+    """A valid resident ID; the third digit of `order` gives the sex (even female, odd male)."""
+    body = region + born + order
+    return body + calc_check_digit(body + "0")
+
+
+MOTHER_ID = id_number(order="002")
+FATHER_ID = id_number(born="19880511", order="013")
+
+
+def division_chain(
+    village_code: str = "450103001001", names: tuple[str, ...] = ("广西壮族自治区", "南宁市", "青秀区", "新竹街道", "新竹社区")
+) -> Division:
+    """A village and its four ancestors (created once per code)."""
+    parent = None
+    for level, length in enumerate((2, 4, 6, 9, 12), start=1):
+        parent, _ = Division.objects.get_or_create(
+            code=village_code[:length],
+            defaults={"name": names[level - 1], "level": level, "parent": parent, "full_name": names[level - 1]},
+        )
+    return parent
+
+
+def agency_make(*, code: str = "450100", name: str = "南宁市医疗保障事业管理中心", covers=("4501",)) -> InsuranceAgency:
+    agency, _ = InsuranceAgency.objects.get_or_create(code=code, defaults={"name": name})
+    for division_code in covers:
+        division = Division.objects.filter(code=division_code).first()
+        if division is not None:
+            agency.divisions.add(division)
+    return agency
+
+
+def hospital_make(**overrides) -> Hospital:
+    fields = {"code": "H45010300001", "name": "南宁市第一人民医院", "has_maternity_ward": True}
+    fields.update(overrides)
+    if "division" not in fields:
+        fields["division"] = division_chain().parent.parent.parent  # 青秀区
+    return Hospital.objects.create(**fields)
+
+
+def user_make(username: str = "clerk", **overrides):
+    return get_user_model().objects.create_user(username=username, password=PASSWORD, **overrides)
+
+
+def operator_make(*, username: str = "clerk", hospital: Hospital | None = None, **overrides) -> Operator:
+    fields = {
+        "role": Operator.Role.CLERK,
+        "real_name": "李经办",
+        "id_number": id_number(born="19850101", order="024"),
+        "phone": "13877112345",
+        "access": Operator.Access.GRANTED,
+    }
+    fields.update(overrides)
+    return Operator.objects.create(user=user_make(username), hospital=hospital or hospital_make(), **fields)
+
+
+def registration_kwargs(**overrides) -> dict:
+    """Valid keyword arguments for newborn_register: one girl, born four days before TODAY, mother's ID."""
+    kwargs = {
+        "route": "parent_id",
+        "parent_role": "mother",
+        "mother": ParentInput("张三", MOTHER_ID, "13877112345"),
+        "father": ParentInput("李四", FATHER_ID, "13977154321"),
+        "babies": [BabyInput(Sex.FEMALE, TODAY - timedelta(days=4))],
+        "community": Division.objects.get(code="450103001001"),
+        "household_address": "广西南宁市青秀区新竹路1号",
+        "household_type": "30",
+        "phone": "13877112345",
+        "ethnicity": "08",
+        "has_household_registration": False,
+        "parent_has_guangxi_household": True,
+        "today": TODAY,
+    }
+    kwargs.update(overrides)
+    return kwargs
+
+
+def register(clerk, **overrides):
+    """Register a birth through the real service, with valid defaults."""
+    return newborn_register(clerk=clerk, **registration_kwargs(**overrides))

@@ -1,0 +1,265 @@
+"""The pure rules: SPEC.md's examples word for word, and properties over every input."""
+
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from registration.services import (
+    Sex,
+    SuffixesExhausted,
+    benefit_start,
+    benefit_start_rule,
+    days_left,
+    eligibility_problems,
+    newborn_name,
+    next_suffix,
+    pre_enrollment_last_day,
+    suffixes_for_birth,
+    three_month_date,
+)
+from registration.services.rules import ALL_SUFFIXES, SUFFIXES
+
+letters = st.sampled_from(sorted(ALL_SUFFIXES))
+sexes = st.sampled_from([Sex.FEMALE, Sex.MALE])
+days = st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31))
+
+
+# The letter (SPEC.md, the temporary identity)
+
+
+def test_next_suffix_gives_a_single_girl_X():
+    assert next_suffix(Sex.FEMALE, set()) == "X"
+
+
+def test_next_suffix_gives_a_single_boy_Y():
+    assert next_suffix(Sex.MALE, set()) == "Y"
+
+
+def test_next_suffix_gives_twin_girls_X_then_x():
+    assert suffixes_for_birth([Sex.FEMALE, Sex.FEMALE], set()) == ["X", "x"]
+
+
+def test_next_suffix_gives_twin_boys_Y_then_y():
+    assert suffixes_for_birth([Sex.MALE, Sex.MALE], set()) == ["Y", "y"]
+
+
+def test_next_suffix_gives_a_boy_and_a_girl_Y_and_X():
+    assert suffixes_for_birth([Sex.MALE, Sex.FEMALE], set()) == ["Y", "X"]
+
+
+def test_next_suffix_gives_triplet_girls_X_x_A():
+    assert suffixes_for_birth([Sex.FEMALE] * 3, set()) == ["X", "x", "A"]
+
+
+def test_next_suffix_gives_a_mothers_next_daughter_x_after_an_earlier_X():
+    assert next_suffix(Sex.FEMALE, {"X"}) == "x"
+
+
+def test_next_suffix_shares_A_to_Z_between_the_sexes_in_order():
+    assert suffixes_for_birth([Sex.MALE] * 3 + [Sex.FEMALE] * 3, set()) == ["Y", "y", "A", "X", "x", "B"]
+
+
+def test_next_suffix_skips_W_to_Z_without_X_and_Y():
+    taken = set(SUFFIXES[Sex.FEMALE][:-1])
+    assert next_suffix(Sex.FEMALE, taken) == "Z"
+
+
+def test_next_suffix_is_case_sensitive():
+    assert next_suffix(Sex.FEMALE, {"x"}) == "X"
+    assert next_suffix(Sex.FEMALE, {"X", "Y", "y"}) == "x"
+
+
+def test_next_suffix_raises_a_value_error_when_all_letters_are_used():
+    with pytest.raises(SuffixesExhausted) as excinfo:
+        next_suffix(Sex.FEMALE, set(ALL_SUFFIXES))
+    assert isinstance(excinfo.value, ValueError)
+    assert "已全部签发" in str(excinfo.value)
+
+
+def test_a_boy_can_still_get_a_letter_when_only_the_girls_letters_are_used():
+    assert next_suffix(Sex.MALE, set(SUFFIXES[Sex.FEMALE])) == "Y"
+    with pytest.raises(SuffixesExhausted):
+        next_suffix(Sex.MALE, set(SUFFIXES[Sex.FEMALE]) | {"Y", "y"})
+
+
+def test_there_are_28_letters_in_all():
+    assert len(ALL_SUFFIXES) == 28
+    assert len(SUFFIXES[Sex.FEMALE]) == len(SUFFIXES[Sex.MALE]) == 26
+
+
+@given(sexes, st.sets(letters))
+def test_next_suffix_is_the_first_untaken_letter_of_the_sexs_list(sex, taken):
+    remaining = [letter for letter in SUFFIXES[sex] if letter not in taken]
+    if remaining:
+        assert next_suffix(sex, taken) == remaining[0]
+    else:
+        with pytest.raises(SuffixesExhausted):
+            next_suffix(sex, taken)
+
+
+@given(st.lists(sexes, min_size=1, max_size=8), st.sets(letters, max_size=10))
+def test_the_babies_of_one_birth_get_distinct_letters_never_taken_before(sexes_in_order, taken):
+    issued = suffixes_for_birth(sexes_in_order, taken)
+    assert len(set(issued)) == len(issued)
+    assert not set(issued) & taken
+    for sex, letter in zip(sexes_in_order, issued, strict=True):
+        assert letter in SUFFIXES[sex]
+
+
+# The name
+
+
+def test_newborn_name_of_a_girl_is_the_parents_name_and_zhi_nu():
+    assert newborn_name("张三", Sex.FEMALE) == "张三之女"
+
+
+def test_newborn_name_of_a_boy_is_the_parents_name_and_zhi_zi():
+    assert newborn_name(" 禤小梅 ", Sex.MALE) == "禤小梅之子"
+
+
+def test_newborn_name_refuses_an_empty_parent_name():
+    with pytest.raises(ValueError):
+        newborn_name("  ", Sex.MALE)
+
+
+# The three-month window (SPEC.md, Age)
+
+
+@pytest.mark.parametrize(
+    ("born", "last_day"),
+    [
+        (date(2025, 1, 2), date(2025, 4, 1)),
+        (date(2025, 12, 5), date(2026, 3, 4)),
+        (date(2025, 11, 30), date(2026, 2, 27)),
+        (date(2023, 11, 30), date(2024, 2, 28)),
+    ],
+)
+def test_pre_enrollment_last_day_matches_the_specs_examples(born, last_day):
+    assert pre_enrollment_last_day(born) == last_day
+
+
+def test_three_month_date_clamps_to_the_months_last_day():
+    assert three_month_date(date(2025, 11, 30)) == date(2026, 2, 28)
+    assert three_month_date(date(2023, 11, 30)) == date(2024, 2, 29)
+    assert three_month_date(date(2025, 1, 2)) == date(2025, 4, 2)
+
+
+@given(days)
+def test_the_window_ends_the_day_before_the_three_month_date(born):
+    last = pre_enrollment_last_day(born)
+    assert last == three_month_date(born) - timedelta(days=1)
+    assert 88 <= (last - born).days <= 91
+    assert days_left(born, last) == 0
+    assert days_left(born, born) == (last - born).days
+
+
+# Benefit start (SPEC.md, the 2026 guide section 四)
+
+
+def test_benefit_start_paid_in_the_birth_year_is_the_birth_date():
+    assert benefit_start(date(2025, 1, 2), date(2025, 3, 20), {2025}) == date(2025, 1, 2)
+
+
+def test_benefit_start_paid_next_year_for_both_years_is_the_birth_date():
+    assert benefit_start(date(2025, 12, 5), date(2026, 2, 10), {2025, 2026}) == date(2025, 12, 5)
+
+
+def test_benefit_start_paid_next_year_for_that_year_only_is_new_years_day():
+    assert benefit_start(date(2025, 12, 5), date(2026, 2, 10), {2026}) == date(2026, 1, 1)
+
+
+def test_benefit_start_paid_after_the_window_waits_three_months():
+    assert benefit_start(date(2025, 12, 5), date(2026, 3, 5), {2026}) == date(2026, 6, 5)
+    assert benefit_start(date(2025, 12, 5), date(2026, 3, 10), {2026}) == date(2026, 6, 10)
+
+
+def test_benefit_start_on_the_last_day_still_counts_as_within_the_window():
+    assert benefit_start(date(2025, 12, 5), date(2026, 3, 4), {2025, 2026}) == date(2025, 12, 5)
+
+
+def test_benefit_start_rule_explains_itself():
+    assert "等待期" in benefit_start_rule(date(2025, 12, 5), date(2026, 3, 5), {2026}).rule
+    assert "出生当年" in benefit_start_rule(date(2025, 1, 2), date(2025, 3, 20), {2025}).rule
+
+
+@pytest.mark.parametrize(
+    ("paid_on", "years"),
+    [(date(2025, 12, 4), {2025}), (date(2025, 12, 20), set()), (date(2025, 12, 20), {2024, 2025})],
+)
+def test_benefit_start_refuses_impossible_payments(paid_on, years):
+    with pytest.raises(ValueError):
+        benefit_start(date(2025, 12, 5), paid_on, years)
+
+
+@given(days, st.integers(min_value=0, max_value=800), st.sets(st.integers(0, 2), min_size=1))
+def test_benefits_never_start_before_birth_nor_long_after_payment(born, delay, offsets):
+    paid = born + timedelta(days=delay)
+    start = benefit_start(born, paid, {born.year + offset for offset in offsets})
+    assert born <= start <= three_month_date(paid)
+    if paid <= pre_enrollment_last_day(born) and paid.year == born.year:
+        assert start == born
+
+
+# Eligibility (SPEC.md, Who may be pre-enrolled)
+
+ELIGIBLE = {
+    "has_household_registration": False,
+    "parent_has_guangxi_household": True,
+    "hospital_in_guangxi": True,
+    "hospital_has_maternity_ward": True,
+}
+
+
+def test_eligibility_accepts_a_baby_on_the_last_day_of_the_window():
+    assert eligibility_problems(birth_date=date(2025, 12, 5), today=date(2026, 3, 4), **ELIGIBLE) == []
+
+
+def test_eligibility_accepts_a_baby_born_today():
+    assert eligibility_problems(birth_date=date(2026, 3, 4), today=date(2026, 3, 4), **ELIGIBLE) == []
+
+
+def test_eligibility_refuses_a_baby_on_its_three_month_date_and_says_what_to_do():
+    [problem] = eligibility_problems(birth_date=date(2025, 12, 5), today=date(2026, 3, 5), **ELIGIBLE)
+    assert problem.field == "birth_date"
+    assert "2026年3月4日" in problem.message
+    assert "真实姓名及身份证号码" in problem.message
+
+
+def test_eligibility_refuses_a_birth_date_in_the_future():
+    [problem] = eligibility_problems(birth_date=date(2026, 3, 5), today=date(2026, 3, 4), **ELIGIBLE)
+    assert problem.code == "born_in_future"
+
+
+def test_eligibility_reports_every_failed_condition_at_once():
+    problems = eligibility_problems(
+        birth_date=date(2025, 1, 1),
+        today=date(2026, 3, 4),
+        has_household_registration=True,
+        parent_has_guangxi_household=False,
+        hospital_in_guangxi=False,
+        hospital_has_maternity_ward=False,
+    )
+    assert [p.code for p in problems] == [
+        "too_old",
+        "has_household",
+        "parent_not_guangxi",
+        "hospital_outside",
+        "no_maternity_ward",
+    ]
+    assert all(p.message for p in problems)
+
+
+@given(days, days, st.booleans(), st.booleans(), st.booleans(), st.booleans())
+def test_eligibility_holds_exactly_when_every_condition_holds(born, today, household, guangxi, inside, ward):
+    problems = eligibility_problems(
+        birth_date=born,
+        today=today,
+        has_household_registration=household,
+        parent_has_guangxi_household=guangxi,
+        hospital_in_guangxi=inside,
+        hospital_has_maternity_ward=ward,
+    )
+    in_window = born <= today <= pre_enrollment_last_day(born)
+    assert (problems == []) == (in_window and not household and guangxi and inside and ward)

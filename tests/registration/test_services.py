@@ -1,0 +1,291 @@
+"""newborn_register: the happy paths, every refusal, the constraints behind it, idempotency."""
+
+import io
+import uuid
+from datetime import date, timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from PIL import Image
+
+from registration.models import AuditEntry, Birth, IssuedTemporaryId, Material, Newborn, Operator, Parent
+from registration.services import AgencyWarning, BabyInput, MaterialInput, ParentInput, Sex
+from registration.services.rules import SUFFIXES
+from tests import factories
+from tests.factories import FATHER_ID, MOTHER_ID, TODAY, register
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def clerk():
+    factories.division_chain()
+    factories.agency_make()
+    return factories.operator_make().user
+
+
+def girls(count):
+    return [BabyInput(Sex.FEMALE, TODAY - timedelta(days=4))] * count
+
+
+def png_bytes() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_it_registers_a_single_girl_with_X_and_her_name(clerk):
+    birth = register(clerk)
+    [newborn] = birth.newborns.all()
+    assert newborn.temp_id == MOTHER_ID + "X"
+    assert newborn.name == "张三之女"
+    assert newborn.state == Newborn.State.REGISTERED
+    assert newborn.last_day == date(2026, 5, 25)  # born 2026-02-26
+    assert len(newborn.personal_number) == 10
+    assert birth.hospital == clerk.operator.hospital
+    assert birth.mother_id_number == MOTHER_ID and birth.father_id_number == FATHER_ID
+
+
+def test_it_registers_twin_girls_X_then_x_in_birth_order(clerk):
+    birth = register(clerk, babies=girls(2))
+    assert [(n.birth_order, n.temp_id[-1]) for n in birth.newborns.order_by("birth_order")] == [(1, "X"), (2, "x")]
+
+
+def test_it_gives_a_mothers_next_daughter_x_even_at_another_hospital(clerk):
+    register(clerk)
+    other = factories.operator_make(
+        username="other", hospital=factories.hospital_make(code="H45010300002", name="广西妇幼保健院")
+    ).user
+    birth = register(other, today=TODAY + timedelta(days=1))
+    assert birth.newborns.get().temp_id == MOTHER_ID + "x"
+
+
+def test_it_uses_the_fathers_id_and_name_for_a_boy(clerk):
+    birth = register(clerk, parent_role="father", babies=[BabyInput(Sex.MALE, TODAY)])
+    newborn = birth.newborns.get()
+    assert (newborn.temp_id, newborn.name) == (FATHER_ID + "Y", "李四之子")
+    assert birth.parent.id_number == FATHER_ID
+
+
+def test_it_skips_letters_issued_outside_the_system(clerk):
+    parent = Parent.objects.create(id_number=MOTHER_ID, name="张三")
+    IssuedTemporaryId.objects.create(number=MOTHER_ID + "X", parent=parent, suffix="X", issued_at="2024-01-01T00:00Z")
+    assert register(clerk).newborns.get().temp_id == MOTHER_ID + "x"
+
+
+def test_it_refuses_when_every_letter_is_used(clerk):
+    parent = Parent.objects.create(id_number=MOTHER_ID, name="张三")
+    for letter in SUFFIXES[Sex.FEMALE]:
+        IssuedTemporaryId.objects.create(
+            number=MOTHER_ID + letter, parent=parent, suffix=letter, issued_at="2024-01-01T00:00Z"
+        )
+    with pytest.raises(ValidationError, match="已全部签发"):
+        register(clerk)
+    assert not Newborn.objects.exists() and not Birth.objects.exists()
+
+
+def test_it_issues_distinct_personal_numbers_and_audits_each_baby(clerk):
+    register(clerk, babies=girls(3))
+    numbers = set(Newborn.objects.values_list("personal_number", flat=True))
+    assert len(numbers) == 3
+    entries = AuditEntry.objects.filter(action=AuditEntry.Action.REGISTER)
+    assert entries.count() == 3
+    assert all(MOTHER_ID not in entry.object_repr and "*****" in entry.object_repr for entry in entries)
+    assert {entry.user for entry in entries} == {clerk}
+
+
+def test_it_registers_by_birth_certificate_without_a_letter(clerk):
+    birth = register(
+        clerk,
+        route="birth_certificate",
+        babies=[BabyInput(Sex.MALE, TODAY, "q450123456"), BabyInput(Sex.FEMALE, TODAY, "Q450123457")],
+    )
+    assert [(n.temp_id, n.birth_certificate_number) for n in birth.newborns.order_by("birth_order")] == [
+        (None, "Q450123456"),
+        (None, "Q450123457"),
+    ]
+    assert not IssuedTemporaryId.objects.exists()
+
+
+def test_it_refuses_a_birth_certificate_number_registered_before(clerk):
+    register(clerk, route="birth_certificate", babies=[BabyInput(Sex.MALE, TODAY, "Q450123456")])
+    with pytest.raises(ValidationError, match="已经登记过"):
+        register(clerk, route="birth_certificate", babies=[BabyInput(Sex.MALE, TODAY, "Q450123456")])
+
+
+def test_it_lists_every_problem_at_once_by_field(clerk):
+    with pytest.raises(ValidationError) as excinfo:
+        register(
+            clerk,
+            mother=ParentInput("", FATHER_ID, "123"),
+            babies=[BabyInput(Sex.FEMALE, TODAY - timedelta(days=200)), BabyInput(Sex.FEMALE, TODAY + timedelta(1))],
+            has_household_registration=True,
+            parent_has_guangxi_household=False,
+        )
+    errors = excinfo.value.message_dict
+    assert set(errors) == {
+        "mother_id_number",
+        "mother_name",
+        "mother_phone",
+        "babies.0.birth_date",
+        "babies.1.birth_date",
+        "has_household_registration",
+        "parent_has_guangxi_household",
+    }
+    assert "第1名新生儿" in errors["babies.0.birth_date"][0] and "不属于预参保登记范围" in errors["babies.0.birth_date"][0]
+    assert not Birth.objects.exists()
+
+
+def test_it_refuses_a_hospital_without_a_maternity_ward(clerk):
+    hospital = clerk.operator.hospital
+    hospital.has_maternity_ward = False
+    hospital.save(update_fields=["has_maternity_ward"])
+    with pytest.raises(ValidationError, match="未设产科"):
+        register(clerk)
+
+
+def test_it_refuses_a_user_without_module_access(clerk):
+    Operator.objects.filter(user=clerk).update(access=Operator.Access.REQUESTED)
+    clerk.refresh_from_db()
+    with pytest.raises(PermissionDenied, match="尚未开通"):
+        register(clerk)
+
+
+def test_it_refuses_a_user_who_is_no_operator():
+    factories.division_chain()
+    with pytest.raises(PermissionDenied):
+        register(factories.user_make("admin", is_staff=True))
+
+
+def test_it_warns_of_an_agency_mismatch_until_the_clerk_confirms(clerk):
+    # A mother whose ID was issued in Guilin (450300) registering her baby in a Nanning community.
+    guilin_mother = factories.id_number(region="450302", order="002")
+    factories.division_chain("450302001001", ("广西壮族自治区", "桂林市", "秀峰区", "秀峰街道", "某社区"))
+    factories.agency_make(code="450300", name="桂林市医疗保障事业管理中心", covers=("4503",))
+    kwargs = {"mother": ParentInput("张三", guilin_mother)}
+    with pytest.raises(AgencyWarning, match="桂林市医疗保障事业管理中心"):
+        register(clerk, **kwargs)
+    assert not Birth.objects.exists()
+    birth = register(clerk, agency_warning_confirmed=True, **kwargs)
+    assert birth.agency.code == "450100" and birth.parent_agency.code == "450300"
+    assert birth.agency_warning_confirmed
+
+
+def test_it_warns_when_no_agency_is_found_for_the_parent(clerk):
+    with pytest.raises(AgencyWarning, match="未能根据"):
+        register(clerk, mother=ParentInput("张三", factories.id_number(region="110101", order="002")))
+
+
+def test_a_repeated_request_key_registers_the_birth_once(clerk):
+    key = uuid.uuid4()
+    first = register(clerk, request_key=key, babies=girls(2))
+    again = register(clerk, request_key=key, babies=girls(2))
+    assert again.pk == first.pk
+    assert Newborn.objects.count() == 2
+
+
+def test_another_clerks_request_key_is_refused(clerk):
+    key = uuid.uuid4()
+    register(clerk, request_key=key)
+    other = factories.operator_make(username="other", hospital=clerk.operator.hospital).user
+    with pytest.raises(ValidationError, match="提交标识无效"):
+        register(other, request_key=key)
+
+
+def test_it_stores_materials_by_content_under_a_random_name(clerk):
+    content = png_bytes()
+    birth = register(clerk, materials=[MaterialInput("household_head", content, "张三户口本.jpg")])
+    material = birth.materials.get()
+    assert material.content_type == "image/png" and material.size == len(content)
+    assert "张三" not in material.file.name and material.file.name.endswith(".png")
+    with default_storage.open(material.file.name) as stored:
+        assert stored.read() == content
+
+
+def test_a_bad_material_refuses_the_registration_and_stores_nothing(clerk):
+    with pytest.raises(ValidationError) as excinfo:
+        register(
+            clerk,
+            materials=[
+                MaterialInput("household_head", png_bytes(), "a.png"),
+                MaterialInput("birth_record", b"GIF89a...", "b.gif"),
+            ],
+        )
+    assert "b.gif：只能上传" in excinfo.value.message_dict["materials.1"][0]
+    assert not Material.objects.exists()
+    assert not default_storage.exists("materials") or not any(default_storage.listdir("materials")[0])
+
+
+def test_a_failure_inside_the_transaction_removes_the_stored_files(clerk, monkeypatch):
+    from registration.services import newborns
+
+    def explode(count):
+        raise IntegrityError("simulated")
+
+    monkeypatch.setattr(newborns, "_personal_numbers", explode)
+    with pytest.raises(ValidationError, match="未保存任何内容"):
+        register(clerk, materials=[MaterialInput("household_head", png_bytes(), "a.png")])
+    assert not Birth.objects.exists()
+    stored = [name for name in _walk("materials")]
+    assert stored == []
+
+
+def _walk(path):
+    if not default_storage.exists(path):
+        return
+    dirs, files = default_storage.listdir(path)
+    yield from (f"{path}/{name}" for name in files)
+    for directory in dirs:
+        yield from _walk(f"{path}/{directory}")
+
+
+# The database constraints behind the services (both SQLite and PostgreSQL run these).
+
+
+def test_temp_ids_differing_only_in_case_are_two_babies_but_a_repeat_is_refused(clerk):
+    newborn = register(clerk).newborns.get()
+    twin = Newborn.objects.get(pk=newborn.pk)
+    twin.pk, twin.birth_order, twin.temp_id, twin.personal_number = None, 2, MOTHER_ID + "x", "4500000999"
+    twin.save()
+    assert Newborn.objects.filter(temp_id=MOTHER_ID + "x").count() == 1
+    assert Newborn.objects.filter(temp_id=MOTHER_ID + "X").count() == 1
+    twin.pk, twin.birth_order, twin.temp_id, twin.personal_number = None, 3, MOTHER_ID + "X", "4500000998"
+    with pytest.raises(IntegrityError), transaction.atomic():
+        twin.save()
+
+
+def test_the_register_refuses_a_number_issued_twice_but_keeps_case_apart(clerk):
+    parent = Parent.objects.create(id_number=MOTHER_ID, name="张三")
+    IssuedTemporaryId.objects.create(number=MOTHER_ID + "X", parent=parent, suffix="X", issued_at="2024-01-01T00:00Z")
+    IssuedTemporaryId.objects.create(number=MOTHER_ID + "x", parent=parent, suffix="x", issued_at="2024-01-01T00:00Z")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        IssuedTemporaryId.objects.create(
+            number=MOTHER_ID + "X", parent=parent, suffix="X", issued_at="2024-01-01T00:00Z"
+        )
+
+
+def test_the_register_refuses_a_suffix_that_is_not_the_numbers_last_letter(clerk):
+    parent = Parent.objects.create(id_number=MOTHER_ID, name="张三")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        IssuedTemporaryId.objects.create(number=MOTHER_ID + "X", parent=parent, suffix="x", issued_at="2024-01-01T00:00Z")
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"state": "void"},  # void without a reason
+        {"state": "formalized"},  # formalized without a real ID
+        {"state": "paid"},  # paid without a benefit start
+        {"temp_id": None},  # neither identity
+        {"personal_number": "123"},
+        {"sex": 3},
+    ],
+)
+def test_the_newborn_constraints_refuse_inconsistent_rows(clerk, changes):
+    newborn = register(clerk).newborns.get()
+    for field, value in changes.items():
+        setattr(newborn, field, value)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        newborn.save()

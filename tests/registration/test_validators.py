@@ -1,0 +1,158 @@
+"""Identity numbers, phones and scans: every input gives a value or a Chinese ValidationError."""
+
+import io
+from datetime import date
+
+import pytest
+from django.core.exceptions import ValidationError
+from hypothesis import given
+from hypothesis import strategies as st
+from PIL import Image
+from stdnum.cn.ric import calc_check_digit
+
+from registration import validators
+from registration.services import Sex
+from tests.factories import FATHER_ID, MOTHER_ID, id_number
+
+CJK = any_text = st.text(max_size=80)
+VALIDATORS = [
+    validators.resident_id_validate,
+    lambda value: validators.parent_id_validate(value, role="mother"),
+    lambda value: validators.parent_id_validate(value, role="father"),
+    validators.birth_certificate_number_validate,
+    validators.temp_id_validate,
+    validators.personal_number_validate,
+    validators.phone_validate,
+    lambda value: validators.real_id_validate(value, birth_date=date(2026, 1, 1), sex=Sex.FEMALE),
+]
+
+
+def has_chinese(text: str) -> bool:
+    return any("\u4e00" <= char <= "\u9fff" for char in text)
+
+
+@pytest.mark.parametrize("validate", VALIDATORS)
+@given(value=st.one_of(any_text, st.text(alphabet="0123456789Xx ", max_size=25), st.none(), st.integers()))
+def test_any_input_gives_a_value_or_a_chinese_validation_error(validate, value):
+    try:
+        result = validate(value)
+    except ValidationError as exc:
+        assert all(has_chinese(message) for message in exc.messages)
+    else:
+        assert isinstance(result, str) and result
+
+
+@st.composite
+def valid_ids(draw):
+    born = draw(st.dates(min_value=date(1950, 1, 1), max_value=date(2010, 12, 31)))
+    order = draw(st.integers(min_value=0, max_value=999))
+    body = f"450103{born:%Y%m%d}{order:03d}"
+    return body + calc_check_digit(body + "0")
+
+
+@given(valid_ids())
+def test_every_valid_id_is_accepted_and_its_sex_digit_decides_the_role(number):
+    assert validators.resident_id_validate(number) == number
+    role = "mother" if int(number[16]) % 2 == 0 else "father"
+    other = "father" if role == "mother" else "mother"
+    assert validators.parent_id_validate(number, role=role) == number
+    with pytest.raises(ValidationError, match="第17位"):
+        validators.parent_id_validate(number, role=other)
+
+
+def test_resident_id_of_a_parent_born_before_the_region_code_existed_is_valid():
+    # 450103 became a code in 1983; a Nanning parent born in 1980 was issued it later.
+    assert validators.resident_id_validate(id_number(born="19800101")) == id_number(born="19800101")
+
+
+def test_resident_id_normalises_full_width_digits_spaces_and_a_lower_case_check_letter():
+    body = next(f"450103199003070{n:02d}" for n in range(100) if calc_check_digit(f"450103199003070{n:02d}0") == "X")
+    number = body + "X"
+    typed = " ".join(number[:-1]).translate(str.maketrans("0123456789", "０１２３４５６７８９")) + "x"
+    assert validators.resident_id_validate(typed) == number
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("45010319900307002", "应为18位"),
+        ("4501031990030700A2", "只能由数字组成"),
+        (MOTHER_ID[:-1] + str((int(MOTHER_ID[-1]) + 1) % 10) if MOTHER_ID[-1] != "X" else "", "校验位"),
+        (id_number(born="19901332"), "出生日期"),
+        (id_number(region="999999"), "地区代码"),
+    ],
+)
+def test_resident_id_names_what_is_wrong(value, message):
+    with pytest.raises(ValidationError, match=message):
+        validators.resident_id_validate(value)
+
+
+def test_resident_id_born_after_today_is_refused():
+    with pytest.raises(ValidationError, match="晚于今天"):
+        validators.resident_id_validate(id_number(born="20300101"), today=date(2026, 1, 1))
+
+
+def test_a_fathers_id_given_for_the_mother_is_refused():
+    with pytest.raises(ValidationError, match="偶数（女性）"):
+        validators.parent_id_validate(FATHER_ID, role="mother")
+
+
+def test_temp_id_keeps_its_case():
+    assert validators.temp_id_validate(MOTHER_ID + "x") == MOTHER_ID + "x"
+    assert validators.temp_id_validate(MOTHER_ID + "X") == MOTHER_ID + "X"
+    with pytest.raises(ValidationError):
+        validators.temp_id_validate(MOTHER_ID + "a")
+
+
+def test_birth_certificate_number_is_one_letter_and_nine_digits():
+    assert validators.birth_certificate_number_validate(" q450123456 ") == "Q450123456"
+    with pytest.raises(ValidationError, match="1位字母加9位数字"):
+        validators.birth_certificate_number_validate("450123456")
+
+
+def test_real_id_must_match_the_babys_birth_date_and_sex():
+    girl = id_number(born="20260101", order="002")
+    assert validators.real_id_validate(girl, birth_date=date(2026, 1, 1), sex=Sex.FEMALE) == girl
+    with pytest.raises(ValidationError, match="出生日期"):
+        validators.real_id_validate(girl, birth_date=date(2026, 1, 2), sex=Sex.FEMALE)
+    with pytest.raises(ValidationError, match="性别"):
+        validators.real_id_validate(girl, birth_date=date(2026, 1, 1), sex=Sex.MALE)
+
+
+def test_personal_numbers_carry_a_check_digit():
+    number = validators.personal_number_format(1234)
+    assert len(number) == 10 and number.startswith("45")
+    assert validators.personal_number_validate(number) == number
+    with pytest.raises(ValidationError):
+        validators.personal_number_validate(number[:-1] + str((int(number[-1]) + 1) % 10))
+
+
+@pytest.mark.parametrize(("typed", "stored"), [("138 7711 2345", "13877112345"), ("0771-5782496", "07715782496")])
+def test_phone_numbers_are_stored_as_national_digits(typed, stored):
+    assert validators.phone_validate(typed) == stored
+
+
+def _png(size=(4, 4)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, "white").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_material_type_is_judged_by_content():
+    assert validators.material_content_type(_png(), max_bytes=10_000) == "image/png"
+    assert validators.material_content_type(b"%PDF-1.4\n...\n%%EOF\n", max_bytes=10_000) == "application/pdf"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "空的"),
+        (b"MZ\x90\x00 not a scan", "只能上传"),
+        (_png()[:40], "损坏"),
+        (b"%PDF-1.4 cut short", "不完整"),
+        (b"\xff\xd8\xff" + b"0" * 20_000, "超过"),
+    ],
+)
+def test_bad_materials_are_refused_with_a_reason(content, message):
+    with pytest.raises(ValidationError, match=message):
+        validators.material_content_type(content, max_bytes=10_000)
