@@ -2,6 +2,13 @@
 
 from registration.reference import Sex
 from registration.services.audit import audit_record
+from registration.services.lifecycle import (
+    newborn_benefit_start,
+    newborn_formalize,
+    newborn_void,
+    newborn_void_expired,
+    payment_record,
+)
 from registration.services.newborns import (
     AgencyWarning,
     BabyInput,
@@ -47,10 +54,15 @@ __all__ = [
     "birth_certificate_number_validate",
     "days_left",
     "eligibility_problems",
+    "newborn_benefit_start",
+    "newborn_formalize",
     "newborn_name",
     "newborn_register",
+    "newborn_void",
+    "newborn_void_expired",
     "next_suffix",
     "parent_id_validate",
+    "payment_record",
     "pre_enrollment_last_day",
     "real_id_validate",
     "resident_id_validate",

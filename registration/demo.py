@@ -1,0 +1,258 @@
+"""Deterministic demo data: agencies, two hospitals, their staff, and registrations in every state.
+
+Everything goes through the real services, so the demo shows exactly what the rules produce.
+"""
+
+import io
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+from PIL import Image, ImageDraw
+from stdnum.cn.ric import calc_check_digit
+
+from registration.models import Birth, Division, Hospital, InsuranceAgency, Newborn, Operator
+from registration.services import (
+    AgencyWarning,
+    BabyInput,
+    MaterialInput,
+    ParentInput,
+    Sex,
+    newborn_formalize,
+    newborn_register,
+    newborn_void,
+    newborn_void_expired,
+    payment_record,
+)
+
+ADMIN_LOGIN = ("admin", "admin-demo-2026")
+STAFF_PASSWORD = "demo-pass-2026"
+
+# Nanning's agencies (city centre and the counties / county-level city), editable in the admin.
+NANNING_AGENCIES = [
+    (
+        "450100",
+        "南宁市医疗保障事业管理中心",
+        ["450102", "450103", "450105", "450107", "450108", "450109", "450110"],
+    ),
+    ("450123", "隆安县医疗保障事业管理中心", ["450123"]),
+    ("450124", "马山县医疗保障事业管理中心", ["450124"]),
+    ("450125", "上林县医疗保障事业管理中心", ["450125"]),
+    ("450126", "宾阳县医疗保障事业管理中心", ["450126"]),
+    ("450181", "横州市医疗保障事业管理中心", ["450181"]),
+]
+GUILIN_AGENCY = ("450300", "桂林市医疗保障事业管理中心（演示）", ["4503"])
+
+
+@dataclass(frozen=True)
+class DemoHospital:
+    code: str
+    name: str
+    chain: tuple[tuple[str, str], ...]  # (code, name) from the province down to a community
+    staff: tuple[tuple[str, str, str], ...]  # (username, role, real name)
+
+
+HOSPITALS = [
+    DemoHospital(
+        "H45010300001",
+        "南宁市演示妇幼保健院",
+        (("45", "广西壮族自治区"), ("4501", "南宁市"), ("450103", "青秀区"), ("450103001", "新竹街道"),
+         ("450103001001", "新竹社区")),
+        (("clerk_nn", Operator.Role.CLERK, "韦丽华"), ("super_nn", Operator.Role.SUPERVISOR, "覃建国")),
+    ),
+    DemoHospital(
+        "H45030200001",
+        "桂林市演示人民医院",
+        (("45", "广西壮族自治区"), ("4503", "桂林市"), ("450302", "秀峰区"), ("450302001", "秀峰街道"),
+         ("450302001001", "秀峰社区")),
+        (("clerk_gl", Operator.Role.CLERK, "蒙秀英"), ("super_gl", Operator.Role.SUPERVISOR, "农志强")),
+    ),
+]  # fmt: skip
+
+SURNAMES = "韦覃黄蒙农禤陆莫梁李张陈廖潘卢"
+GIVEN_NAMES = ["丽娟", "秀兰", "海燕", "春梅", "美玲", "晓红", "桂芳", "金凤", "玉兰", "小梅"]
+FATHER_NAMES = ["建华", "志强", "海军", "文斌", "永明", "国庆", "小龙", "德胜", "家乐", "俊杰"]
+
+
+def demo_seed(*, registrations: int = 40, today: date | None = None, stdout=None) -> dict:
+    """Create the demo data once; a second run adds nothing where demo registrations already exist."""
+    today = today or timezone.localdate()
+    _agencies_seed()
+    hospitals = [_hospital_seed(spec) for spec in HOSPITALS]
+    admin = _admin_seed()
+    created = 0
+    if not Birth.objects.filter(hospital__in=hospitals).exists():
+        created = _registrations_seed(hospitals, registrations, today)
+        newborn_void_expired(today=today)
+    counts = dict.fromkeys(Newborn.State.values, 0)
+    for state in Newborn.objects.filter(birth__hospital__in=hospitals).values_list("state", flat=True):
+        counts[state] += 1
+    return {"admin": admin.username, "births_created": created, "newborns_by_state": counts}
+
+
+def _division_chain(chain) -> Division:
+    parent = None
+    for level, (code, name) in enumerate(chain, start=1):
+        full_name = " ".join(n for _, n in chain[1:level]) or name
+        parent, _ = Division.objects.get_or_create(
+            code=code, defaults={"name": name, "level": level, "parent": parent, "full_name": full_name}
+        )
+    return parent
+
+
+def _agencies_seed() -> None:
+    for code, name, division_codes in [*NANNING_AGENCIES, GUILIN_AGENCY]:
+        agency, _ = InsuranceAgency.objects.get_or_create(code=code, defaults={"name": name})
+        agency.divisions.add(*Division.objects.filter(code__in=division_codes))
+
+
+def _hospital_seed(spec: DemoHospital) -> Hospital:
+    community = _division_chain(spec.chain)
+    district = community.parent.parent
+    _agencies_seed()  # a freshly created district joins its agency
+    hospital, _ = Hospital.objects.get_or_create(
+        code=spec.code, defaults={"name": spec.name, "division": district, "has_maternity_ward": True}
+    )
+    for index, (username, role, real_name) in enumerate(spec.staff):
+        user = _user_seed(username, STAFF_PASSWORD, first_name=real_name)
+        body = f"{district.code}19850{index + 1}01{index + 2:02d}4"
+        Operator.objects.get_or_create(
+            user=user,
+            defaults={
+                "hospital": hospital,
+                "role": role,
+                "real_name": real_name,
+                "id_number": body + calc_check_digit(body + "0"),
+                "phone": f"1397710{index:04d}",
+                "access": Operator.Access.GRANTED,
+                "access_changed_at": timezone.now(),
+            },
+        )
+    return hospital
+
+
+def _user_seed(username: str, password: str, **fields):
+    user, created = get_user_model().objects.get_or_create(username=username, defaults=fields)
+    if created:
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    return user
+
+
+def _admin_seed():
+    username, password = ADMIN_LOGIN
+    return _user_seed(
+        username,
+        password,
+        is_staff=True,
+        is_superuser=True,
+        first_name="医保中心管理员",
+        email="admin@example.org",
+    )
+
+
+def _scan_png(label: str) -> bytes:
+    image = Image.new("RGB", (320, 200), "white")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((10, 10, 310, 190), outline="black", width=3)
+    draw.text((24, 90), label, fill="black")
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def _registrations_seed(hospitals: list[Hospital], count: int, today: date) -> int:
+    rng = random.Random(2026)  # the same demo on every machine
+    clerks = [Operator.objects.get(hospital=h, role=Operator.Role.CLERK).user for h in hospitals]
+    communities = {
+        h.pk: Division.objects.filter(code__startswith=h.division.code, level=5).order_by("code")[0]
+        for h in hospitals
+    }
+    span = 112  # sixteen weeks: the oldest records are past their window and get voided
+    for index in range(count):
+        hospital, clerk = hospitals[index % 2], clerks[index % 2]
+        registered_on = today - timedelta(days=span - 1 - index * span // max(count, 1))
+        born = registered_on - timedelta(days=rng.randint(0, 6))
+        babies = [BabyInput(Sex(rng.choice([1, 2])), born)]
+        if index % 9 == 4:
+            babies.append(BabyInput(Sex(rng.choice([1, 2])), born))  # twins
+        birth = _register_one(rng, index, hospital, clerk, communities[hospital.pk], babies, registered_on)
+        _advance(rng, index, birth, clerk, registered_on, today)
+    return count
+
+
+def _parent_id(rng, hospital, from_year: int, *, even: bool) -> str:
+    born = date(rng.randint(from_year, from_year + 10), rng.randint(1, 12), rng.randint(1, 28))
+    order = rng.randint(50, 499) * 2 + (0 if even else 1)
+    body = f"{hospital.division.code}{born:%Y%m%d}{order:03d}"
+    return body + calc_check_digit(body + "0")
+
+
+def _register_one(rng, index, hospital, clerk, community, babies, registered_on) -> Birth:
+    mother = ParentInput(
+        rng.choice(SURNAMES) + rng.choice(GIVEN_NAMES),
+        _parent_id(rng, hospital, 1988, even=True),
+        f"138{index:08d}",
+    )
+    father = ParentInput(
+        SURNAMES[index % len(SURNAMES)] + rng.choice(FATHER_NAMES),
+        _parent_id(rng, hospital, 1985, even=False),
+        f"139{index:08d}",
+    )
+    kwargs = dict(
+        clerk=clerk,
+        route=Birth.Route.PARENT_ID,
+        parent_role=Birth.ParentRole.FATHER if index % 4 == 3 else Birth.ParentRole.MOTHER,
+        mother=mother,
+        father=father,
+        babies=babies,
+        community=community,
+        household_address=f"{community.full_name or community.name}{index + 1}号",
+        household_type=rng.choice(["10", "20", "30"]),
+        phone=mother.phone,
+        ethnicity=rng.choice(["01", "08", "08", "13", "12"]),
+        has_household_registration=False,
+        parent_has_guangxi_household=True,
+        birth_hospital=hospital,
+        materials=[
+            MaterialInput("household_head", _scan_png(f"household register #{index + 1}"), "户主页.png")
+        ],
+        today=registered_on,
+    )
+    with transaction.atomic():
+        try:
+            birth = newborn_register(**kwargs)
+        except AgencyWarning:
+            birth = newborn_register(agency_warning_confirmed=True, **kwargs)
+        # Demo records are spread over past weeks: their registration time follows their registration day.
+        at = datetime.combine(registered_on, time(9 + index % 8, 7 * index % 60))
+        Birth.objects.filter(pk=birth.pk).update(registered_at=timezone.make_aware(at))
+    return birth
+
+
+def _advance(rng, index, birth, clerk, registered_on, today) -> None:
+    """Move some records on through the lifecycle: paid, formalized, voided by hand."""
+    step = index % 6
+    for newborn in birth.newborns.all():
+        if step in (2, 3, 4):
+            paid_on = min(today, registered_on + timedelta(days=rng.randint(1, 20)))
+            payment_record(
+                newborn=newborn, user=clerk, paid_on=paid_on, years={paid_on.year}, today=today,
+                receipt_number=f"DEMO{index:04d}{newborn.birth_order}",
+            )  # fmt: skip
+        if step == 4:
+            # The order digits make each real ID unique; their last digit is the baby's sex (odd male).
+            order = (index % 45) * 20 + newborn.birth_order * 2 + (1 if newborn.sex == Sex.MALE else 0)
+            body = f"{birth.hospital.division.code}{newborn.birth_date:%Y%m%d}{order:03d}"
+            newborn_formalize(
+                newborn=newborn,
+                user=clerk,
+                real_name=birth.parent_name[0] + rng.choice(["小雨", "子涵", "一诺", "浩然"]),
+                real_id_number=body + calc_check_digit(body + "0"),
+                today=today,
+            )
+        if step == 5 and index % 12 == 5:
+            newborn_void(newborn=newborn, user=clerk, reason="家属要求作废：改用出生医学证明编号登记")

@@ -1,0 +1,194 @@
+"""After registration (SPEC.md, the lifecycle): payment, formal enrollment, void; each locks and audits."""
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from registration import validators
+from registration.models import AuditEntry, Newborn, Payment
+from registration.services import rules
+from registration.services.audit import audit_record
+
+AUTO_VOID_REASON = "出生后3个月内未缴费，预参保登记信息作废（最后缴费日{last_day}）。"
+
+
+def _locked(newborn: Newborn) -> Newborn:
+    # Each baby's lifecycle changes are serialised on its row: a payment and the void job never interleave.
+    return Newborn.objects.select_for_update(of=("self",)).select_related("birth").get(pk=newborn.pk)
+
+
+def newborn_benefit_start(
+    birth_date: date, payments: Iterable[tuple[date, Iterable[int]]]
+) -> rules.BenefitStart:
+    """The earliest benefit start any payment gives, each counted with the years paid by its day."""
+    ordered = sorted((paid_on, set(years)) for paid_on, years in payments)
+    if not ordered:
+        raise ValueError("at least one payment is needed")
+    starts, paid_years = [], set()
+    for paid_on, years in ordered:
+        paid_years |= years
+        starts.append(rules.benefit_start_rule(birth_date, paid_on, paid_years))
+    return min(starts, key=lambda start: start.start)
+
+
+@transaction.atomic
+def payment_record(
+    *,
+    newborn: Newborn,
+    user,
+    paid_on: date,
+    years: Iterable[int],
+    receipt_number: str = "",
+    amount: Decimal | None = None,
+    source: str = Payment.Source.MANUAL,
+    today: date | None = None,
+    ip: str | None = None,
+) -> Payment:
+    """Record a premium payment; the record becomes paid and its benefit start is set (the guide, 四)."""
+    today = today or timezone.localdate()
+    newborn = _locked(newborn)
+    years = sorted(set(years))
+    errors = {}
+    if newborn.state == Newborn.State.VOID:
+        errors["paid_on"] = ["该记录已作废，不能再录入缴费；请家长到户籍所在地医保经办机构办理正式参保登记。"]
+    if paid_on > today:
+        errors["paid_on"] = ["到账日期不能晚于今天。"]
+    elif paid_on < newborn.birth_date:
+        errors["paid_on"] = ["到账日期不能早于出生日期。"]
+    if not years or years[0] < newborn.birth_date.year or years[-1] > paid_on.year + 1:
+        errors["years"] = [f"缴费年度须在{newborn.birth_date.year}年至{paid_on.year + 1}年之间，至少一个。"]
+    if errors:
+        raise ValidationError(errors)
+    receipt_number = receipt_number.strip()
+    if receipt_number and newborn.payments.filter(receipt_number=receipt_number).exists():
+        raise ValidationError({"receipt_number": ["该缴费凭证号已经录入过。"]})
+    try:
+        with transaction.atomic():
+            payment = Payment.objects.create(
+                newborn=newborn,
+                paid_on=paid_on,
+                years=years,
+                receipt_number=receipt_number,
+                amount=amount,
+                source=source,
+                recorded_by=user,
+            )
+    except IntegrityError:
+        raise ValidationError({"receipt_number": ["该缴费凭证号已经录入过。"]}) from None
+    start = newborn_benefit_start(newborn.birth_date, newborn.payments.values_list("paid_on", "years"))
+    if newborn.state == Newborn.State.REGISTERED:
+        newborn.state, newborn.state_changed_at = Newborn.State.PAID, timezone.now()
+    newborn.benefit_start, newborn.benefit_rule = start.start, start.rule
+    newborn.save(update_fields=["state", "state_changed_at", "benefit_start", "benefit_rule"])
+    audit_record(
+        user=user,
+        action=AuditEntry.Action.PAYMENT,
+        obj=newborn,
+        hospital=newborn.birth.hospital,
+        ip=ip,
+        detail={"paid_on": paid_on.isoformat(), "years": years, "source": source, "payment": payment.pk},
+    )
+    return payment
+
+
+@transaction.atomic
+def newborn_formalize(
+    *,
+    newborn: Newborn,
+    user,
+    real_name: str,
+    real_id_number: str,
+    today: date | None = None,
+    ip: str | None = None,
+) -> Newborn:
+    """Formal enrollment (正式参保): the real name and ID; the temporary ID stays on record, still issued."""
+    today = today or timezone.localdate()
+    newborn = _locked(newborn)
+    if newborn.state != Newborn.State.PAID:
+        raise ValidationError(
+            {
+                "real_id_number": [
+                    f"只有已缴费的记录才能办理正式参保，该记录状态为「{newborn.get_state_display()}」。"
+                ]
+            }
+        )
+    errors = {}
+    real_name = (real_name or "").strip()
+    if not real_name or len(real_name) > 50:
+        errors["real_name"] = ["请填写新生儿的真实姓名（不超过50个字）。"]
+    try:
+        real_id_number = validators.real_id_validate(
+            real_id_number, birth_date=newborn.birth_date, sex=newborn.sex, today=today
+        )
+    except ValidationError as exc:
+        errors["real_id_number"] = exc.messages
+    else:
+        if Newborn.objects.filter(real_id_number=real_id_number).exclude(pk=newborn.pk).exists():
+            errors["real_id_number"] = ["该身份证号码已用于另一名新生儿的正式参保。"]
+    if errors:
+        raise ValidationError(errors)
+    newborn.state, newborn.state_changed_at = Newborn.State.FORMALIZED, timezone.now()
+    newborn.real_name, newborn.real_id_number, newborn.formalized_at = (
+        real_name,
+        real_id_number,
+        timezone.now(),
+    )
+    newborn.save(update_fields=["state", "state_changed_at", "real_name", "real_id_number", "formalized_at"])
+    audit_record(
+        user=user, action=AuditEntry.Action.FORMALIZE, obj=newborn, hospital=newborn.birth.hospital, ip=ip
+    )
+    return newborn
+
+
+def _void(newborn: Newborn, *, user, reason: str, ip: str | None, automatic: bool) -> Newborn:
+    now = timezone.now()
+    newborn.state, newborn.state_changed_at = Newborn.State.VOID, now
+    newborn.voided_at, newborn.void_reason = now, reason[:200]
+    newborn.save(update_fields=["state", "state_changed_at", "voided_at", "void_reason"])
+    audit_record(
+        user=user,
+        action=AuditEntry.Action.VOID,
+        obj=newborn,
+        hospital=newborn.birth.hospital,
+        reason=reason,
+        ip=ip,
+        username="" if user is not None else "void_expired",
+        detail={"automatic": automatic},
+    )
+    return newborn
+
+
+@transaction.atomic
+def newborn_void(*, newborn: Newborn, user, reason: str, ip: str | None = None) -> Newborn:
+    """Void a record by hand, with a reason. Its temporary ID and personal number stay issued."""
+    newborn = _locked(newborn)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": ["作废必须填写原因。"]})
+    if newborn.state in (Newborn.State.VOID, Newborn.State.FORMALIZED):
+        raise ValidationError({"reason": [f"该记录状态为「{newborn.get_state_display()}」，不能作废。"]})
+    return _void(newborn, user=user, reason=reason, ip=ip, automatic=False)
+
+
+def newborn_void_expired(*, today: date, dry_run: bool = False) -> list[Newborn]:
+    """Void every record still unpaid after its last day (the notice, 二(一)); idempotent."""
+    due = list(
+        Newborn.objects.filter(state=Newborn.State.REGISTERED, last_day__lt=today)
+        .select_related("birth")
+        .order_by("last_day", "pk")
+    )
+    if dry_run:
+        return due
+    voided = []
+    for candidate in due:
+        # One short transaction per record: a payment recorded meanwhile wins, and is not voided.
+        with transaction.atomic():
+            newborn = _locked(candidate)
+            if newborn.state == Newborn.State.REGISTERED and newborn.last_day < today:
+                reason = AUTO_VOID_REASON.format(last_day=rules.format_date_zh(newborn.last_day))
+                voided.append(_void(newborn, user=None, reason=reason, ip=None, automatic=True))
+    return voided

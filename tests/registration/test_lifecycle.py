@@ -1,0 +1,182 @@
+"""Payments, formal enrollment and void: the guide's benefit rules on real records, and every refusal."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from registration.models import AuditEntry, IssuedTemporaryId, Newborn
+from registration.services import (
+    BabyInput,
+    Sex,
+    newborn_formalize,
+    newborn_void,
+    newborn_void_expired,
+    payment_record,
+)
+from tests import factories
+from tests.factories import register
+
+pytestmark = pytest.mark.django_db
+
+BORN = date(2025, 12, 5)  # the 2026 guide's example 2: last day 2026-03-04
+
+
+@pytest.fixture
+def clerk():
+    factories.division_chain()
+    factories.agency_make()
+    return factories.operator_make().user
+
+
+@pytest.fixture
+def newborn(clerk):
+    return register(clerk, babies=[BabyInput(Sex.FEMALE, BORN)], today=date(2025, 12, 8)).newborns.get()
+
+
+def pay(newborn, user, paid_on, years, **kwargs):
+    return payment_record(
+        newborn=newborn, user=user, paid_on=paid_on, years=years, today=date(2026, 6, 30), **kwargs
+    )
+
+
+def test_paying_both_years_in_the_window_starts_benefits_at_birth(newborn, clerk):
+    pay(newborn, clerk, date(2026, 2, 10), {2025, 2026})
+    newborn.refresh_from_db()
+    assert (newborn.state, newborn.benefit_start) == (Newborn.State.PAID, BORN)
+    assert "补缴出生当年" in newborn.benefit_rule
+
+
+def test_paying_only_the_payment_year_starts_benefits_on_new_years_day(newborn, clerk):
+    pay(newborn, clerk, date(2026, 2, 10), {2026})
+    newborn.refresh_from_db()
+    assert newborn.benefit_start == date(2026, 1, 1)
+
+
+def test_a_later_payment_for_the_birth_year_within_the_window_moves_the_start_to_birth(newborn, clerk):
+    pay(newborn, clerk, date(2026, 2, 10), {2026})
+    pay(newborn, clerk, date(2026, 2, 20), {2025})
+    newborn.refresh_from_db()
+    assert newborn.benefit_start == BORN
+
+
+def test_paying_after_the_window_waits_three_months(newborn, clerk):
+    pay(newborn, clerk, date(2026, 3, 5), {2026})
+    newborn.refresh_from_db()
+    assert newborn.benefit_start == date(2026, 6, 5)
+    assert "等待期" in newborn.benefit_rule
+
+
+def test_a_payment_is_audited(newborn, clerk):
+    pay(newborn, clerk, date(2026, 2, 10), {2026}, receipt_number="R1")
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.PAYMENT)
+    assert entry.newborn == newborn and entry.detail["years"] == [2026]
+
+
+@pytest.mark.parametrize(
+    ("paid_on", "years", "field"),
+    [
+        (date(2026, 7, 1), {2026}, "paid_on"),  # after today
+        (date(2025, 12, 1), {2025}, "paid_on"),  # before birth
+        (date(2026, 2, 10), set(), "years"),
+        (date(2026, 2, 10), {2024}, "years"),
+        (date(2026, 2, 10), {2028}, "years"),
+    ],
+)
+def test_impossible_payments_are_refused_by_field(newborn, clerk, paid_on, years, field):
+    with pytest.raises(ValidationError) as excinfo:
+        pay(newborn, clerk, paid_on, years)
+    assert field in excinfo.value.message_dict
+    assert not newborn.payments.exists()
+
+
+def test_the_same_receipt_is_not_recorded_twice(newborn, clerk):
+    pay(newborn, clerk, date(2026, 2, 10), {2026}, receipt_number="R1")
+    with pytest.raises(ValidationError, match="已经录入过"):
+        pay(newborn, clerk, date(2026, 2, 10), {2026}, receipt_number="R1")
+    assert newborn.payments.count() == 1
+
+
+def test_the_void_job_voids_only_after_the_last_day_and_is_idempotent(newborn):
+    assert newborn_void_expired(today=date(2026, 3, 4)) == []  # the last day itself
+    assert [n.pk for n in newborn_void_expired(today=date(2026, 3, 5), dry_run=True)] == [newborn.pk]
+    newborn.refresh_from_db()
+    assert newborn.state == Newborn.State.REGISTERED  # a dry run changes nothing
+    assert [n.pk for n in newborn_void_expired(today=date(2026, 3, 5))] == [newborn.pk]
+    assert newborn_void_expired(today=date(2026, 3, 6)) == []
+    newborn.refresh_from_db()
+    assert newborn.state == Newborn.State.VOID and "2026年3月4日" in newborn.void_reason
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.VOID, newborn=newborn).count() == 1
+    assert IssuedTemporaryId.objects.filter(number=newborn.temp_id).exists()  # the number stays issued
+
+
+def test_the_void_job_leaves_paid_records_alone(newborn, clerk):
+    pay(newborn, clerk, date(2026, 2, 10), {2026})
+    assert newborn_void_expired(today=date(2026, 4, 1)) == []
+
+
+def test_a_void_record_takes_no_payment_and_keeps_its_letter(newborn, clerk):
+    newborn_void(newborn=newborn, user=clerk, reason="重复登记")
+    with pytest.raises(ValidationError, match="已作废"):
+        pay(newborn, clerk, date(2026, 2, 10), {2026})
+    again = register(clerk, babies=[BabyInput(Sex.FEMALE, BORN)], today=date(2025, 12, 9)).newborns.get()
+    assert again.temp_id.endswith("x")
+
+
+def test_voiding_by_hand_needs_a_reason(newborn, clerk):
+    with pytest.raises(ValidationError, match="原因"):
+        newborn_void(newborn=newborn, user=clerk, reason="  ")
+
+
+def test_formal_enrollment_records_the_real_id_and_keeps_the_temporary_one(newborn, clerk):
+    pay(newborn, clerk, date(2026, 2, 10), {2026})
+    real_id = factories.id_number(born="20251205", order="004")
+    newborn_formalize(
+        newborn=newborn, user=clerk, real_name="张小花", real_id_number=real_id, today=date(2026, 3, 1)
+    )
+    newborn.refresh_from_db()
+    assert (newborn.state, newborn.real_id_number, newborn.real_name) == (
+        Newborn.State.FORMALIZED,
+        real_id,
+        "张小花",
+    )
+    assert newborn.temp_id.endswith("X")
+    with pytest.raises(ValidationError, match="不能作废"):
+        newborn_void(newborn=newborn, user=clerk, reason="x")
+
+
+@pytest.mark.parametrize(
+    ("real_id", "message"),
+    [
+        (factories.id_number(born="20251206", order="004"), "出生日期"),
+        (factories.id_number(born="20251205", order="003"), "性别"),
+        ("12345", "18位"),
+    ],
+)
+def test_formal_enrollment_refuses_an_id_that_does_not_fit_the_baby(newborn, clerk, real_id, message):
+    pay(newborn, clerk, date(2026, 2, 10), {2026})
+    with pytest.raises(ValidationError, match=message):
+        newborn_formalize(newborn=newborn, user=clerk, real_name="张小花", real_id_number=real_id)
+    newborn.refresh_from_db()
+    assert newborn.state == Newborn.State.PAID
+
+
+def test_formal_enrollment_needs_a_payment_first(newborn, clerk):
+    with pytest.raises(ValidationError, match="已缴费"):
+        newborn_formalize(
+            newborn=newborn,
+            user=clerk,
+            real_name="张小花",
+            real_id_number=factories.id_number(born="20251205"),
+        )
+
+
+def test_the_void_job_boundary_on_the_month_end(clerk):
+    # Born 2025-11-30: three-month date 2026-02-28, last day 2026-02-27 (SPEC.md).
+    born = date(2025, 11, 30)
+    newborn = register(
+        clerk, babies=[BabyInput(Sex.MALE, born)], parent_role="father", today=born + timedelta(1)
+    )
+    assert newborn_void_expired(today=date(2026, 2, 27)) == []
+    assert len(newborn_void_expired(today=date(2026, 2, 28))) == 1
+    assert newborn.newborns.get().state == Newborn.State.VOID
