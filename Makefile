@@ -1,0 +1,103 @@
+# newborn-enroll: `make demo` runs the app with demo data, `make test` runs the test suite.
+# Every target is safe to repeat; `make help` lists them.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+.NOTPARALLEL:
+
+VENV := .venv
+VENV_STAMP := $(VENV)/.installed
+MANAGE := $(VENV)/bin/python manage.py
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+PG_CLUSTER ?= main
+PYTEST_ARGS ?=
+
+# Python 3.11 to build .venv with: python3.11, else python3 when it is 3.11. Override: make BASE_PYTHON=...
+ifeq ($(origin BASE_PYTHON),undefined)
+BASE_PYTHON := $(shell for p in python3.11 python3; do \
+	if $$p -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' >/dev/null 2>&1; then \
+	command -v $$p; break; fi; done)
+endif
+
+.PHONY: help venv system migrate demo test test-pg pg-up lint bench clean
+
+help:
+	@echo "make demo     install what is missing, migrate, load the Guangxi divisions and demo data, serve on 127.0.0.1:8000"
+	@echo "make test     run the whole test suite on SQLite"
+	@echo "make test-pg  run the whole test suite on PostgreSQL ($(PG_URL)), starting the local cluster if needed"
+	@echo "make lint     ruff format --check and ruff check"
+	@echo "make system   install the missing Debian packages (scripts/system-packages.sh; root or sudo)"
+	@echo "make venv     create .venv and install the project with its dev extras"
+	@echo "make migrate  apply the database migrations"
+	@echo "make bench    run bench/run.py"
+	@echo "make clean    remove caches and build leftovers (keeps .venv and var/, the database and uploads)"
+
+system:
+	@PYTHON="$(BASE_PYTHON)" scripts/system-packages.sh
+
+venv: $(VENV_STAMP)
+
+$(VENV)/bin/python:
+	@if [ -z "$(BASE_PYTHON)" ]; then \
+		echo "error: Python 3.11 is needed to create $(VENV): found neither python3.11 nor a python3 that is 3.11." >&2; \
+		exit 1; fi
+	@echo "creating $(VENV) with $(BASE_PYTHON)"
+	@$(BASE_PYTHON) -m venv $(VENV) || { \
+		echo "error: '$(BASE_PYTHON) -m venv' failed; on Debian run 'make system' (it adds python3.11-venv)." >&2; \
+		rm -rf $(VENV); exit 1; }
+
+# Reinstall only when pyproject.toml changed since the last successful install.
+$(VENV_STAMP): pyproject.toml | $(VENV)/bin/python
+	@echo "installing the project and its dev dependencies into $(VENV)"
+	$(VENV)/bin/python -m pip install --disable-pip-version-check -q -e '.[dev]'
+	@touch $@
+
+migrate: venv
+	$(MANAGE) migrate --noinput
+
+demo: system venv migrate
+	$(MANAGE) import_divisions registration/data/divisions/guangxi
+	$(MANAGE) seed_demo
+	@echo "serving on http://127.0.0.1:8000/ (Ctrl-C stops)"
+	$(MANAGE) runserver 127.0.0.1:8000
+
+# pytest exits 5 when it collected no tests; say so, and fail like any other non-zero exit.
+define run_pytest
+	@echo "pytest $(PYTEST_ARGS) on $(2)"
+	@$(1) $(VENV)/bin/pytest $(PYTEST_ARGS) || { rc=$$?; \
+		if [ $$rc -eq 5 ]; then echo "error: pytest collected no tests (exit code 5)" >&2; fi; exit $$rc; }
+endef
+
+test: system venv
+	$(call run_pytest,env -u DATABASE_URL,SQLite)
+
+test-pg: system venv pg-up
+	$(call run_pytest,DATABASE_URL=$(PG_URL),$(PG_URL))
+
+PG_CHECK := $(VENV)/bin/python -c $$'import sys, psycopg\ntry:\n    psycopg.connect(sys.argv[1], connect_timeout=3).close()\nexcept psycopg.Error as e:\n    sys.exit(str(e))' '$(PG_URL)'
+
+pg-up: venv
+	@if $(PG_CHECK) 2>/dev/null; then echo "PostgreSQL answers at $(PG_URL)"; exit 0; fi; \
+	version=$$(ls /etc/postgresql 2>/dev/null | sort -V | tail -n 1); \
+	if [ -z "$$version" ]; then \
+		echo "error: PostgreSQL does not answer at $(PG_URL) and no local cluster exists in /etc/postgresql." >&2; \
+		exit 1; fi; \
+	echo "PostgreSQL does not answer at $(PG_URL); starting cluster $$version/$(PG_CLUSTER)"; \
+	sudo=; if [ "$$(id -u)" -ne 0 ]; then sudo=sudo; fi; \
+	$$sudo pg_ctlcluster --skip-systemctl-redirect "$$version" $(PG_CLUSTER) start || true; \
+	for i in $$(seq 20); do $(PG_CHECK) 2>/dev/null && break; sleep 0.5; done; \
+	if ! $(PG_CHECK); then \
+		echo "error: PostgreSQL still does not answer at $(PG_URL) (see the error above)." >&2; exit 1; fi; \
+	echo "PostgreSQL answers at $(PG_URL)"
+
+lint: venv
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+
+bench: system venv
+	@if [ -f bench/run.py ]; then $(VENV)/bin/python bench/run.py; \
+	else echo "bench/run.py does not exist yet: nothing to run"; fi
+
+clean:
+	rm -rf .pytest_cache .ruff_cache .hypothesis build dist *.egg-info
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,53 @@
+"""Fixtures and hooks shared by the whole suite (domain factories live in tests/factories.py)."""
+
+import psycopg
+import pytest
+from django.conf import settings as django_settings
+
+POSTGRES_SKIP_REASON = (
+    "needs PostgreSQL (DATABASE_URL=postgres://...): `make test-pg` runs it, and so does .ci/run"
+)
+
+
+def _database_is_postgres() -> bool:
+    return "postgresql" in django_settings.DATABASES["default"]["ENGINE"]
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # Without this every database test fails on its own with a long traceback; one clear line is better.
+    if not _database_is_postgres():
+        return
+    db = django_settings.DATABASES["default"]
+    try:
+        psycopg.connect(
+            dbname=db["NAME"],
+            user=db.get("USER") or None,
+            password=db.get("PASSWORD") or None,
+            host=db.get("HOST") or None,
+            port=db.get("PORT") or None,
+            connect_timeout=5,
+        ).close()
+    except psycopg.OperationalError as error:
+        where = f"{db.get('HOST') or 'local socket'}:{db.get('PORT') or 5432}/{db['NAME']}"
+        pytest.exit(
+            f"DATABASE_URL points at PostgreSQL ({where}) but the server does not answer: {error}\n"
+            "Start it (`make test-pg` starts the local cluster) or unset DATABASE_URL to test on SQLite.",
+            returncode=pytest.ExitCode.USAGE_ERROR,
+        )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Locks and concurrency only mean something on PostgreSQL (SQLite ignores select_for_update);
+    # the SQLite pass skips these tests rather than pretend they passed.
+    if _database_is_postgres():
+        return
+    skip = pytest.mark.skip(reason=POSTGRES_SKIP_REASON)
+    for item in items:
+        if item.get_closest_marker("postgres"):
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _media_root_in_tmp(settings, tmp_path):
+    """Uploaded materials go to a per-test directory, never into the repository's var/."""
+    settings.MEDIA_ROOT = tmp_path / "media"
