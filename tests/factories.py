@@ -23,19 +23,27 @@ FATHER_ID = id_number(born="19880511", order="013")
 
 
 def division_chain(
-    village_code: str = "450103001001", names: tuple[str, ...] = ("广西壮族自治区", "南宁市", "青秀区", "新竹街道", "新竹社区")
+    village_code: str = "450103001001",
+    names: tuple[str, ...] = ("广西壮族自治区", "南宁市", "青秀区", "新竹街道", "新竹社区"),
 ) -> Division:
     """A village and its four ancestors (created once per code)."""
     parent = None
     for level, length in enumerate((2, 4, 6, 9, 12), start=1):
         parent, _ = Division.objects.get_or_create(
             code=village_code[:length],
-            defaults={"name": names[level - 1], "level": level, "parent": parent, "full_name": names[level - 1]},
+            defaults={
+                "name": names[level - 1],
+                "level": level,
+                "parent": parent,
+                "full_name": names[level - 1],
+            },
         )
     return parent
 
 
-def agency_make(*, code: str = "450100", name: str = "南宁市医疗保障事业管理中心", covers=("4501",)) -> InsuranceAgency:
+def agency_make(
+    *, code: str = "450100", name: str = "南宁市医疗保障事业管理中心", covers=("4501",)
+) -> InsuranceAgency:
     agency, _ = InsuranceAgency.objects.get_or_create(code=code, defaults={"name": name})
     for division_code in covers:
         division = Division.objects.filter(code=division_code).first()

@@ -50,7 +50,10 @@ def test_it_registers_a_single_girl_with_X_and_her_name(clerk):
 
 def test_it_registers_twin_girls_X_then_x_in_birth_order(clerk):
     birth = register(clerk, babies=girls(2))
-    assert [(n.birth_order, n.temp_id[-1]) for n in birth.newborns.order_by("birth_order")] == [(1, "X"), (2, "x")]
+    assert [(n.birth_order, n.temp_id[-1]) for n in birth.newborns.order_by("birth_order")] == [
+        (1, "X"),
+        (2, "x"),
+    ]
 
 
 def test_it_gives_a_mothers_next_daughter_x_even_at_another_hospital(clerk):
@@ -71,7 +74,9 @@ def test_it_uses_the_fathers_id_and_name_for_a_boy(clerk):
 
 def test_it_skips_letters_issued_outside_the_system(clerk):
     parent = Parent.objects.create(id_number=MOTHER_ID, name="张三")
-    IssuedTemporaryId.objects.create(number=MOTHER_ID + "X", parent=parent, suffix="X", issued_at="2024-01-01T00:00Z")
+    IssuedTemporaryId.objects.create(
+        number=MOTHER_ID + "X", parent=parent, suffix="X", issued_at="2024-01-01T00:00Z"
+    )
     assert register(clerk).newborns.get().temp_id == MOTHER_ID + "x"
 
 
@@ -120,7 +125,10 @@ def test_it_lists_every_problem_at_once_by_field(clerk):
         register(
             clerk,
             mother=ParentInput("", FATHER_ID, "123"),
-            babies=[BabyInput(Sex.FEMALE, TODAY - timedelta(days=200)), BabyInput(Sex.FEMALE, TODAY + timedelta(1))],
+            babies=[
+                BabyInput(Sex.FEMALE, TODAY - timedelta(days=200)),
+                BabyInput(Sex.FEMALE, TODAY + timedelta(1)),
+            ],
             has_household_registration=True,
             parent_has_guangxi_household=False,
         )
@@ -134,7 +142,10 @@ def test_it_lists_every_problem_at_once_by_field(clerk):
         "has_household_registration",
         "parent_has_guangxi_household",
     }
-    assert "第1名新生儿" in errors["babies.0.birth_date"][0] and "不属于预参保登记范围" in errors["babies.0.birth_date"][0]
+    assert (
+        "第1名新生儿" in errors["babies.0.birth_date"][0]
+        and "不属于预参保登记范围" in errors["babies.0.birth_date"][0]
+    )
     assert not Birth.objects.exists()
 
 
@@ -258,8 +269,12 @@ def test_temp_ids_differing_only_in_case_are_two_babies_but_a_repeat_is_refused(
 
 def test_the_register_refuses_a_number_issued_twice_but_keeps_case_apart(clerk):
     parent = Parent.objects.create(id_number=MOTHER_ID, name="张三")
-    IssuedTemporaryId.objects.create(number=MOTHER_ID + "X", parent=parent, suffix="X", issued_at="2024-01-01T00:00Z")
-    IssuedTemporaryId.objects.create(number=MOTHER_ID + "x", parent=parent, suffix="x", issued_at="2024-01-01T00:00Z")
+    IssuedTemporaryId.objects.create(
+        number=MOTHER_ID + "X", parent=parent, suffix="X", issued_at="2024-01-01T00:00Z"
+    )
+    IssuedTemporaryId.objects.create(
+        number=MOTHER_ID + "x", parent=parent, suffix="x", issued_at="2024-01-01T00:00Z"
+    )
     with pytest.raises(IntegrityError), transaction.atomic():
         IssuedTemporaryId.objects.create(
             number=MOTHER_ID + "X", parent=parent, suffix="X", issued_at="2024-01-01T00:00Z"
@@ -269,7 +284,9 @@ def test_the_register_refuses_a_number_issued_twice_but_keeps_case_apart(clerk):
 def test_the_register_refuses_a_suffix_that_is_not_the_numbers_last_letter(clerk):
     parent = Parent.objects.create(id_number=MOTHER_ID, name="张三")
     with pytest.raises(IntegrityError), transaction.atomic():
-        IssuedTemporaryId.objects.create(number=MOTHER_ID + "X", parent=parent, suffix="x", issued_at="2024-01-01T00:00Z")
+        IssuedTemporaryId.objects.create(
+            number=MOTHER_ID + "X", parent=parent, suffix="x", issued_at="2024-01-01T00:00Z"
+        )
 
 
 @pytest.mark.parametrize(

@@ -66,7 +66,9 @@ def test_resident_id_of_a_parent_born_before_the_region_code_existed_is_valid():
 
 
 def test_resident_id_normalises_full_width_digits_spaces_and_a_lower_case_check_letter():
-    body = next(f"450103199003070{n:02d}" for n in range(100) if calc_check_digit(f"450103199003070{n:02d}0") == "X")
+    body = next(
+        f"450103199003070{n:02d}" for n in range(100) if calc_check_digit(f"450103199003070{n:02d}0") == "X"
+    )
     number = body + "X"
     typed = " ".join(number[:-1]).translate(str.maketrans("0123456789", "０１２３４５６７８９")) + "x"
     assert validators.resident_id_validate(typed) == number
@@ -127,7 +129,9 @@ def test_personal_numbers_carry_a_check_digit():
         validators.personal_number_validate(number[:-1] + str((int(number[-1]) + 1) % 10))
 
 
-@pytest.mark.parametrize(("typed", "stored"), [("138 7711 2345", "13877112345"), ("0771-5782496", "07715782496")])
+@pytest.mark.parametrize(
+    ("typed", "stored"), [("138 7711 2345", "13877112345"), ("0771-5782496", "07715782496")]
+)
 def test_phone_numbers_are_stored_as_national_digits(typed, stored):
     assert validators.phone_validate(typed) == stored
 
