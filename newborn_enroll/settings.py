@@ -143,6 +143,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(DATA_DIR / "staticfiles")))
+if not PRODUCTION:
+    # WhiteNoise warns on every request when this is missing; production fills it with collectstatic.
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Uploaded materials (household registers, birth records) are never served from a public URL: they
 # live outside STATIC_ROOT and are streamed by an authorising view.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
