@@ -1,0 +1,327 @@
+"""Births, newborns, the register of issued numbers, materials and payments.
+
+Identity and lifecycle fields are read-only here: they change only through the services (registration,
+payment, formal enrollment, void) that lock the rows and write the audit entry.
+"""
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from registration.admin.base import AuditedAdmin, ViewOnlyInline
+from registration.masking import mask_id_number
+from registration.models import Birth, IssuedTemporaryId, Material, Newborn, Parent, Payment
+from registration.validators import phone_validate, temp_id_validate
+
+
+def fields_except(fieldsets, *, editable: tuple[str, ...]) -> tuple[str, ...]:
+    """Every field of the fieldsets but the editable ones: what the change page shows read-only."""
+    return tuple(field for _, options in fieldsets for field in options["fields"] if field not in editable)
+
+
+class NewbornInline(ViewOnlyInline):
+    model = Newborn
+    fields = ("birth_order", "name", "sex", "masked_identity", "personal_number", "state", "last_day")
+    readonly_fields = fields
+
+    # Masked even on the birth's page: the full number is shown, and its view logged, on the baby's own page.
+    @admin.display(description="新生儿编码")
+    def masked_identity(self, obj):
+        return mask_id_number(obj.identity_number)
+
+
+class MaterialInline(ViewOnlyInline):
+    model = Material
+    # Never the file itself: scans are private, served only by the application's authorised view.
+    fields = ("kind", "original_name", "content_type", "size", "uploaded_at")
+    readonly_fields = fields
+
+
+class BirthForm(forms.ModelForm):
+    def clean_mother_phone(self):
+        phone = self.cleaned_data["mother_phone"]
+        return phone_validate(phone, label="母亲联系电话") if phone else ""
+
+    def clean_father_phone(self):
+        phone = self.cleaned_data["father_phone"]
+        return phone_validate(phone, label="父亲联系电话") if phone else ""
+
+
+@admin.register(Birth)
+class BirthAdmin(AuditedAdmin):
+    form = BirthForm
+    shows_full_ids = True
+    inlines = (NewbornInline, MaterialInline)
+    fieldsets = (
+        ("登记", {"fields": ("hospital", "clerk", "registered_at", "registered_on", "route")}),
+        ("父母", {"fields": ("parent", "parent_role", "mother_name", "mother_id_number", "mother_phone")}),
+        (None, {"fields": ("father_name", "father_id_number", "father_phone")}),
+        ("参保地", {"fields": ("community", "agency", "parent_agency", "agency_warning_confirmed")}),
+        ("出生医院", {"fields": ("birth_hospital", "birth_hospital_name")}),
+    )
+    readonly_fields = fields_except(
+        fieldsets, editable=("mother_phone", "father_phone", "birth_hospital", "birth_hospital_name")
+    )
+    autocomplete_fields = ("birth_hospital",)
+    list_display = (
+        "registered_on",
+        "hospital",
+        "parent",
+        "masked_parent_id_number",
+        "parent_role",
+        "route",
+        "community",
+        "clerk",
+    )
+    list_select_related = ("hospital", "parent", "community", "clerk")
+    list_filter = ("route", "parent_role", "hospital")
+    date_hierarchy = "registered_on"
+    search_fields = (
+        "parent__name",
+        "mother_name",
+        "father_name",
+        "parent__id_number__exact",
+        "mother_id_number__exact",
+        "father_id_number__exact",
+        "newborns__temp_id__exact",
+        "newborns__personal_number__exact",
+    )
+
+    @admin.display(description="证件所属父母身份证号码", ordering="parent__id_number")
+    def masked_parent_id_number(self, obj):
+        return mask_id_number(obj.parent.id_number)
+
+    def has_add_permission(self, request):
+        return False
+
+    def audit_context(self, obj) -> dict:
+        return {"hospital": obj.hospital}
+
+
+class PaymentInline(ViewOnlyInline):
+    model = Payment
+    fields = ("paid_on", "years", "amount", "receipt_number", "source", "recorded_by", "recorded_at")
+    readonly_fields = fields
+
+
+class NewbornForm(forms.ModelForm):
+    def clean_phone(self):
+        return phone_validate(self.cleaned_data["phone"])
+
+
+@admin.register(Newborn)
+class NewbornAdmin(AuditedAdmin):
+    form = NewbornForm
+    shows_full_ids = True
+    inlines = (PaymentInline,)
+    fieldsets = (
+        (
+            "身份",
+            {
+                "fields": (
+                    "birth",
+                    "birth_order",
+                    "name",
+                    "sex",
+                    "birth_date",
+                    "temp_id",
+                    "birth_certificate_number",
+                    "personal_number",
+                )
+            },
+        ),
+        (
+            "户籍与联系",
+            {"fields": ("ethnicity", "nationality", "household_address", "household_type", "phone")},
+        ),
+        ("特殊人群", {"fields": ("special_group",)}),
+        (
+            "状态",
+            {
+                "fields": (
+                    "state",
+                    "state_changed_at",
+                    "last_day",
+                    "benefit_start",
+                    "benefit_rule",
+                    "voided_at",
+                    "void_reason",
+                    "formalized_at",
+                    "real_name",
+                    "real_id_number",
+                    "created_at",
+                )
+            },
+        ),
+    )
+    readonly_fields = fields_except(
+        fieldsets,
+        editable=(
+            "ethnicity",
+            "nationality",
+            "household_address",
+            "household_type",
+            "phone",
+            "special_group",
+        ),
+    )
+    list_display = (
+        "name",
+        "masked_identity",
+        "personal_number",
+        "sex",
+        "birth_date",
+        "state",
+        "last_day",
+        "hospital",
+        "masked_real_id_number",
+    )
+    list_select_related = ("birth__hospital",)
+    list_filter = ("state", "sex", "special_group", "birth__hospital")
+    date_hierarchy = "birth_date"
+    # Exact, never icontains: …1234X and …1234x are two different babies (SPEC.md, the letter).
+    search_fields = (
+        "name",
+        "real_name",
+        "temp_id__exact",
+        "birth_certificate_number__exact",
+        "personal_number__exact",
+        "real_id_number__exact",
+        "birth__parent__id_number__exact",
+    )
+
+    @admin.display(description="新生儿编码", ordering="temp_id")
+    def masked_identity(self, obj):
+        return mask_id_number(obj.identity_number)
+
+    @admin.display(description="身份证号码")
+    def masked_real_id_number(self, obj):
+        return mask_id_number(obj.real_id_number)
+
+    @admin.display(description="登记医院", ordering="birth__hospital__name")
+    def hospital(self, obj):
+        return obj.birth.hospital
+
+    def has_add_permission(self, request):
+        return False
+
+    def audit_context(self, obj) -> dict:
+        return {"hospital": obj.birth.hospital}
+
+
+class IssuedTemporaryIdForm(forms.ModelForm):
+    """A number issued outside this system: its parent and its letter are read from the number itself."""
+
+    def clean_number(self):
+        number = temp_id_validate(self.cleaned_data["number"])
+        parent = Parent.objects.filter(id_number=number[:18]).first()
+        if parent is None:
+            raise ValidationError("系统中没有身份证号码为该编码前18位的父母，请先在「父母」中添加。")
+        self.instance.parent, self.instance.suffix = parent, number[-1]
+        return number
+
+
+@admin.register(IssuedTemporaryId)
+class IssuedTemporaryIdAdmin(AuditedAdmin):
+    form = IssuedTemporaryIdForm
+    shows_full_ids = True
+    list_display = ("masked_number", "parent", "suffix", "newborn", "issued_at", "note")
+    list_select_related = ("parent", "newborn")
+    list_filter = (("newborn", admin.EmptyFieldListFilter),)
+    date_hierarchy = "issued_at"
+    search_fields = ("number__exact", "parent__id_number__exact", "parent__name")
+
+    @admin.display(description="新生儿编码", ordering="number")
+    def masked_number(self, obj):
+        return mask_id_number(obj.number)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("number", "issued_at", "note")
+        return ("number", "parent", "suffix", "newborn", "issued_at", "note")
+
+    def get_readonly_fields(self, request, obj=None):
+        # Only the note may change: a number once issued stays issued, to the same parent and baby.
+        return () if obj is None else ("number", "parent", "suffix", "newborn", "issued_at")
+
+    def get_changeform_initial_data(self, request):
+        return {"issued_at": timezone.now(), **super().get_changeform_initial_data(request)}
+
+    def audit_context(self, obj) -> dict:
+        # The register's own description is the full number, and the log never holds one: name the parent
+        # and the baby instead (the row itself is in the detail of an ADMIN entry).
+        return {"obj": obj.parent, "newborn": obj.newborn}
+
+
+@admin.register(Material)
+class MaterialAdmin(AuditedAdmin):
+    # Never the file itself: scans are private, served only by the application's authorised view.
+    fields = (
+        "birth",
+        "kind",
+        "original_name",
+        "content_type",
+        "size",
+        "sha256",
+        "uploaded_by",
+        "uploaded_at",
+    )
+    readonly_fields = tuple(field for field in fields if field != "kind")
+    list_display = ("original_name", "kind", "content_type", "size", "birth", "uploaded_by", "uploaded_at")
+    list_select_related = ("birth__hospital", "birth__parent", "uploaded_by")
+    list_filter = ("kind", "content_type")
+    date_hierarchy = "uploaded_at"
+    search_fields = ("original_name", "sha256__exact", "birth__parent__id_number__exact")
+
+    def has_add_permission(self, request):
+        return False
+
+    def audit_context(self, obj) -> dict:
+        return {"hospital": obj.birth.hospital}
+
+
+@admin.register(Payment)
+class PaymentAdmin(AuditedAdmin):
+    fields = (
+        "newborn",
+        "paid_on",
+        "years",
+        "amount",
+        "receipt_number",
+        "source",
+        "recorded_by",
+        "recorded_at",
+    )
+    # The payment date and years decide the benefit start; corrections go through the payment service.
+    readonly_fields = tuple(field for field in fields if field != "amount")
+    list_display = (
+        "paid_on",
+        "newborn",
+        "masked_identity",
+        "years",
+        "amount",
+        "receipt_number",
+        "source",
+        "recorded_by",
+        "recorded_at",
+    )
+    list_select_related = ("newborn", "recorded_by")
+    list_filter = ("source", "newborn__birth__hospital")
+    date_hierarchy = "paid_on"
+    search_fields = (
+        "newborn__name",
+        "newborn__temp_id__exact",
+        "newborn__personal_number__exact",
+        "receipt_number__exact",
+    )
+
+    @admin.display(description="新生儿编码")
+    def masked_identity(self, obj):
+        return mask_id_number(obj.newborn.identity_number)
+
+    def has_add_permission(self, request):
+        return False
+
+    def audit_context(self, obj) -> dict:
+        return {"hospital": obj.newborn.birth.hospital, "newborn": obj.newborn}
