@@ -10,6 +10,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Substr
 from django.db.models.lookups import Exact
 
+from registration.masking import mask_id_number
 from registration.reference import (  # noqa: F401  (Sex is re-exported for the models' callers)
     ETHNICITY_CHOICES,
     HOUSEHOLD_TYPE_CHOICES,
@@ -422,7 +423,8 @@ class IssuedTemporaryId(models.Model):
         ]
 
     def __str__(self):
-        return self.number
+        # Masked: str() lands in Django's admin log and ours, which never hold a full number.
+        return mask_id_number(self.number)
 
 
 class Material(models.Model):

@@ -5,7 +5,8 @@ from django.contrib import admin
 
 from registration.admin.base import AuditedAdmin
 from registration.masking import mask_id_number, mask_phone
-from registration.models import AuditEntry, Operator, Parent
+from registration.models import Operator, Parent
+from registration.services import operator_access_set
 from registration.validators import phone_validate, resident_id_validate
 
 
@@ -60,10 +61,16 @@ class OperatorAdmin(AuditedAdmin):
         return ("user", "access_changed_at") if obj is not None else ("access_changed_at",)
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
+        # Access changes go through the service, which stamps the time and writes the ACCESS entry.
+        access = obj.access
         if "access" in form.changed_data:
-            detail = {"from": form["access"].initial, "to": obj.access}
-            self._audit(request, AuditEntry.Action.ACCESS, obj, detail=detail)
+            obj.access = form.initial.get("access", Operator.Access.NONE)
+        super().save_model(request, obj, form, change)
+        if access != obj.access:
+            operator_access_set(
+                operator=obj, access=access, user=request.user, ip=request.META.get("REMOTE_ADDR")
+            )
+            obj.refresh_from_db()
 
     def audit_context(self, obj) -> dict:
         return {"hospital": obj.hospital}

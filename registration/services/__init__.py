@@ -16,6 +16,7 @@ from registration.services.newborns import (
     ParentInput,
     newborn_register,
 )
+from registration.services.operators import operator_access_set
 from registration.services.rules import (
     BenefitStart,
     Problem,
@@ -61,6 +62,7 @@ __all__ = [
     "newborn_void",
     "newborn_void_expired",
     "next_suffix",
+    "operator_access_set",
     "parent_id_validate",
     "payment_record",
     "pre_enrollment_last_day",

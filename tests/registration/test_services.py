@@ -306,3 +306,19 @@ def test_the_newborn_constraints_refuse_inconsistent_rows(clerk, changes):
         setattr(newborn, field, value)
     with pytest.raises(IntegrityError), transaction.atomic():
         newborn.save()
+
+
+def test_operator_access_set_stamps_the_change_and_audits_it(clerk):
+    from registration.services import operator_access_set
+
+    operator = clerk.operator
+    admin = factories.user_make("admin", is_staff=True)
+    operator_access_set(operator=operator, access=Operator.Access.WITHDRAWN, user=admin)
+    operator.refresh_from_db()
+    assert operator.access == Operator.Access.WITHDRAWN and operator.access_changed_at is not None
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.ACCESS)
+    assert entry.detail == {"from": "granted", "to": "withdrawn"} and entry.user == admin
+    with pytest.raises(PermissionDenied, match="尚未开通"):
+        register(clerk)
+    with pytest.raises(ValidationError):
+        operator_access_set(operator=operator, access="bogus", user=admin)
