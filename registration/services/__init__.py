@@ -2,6 +2,7 @@
 
 from registration.reference import Sex
 from registration.services.audit import audit_record
+from registration.services.divisions import DivisionImportStats, divisions_import
 from registration.services.lifecycle import (
     newborn_benefit_start,
     newborn_formalize,
@@ -44,6 +45,7 @@ __all__ = [
     "AgencyWarning",
     "BabyInput",
     "BenefitStart",
+    "DivisionImportStats",
     "MaterialInput",
     "ParentInput",
     "Problem",
@@ -54,6 +56,7 @@ __all__ = [
     "benefit_start_rule",
     "birth_certificate_number_validate",
     "days_left",
+    "divisions_import",
     "eligibility_problems",
     "newborn_benefit_start",
     "newborn_formalize",
