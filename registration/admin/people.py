@@ -10,6 +10,18 @@ from registration.services import operator_access_set
 from registration.validators import phone_validate, resident_id_validate
 
 
+class MaskedIdentityColumns:
+    """List columns for rows with an `id_number` and a `phone`, masked (SPEC.md: lists never show them)."""
+
+    @admin.display(description="身份证号码", ordering="id_number")
+    def masked_id_number(self, obj):
+        return mask_id_number(obj.id_number)
+
+    @admin.display(description="联系电话")
+    def masked_phone(self, obj):
+        return mask_phone(obj.phone)
+
+
 class OperatorForm(forms.ModelForm):
     def clean_id_number(self):
         return resident_id_validate(self.cleaned_data["id_number"])
@@ -19,7 +31,7 @@ class OperatorForm(forms.ModelForm):
 
 
 @admin.register(Operator)
-class OperatorAdmin(AuditedAdmin):
+class OperatorAdmin(MaskedIdentityColumns, AuditedAdmin):
     form = OperatorForm
     shows_full_ids = True
     fields = (
@@ -47,14 +59,6 @@ class OperatorAdmin(AuditedAdmin):
     list_filter = ("hospital", "role", "access")
     search_fields = ("real_name", "user__username", "hospital__name", "id_number__exact", "phone__exact")
     autocomplete_fields = ("user", "hospital")
-
-    @admin.display(description="身份证号码", ordering="id_number")
-    def masked_id_number(self, obj):
-        return mask_id_number(obj.id_number)
-
-    @admin.display(description="联系电话")
-    def masked_phone(self, obj):
-        return mask_phone(obj.phone)
 
     def get_readonly_fields(self, request, obj=None):
         # The account an operator row belongs to is chosen once; a different person gets a new row.
@@ -86,21 +90,13 @@ class ParentForm(forms.ModelForm):
 
 
 @admin.register(Parent)
-class ParentAdmin(AuditedAdmin):
+class ParentAdmin(MaskedIdentityColumns, AuditedAdmin):
     form = ParentForm
     shows_full_ids = True
     fields = ("id_number", "name", "phone", "created_at")
     list_display = ("name", "masked_id_number", "masked_phone", "created_at")
     date_hierarchy = "created_at"
     search_fields = ("name", "id_number__exact", "phone__exact")
-
-    @admin.display(description="身份证号码", ordering="id_number")
-    def masked_id_number(self, obj):
-        return mask_id_number(obj.id_number)
-
-    @admin.display(description="联系电话")
-    def masked_phone(self, obj):
-        return mask_phone(obj.phone)
 
     def get_readonly_fields(self, request, obj=None):
         # The issued letters hang on the number: changing it would detach them from their parent.

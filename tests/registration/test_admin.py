@@ -28,6 +28,7 @@ from registration.models import (
     Sex,
 )
 from registration.services import audit_record
+from tests import factories
 
 TODAY = date(2026, 3, 2)
 
@@ -63,19 +64,9 @@ def with_wrong_check_digit(number: str) -> str:
 
 def village_make(code: str = "450103001001") -> Division:
     """A village with its four ancestors (each created once)."""
-    names = ("广西壮族自治区", "南宁市", "青秀区", "新竹街道", f"新竹社区{code[-3:]}")
-    parent = None
-    for level, length in enumerate((2, 4, 6, 9, 12), start=1):
-        parent, _ = Division.objects.get_or_create(
-            code=code[:length],
-            defaults={
-                "name": names[level - 1],
-                "level": level,
-                "parent": parent,
-                "full_name": names[level - 1],
-            },
-        )
-    return parent
+    return factories.division_chain(
+        code, ("广西壮族自治区", "南宁市", "青秀区", "新竹街道", f"新竹社区{code[-3:]}")
+    )
 
 
 def hospital_make(code: str = "H45010300001", **overrides) -> Hospital:
