@@ -1,7 +1,7 @@
 from django.urls import path
 
-from registration import views
+from registration.views import home
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home.home, name="home"),
 ]
