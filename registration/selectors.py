@@ -1,9 +1,9 @@
 """Reads. The functions here decide what a user may see: every view that takes an object goes through them."""
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
-from registration.models import Division, InsuranceAgency, Newborn
+from registration.models import Birth, Division, InsuranceAgency, IssuedTemporaryId, Newborn
 
 
 def user_is_administrator(user) -> bool:
@@ -56,3 +56,51 @@ def agency_for_division_code(code: str) -> InsuranceAgency | None:
 def division_get(*, pk) -> Division:
     """One division by its id (the 社区ID), with its parent chain's names ready for display."""
     return Division.objects.select_related("parent").get(pk=pk)
+
+
+def issued_suffixes_for(id_number: str) -> set[str]:
+    """Every letter ever issued with a parent's ID number, by any hospital (case-sensitive: X and x)."""
+    return set(IssuedTemporaryId.objects.filter(parent__id_number=id_number).values_list("suffix", flat=True))
+
+
+def birth_get_for_user(*, user, pk) -> Birth:
+    """One registration (birth) the user may see, with its babies in birth order, or 404.
+
+    Access is decided by newborn_list_for_user, the one function that decides what a user may see.
+    """
+    try:
+        visible = newborn_list_for_user(user=user).filter(birth_id=pk).exists()
+    except (ValueError, TypeError):
+        visible = False
+    if not visible:
+        raise Http404("没有找到该登记记录。")
+    return (
+        Birth.objects.select_related("hospital", "community", "parent", "clerk")
+        .prefetch_related(Prefetch("newborns", queryset=Newborn.objects.order_by("birth_order")))
+        .get(pk=pk)
+    )
+
+
+def community_resolve(*, pk=None, text: str = "") -> Division | None:
+    """The division a clerk chose or typed: a 社区ID or a 12-digit 社区编码 typed into the box wins over
+    the picker's hidden id (the box may have been edited after picking); else the picked id; else a
+    community name that matches exactly one village. None when nothing matches.
+    """
+    text = text.strip()
+    if text.isascii() and text.isdigit():
+        if len(text) == 12:
+            return Division.objects.filter(code=text).first()
+        return Division.objects.filter(pk=int(text)).first() if len(text) <= 12 else None
+    if pk is not None:
+        division = Division.objects.filter(pk=pk).first()
+        if division is not None:
+            return division
+    if text:
+        matches = list(
+            Division.objects.filter(level=Division.Level.VILLAGE)
+            .filter(Q(name=text) | Q(full_name=text))
+            .order_by()[:2]
+        )
+        if len(matches) == 1:
+            return matches[0]
+    return None

@@ -1,0 +1,427 @@
+"""Parsing and normalising the registration page's input; the rules and the eligibility stay in services.
+
+The forms turn whatever arrives (odd Unicode, huge strings, malformed dates) into typed values or
+Chinese messages. Whether a family may be pre-enrolled is decided by newborn_register, whose messages
+service_errors_apply puts next to the same fields.
+"""
+
+import unicodedata
+import uuid
+from datetime import date
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils import timezone
+
+from registration import validators
+from registration.models import Birth, Material
+from registration.reference import (
+    ETHNICITY_CHOICES,
+    GUANGXI_COMMON_ETHNICITIES,
+    HOUSEHOLD_TYPE_CHOICES,
+    NATIONALITY_CHOICES,
+    Sex,
+)
+from registration.services.newborns import MAX_BABIES_PER_BIRTH, BabyInput, ParentInput
+
+# Scans and photos: what validators.material_content_type accepts, and a phone's or tablet's back camera.
+MATERIAL_ACCEPT = "image/jpeg,image/png,application/pdf"
+MATERIAL_KINDS = [kind for kind, _ in Material.Kind.choices]
+# Unicode categories no name or address contains: controls, invisible format characters, surrogates,
+# private-use and unassigned code points (these would also print as boxes on the card).
+_FORBIDDEN_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn"}
+DATE_INPUT_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日"]
+
+
+def _ethnicity_choices():
+    # Guangxi's common groups first (汉族, 壮族, 瑶族 …), then the rest in GB/T 3304 order.
+    names = dict(ETHNICITY_CHOICES)
+    common = [(code, names[code]) for code in GUANGXI_COMMON_ETHNICITIES]
+    others = [(code, name) for code, name in ETHNICITY_CHOICES if code not in GUANGXI_COMMON_ETHNICITIES]
+    return [("", "请选择民族"), ("广西常见民族", common), ("其他民族", others)]
+
+
+class TextField(forms.CharField):
+    """A line of text: NFC-normalised, inner whitespace collapsed, no invisible or control characters."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if self.max_length is not None and len(value) > self.max_length * 4:
+            # Refused before any further work is spent on it.
+            raise ValidationError(self._too_long(len(value)), code="max_length")
+        value = unicodedata.normalize("NFC", " ".join(value.split()))
+        if any(unicodedata.category(char) in _FORBIDDEN_CATEGORIES for char in value):
+            raise ValidationError(
+                "含有无法识别的字符（控制字符或不可见字符），请删除后重新输入。", code="chars"
+            )
+        if self.max_length is not None and len(value) > self.max_length:
+            raise ValidationError(self._too_long(len(value)), code="max_length")
+        return value
+
+    def _too_long(self, length: int) -> str:
+        return f"最多可填写{self.max_length}个字符，当前为{length}个。"
+
+
+class IdentityField(TextField):
+    """An identity number or phone as typed (full-width digits welcome); the validators do the rest."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        # NFKC: the full-width digits and letters of a Chinese input method become ASCII.
+        return "".join(unicodedata.normalize("NFKC", value).split())
+
+
+class BirthDateField(forms.DateField):
+    """A birth date from the date picker (2026-03-02), or typed as 2026/3/2, 20260302 or 2026年3月2日."""
+
+    default_error_messages = {
+        "invalid": "出生日期格式不正确，请按“年-月-日”填写，如 2026-03-02。",
+        "required": "请填写出生日期。",
+    }
+
+    def to_python(self, value):
+        if isinstance(value, str) and len(value.strip()) > 20:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        if isinstance(value, str):
+            value = unicodedata.normalize("NFKC", value).strip()
+        return super().to_python(value)
+
+
+class RegisterForm(forms.Form):
+    """One birth: the community, the identity route, the parents, the shared fields, the materials."""
+
+    community = forms.CharField(required=False, widget=forms.HiddenInput, max_length=20)
+    community_text = TextField(
+        label="参保社区",
+        max_length=120,
+        help_text="输入社区ID、12位社区编码或社区名称，或点击“选择”按地市、区县、乡镇（街道）查找。",
+    )
+    route = forms.ChoiceField(
+        label="证件类型",
+        choices=Birth.Route.choices,
+        initial=Birth.Route.PARENT_ID,
+        widget=forms.RadioSelect,
+        error_messages={"required": "请选择证件类型。", "invalid_choice": "请选择证件类型。"},
+    )
+    parent_role = forms.ChoiceField(
+        label="证件所属",
+        choices=Birth.ParentRole.choices,
+        initial=Birth.ParentRole.MOTHER,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "请选择使用母亲还是父亲的身份证号码。",
+            "invalid_choice": "请选择使用母亲还是父亲的身份证号码。",
+        },
+    )
+    mother_name = TextField(label="姓名", max_length=50)
+    mother_id_number = IdentityField(label="身份证号码", max_length=40)
+    mother_phone = IdentityField(label="联系电话", max_length=30)
+    father_name = TextField(label="姓名", max_length=50)
+    father_id_number = IdentityField(label="身份证号码", max_length=40)
+    father_phone = IdentityField(label="联系电话", max_length=30)
+
+    ethnicity = forms.ChoiceField(
+        label="民族",
+        choices=_ethnicity_choices,
+        error_messages={"required": "请选择民族。", "invalid_choice": "请从列表中选择民族。"},
+    )
+    nationality = forms.ChoiceField(
+        label="国籍",
+        choices=NATIONALITY_CHOICES,
+        initial="CHN",
+        error_messages={"required": "请选择国籍。", "invalid_choice": "请从列表中选择国籍。"},
+    )
+    household_type = forms.ChoiceField(
+        label="户口性质",
+        choices=[("", "请选择户口性质"), *HOUSEHOLD_TYPE_CHOICES],
+        error_messages={"required": "请选择户口性质。", "invalid_choice": "请从列表中选择户口性质。"},
+    )
+    household_address = TextField(
+        label="户口详址",
+        max_length=200,
+        required=True,
+        error_messages={"required": "请填写户口详址（以户口簿为准）。"},
+    )
+    phone = IdentityField(
+        label="联系电话", max_length=30, required=True, error_messages={"required": "请填写联系电话。"}
+    )
+    birth_hospital_name = TextField(label="出生医院", max_length=100)
+
+    no_household_registration = forms.BooleanField(label="新生儿尚未办理户籍登记", required=False)
+    parent_has_guangxi_household = forms.BooleanField(
+        label="证件所属父（母）亲为广西户籍（以户口簿为准）", required=False
+    )
+    agency_warning_confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    request_key = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, today: date | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today or timezone.localdate()
+        for kind, label in Material.Kind.choices:
+            self.fields[f"material_{kind}"] = forms.FileField(
+                label=label,
+                required=False,
+                widget=forms.FileInput(attrs={"accept": MATERIAL_ACCEPT, "capture": "environment"}),
+                error_messages={"empty": "上传的文件是空的。", "invalid": "上传的文件无效，请重新选择。"},
+            )
+            self.fields[f"staged_{kind}"] = forms.CharField(required=False, widget=forms.HiddenInput)
+        for name in ("mother_id_number", "father_id_number"):
+            self.fields[name].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
+        for name in ("mother_phone", "father_phone", "phone"):
+            self.fields[name].widget.attrs.update({"inputmode": "tel", "autocomplete": "off"})
+
+    def clean_community(self) -> int | None:
+        value = "".join(self.cleaned_data["community"].split())
+        return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
+
+    def clean_request_key(self) -> uuid.UUID | None:
+        # A missing or malformed key is not the clerk's error: the page issues a fresh one.
+        try:
+            return uuid.UUID(self.cleaned_data["request_key"])
+        except (ValueError, TypeError, AttributeError):
+            return None
+
+    def clean_phone(self) -> str:
+        return validators.phone_validate(self.cleaned_data["phone"])
+
+    def clean(self):
+        data = super().clean()
+        if (
+            not data.get("community")
+            and not data.get("community_text")
+            and "community_text" not in self.errors
+        ):
+            self.add_error("community_text", "请选择或输入参保社区（社区ID、12位社区编码或社区名称）。")
+        for role in ("mother", "father"):
+            self._parent_clean(role, data)
+        for kind in MATERIAL_KINDS:
+            upload = data.get(f"material_{kind}")
+            if upload and upload.size > settings.MATERIAL_MAX_BYTES:
+                self.add_error(
+                    f"material_{kind}",
+                    f"上传的文件超过 {settings.MATERIAL_MAX_BYTES // (1024 * 1024)} MB，请压缩后再上传。",
+                )
+        return data
+
+    def _parent_clean(self, role: str, data: dict) -> None:
+        # The same validators newborn_register applies, run here too so that a wrong ID number is
+        # reported together with a malformed date rather than one submit later.
+        id_field, phone_field = f"{role}_id_number", f"{role}_phone"
+        is_id_parent = data.get("parent_role") == role
+        label = validators.ROLE_LABEL[role]
+        if is_id_parent and id_field in data and not data[id_field]:
+            self.add_error(id_field, f"请填写{label}的身份证号码（证件所属）。")
+        elif data.get(id_field):
+            try:
+                data[id_field] = validators.parent_id_validate(data[id_field], role=role, today=self.today)
+            except ValidationError as exc:
+                self.add_error(id_field, exc.messages[0])
+        if data.get(phone_field):
+            try:
+                data[phone_field] = validators.phone_validate(data[phone_field])
+            except ValidationError as exc:
+                self.add_error(phone_field, exc.messages[0])
+        if is_id_parent and f"{role}_name" in data and not data[f"{role}_name"]:
+            self.add_error(f"{role}_name", f"请填写{label}的姓名（证件所属）。")
+
+    def uploads(self) -> dict[str, object]:
+        """The newly chosen files that parsed, by material kind."""
+        data = getattr(self, "cleaned_data", {})
+        return {
+            kind: data[f"material_{kind}"]
+            for kind in MATERIAL_KINDS
+            if data.get(f"material_{kind}") and f"material_{kind}" not in self.errors
+        }
+
+    def staged_tokens(self) -> dict[str, str]:
+        """The tokens of files uploaded with an earlier submit of this page, by material kind."""
+        data = getattr(self, "cleaned_data", {})
+        return {kind: data[f"staged_{kind}"] for kind in MATERIAL_KINDS if data.get(f"staged_{kind}")}
+
+    def registration_kwargs(self, babies: list[BabyInput]) -> dict:
+        """newborn_register's keyword arguments from a valid form (community and materials aside)."""
+        data = self.cleaned_data
+        return {
+            "route": data["route"],
+            "parent_role": data["parent_role"],
+            "mother": ParentInput(data["mother_name"], data["mother_id_number"], data["mother_phone"]),
+            "father": ParentInput(data["father_name"], data["father_id_number"], data["father_phone"]),
+            "babies": babies,
+            "household_address": data["household_address"],
+            "household_type": data["household_type"],
+            "phone": data["phone"],
+            "ethnicity": data["ethnicity"],
+            "nationality": data["nationality"],
+            "birth_hospital_name": data["birth_hospital_name"],
+            "has_household_registration": not data["no_household_registration"],
+            "parent_has_guangxi_household": data["parent_has_guangxi_household"],
+            "agency_warning_confirmed": data["agency_warning_confirmed"],
+        }
+
+
+class BabyForm(forms.Form):
+    """One baby of the birth; its birth order is its place in the formset."""
+
+    sex = forms.TypedChoiceField(
+        label="性别",
+        choices=Sex.choices,
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": "请选择性别。", "invalid_choice": "请选择性别。"},
+    )
+    birth_date = BirthDateField(
+        label="出生日期",
+        input_formats=DATE_INPUT_FORMATS,
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
+    )
+    birth_certificate_number = IdentityField(
+        label="出生医学证明编号",
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"placeholder": "如 Q450123456", "class": "form-control", "autocomplete": "off"}
+        ),
+    )
+
+    def __init__(self, *args, route: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.route = route
+
+    def clean_birth_certificate_number(self) -> str:
+        value = self.cleaned_data["birth_certificate_number"]
+        if self.route != Birth.Route.BIRTH_CERTIFICATE:
+            return ""  # only that route identifies the baby by its certificate
+        if not value:
+            raise ValidationError("请填写出生医学证明编号。", code="required")
+        return validators.birth_certificate_number_validate(value)
+
+    def baby_input(self) -> BabyInput:
+        data = self.cleaned_data
+        return BabyInput(Sex(data["sex"]), data["birth_date"], data["birth_certificate_number"])
+
+
+class BaseBabyFormSet(forms.BaseFormSet):
+    default_error_messages = {
+        "missing_management_form": "页面数据不完整，请刷新页面后重新填写。",
+        "too_many_forms": f"一次登记最多{MAX_BABIES_PER_BIRTH}名婴儿。",
+        "too_few_forms": "请至少填写1名婴儿的性别和出生日期。",
+    }
+
+    def filled_forms(self) -> list[BabyForm]:
+        """The babies' forms in birth order; a block added and left empty is skipped."""
+        return [form for form in self.forms if form.has_changed() or not form.empty_permitted]
+
+    def baby_inputs(self) -> list[BabyInput]:
+        return [form.baby_input() for form in self.filled_forms()]
+
+
+BabyFormSet = forms.formset_factory(
+    BabyForm,
+    formset=BaseBabyFormSet,
+    extra=0,
+    min_num=1,
+    max_num=MAX_BABIES_PER_BIRTH,
+    absolute_max=MAX_BABIES_PER_BIRTH,
+    validate_min=True,
+    validate_max=True,
+)
+BABY_PREFIX = "babies"
+
+
+def baby_formset(data=None, *, route: str = "") -> BaseBabyFormSet:
+    """The babies' formset, told the identity route so that the certificate field follows it."""
+    route = route if isinstance(route, str) else ""
+    return BabyFormSet(data, prefix=BABY_PREFIX, form_kwargs={"route": route})
+
+
+# newborn_register names a few fields differently from the page.
+_SERVICE_FIELD = {"has_household_registration": "no_household_registration", "community": "community_text"}
+
+
+def service_errors_apply(
+    error: ValidationError, form: RegisterForm, formset: BaseBabyFormSet, material_kinds: list[str]
+) -> None:
+    """Put newborn_register's messages next to the fields they concern ("babies.0.birth_date", …)."""
+    if not hasattr(error, "error_dict"):
+        for message in error.messages:
+            form.add_error(None, message)
+        return
+    for key, messages in error.message_dict.items():
+        for message in messages:
+            _service_error_place(key, message, form, formset, material_kinds)
+
+
+def _service_error_place(key, message, form, formset, material_kinds) -> None:
+    parts = key.split(".")
+    if parts[0] == "babies" and len(parts) == 3 and parts[1].isdigit():
+        index, field, babies = int(parts[1]), parts[2], formset.filled_forms()
+        if index < len(babies) and field in babies[index].fields:
+            babies[index].add_error(field, message)
+            return
+    elif key == "babies":
+        formset.non_form_errors().append(message)
+        return
+    elif parts[0] == "materials" and len(parts) == 2 and parts[1].isdigit():
+        index = int(parts[1])
+        if index < len(material_kinds):
+            form.add_error(f"material_{material_kinds[index]}", message)
+            return
+    field = _SERVICE_FIELD.get(key, key)
+    if field != NON_FIELD_ERRORS and field in form.fields and not form.fields[field].widget.is_hidden:
+        form.add_error(field, message)
+    else:
+        form.add_error(None, message)
+
+
+def error_summary(form: RegisterForm, formset: BaseBabyFormSet) -> list[dict]:
+    """Every message on the page, in page order, with the label and the anchor of its field."""
+    items = [{"label": "", "message": message, "anchor": ""} for message in form.non_field_errors()]
+    for name, field in form.fields.items():
+        for message in form.errors.get(name, []):
+            label = field.label or ""
+            if name.startswith(("mother_", "father_")):
+                label = f"{validators.ROLE_LABEL[name.split('_')[0]]}{label}"
+            items.append({"label": label, "message": message, "anchor": form[name].auto_id})
+    items += [{"label": "婴儿", "message": m, "anchor": "babies"} for m in formset.non_form_errors()]
+    for number, baby in enumerate(formset.forms, start=1):
+        for name, field in baby.fields.items():
+            for message in baby.errors.get(name, []):
+                label = f"第{number}名婴儿·{field.label}"
+                items.append({"label": label, "message": message, "anchor": baby[name].auto_id})
+    return items
+
+
+class PreviewForm(forms.Form):
+    """The query of the live preview: the parent's ID (and name), the babies' sexes in birth order."""
+
+    parent_id = IdentityField(required=True, max_length=40, error_messages={"required": "请填写身份证号码。"})
+    parent_name = TextField(max_length=50)
+    role = forms.ChoiceField(choices=[("", ""), *Birth.ParentRole.choices], required=False)
+    sexes = forms.CharField(required=False, max_length=40)
+
+    def clean_sexes(self) -> list[Sex | None]:
+        sexes = []
+        for part in self.cleaned_data["sexes"].split(","):
+            part = part.strip()
+            if part not in ("", "1", "2"):
+                raise ValidationError("性别参数无效。", code="sexes")
+            sexes.append(Sex(int(part)) if part else None)
+        if len(sexes) > MAX_BABIES_PER_BIRTH:
+            raise ValidationError(f"一次登记最多{MAX_BABIES_PER_BIRTH}名婴儿。", code="sexes")
+        return sexes
+
+    def clean(self):
+        data = super().clean()
+        if data.get("parent_id"):
+            try:
+                if data.get("role"):
+                    data["parent_id"] = validators.parent_id_validate(data["parent_id"], role=data["role"])
+                else:
+                    data["parent_id"] = validators.resident_id_validate(data["parent_id"])
+            except ValidationError as exc:
+                self.add_error("parent_id", exc.messages[0])
+        return data

@@ -1,0 +1,222 @@
+"""The new-registration page (附件2's screen): one birth, 1 to N babies, its live preview and its result."""
+
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from registration import selectors
+from registration.forms import (
+    MATERIAL_KINDS,
+    PreviewForm,
+    RegisterForm,
+    baby_formset,
+    error_summary,
+    service_errors_apply,
+)
+from registration.models import AuditEntry, Material, Operator
+from registration.services import (
+    AgencyWarning,
+    MaterialInput,
+    SuffixesExhausted,
+    audit_record,
+    newborn_name,
+    newborn_register,
+    staging_discard,
+    staging_get,
+    staging_read,
+    staging_store,
+    suffixes_for_birth,
+)
+
+TEMPLATE = "registration/register.html"
+
+
+def _access_denied_reason(user) -> str | None:
+    """Why the user may not register newborns (附件1), or None when they may."""
+    try:
+        operator = user.operator
+    except Operator.DoesNotExist:
+        return "只有定点医疗机构的经办人可以办理新生儿预参保登记。您的账号没有关联任何医疗机构的经办人员。"
+    if not operator.has_module_access:
+        return (
+            "您的账号尚未开通“新生儿参保登记”模块权限（当前状态："
+            f"{operator.get_access_display()}）。按附件1的规定，模块权限须由医疗机构向医保中心申请开通，"
+            "请联系本院主管。"
+        )
+    return None
+
+
+def _denied(request, reason: str):
+    return render(request, TEMPLATE, {"denied_reason": reason}, status=403)
+
+
+def _client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def register(request):
+    """GET: an empty form. POST: register the birth and go to its result, or show every problem."""
+    if (reason := _access_denied_reason(request.user)) is not None:
+        return _denied(request, reason)
+    if request.method == "POST":
+        return _register_post(request)
+    form = RegisterForm(initial={"birth_hospital_name": request.user.operator.hospital.name})
+    return _render(request, form, baby_formset(), staged={}, request_key=uuid.uuid4())
+
+
+def _register_post(request):
+    form = RegisterForm(request.POST, request.FILES)
+    formset = baby_formset(request.POST, route=request.POST.get("route", ""))
+    valid = form.is_valid()
+    valid = formset.is_valid() and valid
+    request_key = form.cleaned_data.get("request_key") or uuid.uuid4()
+    staged = _staged_files(request, form)
+    community = None
+    if valid:
+        community = selectors.community_resolve(
+            pk=form.cleaned_data["community"], text=form.cleaned_data["community_text"]
+        )
+        if community is None:
+            form.add_error(
+                "community_text", "没有找到该参保社区，请核对社区ID、社区编码或名称，或点击“选择”查找。"
+            )
+    materials = _materials_read(form, staged)
+    if form.errors or not valid:
+        return _render(request, form, formset, staged=staged, request_key=request_key)
+
+    try:
+        birth = newborn_register(
+            clerk=request.user,
+            community=community,
+            materials=[material for _, material in materials],
+            request_key=request_key,
+            ip=_client_ip(request),
+            **form.registration_kwargs(formset.baby_inputs()),
+        )
+    except PermissionDenied as exc:
+        return _denied(request, str(exc) or "您没有办理新生儿预参保登记的权限。")
+    except AgencyWarning as exc:
+        return _render(
+            request, form, formset, staged=staged, request_key=request_key, warning=exc.messages[0]
+        )
+    except ValidationError as exc:
+        service_errors_apply(exc, form, formset, [kind for kind, _ in materials])
+        return _render(request, form, formset, staged=staged, request_key=request_key)
+    for staged_file in staged.values():
+        staging_discard(user=request.user, token=staged_file.token)
+    return redirect("register_done", pk=birth.pk)
+
+
+def _staged_files(request, form: RegisterForm) -> dict:
+    """This submit's uploads, staged so that a re-rendered page keeps them, by material kind."""
+    staged = {}
+    for kind, token in form.staged_tokens().items():
+        staged_file = staging_get(user=request.user, token=token)
+        if staged_file is not None and staged_file.kind == kind:  # another user's token is ignored
+            staged[kind] = staged_file
+    for kind, upload in form.uploads().items():
+        try:
+            content = upload.read()
+            new = staging_store(user=request.user, kind=kind, original_name=upload.name, content=content)
+        except ValidationError as exc:
+            form.add_error(f"material_{kind}", f"{upload.name}：{exc.messages[0]}")
+            continue
+        except OSError:
+            form.add_error(f"material_{kind}", f"{upload.name}：文件读取失败，请重新选择。")
+            continue
+        if kind in staged:  # a file chosen again replaces the one kept from the earlier submit
+            staging_discard(user=request.user, token=staged[kind].token)
+        staged[kind] = new
+    return staged
+
+
+def _materials_read(form: RegisterForm, staged: dict) -> list[tuple[str, MaterialInput]]:
+    materials = []
+    for kind in MATERIAL_KINDS:
+        if kind not in staged:
+            continue
+        content = staging_read(staged[kind])
+        if content is None:
+            del staged[kind]
+            form.add_error(f"material_{kind}", "之前上传的文件已失效，请重新选择。")
+            continue
+        materials.append((kind, MaterialInput(kind, content, staged[kind].original_name)))
+    return materials
+
+
+def _render(request, form, formset, *, staged, request_key, warning=""):
+    materials = [
+        {"kind": kind, "label": label, "field": form[f"material_{kind}"], "staged": staged.get(kind)}
+        for kind, label in Material.Kind.choices
+    ]
+    context = {
+        "form": form,
+        "formset": formset,
+        "materials": materials,
+        "request_key": request_key,
+        "agency_warning": warning,
+        "errors": error_summary(form, formset) if form.is_bound else [],
+        "community_picker": finders.find("js/community-picker.js") is not None,
+        "route": form["route"].value() or "parent_id",
+        "parent_role": form["parent_role"].value() or "mother",
+        "max_mb": settings.MATERIAL_MAX_BYTES // (1024 * 1024),
+    }
+    return render(request, TEMPLATE, context)
+
+
+@never_cache
+@login_required
+@require_GET
+def register_preview(request):
+    """The letters and names that would be issued now for a parent's ID; the save decides under the lock."""
+    if (reason := _access_denied_reason(request.user)) is not None:
+        return JsonResponse({"error": reason}, status=403)
+    form = PreviewForm(request.GET)
+    if not form.is_valid():
+        messages = [message for messages in form.errors.values() for message in messages]
+        return JsonResponse({"error": messages[0]}, status=400)
+    parent_id, sexes = form.cleaned_data["parent_id"], form.cleaned_data["sexes"]
+    name = form.cleaned_data["parent_name"]
+    try:
+        letters = iter(
+            suffixes_for_birth([sex for sex in sexes if sex], selectors.issued_suffixes_for(parent_id))
+        )
+    except SuffixesExhausted as exc:
+        return JsonResponse({"error": str(exc)}, status=409)
+    babies = []
+    for sex in sexes:
+        letter = next(letters) if sex else None
+        babies.append(
+            {
+                "letter": letter,
+                "temp_id": parent_id + letter if letter else None,
+                "name": newborn_name(name, sex) if sex and name else None,
+            }
+        )
+    return JsonResponse({"parent_id": parent_id, "babies": babies, "note": "以保存时为准"})
+
+
+@never_cache
+@login_required
+def register_done(request, pk):
+    """The result: each baby's personal number and temporary ID, and the cards to print."""
+    birth = selectors.birth_get_for_user(user=request.user, pk=pk)
+    newborns = list(birth.newborns.all())
+    for newborn in newborns:
+        # The full temporary ID is shown here: each view of it is logged (SPEC.md, Who uses it).
+        audit_record(user=request.user, action=AuditEntry.Action.VIEW_ID, obj=newborn, ip=_client_ip(request))
+    return render(
+        request,
+        "registration/register_done.html",
+        {"birth": birth, "newborns": newborns, "ids": ",".join(str(newborn.pk) for newborn in newborns)},
+    )

@@ -1,0 +1,512 @@
+"""The new-registration page, its live preview, its result page and the staging of uploads."""
+
+import io
+import os
+import re
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from PIL import Image
+
+from registration.models import AuditEntry, Birth, Division, Material, Newborn, Operator
+from registration.services import (
+    staging_cleanup,
+    staging_discard,
+    staging_get,
+    staging_read,
+    staging_store,
+)
+from tests import factories
+from tests.factories import FATHER_ID, MOTHER_ID
+
+pytestmark = pytest.mark.django_db
+
+URL = "/register/"
+GUILIN_MOTHER = factories.id_number(region="450302", order="002")
+
+
+@pytest.fixture
+def clerk():
+    factories.division_chain()
+    factories.agency_make()
+    return factories.operator_make().user
+
+
+@pytest.fixture
+def logged_in(client, clerk):
+    client.force_login(clerk)
+    return client
+
+
+def png_bytes(color="white") -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), color).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def days_ago(days: int) -> str:
+    return (timezone.localdate() - timedelta(days=days)).isoformat()
+
+
+def form_data(*, babies=(("2", 4),), **overrides) -> dict:
+    """A valid POST of the page: by default one girl born four days ago, the mother's ID."""
+    data = {
+        "request_key": str(uuid.uuid4()),
+        "community": str(Division.objects.get(code="450103001001").pk),
+        "community_text": "新竹社区",
+        "route": "parent_id",
+        "parent_role": "mother",
+        "mother_name": "张三",
+        "mother_id_number": MOTHER_ID,
+        "mother_phone": "13877112345",
+        "father_name": "李四",
+        "father_id_number": FATHER_ID,
+        "father_phone": "",
+        "ethnicity": "08",
+        "nationality": "CHN",
+        "household_type": "30",
+        "household_address": "广西南宁市青秀区新竹路1号",
+        "phone": "13877112345",
+        "birth_hospital_name": "南宁市第一人民医院",
+        "no_household_registration": "on",
+        "parent_has_guangxi_household": "on",
+        "babies-TOTAL_FORMS": str(len(babies)),
+        "babies-INITIAL_FORMS": "0",
+        "babies-MIN_NUM_FORMS": "1",
+        "babies-MAX_NUM_FORMS": "8",
+    }
+    for index, (sex, age) in enumerate(babies):
+        data[f"babies-{index}-sex"] = sex
+        data[f"babies-{index}-birth_date"] = days_ago(age)
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def staged_tokens(html: str) -> dict[str, str]:
+    return dict(re.findall(r'name="staged_(\w+)" value="([0-9a-f]{32})"', html))
+
+
+# --- access -------------------------------------------------------------------------------------
+
+
+def test_it_shows_the_empty_form_to_a_granted_clerk(logged_in):
+    response = logged_in.get(URL)
+    html = response.content.decode()
+
+    assert response.status_code == 200
+    for label in ("参保社区", "证件类型", "证件所属", "身份证号码", "出生日期", "民族", "国籍", "户口详址"):
+        assert label in html
+    assert "父母身份证号+字母（其他类型）" in html and "出生医学证明编号" in html
+    assert "新生儿尚未办理户籍登记" in html and "证件所属父（母）亲为广西户籍（以户口簿为准）" in html
+    assert "添加婴儿" in html and "以保存时为准" in html
+    assert re.search(r'name="request_key" value="[0-9a-f-]{36}"', html)
+    assert html.count('accept="image/jpeg,image/png,application/pdf" capture="environment"') == 5
+    assert 'value="南宁市第一人民医院"' in html  # the birth hospital defaults to the clerk's
+    assert response.headers["Cache-Control"].startswith("max-age=0")
+
+
+def test_it_lists_guangxis_common_ethnicities_first(logged_in):
+    html = logged_in.get(URL).content.decode()
+
+    assert html.index(">汉族<") < html.index(">壮族<") < html.index(">瑶族<") < html.index(">蒙古族<")
+    assert html.index(">中国<") < html.index(">阿富汗<")
+
+
+def test_it_tells_a_clerk_without_module_access_why(client, clerk):
+    clerk.operator.access = Operator.Access.REQUESTED
+    clerk.operator.save(update_fields=["access"])
+    client.force_login(clerk)
+
+    response = client.get(URL)
+    html = response.content.decode()
+
+    assert response.status_code == 403
+    assert "尚未开通" in html and "已申请" in html and "附件1" in html
+    assert 'id="register-form"' not in html
+
+
+def test_it_refuses_a_post_without_module_access(client, clerk):
+    clerk.operator.access = Operator.Access.WITHDRAWN
+    clerk.operator.save(update_fields=["access"])
+    client.force_login(clerk)
+
+    response = client.post(URL, form_data())
+
+    assert response.status_code == 403
+    assert not Birth.objects.exists()
+
+
+def test_it_refuses_a_staff_user_who_is_no_operator(client, clerk):
+    client.force_login(factories.user_make("admin", is_staff=True))
+
+    response = client.get(URL)
+
+    assert response.status_code == 403
+    assert "经办人" in response.content.decode()
+
+
+def test_it_redirects_anonymous_visitors_to_login(client):
+    for url in (URL, "/register/preview?parent_id=1", "/register/done/1/"):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response.url.startswith("/login/?next=")
+
+
+# --- registering --------------------------------------------------------------------------------
+
+
+def test_it_registers_twin_girls_X_and_x_and_shows_both_numbers(logged_in):
+    response = logged_in.post(URL, form_data(babies=(("2", 4), ("2", 4))))
+
+    birth = Birth.objects.get()
+    assert response.status_code == 302
+    assert response.url == f"/register/done/{birth.pk}/"
+    newborns = list(birth.newborns.order_by("birth_order"))
+    assert [n.temp_id for n in newborns] == [MOTHER_ID + "X", MOTHER_ID + "x"]
+    assert [n.name for n in newborns] == ["张三之女", "张三之女"]
+
+    done = logged_in.get(response.url).content.decode()
+    assert done.count("保存成功！该人员个人编号为：") == 2
+    for newborn in newborns:
+        assert newborn.personal_number in done
+        assert newborn.temp_id in done
+        assert f"/cards/{newborn.pk}/card.pdf" in done
+    assert f"/cards/batch.pdf?ids={newborns[0].pk},{newborns[1].pk}" in done
+    assert 'href="/register/"' in done
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.VIEW_ID).count() == 2
+
+
+def test_it_records_the_page_fields_as_the_service_expects(logged_in):
+    logged_in.post(
+        URL,
+        form_data(
+            mother_id_number=MOTHER_ID.lower()[:-1] + MOTHER_ID[-1],
+            mother_phone="138 7711 2345",
+            phone="０７７１-５７８２４９６",  # full-width digits of a Chinese input method
+        ),
+    )
+
+    newborn = Newborn.objects.get()
+    assert newborn.ethnicity == "08" and newborn.household_type == "30"
+    assert newborn.phone == "07715782496"
+    assert newborn.birth.mother_phone == "13877112345"
+    assert newborn.birth.father_id_number == FATHER_ID
+
+
+def test_it_refuses_a_baby_born_more_than_three_months_ago_next_to_the_field(logged_in):
+    response = logged_in.post(URL, form_data(babies=(("2", 4), ("2", 120))))
+    html = response.content.decode()
+
+    assert response.status_code == 200
+    assert not Birth.objects.exists()
+    error = re.search(r'id="id_babies-1-birth_date_error">([^<]*)</div>', html)
+    assert error and "出生已满3个月" in error.group(1)
+    assert "id_babies-0-birth_date_error" not in html  # the first baby is fine
+    assert "未保存：请修改以下" in html and 'href="#id_babies-1-birth_date"' in html
+
+
+def test_it_lists_every_problem_at_once(logged_in):
+    data = form_data(babies=(("2", 120),), no_household_registration=None, parent_has_guangxi_household=None)
+
+    html = logged_in.post(URL, data).content.decode()
+
+    assert "出生已满3个月" in html
+    assert "新生儿已办理户籍登记" in html
+    assert "须为广西户籍" in html
+    assert "未保存：请修改以下 3 处" in html
+    assert not Birth.objects.exists()
+
+
+def test_it_reports_parse_errors_of_several_fields_together(logged_in):
+    data = form_data(mother_id_number=MOTHER_ID[:-1] + "1", phone="12", household_type="", ethnicity="99")
+    data["babies-0-birth_date"] = "2026-02-30"
+
+    html = logged_in.post(URL, data).content.decode()
+
+    for message in ("校验位不正确", "联系电话", "请选择户口性质", "请从列表中选择民族", "出生日期格式不正确"):
+        assert message in html
+    assert not Birth.objects.exists()
+
+
+def test_it_warns_of_an_agency_mismatch_and_registers_once_confirmed(logged_in):
+    factories.division_chain("450302001001", ("广西壮族自治区", "桂林市", "秀峰区", "秀峰街道", "秀峰社区"))
+    factories.agency_make(code="450300", name="桂林市医疗保障事业管理中心", covers=("4503",))
+    data = form_data(mother_id_number=GUILIN_MOTHER)
+
+    response = logged_in.post(URL, data)
+    html = response.content.decode()
+
+    assert response.status_code == 200
+    assert "桂林市医疗保障事业管理中心" in html and "确认无误，继续登记" in html
+    assert 'name="agency_warning_confirmed"' in html
+    assert f'value="{GUILIN_MOTHER}"' in html and 'value="广西南宁市青秀区新竹路1号"' in html
+    assert f'value="{data["request_key"]}"' in html
+    assert not Birth.objects.exists()
+
+    response = logged_in.post(URL, {**data, "agency_warning_confirmed": "on"})
+
+    birth = Birth.objects.get()
+    assert response.status_code == 302
+    assert birth.agency_warning_confirmed and birth.parent_agency.code == "450300"
+
+
+def test_it_keeps_the_uploads_of_a_failed_submit_and_saves_them_next_time(logged_in, clerk):
+    head, parent_page = png_bytes("white"), png_bytes("black")
+    data = form_data(household_address="")
+    data["material_household_head"] = SimpleUploadedFile("户主页.png", head, "image/png")
+    data["material_household_parent"] = SimpleUploadedFile("母亲页.png", parent_page, "image/png")
+
+    html = logged_in.post(URL, data).content.decode()
+
+    assert "请填写户口详址" in html
+    assert "已上传：" in html and "户主页.png" in html and "母亲页.png" in html
+    tokens = staged_tokens(html)
+    assert set(tokens) == {"household_head", "household_parent"}
+    assert not Material.objects.exists()
+
+    again = form_data(request_key=data["request_key"])
+    again.update({f"staged_{kind}": token for kind, token in tokens.items()})
+    response = logged_in.post(URL, again)
+
+    assert response.status_code == 302
+    materials = {m.kind: m for m in Material.objects.all()}
+    assert materials["household_head"].file.read() == head
+    assert materials["household_parent"].file.read() == parent_page
+    assert materials["household_head"].original_name == "户主页.png"
+    assert all(staging_get(user=clerk, token=token) is None for token in tokens.values())
+
+
+def test_it_refuses_a_file_that_is_not_a_scan_and_keeps_the_good_one(logged_in):
+    data = form_data(household_address="")
+    data["material_household_head"] = SimpleUploadedFile("户主页.png", png_bytes(), "image/png")
+    data["material_birth_record"] = SimpleUploadedFile("记录.jpg", b"GIF89a not a jpeg", "image/jpeg")
+    data["material_id_card"] = SimpleUploadedFile("身份证.png", png_bytes()[:40], "image/png")
+
+    html = logged_in.post(URL, data).content.decode()
+
+    assert "记录.jpg：只能上传 JPEG、PNG 图片或 PDF 文件。" in html
+    assert "身份证.png：图片文件已损坏或不完整" in html
+    assert set(staged_tokens(html)) == {"household_head"}
+
+
+def test_it_ignores_another_users_staged_token(logged_in, clerk):
+    other = factories.operator_make(username="other", hospital=clerk.operator.hospital).user
+    staged = staging_store(user=other, kind="household_head", original_name="a.png", content=png_bytes())
+
+    response = logged_in.post(URL, form_data(staged_household_head=staged.token))
+
+    assert response.status_code == 302
+    assert not Material.objects.exists()
+    assert staging_get(user=other, token=staged.token) is not None
+
+
+def test_a_replayed_post_registers_the_birth_once(logged_in):
+    data = form_data(babies=(("2", 4), ("2", 4)))
+
+    first = logged_in.post(URL, data)
+    second = logged_in.post(URL, data)
+
+    assert first.status_code == second.status_code == 302
+    assert first.url == second.url
+    assert Birth.objects.count() == 1 and Newborn.objects.count() == 2
+
+
+def test_it_accepts_a_community_code_typed_into_the_box(logged_in):
+    response = logged_in.post(URL, form_data(community="", community_text="450103001001"))
+
+    assert response.status_code == 302
+    assert Birth.objects.get().community.code == "450103001001"
+
+
+def test_a_typed_community_id_wins_over_the_picked_one(logged_in):
+    village = Division.objects.get(code="450103001001")
+    street = village.parent
+
+    html = logged_in.post(
+        URL, form_data(community=str(village.pk), community_text=str(street.pk))
+    ).content.decode()
+
+    assert "请选择到村（社区）一级的参保社区" in html
+    assert not Birth.objects.exists()
+
+
+def test_it_reports_an_unknown_community(logged_in):
+    html = logged_in.post(URL, form_data(community="", community_text="没有这个社区")).content.decode()
+
+    assert "没有找到该参保社区" in html
+    assert not Birth.objects.exists()
+
+
+def test_it_registers_by_birth_certificate_number(logged_in):
+    data = form_data(route="birth_certificate", **{"babies-0-birth_certificate_number": "q450123456"})
+
+    response = logged_in.post(URL, data)
+
+    newborn = Newborn.objects.get()
+    assert response.status_code == 302
+    assert newborn.birth_certificate_number == "Q450123456" and newborn.temp_id is None
+
+
+GARBAGE = [
+    {"mother_name": "张" * 100_000},
+    {"household_address": "路\x00号"},
+    {"mother_name": "张\u202e三"},
+    {"mother_id_number": "４５０１０３" + "9" * 5000},
+    {"babies-0-birth_date": "99999-99-99"},
+    {"babies-0-birth_date": "0000-01-01"},
+    {"babies-0-birth_date": "1" * 10_000},
+    {"babies-0-sex": "3"},
+    {"babies-0-sex": "男"},
+    {"babies-TOTAL_FORMS": "1000000"},
+    {"babies-TOTAL_FORMS": "-1"},
+    {"babies-TOTAL_FORMS": None, "babies-INITIAL_FORMS": None},
+    {"babies-TOTAL_FORMS": "9"},
+    {"route": "sql'; drop table", "parent_role": "grandmother"},
+    {"community": "../../etc/passwd", "community_text": ""},
+    {"community": "9" * 40, "community_text": "9" * 13},
+    {"community_text": "123456789012345678901234567890"},
+    {"request_key": "not-a-uuid"},
+    {"staged_household_head": "../../../etc/passwd"},
+    {"staged_id_card": "0" * 32},
+    {"nationality": "XXX", "ethnicity": "<script>"},
+    {"agency_warning_confirmed": "yes please"},
+    {"phone": "+" * 500},
+]
+
+
+@pytest.mark.parametrize("garbage", GARBAGE)
+def test_garbage_never_breaks_the_page(logged_in, garbage):
+    response = logged_in.post(URL, form_data(**garbage))
+
+    assert response.status_code in (200, 302, 400)
+    if response.status_code == 200:
+        assert "未保存" in response.content.decode() or "参保所属机构提示" in response.content.decode()
+
+
+def test_a_raw_body_with_broken_encoding_never_breaks_the_page(logged_in):
+    body = b"mother_name=%FF%FE%ED%A0%80&babies-0-birth_date=%C0%AF&route=%00"
+
+    response = logged_in.post(URL, body, content_type="application/x-www-form-urlencoded")
+
+    assert response.status_code in (200, 400)
+
+
+def test_a_file_above_the_size_limit_is_refused(logged_in, settings):
+    settings.MATERIAL_MAX_BYTES = 1024
+    data = form_data(household_address="")
+    data["material_household_head"] = SimpleUploadedFile("大.png", b"\x89PNG\r\n\x1a\n" + b"0" * 2048)
+
+    html = logged_in.post(URL, data).content.decode()
+
+    assert "超过" in html and staged_tokens(html) == {}
+
+
+# --- the preview --------------------------------------------------------------------------------
+
+
+def test_the_preview_gives_twin_girls_X_and_x(logged_in):
+    response = logged_in.get(
+        f"/register/preview?parent_id={MOTHER_ID}&parent_name=张三&role=mother&sexes=2,2"
+    )
+
+    assert response.status_code == 200
+    babies = response.json()["babies"]
+    assert [b["letter"] for b in babies] == ["X", "x"]
+    assert [b["temp_id"] for b in babies] == [MOTHER_ID + "X", MOTHER_ID + "x"]
+    assert [b["name"] for b in babies] == ["张三之女", "张三之女"]
+
+
+def test_the_preview_gives_x_after_an_earlier_X(logged_in, clerk):
+    factories.register(clerk)  # an earlier daughter got X
+
+    babies = logged_in.get(f"/register/preview?parent_id={MOTHER_ID}&sexes=2").json()["babies"]
+
+    assert [b["letter"] for b in babies] == ["x"] and babies[0]["name"] is None
+
+
+def test_the_preview_leaves_a_baby_without_sex_open(logged_in):
+    babies = logged_in.get(f"/register/preview?parent_id={MOTHER_ID}&sexes=1,,2").json()["babies"]
+
+    assert [b["letter"] for b in babies] == ["Y", None, "X"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "parent_id=123",
+        f"parent_id={MOTHER_ID}&sexes=3",
+        f"parent_id={FATHER_ID}&role=mother",
+        "sexes=2",
+        "x" * 5000,
+    ],
+)
+def test_the_preview_explains_a_bad_query(logged_in, query):
+    response = logged_in.get(f"/register/preview?{query}")
+
+    assert response.status_code == 400
+    assert response.json()["error"]
+
+
+def test_the_preview_is_refused_without_module_access(client, clerk):
+    clerk.operator.access = Operator.Access.NONE
+    clerk.operator.save(update_fields=["access"])
+    client.force_login(clerk)
+
+    assert client.get(f"/register/preview?parent_id={MOTHER_ID}&sexes=2").status_code == 403
+
+
+# --- the result page ----------------------------------------------------------------------------
+
+
+def test_the_result_of_another_hospital_is_not_found(logged_in):
+    other_hospital = factories.hospital_make(code="H45010300002", name="另一家医院")
+    other = factories.operator_make(username="other", hospital=other_hospital).user
+    birth = factories.register(other)
+
+    assert logged_in.get(f"/register/done/{birth.pk}/").status_code == 404
+    assert logged_in.get("/register/done/999999/").status_code == 404
+
+
+# --- staging --------------------------------------------------------------------------------------
+
+
+def test_staging_keeps_a_file_for_its_user_only(clerk):
+    other = factories.user_make("other")
+    content = png_bytes()
+
+    staged = staging_store(user=clerk, kind="id_card", original_name="C:\\扫描\\身份证.png", content=content)
+
+    assert staged.original_name == "身份证.png" and staged.content_type == "image/png"
+    assert staging_read(staging_get(user=clerk, token=staged.token)) == content
+    assert staging_get(user=other, token=staged.token) is None
+    staging_discard(user=other, token=staged.token)
+    assert staging_get(user=clerk, token=staged.token) is not None
+    staging_discard(user=clerk, token=staged.token)
+    assert staging_get(user=clerk, token=staged.token) is None
+
+
+def test_staging_ignores_tokens_that_are_not_uuids(clerk):
+    for token in ("../../settings.py", "", None, "0" * 31, "é" * 32):
+        assert staging_get(user=clerk, token=token) is None
+
+
+def test_staging_cleanup_removes_only_stale_files(clerk):
+    old = staging_store(user=clerk, kind="id_card", original_name="old.png", content=png_bytes())
+    new = staging_store(user=clerk, kind="id_card", original_name="new.png", content=png_bytes())
+    directory = Path(settings.MEDIA_ROOT) / "staging"
+    two_days_ago = time.time() - 2 * 86400
+    for path in directory.glob(f"{old.token}*"):
+        os.utime(path, (two_days_ago, two_days_ago))
+
+    removed = staging_cleanup(timedelta(days=1))
+
+    assert removed == 2  # the file and its sidecar
+    assert staging_get(user=clerk, token=old.token) is None
+    assert staging_get(user=clerk, token=new.token) is not None
+    assert staging_cleanup(timedelta(days=1)) == 0
