@@ -19,11 +19,11 @@ BASE_PYTHON := $(shell for p in python3.11 python3; do \
 	command -v $$p; break; fi; done)
 endif
 
-.PHONY: help venv system migrate demo test test-pg pg-up lint bench clean
+.PHONY: help venv system system-browser migrate demo test test-pg pg-up lint bench clean
 
 help:
 	@echo "make demo     install what is missing, migrate, load the Guangxi divisions and demo data, serve on 127.0.0.1:8000"
-	@echo "make test     run the whole test suite on SQLite"
+	@echo "make test     run the whole test suite on SQLite (installs Debian's chromium for the browser tests)"
 	@echo "make test-pg  run the whole test suite on PostgreSQL ($(PG_URL)), starting the local cluster if needed"
 	@echo "make lint     ruff format --check and ruff check"
 	@echo "make system   install the missing Debian packages (scripts/system-packages.sh; root or sudo)"
@@ -34,6 +34,10 @@ help:
 
 system:
 	@PYTHON="$(BASE_PYTHON)" scripts/system-packages.sh
+
+# The test targets also need Debian's chromium: the browser tests (tests/e2e) fail without it.
+system-browser:
+	@PYTHON="$(BASE_PYTHON)" scripts/system-packages.sh --browser
 
 venv: $(VENV_STAMP)
 
@@ -68,10 +72,10 @@ define run_pytest
 		if [ $$rc -eq 5 ]; then echo "error: pytest collected no tests (exit code 5)" >&2; fi; exit $$rc; }
 endef
 
-test: system venv
+test: system-browser venv
 	$(call run_pytest,env -u DATABASE_URL,SQLite)
 
-test-pg: system venv pg-up
+test-pg: system-browser venv pg-up
 	$(call run_pytest,DATABASE_URL=$(PG_URL),$(PG_URL))
 
 PG_CHECK := $(VENV)/bin/python -c $$'import sys, psycopg\ntry:\n    psycopg.connect(sys.argv[1], connect_timeout=3).close()\nexcept psycopg.Error as e:\n    sys.exit(str(e))' '$(PG_URL)'
