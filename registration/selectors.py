@@ -1,9 +1,22 @@
 """Reads. The functions here decide what a user may see: every view that takes an object goes through them."""
 
-from django.db.models import Prefetch, Q, QuerySet
+import unicodedata
+from datetime import date
+
+from django.conf import settings
+from django.db.models import Case, F, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models.functions import Length
 from django.http import Http404
 
-from registration.models import Birth, Division, InsuranceAgency, IssuedTemporaryId, Newborn
+from registration.models import (
+    AuditEntry,
+    Birth,
+    Division,
+    InsuranceAgency,
+    IssuedTemporaryId,
+    Material,
+    Newborn,
+)
 
 
 def user_is_administrator(user) -> bool:
@@ -104,3 +117,199 @@ def community_resolve(*, pk=None, text: str = "") -> Division | None:
         if len(matches) == 1:
             return matches[0]
     return None
+
+
+# --- Community search and pick lists (附件2: 社区ID, 编码 or 名称; 市 → 区县 → 乡镇（街道） → 村（社区）)
+
+DIVISION_QUERY_MAX_LENGTH = 120  # the registration page's text box holds a full name of this length
+DIVISION_CODE_LENGTHS = range(6, 13)  # a county's 6 digits down to a community's 12
+DIVISION_SEARCH_MAX_LIMIT = 100
+
+
+class DivisionQueryError(ValueError):
+    """A search text no clerk types: too long, or with control characters. The message is for the clerk."""
+
+
+def division_query_terms(query: str) -> list[str]:
+    """The search words of a query, or DivisionQueryError; full-width digits and spaces become ASCII."""
+    if len(query) > DIVISION_QUERY_MAX_LENGTH:
+        raise DivisionQueryError(f"查询内容过长（最多{DIVISION_QUERY_MAX_LENGTH}个字符）。")
+    if any(unicodedata.category(char) == "Cc" for char in query):
+        raise DivisionQueryError("查询内容包含无效字符。")
+    # Format characters (zero-width spaces and the like) come along when a name is copied from a web page.
+    text = "".join(char for char in query if unicodedata.category(char) != "Cf")
+    return unicodedata.normalize("NFKC", text).split()
+
+
+def division_search(query: str, *, limit: int = 20) -> list[Division]:
+    """Villages and communities (level 5) matching a 社区ID, a code (prefix) or name fragments, best first.
+
+    One number: the community with that id, then the communities whose code begins with it (6-12 digits).
+    One word of two or more characters: communities with it anywhere in their name, exact names first,
+    then names beginning with it, then shorter names. Several words ("青秀 新竹"): each must occur in the
+    full name ("南宁市 青秀区 新竹街道 新竹社区居委会"); a 6-12 digit word restricts the code instead.
+    Too short a query gives no results. Raises DivisionQueryError for text no clerk types.
+    """
+    terms = division_query_terms(query)
+    limit = max(0, min(limit, DIVISION_SEARCH_MAX_LIMIT))
+    if len(terms) == 1 and terms[0].isascii() and terms[0].isdigit():
+        return _division_search_number(terms[0], limit)
+    words = [term for term in terms if not _is_code_prefix(term)]
+    codes = [term for term in terms if _is_code_prefix(term)]
+    if not words or max(len(word) for word in words) < 2 or limit == 0:
+        return []
+    # "level + 0": matching a name reads every row anyway, and walking the (level, code) index to reach
+    # nine rows in ten of the table took SQLite twice as long as reading the table straight through.
+    villages = _villages(scan=True)
+    if len(terms) == 1:
+        villages = villages.filter(name__contains=words[0])
+    for word in words if len(terms) > 1 else []:
+        villages = villages.filter(full_name__contains=word)
+    for code in codes:
+        villages = villages.filter(**_code_range(code))
+    # The last word is the community's own name as clerks type it: "青秀 新竹" means 新竹 in 青秀区.
+    word = words[-1]
+    rank = Case(
+        When(name=word, then=Value(0)),
+        When(name__startswith=word, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return list(villages.annotate(rank=rank).order_by("rank", Length("name"), "code")[:limit])
+
+
+def _villages(*, scan: bool = False):
+    # No parent joins: full_name holds the chain a clerk needs ("南宁市 青秀区 新竹街道 …"), stored at import.
+    divisions = Division.objects.all()
+    if scan:
+        return divisions.alias(level_value=F("level") + 0).filter(level_value=Division.Level.VILLAGE)
+    return divisions.filter(level=Division.Level.VILLAGE)
+
+
+def _is_code_prefix(term: str) -> bool:
+    return term.isascii() and term.isdigit() and len(term) in DIVISION_CODE_LENGTHS
+
+
+def _code_range(prefix: str) -> dict[str, str]:
+    # A range rather than LIKE 'prefix%': SQLite's LIKE ignores case and so cannot use the code index.
+    # The successor of the last digit '9' is ':', which sorts right after it.
+    return {"code__gte": prefix, "code__lt": prefix[:-1] + chr(ord(prefix[-1]) + 1)}
+
+
+def _division_search_number(number: str, limit: int) -> list[Division]:
+    if len(number) > 12 or limit == 0:
+        return []
+    # Ids stay below 10**9 (PostgreSQL's integer overflows at 2**31): a longer number is only a code.
+    pk = int(number) if len(number) <= 9 else None
+    match = Q(pk=pk) if pk is not None else Q(pk__in=[])
+    if _is_code_prefix(number):
+        match |= Q(**_code_range(number))
+    first = Case(
+        When(pk=pk, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    return list(_villages().filter(match).annotate(rank=first).order_by("rank", "code")[:limit])
+
+
+def division_children(parent_id: int | None = None) -> list[Division]:
+    """The pick list under a division, by code; with no parent, the cities of the app's province.
+
+    When the province (settings.PROVINCE_CODE) is not loaded, the provinces themselves come first.
+    """
+    if parent_id is None:
+        province = Division.objects.filter(code=settings.PROVINCE_CODE, level=Division.Level.PROVINCE)
+        parent_id = province.values_list("pk", flat=True).first()
+        if parent_id is None:
+            return list(Division.objects.filter(level=Division.Level.PROVINCE).order_by("code"))
+    return list(Division.objects.filter(parent_id=parent_id).order_by("code"))
+
+
+def division_agencies(divisions) -> dict[int, InsuranceAgency | None]:
+    """The agency of each division (by id), as agency_for_division_code decides it, in one query."""
+    divisions = list(divisions)
+    prefixes = {prefix for division in divisions for prefix in _prefixes(division.code)}
+    if not prefixes:
+        return {}
+    links = (
+        InsuranceAgency.divisions.through.objects.filter(
+            division__code__in=prefixes, insuranceagency__is_active=True
+        )
+        .select_related("insuranceagency", "division")
+        .order_by()
+    )
+    by_code: dict[str, InsuranceAgency] = {}
+    for link in links:
+        by_code.setdefault(link.division.code, link.insuranceagency)
+    return {
+        division.pk: next(
+            (by_code[prefix] for prefix in reversed(_prefixes(division.code)) if prefix in by_code), None
+        )
+        for division in divisions
+    }
+
+
+# --- The registrations list and a record's own page ---------------------------------------------------
+
+
+def newborn_search_for_user(
+    *,
+    user,
+    name: str = "",
+    personal_number: str = "",
+    identity_number: str = "",
+    born_from: date | None = None,
+    born_to: date | None = None,
+    state: str = "",
+) -> QuerySet[Newborn]:
+    """The newborns a user may see that match every given filter, newest registration first.
+
+    The temporary ID is compared with "=", never LIKE or iexact: …1234X and …1234x are two babies.
+    """
+    newborns = newborn_list_for_user(user=user)
+    if name:
+        newborns = newborns.filter(Q(name__contains=name) | Q(real_name__contains=name))
+    if personal_number:
+        newborns = newborns.filter(personal_number=personal_number)
+    if identity_number:
+        newborns = newborns.filter(Q(temp_id=identity_number) | Q(birth_certificate_number=identity_number))
+    if born_from:
+        newborns = newborns.filter(birth_date__gte=born_from)
+    if born_to:
+        newborns = newborns.filter(birth_date__lte=born_to)
+    if state:
+        newborns = newborns.filter(state=state)
+    return newborns.order_by("-birth__registered_at", "-birth_id", "birth_order")
+
+
+def newborn_detail_get_for_user(*, user, pk) -> Newborn:
+    """One newborn the user may see (404 otherwise), with what its own page shows fetched up front."""
+    newborns = (
+        newborn_list_for_user(user=user)
+        .select_related(
+            "birth__agency", "birth__parent_agency", "birth__clerk__operator", "birth__birth_hospital"
+        )
+        .prefetch_related(
+            "payments",
+            "birth__materials",
+            Prefetch("birth__newborns", queryset=Newborn.objects.order_by("birth_order")),
+        )
+    )
+    try:
+        return newborns.get(pk=pk)
+    except (Newborn.DoesNotExist, ValueError, TypeError):
+        raise Http404("没有找到该登记记录。") from None
+
+
+def newborn_history(*, newborn: Newborn, limit: int = 200) -> list[AuditEntry]:
+    """The newborn's audit entries, newest first (their descriptions are stored masked)."""
+    return list(newborn.audit_entries.order_by("-at", "-pk")[:limit])
+
+
+def material_get_for_user(*, user, newborn_pk, material_pk) -> tuple[Newborn, Material]:
+    """A material of a newborn's birth, only if the user may see the newborn; 404 otherwise."""
+    newborn = newborn_get_for_user(user=user, pk=newborn_pk)
+    material = newborn.birth.materials.filter(pk=material_pk).first()
+    if material is None:
+        raise Http404("没有找到该材料。")
+    return newborn, material

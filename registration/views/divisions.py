@@ -1,0 +1,47 @@
+"""The community search and the pick lists behind the registration page's community box (附件2)."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
+from django.views.decorators.http import require_GET
+
+from registration import selectors
+from registration.models import Division
+
+SHORT_QUERY_HINT = "请输入至少两个汉字的名称、社区ID或6至12位区划代码。"
+
+
+@require_GET
+@login_required
+def division_search(request):
+    """GET /divisions/search?q=…: communities matching an id, a code (prefix) or name fragments."""
+    query = request.GET.get("q", "")
+    try:
+        divisions = selectors.division_search(query)
+    except selectors.DivisionQueryError as error:
+        return JsonResponse({"error": str(error), "results": []}, status=400)
+    payload = {"results": _rows(divisions)}
+    if not divisions and len("".join(query.split())) < 2:
+        payload["hint"] = SHORT_QUERY_HINT
+    return JsonResponse(payload)
+
+
+@require_GET
+@login_required
+def division_children(request, pk=None):
+    """GET /divisions/children (the province's cities) or /divisions/<id>/children: the next pick list."""
+    return JsonResponse({"results": _rows(selectors.division_children(pk))})
+
+
+def _rows(divisions: list[Division]) -> list[dict]:
+    agencies = selectors.division_agencies(divisions)
+    return [
+        {
+            "id": division.pk,
+            "code": division.code,
+            "name": division.name,
+            "full_name": division.full_name or division.name,
+            "level": division.level,
+            "agency": agency.name if (agency := agencies.get(division.pk)) is not None else None,
+        }
+        for division in divisions
+    ]

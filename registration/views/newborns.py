@@ -1,0 +1,160 @@
+"""The registrations list, a registration's own page, and its materials (issue 3, item 3)."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from registration import selectors
+from registration.masking import mask_id_number, mask_phone
+from registration.models import AuditEntry, Newborn
+from registration.services import audit_record, days_left
+from registration.validators import (
+    MAX_INPUT_LENGTH,
+    birth_certificate_number_validate,
+    personal_number_validate,
+    temp_id_validate,
+)
+
+PAGE_SIZE = 25
+MATERIAL_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class NewbornFilterForm(forms.Form):
+    """The list's search box: parses what the clerk typed; the selector does the filtering."""
+
+    # Kept beside its only view: registration/forms.py holds the registration page's forms.
+    name = forms.CharField(label="姓名", required=False, max_length=50)
+    personal_number = forms.CharField(label="个人编号", required=False, max_length=MAX_INPUT_LENGTH)
+    identity_number = forms.CharField(
+        label="新生儿编码/出生医学证明编号",
+        required=False,
+        max_length=MAX_INPUT_LENGTH,
+        help_text="完整号码，区分大小写（…X 与 …x 是两个孩子）。",
+    )
+    born_from = forms.DateField(label="出生日期从", required=False, widget=DATE_INPUT)
+    born_to = forms.DateField(label="至", required=False, widget=DATE_INPUT)
+    state = forms.ChoiceField(label="状态", required=False, choices=[("", "全部"), *Newborn.State.choices])
+
+    def clean_personal_number(self) -> str:
+        value = self.cleaned_data["personal_number"]
+        return personal_number_validate(value) if value else ""
+
+    def clean_identity_number(self) -> str:
+        value = self.cleaned_data["identity_number"]
+        if not value:
+            return ""
+        # 19 characters: a parent's ID + the baby's letter, whose case is kept; else a certificate number.
+        compact = "".join(value.split())
+        return temp_id_validate(value) if len(compact) >= 18 else birth_certificate_number_validate(value)
+
+    def clean(self):
+        data = super().clean()
+        born_from, born_to = data.get("born_from"), data.get("born_to")
+        if born_from and born_to and born_from > born_to:
+            raise ValidationError("出生日期的起始日不能晚于截止日。")
+        return data
+
+
+@dataclass(frozen=True)
+class NewbornRow:
+    """A list row: the newborn and its numbers as the list may show them (masked)."""
+
+    newborn: Newborn
+    identity: str
+    phone: str
+    days_left: int | None
+
+
+@require_GET
+@login_required
+def newborn_list(request):
+    """GET /newborns/: the user's hospital's registrations, searched, 25 a page, numbers masked."""
+    form = NewbornFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    if form.is_bound and form.errors:
+        newborns = Newborn.objects.none()
+    else:
+        newborns = selectors.newborn_search_for_user(user=request.user, **filters)
+    page = Paginator(newborns, PAGE_SIZE).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    rows = [_row(newborn, today) for newborn in page]
+    context = {
+        "form": form,
+        "page": page,
+        "rows": rows,
+        "show_hospital": selectors.user_is_administrator(request.user),  # they see every hospital's
+    }
+    return render(request, "registration/newborn_list.html", context)
+
+
+def _row(newborn: Newborn, today: date) -> NewbornRow:
+    pending = newborn.state == Newborn.State.REGISTERED
+    return NewbornRow(
+        newborn=newborn,
+        identity=mask_id_number(newborn.identity_number),
+        phone=mask_phone(newborn.phone),
+        days_left=(newborn.last_day - today).days if pending else None,
+    )
+
+
+@require_GET
+@login_required
+def newborn_detail(request, pk):
+    """GET /newborns/<pk>/: the record's own page, full numbers included, so every view is audited."""
+    newborn = selectors.newborn_detail_get_for_user(user=request.user, pk=pk)  # 404 outside the hospital
+    audit_record(
+        user=request.user,
+        action=AuditEntry.Action.VIEW_ID,
+        obj=newborn,
+        hospital=newborn.birth.hospital,
+        ip=request.META.get("REMOTE_ADDR"),
+    )
+    today = timezone.localdate()
+    context = {
+        "newborn": newborn,
+        "birth": newborn.birth,
+        "siblings": [baby for baby in newborn.birth.newborns.all() if baby.pk != newborn.pk],
+        "materials": newborn.birth.materials.all(),
+        "payments": newborn.payments.all(),
+        "history": selectors.newborn_history(newborn=newborn),
+        "days_left": days_left(newborn.birth_date, today),
+        "today": today,
+    }
+    return render(request, "registration/newborn_detail.html", context)
+
+
+@require_GET
+@login_required
+def material_view(request, pk, material_pk):
+    """GET /newborns/<pk>/materials/<material_pk>: a scan, streamed only to those who may see the record."""
+    newborn, material = selectors.material_get_for_user(
+        user=request.user, newborn_pk=pk, material_pk=material_pk
+    )
+    try:
+        handle = material.file.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404("材料文件不存在，请联系管理员。") from None
+    audit_record(
+        user=request.user,
+        action=AuditEntry.Action.VIEW_MATERIAL,
+        obj=material,
+        newborn=newborn,
+        hospital=newborn.birth.hospital,
+        ip=request.META.get("REMOTE_ADDR"),
+    )
+    extension = MATERIAL_EXTENSIONS.get(material.content_type, "bin")
+    response = FileResponse(handle, content_type=material.content_type)
+    # Our own name, never the uploaded one: it could carry a person's name or quote characters.
+    response["Content-Disposition"] = f'inline; filename="material-{material.pk}.{extension}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

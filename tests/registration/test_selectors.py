@@ -1,0 +1,288 @@
+"""Who may see what, and the community search behind the registration page (附件2)."""
+
+from datetime import timedelta
+
+import pytest
+from django.http import Http404
+
+from registration import selectors
+from registration.models import Division, Newborn, Operator, Sex
+from registration.selectors import DivisionQueryError
+from registration.services import BabyInput
+from tests import factories
+from tests.factories import TODAY
+
+pytestmark = pytest.mark.django_db
+
+PROVINCE = "广西壮族自治区"
+
+
+def village(code: str, city: str, county: str, township: str, name: str) -> Division:
+    """A community and its ancestors, with the full name the importer would store."""
+    division = factories.division_chain(code, (PROVINCE, city, county, township, name))
+    division.full_name = f"{city} {county} {township} {name}"
+    division.save(update_fields=["full_name"])
+    return division
+
+
+@pytest.fixture
+def places():
+    return {
+        "xinzhu": village("450103001005", "南宁市", "青秀区", "新竹街道", "新竹社区居委会"),
+        "sixian": village("450103001006", "南宁市", "青秀区", "新竹街道", "思贤社区居委会"),
+        "gema": village("450103001201", "南宁市", "青秀区", "新竹街道", "葛麻村委会"),
+        "guilin_xinzhu": village("450304001008", "桂林市", "象山区", "南门街道", "新竹社区"),
+        "hezhou_xinzhu": village("451122111213", "贺州市", "钟山县", "清塘镇", "新竹村委会"),
+        "exact": village("450126101201", "南宁市", "宾阳县", "新桥镇", "新竹"),
+        "changtang": village("450103104201", "南宁市", "青秀区", "长塘镇", "长塘社区居委会"),
+    }
+
+
+def names(divisions) -> list[str]:
+    return [division.name for division in divisions]
+
+
+# --- division_search ---------------------------------------------------------------------------------
+
+
+def test_division_search_finds_a_community_by_its_id(places):
+    assert selectors.division_search(str(places["gema"].pk)) == [places["gema"]]
+
+
+def test_division_search_finds_a_community_by_its_full_code(places):
+    assert selectors.division_search("450103001006") == [places["sixian"]]
+
+
+def test_division_search_finds_communities_by_code_prefix_in_code_order(places):
+    found = selectors.division_search("450103001")
+
+    assert found == [places["xinzhu"], places["sixian"], places["gema"]]
+
+
+def test_division_search_lists_the_community_with_that_id_before_code_matches(places):
+    # Nationally, ids run past 600,000: a 6-digit number can be both an id and a county code.
+    township = Division.objects.get(code="450304001")
+    by_id = Division.objects.create(
+        pk=450103, code="450304001099", name="测试社区", level=Division.Level.VILLAGE, parent=township
+    )
+
+    found = selectors.division_search("450103")
+
+    assert found == [by_id, places["xinzhu"], places["sixian"], places["gema"], places["changtang"]]
+
+
+def test_division_search_ignores_short_codes_and_too_long_numbers(places):
+    assert selectors.division_search("4501") == []
+    assert selectors.division_search("4501030010051") == []
+
+
+def test_division_search_returns_only_villages_and_communities(places):
+    found = selectors.division_search("新竹")
+
+    assert {division.level for division in found} == {Division.Level.VILLAGE}
+    assert "新竹街道" not in names(found)
+
+
+def test_division_search_finds_a_name_fragment_anywhere_in_the_name(places):
+    assert names(selectors.division_search("贤社")) == ["思贤社区居委会"]
+
+
+def test_division_search_ranks_the_exact_name_then_prefixes_then_shorter_names(places):
+    found = selectors.division_search("新竹")
+
+    assert names(found) == ["新竹", "新竹社区", "新竹村委会", "新竹社区居委会"]
+
+
+def test_division_search_matches_every_word_against_the_full_name(places):
+    found = selectors.division_search("青秀 新竹")
+
+    # All of 新竹街道 in 青秀区; the 新竹 communities of Guilin and Hezhou are not in 青秀区.
+    assert set(names(found)) == {"新竹社区居委会", "思贤社区居委会", "葛麻村委会"}
+    assert found[0].name == "新竹社区居委会"
+
+
+def test_division_search_restricts_a_name_by_a_code_word(places):
+    assert names(selectors.division_search("450304 新竹")) == ["新竹社区"]
+
+
+def test_division_search_accepts_full_width_digits_and_spaces(places):
+    assert selectors.division_search("４５０１０３００１００６") == [places["sixian"]]
+    assert names(selectors.division_search("长塘\u3000社区")) == ["长塘社区居委会"]
+
+
+def test_division_search_respects_the_limit(places):
+    assert names(selectors.division_search("新竹", limit=2)) == ["新竹", "新竹社区"]
+    assert len(selectors.division_search("450103", limit=3)) == 3
+    assert selectors.division_search("新竹", limit=0) == []
+
+
+def test_division_search_gives_nothing_for_one_character_or_empty_text(places):
+    assert selectors.division_search("新") == []
+    assert selectors.division_search("") == []
+    assert selectors.division_search("   ") == []
+
+
+def test_division_search_refuses_control_characters_and_overlong_text(places):
+    with pytest.raises(DivisionQueryError, match="无效字符"):
+        selectors.division_search("新竹\x00")
+    with pytest.raises(DivisionQueryError, match="过长"):
+        selectors.division_search("新" * 121)
+
+
+def test_division_search_treats_like_wildcards_as_text(places):
+    assert selectors.division_search("新%") == []
+    assert selectors.division_search("__") == []
+
+
+def test_division_search_runs_one_query(places, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        selectors.division_search("青秀 新竹")
+
+
+# --- division_children and division_agencies ------------------------------------------------------------
+
+
+def test_division_children_starts_with_the_provinces_cities(places):
+    assert names(selectors.division_children()) == ["南宁市", "桂林市", "贺州市"]
+
+
+def test_division_children_lists_a_divisions_children_by_code(places):
+    township = Division.objects.get(code="450103001")
+
+    assert names(selectors.division_children(township.pk)) == [
+        "新竹社区居委会",
+        "思贤社区居委会",
+        "葛麻村委会",
+    ]
+
+
+def test_division_children_of_an_unknown_division_is_empty(places):
+    assert selectors.division_children(10**9) == []
+
+
+def test_division_children_offers_the_provinces_when_the_apps_province_is_missing(settings, places):
+    settings.PROVINCE_CODE = "44"
+
+    assert names(selectors.division_children()) == [PROVINCE]
+
+
+def test_division_agencies_picks_the_most_specific_active_agency_in_one_query(
+    places, django_assert_num_queries
+):
+    factories.agency_make(code="450100", name="南宁市医保中心", covers=("4501",))
+    factories.agency_make(code="450126", name="宾阳县医保中心", covers=("450126",))
+    inactive = factories.agency_make(code="450300", name="桂林市医保中心", covers=("4503",))
+    inactive.is_active = False
+    inactive.save(update_fields=["is_active"])
+    divisions = [places["xinzhu"], places["exact"], places["guilin_xinzhu"]]
+
+    with django_assert_num_queries(1):
+        agencies = selectors.division_agencies(divisions)
+
+    assert {pk: agency and agency.name for pk, agency in agencies.items()} == {
+        places["xinzhu"].pk: "南宁市医保中心",
+        places["exact"].pk: "宾阳县医保中心",
+        places["guilin_xinzhu"].pk: None,
+    }
+    for division in divisions:
+        assert agencies[division.pk] == selectors.agency_for_division_code(division.code)
+
+
+# --- newborn_list_for_user: who sees what ----------------------------------------------------------------
+
+
+@pytest.fixture
+def two_hospitals():
+    factories.division_chain()
+    factories.agency_make()
+    nanning = factories.operator_make(username="clerk_nn")
+    guilin_hospital = factories.hospital_make(code="H45030200001", name="桂林市人民医院")
+    guilin = factories.operator_make(username="clerk_gl", hospital=guilin_hospital)
+    own = factories.register(nanning.user).newborns.get()
+    foreign = factories.register(
+        guilin.user, mother=factories.ParentInput("王五", factories.id_number(order="012"), "")
+    ).newborns.get()
+    return {"nanning": nanning, "guilin": guilin, "own": own, "foreign": foreign}
+
+
+def test_a_clerk_sees_only_their_own_hospitals_newborns(two_hospitals):
+    assert list(selectors.newborn_list_for_user(user=two_hospitals["nanning"].user)) == [two_hospitals["own"]]
+    assert list(selectors.newborn_list_for_user(user=two_hospitals["guilin"].user)) == [
+        two_hospitals["foreign"]
+    ]
+
+
+def test_a_supervisor_sees_the_whole_hospitals_newborns(two_hospitals):
+    hospital = two_hospitals["nanning"].hospital
+    supervisor = factories.operator_make(
+        username="super_nn", hospital=hospital, role=Operator.Role.SUPERVISOR
+    )
+
+    assert list(selectors.newborn_list_for_user(user=supervisor.user)) == [two_hospitals["own"]]
+
+
+def test_an_administrator_sees_every_hospitals_newborns(two_hospitals):
+    admin = factories.user_make("admin", is_staff=True)
+
+    assert set(selectors.newborn_list_for_user(user=admin)) == {
+        two_hospitals["own"],
+        two_hospitals["foreign"],
+    }
+
+
+def test_a_plain_user_sees_no_newborns(two_hospitals):
+    assert list(selectors.newborn_list_for_user(user=factories.user_make("visitor"))) == []
+
+
+def test_an_inactive_clerk_sees_no_newborns(two_hospitals):
+    user = two_hospitals["nanning"].user
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+
+    assert list(selectors.newborn_list_for_user(user=user)) == []
+
+
+def test_newborn_detail_get_for_user_is_a_404_for_another_hospitals_record(two_hospitals):
+    with pytest.raises(Http404):
+        selectors.newborn_detail_get_for_user(
+            user=two_hospitals["nanning"].user, pk=two_hospitals["foreign"].pk
+        )
+
+
+# --- newborn_search_for_user ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def twins():
+    factories.division_chain()
+    factories.agency_make()
+    clerk = factories.operator_make().user
+    birth = factories.register(
+        clerk,
+        babies=[
+            BabyInput(Sex.FEMALE, TODAY - timedelta(days=4)),
+            BabyInput(Sex.FEMALE, TODAY - timedelta(days=4)),
+        ],
+    )
+    first, second = birth.newborns.order_by("birth_order")
+    return clerk, first, second
+
+
+def test_newborn_search_finds_a_temporary_id_exactly_and_case_sensitively(twins):
+    clerk, first, second = twins
+    assert (first.temp_id[-1], second.temp_id[-1]) == ("X", "x")
+
+    assert list(selectors.newborn_search_for_user(user=clerk, identity_number=first.temp_id)) == [first]
+    assert list(selectors.newborn_search_for_user(user=clerk, identity_number=second.temp_id)) == [second]
+    assert list(selectors.newborn_search_for_user(user=clerk, identity_number=first.temp_id[:-1])) == []
+
+
+def test_newborn_search_filters_by_name_personal_number_dates_and_state(twins):
+    clerk, first, second = twins
+    search = selectors.newborn_search_for_user
+
+    assert list(search(user=clerk, name="张三之")) == [first, second]
+    assert list(search(user=clerk, personal_number=second.personal_number)) == [second]
+    assert list(search(user=clerk, born_from=first.birth_date, born_to=first.birth_date)) == [first, second]
+    assert list(search(user=clerk, born_from=first.birth_date + timedelta(days=1))) == []
+    assert list(search(user=clerk, state=Newborn.State.PAID)) == []
