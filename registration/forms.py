@@ -99,7 +99,7 @@ class RegisterForm(forms.Form):
     community_text = TextField(
         label="参保社区",
         max_length=120,
-        help_text="输入社区ID、12位社区编码或社区名称，或点击“选择”按地市、区县、乡镇（街道）查找。",
+        help_text="输入社区ID、12位社区编码或社区名称，或点击“逐级选择”按地市、区县、乡镇（街道）、村（社区）查找。",
     )
     route = forms.ChoiceField(
         label="证件类型",
