@@ -47,3 +47,34 @@ def _masked_repr(obj) -> str:
     if isinstance(obj, Newborn):
         return f"{obj.name} {mask_id_number(obj.identity_number)}"[:200]
     return str(obj)[:200]
+
+
+def newborns_print_record(
+    *, user, newborns, ip: str | None = None, detail: dict | None = None, username: str = ""
+) -> list[AuditEntry]:
+    """One PRINT entry per printed newborn, in one insert; each says whether it was a reprint.
+
+    The newborns come with birth selected: each entry's hospital is the newborn's registering hospital.
+    """
+    newborns = list(newborns)
+    printed_before = set(
+        AuditEntry.objects.filter(
+            action=AuditEntry.Action.PRINT, newborn_id__in=[newborn.pk for newborn in newborns]
+        ).values_list("newborn_id", flat=True)
+    )
+    authenticated = user is not None and getattr(user, "is_authenticated", False)
+    return AuditEntry.objects.bulk_create(
+        AuditEntry(
+            user=user if authenticated else None,
+            username=username or (user.get_username() if authenticated else ""),
+            hospital_id=newborn.birth.hospital_id,
+            ip=ip,
+            action=AuditEntry.Action.PRINT,
+            object_type=newborn._meta.label_lower,
+            object_id=str(newborn.pk),
+            object_repr=_masked_repr(newborn),
+            newborn=newborn,
+            detail={**(detail or {}), "reprint": newborn.pk in printed_before},
+        )
+        for newborn in newborns
+    )
