@@ -57,3 +57,13 @@ def _media_root_in_tmp(settings, tmp_path):
 def _fast_password_hasher(settings):
     """PBKDF2's deliberate slowness protects real passwords; in tests it would only slow every login."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def clerk(db):
+    """A clerk with module access at a Nanning hospital, with the community and agency its tests use."""
+    from tests import factories
+
+    factories.division_chain()
+    factories.agency_make()
+    return factories.operator_make().user

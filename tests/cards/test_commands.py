@@ -9,19 +9,11 @@ from pypdf import PdfReader
 
 from registration.models import AuditEntry
 from registration.services import BabyInput, Sex, newborn_void
-from tests import factories
 from tests.factories import TODAY, register
 
 pytestmark = pytest.mark.django_db
 
 HOSPITAL = "H45010300001"  # factories.hospital_make's code
-
-
-@pytest.fixture
-def clerk():
-    factories.division_chain()
-    factories.agency_make()
-    return factories.operator_make().user
 
 
 @pytest.fixture

@@ -18,13 +18,6 @@ BORN = TODAY - timedelta(days=4)
 
 
 @pytest.fixture
-def clerk():
-    factories.division_chain()
-    factories.agency_make()
-    return factories.operator_make().user
-
-
-@pytest.fixture
 def logged_in(client, clerk):
     client.login(username=clerk.username, password=PASSWORD)
     return client

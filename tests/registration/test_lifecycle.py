@@ -23,13 +23,6 @@ BORN = date(2025, 12, 5)  # the 2026 guide's example 2: last day 2026-03-04
 
 
 @pytest.fixture
-def clerk():
-    factories.division_chain()
-    factories.agency_make()
-    return factories.operator_make().user
-
-
-@pytest.fixture
 def newborn(clerk):
     return register(clerk, babies=[BabyInput(Sex.FEMALE, BORN)], today=date(2025, 12, 8)).newborns.get()
 

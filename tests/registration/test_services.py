@@ -19,13 +19,6 @@ from tests.factories import FATHER_ID, MOTHER_ID, TODAY, register
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def clerk():
-    factories.division_chain()
-    factories.agency_make()
-    return factories.operator_make().user
-
-
 def girls(count):
     return [BabyInput(Sex.FEMALE, TODAY - timedelta(days=4))] * count
 

@@ -28,13 +28,6 @@ def mother(index: int) -> ParentInput:
 
 
 @pytest.fixture
-def clerk():
-    factories.division_chain()
-    factories.agency_make()
-    return factories.operator_make().user
-
-
-@pytest.fixture
 def foreign_clerk(clerk):
     hospital = factories.hospital_make(code="H45030200001", name="桂林市人民医院")
     return factories.operator_make(username="clerk_gl", hospital=hospital).user

@@ -32,13 +32,6 @@ GUILIN_MOTHER = factories.id_number(region="450302", order="002")
 
 
 @pytest.fixture
-def clerk():
-    factories.division_chain()
-    factories.agency_make()
-    return factories.operator_make().user
-
-
-@pytest.fixture
 def logged_in(client, clerk):
     client.force_login(clerk)
     return client
