@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from cards.services import CARD_RELATED, PAGE_SIZES, render_cards
 from registration import selectors
+from registration.http import client_ip
 from registration.models import Newborn
 from registration.services.audit import newborns_print_record
 
@@ -48,7 +49,7 @@ def _pdf_response(request, newborns: list[Newborn], *, size: str, notice: bool, 
     newborns_print_record(
         user=request.user,
         newborns=newborns,
-        ip=request.META.get("REMOTE_ADDR") or None,
+        ip=client_ip(request),
         detail={"size": size, "notice": notice, "cards": len(newborns)},
     )
     response = HttpResponse(pdf, content_type="application/pdf")

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from registration.http import client_ip
 from registration.models import AuditEntry
 from registration.services import audit_record
 
@@ -39,7 +40,7 @@ class AuditedAdmin(admin.ModelAdmin):
 
     def _audit(self, request, action: str, obj, **extra) -> None:
         arguments = {"obj": obj, **self.audit_context(obj), **extra}
-        audit_record(user=request.user, action=action, ip=request.META.get("REMOTE_ADDR"), **arguments)
+        audit_record(user=request.user, action=action, ip=client_ip(request), **arguments)
 
 
 class ViewOnlyAdmin(AuditedAdmin):

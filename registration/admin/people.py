@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin
 
 from registration.admin.base import AuditedAdmin
+from registration.http import client_ip
 from registration.masking import mask_id_number, mask_phone
 from registration.models import Operator, Parent
 from registration.services import operator_access_set
@@ -71,9 +72,7 @@ class OperatorAdmin(MaskedIdentityColumns, AuditedAdmin):
             obj.access = form.initial.get("access", Operator.Access.NONE)
         super().save_model(request, obj, form, change)
         if access != obj.access:
-            operator_access_set(
-                operator=obj, access=access, user=request.user, ip=request.META.get("REMOTE_ADDR")
-            )
+            operator_access_set(operator=obj, access=access, user=request.user, ip=client_ip(request))
             obj.refresh_from_db()
 
     def audit_context(self, obj) -> dict:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from registration import selectors
+from registration.http import client_ip
 from registration.masking import mask_id_number, mask_phone
 from registration.models import AuditEntry, Newborn
 from registration.services import audit_record, days_left
@@ -116,7 +117,7 @@ def newborn_detail(request, pk):
         action=AuditEntry.Action.VIEW_ID,
         obj=newborn,
         hospital=newborn.birth.hospital,
-        ip=request.META.get("REMOTE_ADDR"),
+        ip=client_ip(request),
     )
     today = timezone.localdate()
     context = {
@@ -149,7 +150,7 @@ def material_view(request, pk, material_pk):
         obj=material,
         newborn=newborn,
         hospital=newborn.birth.hospital,
-        ip=request.META.get("REMOTE_ADDR"),
+        ip=client_ip(request),
     )
     extension = MATERIAL_EXTENSIONS.get(material.content_type, "bin")
     response = FileResponse(handle, content_type=material.content_type)

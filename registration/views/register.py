@@ -20,6 +20,7 @@ from registration.forms import (
     error_summary,
     service_errors_apply,
 )
+from registration.http import client_ip
 from registration.models import AuditEntry, Material, Operator
 from registration.services import (
     AgencyWarning,
@@ -55,10 +56,6 @@ def _access_denied_reason(user) -> str | None:
 
 def _denied(request, reason: str):
     return render(request, TEMPLATE, {"denied_reason": reason}, status=403)
-
-
-def _client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 @never_cache
@@ -100,7 +97,7 @@ def _register_post(request):
             community=community,
             materials=[material for _, material in materials],
             request_key=request_key,
-            ip=_client_ip(request),
+            ip=client_ip(request),
             **form.registration_kwargs(formset.baby_inputs()),
         )
     except PermissionDenied as exc:
@@ -214,7 +211,7 @@ def register_done(request, pk):
     newborns = list(birth.newborns.all())
     for newborn in newborns:
         # The full temporary ID is shown here: each view of it is logged (SPEC.md, Who uses it).
-        audit_record(user=request.user, action=AuditEntry.Action.VIEW_ID, obj=newborn, ip=_client_ip(request))
+        audit_record(user=request.user, action=AuditEntry.Action.VIEW_ID, obj=newborn, ip=client_ip(request))
     return render(
         request,
         "registration/register_done.html",
