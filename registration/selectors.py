@@ -313,3 +313,24 @@ def material_get_for_user(*, user, newborn_pk, material_pk) -> tuple[Newborn, Ma
     if material is None:
         raise Http404("没有找到该材料。")
     return newborn, material
+
+
+# --- The home page: today's work and what is still unpaid
+
+
+def newborns_registered_on(*, user, day: date) -> QuerySet[Newborn]:
+    """The newborns the user may see that were registered on a day, latest first."""
+    return (
+        newborn_list_for_user(user=user)
+        .filter(birth__registered_on=day)
+        .order_by("-birth__registered_at", "birth_id", "birth_order")
+    )
+
+
+def newborns_unpaid(*, user) -> QuerySet[Newborn]:
+    """The user's registered-but-unpaid newborns, the most urgent (fewest days left) first."""
+    return (
+        newborn_list_for_user(user=user)
+        .filter(state=Newborn.State.REGISTERED)
+        .order_by("last_day", "birth__registered_at", "birth_order")
+    )

@@ -1,0 +1,119 @@
+"""The home page: today's registrations of the user's hospital and the unpaid ones with days left."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from registration.models import Newborn, Operator, Sex
+from registration.services import BabyInput, newborn_void
+from tests import factories
+
+
+def _register_today(clerk, *, born_days_ago=4, **overrides):
+    today = timezone.localdate()
+    return factories.register(
+        clerk,
+        today=today,
+        babies=[BabyInput(Sex.FEMALE, today - timedelta(days=born_days_ago))],
+        **overrides,
+    )
+
+
+@pytest.mark.django_db
+def test_it_lists_todays_registrations_of_the_hospital_masked(client, clerk):
+    birth = _register_today(clerk)
+    newborn = birth.newborns.get()
+    client.force_login(clerk)
+
+    html = client.get("/").content.decode()
+
+    assert "今日登记" in html
+    assert newborn.name in html
+    assert newborn.personal_number in html
+    assert newborn.temp_id not in html  # lists mask ID numbers
+    assert newborn.temp_id[:6] + "*****" in html
+    assert f'href="/newborns/{newborn.pk}/"' in html
+    assert f'href="/cards/{newborn.pk}/card.pdf"' in html
+
+
+@pytest.mark.django_db
+def test_it_leaves_out_earlier_days_and_other_hospitals(client, clerk):
+    earlier = factories.register(clerk)  # registered on factories.TODAY, long before now
+    other_hospital = factories.hospital_make(code="H450103002", name="南宁市第二人民医院")
+    other = factories.operator_make(username="other", hospital=other_hospital).user
+    elsewhere = _register_today(
+        other, mother=factories.ParentInput("王五", factories.id_number(order="046"), "13877112346")
+    )
+    client.force_login(clerk)
+
+    html = client.get("/").content.decode()
+
+    assert "今天还没有登记" in html
+    assert earlier.newborns.get().personal_number not in html.split("待缴费")[0]
+    assert elsewhere.newborns.get().personal_number not in html
+
+
+@pytest.mark.django_db
+def test_it_orders_the_unpaid_by_days_left_and_highlights_the_last_week(client, clerk):
+    today = timezone.localdate()
+    urgent = _register_today(clerk, born_days_ago=85).newborns.get()
+    relaxed = _register_today(
+        clerk,
+        born_days_ago=2,
+        mother=factories.ParentInput("王五", factories.id_number(order="046"), "13877112346"),
+    ).newborns.get()
+    client.force_login(clerk)
+
+    html = client.get("/").content.decode()
+    unpaid = html.split('id="unpaid-heading"')[1]
+
+    assert unpaid.index(urgent.name) < unpaid.index(relaxed.name)
+    assert unpaid.index(f"/newborns/{urgent.pk}/") < unpaid.index(f"/newborns/{relaxed.pk}/")
+    assert f"剩 {(urgent.last_day - today).days} 天" in unpaid
+    assert f"剩 {(relaxed.last_day - today).days} 天" in unpaid
+    assert unpaid.count('class="table-danger"') == 1
+    assert "1 人剩余 7 天以内" in unpaid
+
+
+@pytest.mark.django_db
+def test_it_leaves_paid_and_void_records_out_of_the_unpaid(client, clerk):
+    newborn = _register_today(clerk).newborns.get()
+    newborn_void(newborn=newborn, user=clerk, reason="家属放弃登记")
+    client.force_login(clerk)
+
+    html = client.get("/").content.decode()
+    unpaid = html.split('id="unpaid-heading"')[1]
+
+    assert "没有待缴费的登记" in unpaid
+    assert Newborn.objects.get(pk=newborn.pk).state == Newborn.State.VOID
+
+
+@pytest.mark.django_db
+def test_it_shows_no_records_to_an_operator_without_module_access(client, clerk):
+    _register_today(clerk)
+    clerk.operator.access = Operator.Access.WITHDRAWN
+    clerk.operator.save()
+    client.force_login(clerk)
+
+    html = client.get("/").content.decode()
+
+    assert "暂时不能办理新生儿预参保登记" in html
+    assert "今日登记" not in html
+    assert 'href="/register/"' not in html.split("<main")[1]
+
+
+@pytest.mark.django_db
+def test_it_runs_a_bounded_number_of_queries(client, clerk, django_assert_max_num_queries):
+    for order in range(12):
+        _register_today(
+            clerk,
+            mother=factories.ParentInput("王五", factories.id_number(order=f"{order * 2 + 100:03d}"), ""),
+        )
+    client.force_login(clerk)
+
+    with django_assert_max_num_queries(12):
+        response = client.get("/")
+
+    assert response.status_code == 200
+    assert response.content.decode().count("/card.pdf") == 12
