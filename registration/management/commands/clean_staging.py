@@ -1,0 +1,28 @@
+from datetime import timedelta
+
+from django.core.management.base import BaseCommand, CommandError
+
+from registration.services import staging_cleanup
+
+
+class Command(BaseCommand):
+    help = (
+        "Remove uploads kept for a failed registration submit that nobody came back to "
+        "(MEDIA_ROOT/staging; safe to run hourly or daily from cron or a systemd timer)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--hours",
+            type=int,
+            default=24,
+            help="remove staged files last written more than this many hours ago (default 24)",
+        )
+
+    def handle(self, *args, hours, **options):
+        if hours < 1:
+            raise CommandError("--hours must be at least 1: a clerk may still be correcting the form")
+        removed = staging_cleanup(older_than=timedelta(hours=hours))
+        self.stdout.write(
+            f"{removed} staging file(s) older than {hours} h removed (uploads and their sidecars)."
+        )
