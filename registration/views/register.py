@@ -27,6 +27,7 @@ from registration.services import (
     MaterialInput,
     SuffixesExhausted,
     audit_record,
+    eligibility_problems,
     newborn_name,
     newborn_register,
     staging_discard,
@@ -89,6 +90,7 @@ def _register_post(request):
             )
     materials = _materials_read(form, staged)
     if form.errors or not valid:
+        _eligibility_hints(request, form, formset)
         return _render(request, form, formset, staged=staged, request_key=request_key)
 
     try:
@@ -112,6 +114,48 @@ def _register_post(request):
     for staged_file in staged.values():
         staging_discard(user=request.user, token=staged_file.token)
     return redirect("register_done", pk=birth.pk)
+
+
+def _eligibility_hints(request, form: RegisterForm, formset) -> None:
+    """Eligibility problems of what did parse, shown with the page's other errors (issue 3: all at once).
+
+    The save re-checks everything; this only spares the clerk a second round trip to learn that, say, the
+    baby is too old while a phone number was mistyped.
+    """
+    data = getattr(form, "cleaned_data", {})
+    flags = {
+        "has_household_registration": not data.get("no_household_registration", True),
+        "parent_has_guangxi_household": data.get("parent_has_guangxi_household", True),
+    }
+    places = {"has_household_registration": "no_household_registration"}
+    babies = [
+        baby
+        for baby in formset.forms
+        if baby.is_bound
+        and "birth_date" in getattr(baby, "cleaned_data", {})
+        and not baby.errors.get("birth_date")
+    ]
+    birth_dates = [(baby, baby.cleaned_data["birth_date"]) for baby in babies] or [(None, form.today)]
+    hospital = request.user.operator.hospital
+    reported = set()
+    for baby, birth_date in birth_dates:
+        for problem in eligibility_problems(
+            birth_date=birth_date,
+            today=form.today,
+            hospital_in_guangxi=hospital.division.code.startswith(settings.PROVINCE_CODE),
+            hospital_has_maternity_ward=hospital.has_maternity_ward,
+            **flags,
+        ):
+            if problem.field == "birth_date":
+                if baby is not None:
+                    baby.add_error("birth_date", problem.message)
+            elif problem.code not in reported:
+                reported.add(problem.code)
+                field = places.get(problem.field, problem.field)
+                if field in form.fields and field in data and not form.errors.get(field):
+                    form.add_error(field, problem.message)
+                elif field not in form.fields:
+                    form.add_error(None, problem.message)
 
 
 def _staged_files(request, form: RegisterForm) -> dict:

@@ -227,6 +227,19 @@ def test_it_reports_parse_errors_of_several_fields_together(logged_in):
     assert not Birth.objects.exists()
 
 
+def test_it_reports_eligibility_together_with_parse_errors(logged_in):
+    data = form_data(babies=(("2", 4), ("2", 120)), phone="12", parent_has_guangxi_household=None)
+
+    html = logged_in.post(URL, data).content.decode()
+
+    error = re.search(r'id="id_babies-1-birth_date_error">([^<]*)</div>', html)
+    assert error and "出生已满3个月" in error.group(1)
+    assert "id_babies-0-birth_date_error" not in html
+    assert "须为广西户籍" in html
+    assert "未保存：请修改以下 3 处" in html  # the phone, the second baby's age, the household
+    assert not Birth.objects.exists()
+
+
 def test_it_warns_of_an_agency_mismatch_and_registers_once_confirmed(logged_in):
     factories.division_chain("450302001001", ("广西壮族自治区", "桂林市", "秀峰区", "秀峰街道", "秀峰社区"))
     factories.agency_make(code="450300", name="桂林市医疗保障事业管理中心", covers=("4503",))
