@@ -174,7 +174,8 @@ def _registrations_seed(hospitals: list[Hospital], count: int, today: date) -> i
     span = 112  # sixteen weeks: the oldest records are past their window and get voided
     for index in range(count):
         hospital, clerk = hospitals[index % 2], clerks[index % 2]
-        registered_on = today - timedelta(days=span - 1 - index * span // max(count, 1))
+        # Spread over the span, the last two (one per hospital) today: the home page shows them.
+        registered_on = today - timedelta(days=(span - 1) * max(count - 2 - index, 0) // max(count - 2, 1))
         born = registered_on - timedelta(days=rng.randint(0, 6))
         babies = [BabyInput(Sex(rng.choice([1, 2])), born)]
         if index % 9 == 4:
