@@ -5,6 +5,7 @@ switches production mode on; it then refuses to start with insecure values. READ
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -71,6 +72,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "crispy_forms",
     "crispy_bootstrap5",
+    "axes",
     "registration",
     "cards",
 ]
@@ -85,6 +87,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "newborn_enroll.urls"
@@ -133,6 +137,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins for one username from one
+# address, that pair is locked out for AXES_COOLOFF_MINUTES; a successful login clears the count.
+# Attempts are kept in the database, so each test (one transaction) starts with none.
+# `manage.py axes_reset_username USERNAME` lifts a lock-out early (README, Operations).
+AUTHENTICATION_BACKENDS = [
+    "registration.auth.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "registration.auth.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "registration.http.client_ip"  # the audit log's address, behind a proxy too
+AXES_USERNAME_FORM_FIELD = "username"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
@@ -193,11 +213,36 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # The province whose households and hospitals this deployment serves (GB/T 2260: 45 is Guangxi).
 PROVINCE_CODE = env_str("PROVINCE_CODE", "45")
 
+# Full ID and phone numbers never reach a log line or an error report (registration/logging.py): every
+# handler masks them, the error report hides the sensitive form fields and masks every frame variable.
+DEFAULT_EXCEPTION_REPORTER = "registration.logging.MaskingExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "registration.logging.SensitiveExceptionReporterFilter"
+ADMINS = [("", address) for address in env_list("ERROR_EMAILS")]
+SERVER_EMAIL = env_str("SERVER_EMAIL", "root@localhost")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "mask_sensitive": {"()": "registration.logging.SensitiveDataFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["mask_sensitive"]},
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false", "mask_sensitive"],
+            "reporter_class": "registration.logging.MaskingExceptionReporter",
+        },
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # WeasyPrint reports every rendering step at INFO; only its warnings (a missing glyph) matter here.
-    "loggers": {"weasyprint": {"level": "WARNING"}, "weasyprint.progress": {"level": "WARNING"}},
+    "loggers": {
+        # Django's own defaults would log requests and errors through handlers without the mask.
+        "django": {"handlers": ["console", "mail_admins"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # WeasyPrint reports every rendering step at INFO; only its warnings (a missing glyph) matter here.
+        "weasyprint": {"level": "WARNING"},
+        "weasyprint.progress": {"level": "WARNING"},
+    },
 }

@@ -1,0 +1,30 @@
+"""The authentication backend: django-axes' lock-out in front of Django's model backend (settings.py)."""
+
+from axes.backends import AxesStandaloneBackend
+
+
+class LockoutBackend(AxesStandaloneBackend):
+    """Refuses a locked-out username and address before the password is checked.
+
+    Without a request there is no address to count failures against: axes would raise, breaking
+    `authenticate()` in scripts and the test client's login(). The login page always passes its request,
+    so every login a person makes is throttled; a request-less call is left to the next backend.
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    """The Chinese lock-out page (status 429), saying how long the lock-out lasts."""
+    from axes.helpers import get_cool_off, get_failure_limit
+    from django.shortcuts import render
+
+    cool_off = get_cool_off(request)
+    context = {
+        "failure_limit": get_failure_limit(request, credentials),
+        "cooloff_minutes": max(1, round(cool_off.total_seconds() / 60)) if cool_off else None,
+    }
+    return render(request, "registration/locked_out.html", context, status=429)
