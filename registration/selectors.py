@@ -334,3 +334,118 @@ def newborns_unpaid(*, user) -> QuerySet[Newborn]:
         .filter(state=Newborn.State.REGISTERED)
         .order_by("last_day", "birth__registered_at", "birth_order")
     )
+
+
+# --- Follow-up, reports and operators (issue 5, items 5-7) ----------------------------------------------
+
+
+def hospitals_for_user(*, user) -> QuerySet:
+    """The hospitals whose figures a user may see: all for administrators, their own for staff, else none."""
+    from registration.models import Hospital
+
+    hospitals = Hospital.objects.select_related("division").order_by("code")
+    if user_is_administrator(user):
+        return hospitals
+    operator = getattr(user, "operator", None) if user.is_authenticated and user.is_active else None
+    if operator is None:
+        return hospitals.none()
+    return hospitals.filter(pk=operator.hospital_id)
+
+
+def hospital_get_for_user(*, user, pk):
+    """One hospital the user may see, or 404 (another hospital does not exist for hospital staff)."""
+    from registration.models import Hospital
+
+    try:
+        return hospitals_for_user(user=user).get(pk=pk)
+    except (Hospital.DoesNotExist, ValueError, TypeError):
+        raise Http404("没有找到该医疗机构。") from None
+
+
+def newborns_followup_for_user(*, user, hospital_id: int | None = None) -> QuerySet[Newborn]:
+    """Unpaid (registered) newborns the user may see, fewest days left first; optionally of one hospital.
+
+    Expired ones that the daily void job has not reached yet come first: they are the most urgent.
+    """
+    newborns = newborns_unpaid(user=user).select_related("birth__hospital")
+    if hospital_id is not None:
+        newborns = newborns.filter(birth__hospital_id=hospital_id)
+    return newborns
+
+
+def operators_for_user(*, user, hospital_id: int | None = None, access: str = "") -> QuerySet:
+    """The operators a user may manage: their hospital's for a supervisor, all for administrators."""
+    from registration.models import Operator
+
+    operators = Operator.objects.select_related("user", "hospital", "hospital__division").order_by(
+        "hospital__code", "real_name", "pk"
+    )
+    if not user_is_administrator(user):
+        operator = getattr(user, "operator", None) if user.is_authenticated and user.is_active else None
+        if operator is None or operator.role != Operator.Role.SUPERVISOR:
+            return operators.none()
+        operators = operators.filter(hospital_id=operator.hospital_id)
+    if hospital_id is not None:
+        operators = operators.filter(hospital_id=hospital_id)
+    if access:
+        operators = operators.filter(access=access)
+    return operators
+
+
+def operator_get_for_user(*, user, pk):
+    """One operator the user may manage, or 404: another hospital's operator does not exist for them."""
+    from registration.models import Operator
+
+    try:
+        return operators_for_user(user=user).get(pk=pk)
+    except (Operator.DoesNotExist, ValueError, TypeError):
+        raise Http404("没有找到该经办人员。") from None
+
+
+# --- The audit log page (issue 6): a supervisor sees their hospital's entries, an administrator all
+
+
+def audit_entries_for_user(
+    *,
+    user,
+    at_from=None,
+    at_before=None,
+    action: str = "",
+    username: str = "",
+    hospital_id: int | None = None,
+    newborn_id: int | None = None,
+) -> QuerySet[AuditEntry]:
+    """The audit entries a user may read, newest first, matching every given filter.
+
+    Supervisors read their own hospital's entries (not those of no hospital: an unknown username's failed
+    logins, administrators' work); administrators read every entry; anyone else none.
+    """
+    from registration.models import Operator
+
+    entries = AuditEntry.objects.select_related("hospital").order_by("-at", "-pk")
+    if not user_is_administrator(user):
+        operator = getattr(user, "operator", None) if user.is_authenticated and user.is_active else None
+        if operator is None or operator.role != Operator.Role.SUPERVISOR:
+            return entries.none()
+        entries = entries.filter(hospital_id=operator.hospital_id)
+    if at_from is not None:
+        entries = entries.filter(at__gte=at_from)
+    if at_before is not None:
+        entries = entries.filter(at__lt=at_before)
+    if action:
+        entries = entries.filter(action=action)
+    if username:
+        entries = entries.filter(username=username)
+    if hospital_id is not None:
+        entries = entries.filter(hospital_id=hospital_id)
+    if newborn_id is not None:
+        entries = entries.filter(newborn_id=newborn_id)
+    return entries
+
+
+def hospital_by_name(name: str):
+    """The active hospital with exactly this name, or None (none, or several: a name alone cannot tell)."""
+    from registration.models import Hospital
+
+    matches = list(Hospital.objects.select_related("division").filter(name=name, is_active=True)[:2])
+    return matches[0] if len(matches) == 1 else None
