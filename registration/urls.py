@@ -1,6 +1,18 @@
 from django.urls import path
 
-from registration.views import audit, divisions, home, lifecycle, newborns, payments_import, register
+from registration.views import (
+    advisor,
+    audit,
+    divisions,
+    followup,
+    home,
+    lifecycle,
+    newborns,
+    operators,
+    payments_import,
+    register,
+    reports,
+)
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -29,4 +41,15 @@ urlpatterns = [
     path("divisions/children", divisions.division_children, name="division_roots"),
     path("divisions/<int:pk>/children", divisions.division_children, name="division_children"),
     path("audit/", audit.audit_list, name="audit_list"),
+    # Follow-up, reports, operators (附件1) and the 出生一件事 advisor (issue 5, items 5-8)
+    path("register/advice", advisor.register_advice, name="register_advice"),
+    path("followup/", followup.followup, name="followup"),
+    path("followup/export.xlsx", followup.followup_export, name="followup_export"),
+    path("reports/", reports.reports, name="reports"),
+    path("reports/export.xlsx", reports.reports_export, name="reports_export"),
+    path("operators/", operators.operator_list, name="operator_list"),
+    path("operators/request/", operators.operator_request, name="operator_request"),
+    path("operators/<int:pk>/request", operators.operator_request_existing, name="operator_request_existing"),
+    path("operators/<int:pk>/access", operators.operator_access, name="operator_access"),
+    path("operators/export.xlsx", operators.operator_export, name="operator_export"),
 ]

@@ -1,0 +1,144 @@
+"""XLSX exports (openpyxl): sheets of plain rows, numbers kept as text, every export audit-logged.
+
+Who may see a full ID number in an export is decided here once (README, "Follow-up, reports and
+operators"): 医保中心 administrators yes; hospital staff get them masked, except in the 附件1 operator
+form, which exists to hand the full numbers to the 医保中心 and is open to supervisors and administrators
+only.
+"""
+
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+from registration.masking import mask_id_number
+from registration.models import AuditEntry
+from registration.selectors import user_is_administrator
+from registration.services.audit import audit_record
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+HEADER_FILL = PatternFill("solid", fgColor="DDE5F0")
+THIN = Side(style="thin", color="999999")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+
+
+def export_shows_full_ids(user) -> bool:
+    """Whether this user's exports carry full ID numbers: administrators only; staff get them masked."""
+    return user_is_administrator(user)
+
+
+def id_for_export(value: str | None, *, full: bool) -> str:
+    """An ID number as an export shows it: full for the roles allowed to, masked (450103*****1234X) else."""
+    return (value or "") if full else mask_id_number(value)
+
+
+@dataclass
+class Block:
+    """A further table on a sheet, below the first after a blank row, with a bold caption."""
+
+    caption: str
+    headers: Sequence[str]
+    rows: Iterable[Sequence]
+
+
+@dataclass
+class Sheet:
+    """One worksheet: optional title lines above a header row, then the rows."""
+
+    name: str
+    headers: Sequence[str]
+    rows: Iterable[Sequence]
+    title_lines: Sequence[str] = ()
+    widths: Sequence[int] = ()
+    # Columns holding numbers that must stay text (ID numbers, phones): Excel would round 18 digits.
+    text_columns: set[int] = field(default_factory=set)
+    blocks: Sequence[Block] = ()
+
+
+def xlsx_build(sheets: Sequence[Sheet]) -> bytes:
+    """The workbook's bytes; strings are always written as text, never as formulas."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for sheet in sheets:
+        _sheet_write(workbook.create_sheet(title=_sheet_title(sheet.name)), sheet)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _sheet_title(name: str) -> str:
+    # Excel's limits: 31 characters, none of []:*?/\ .
+    cleaned = "".join("_" if char in "[]:*?/\\" else char for char in name)
+    return cleaned[:31] or "Sheet"
+
+
+def _sheet_write(worksheet, sheet: Sheet) -> None:
+    width = max(len(sheet.headers), 1)
+    row_number = 1
+    for index, line in enumerate(sheet.title_lines):
+        cell = _cell(worksheet, row_number, 1, line)
+        cell.font = Font(bold=index == 0, size=14 if index == 0 else 11)
+        if index == 0:
+            cell.alignment = Alignment(horizontal="center")
+        worksheet.merge_cells(start_row=row_number, start_column=1, end_row=row_number, end_column=width)
+        row_number += 1
+    _header_write(worksheet, row_number, sheet.headers)
+    header_row = row_number
+    for values in sheet.rows:
+        row_number += 1
+        for column, value in enumerate(values, start=1):
+            cell = _cell(worksheet, row_number, column, value)
+            cell.border = BORDER
+            if column in sheet.text_columns:
+                cell.number_format = "@"
+    for block in sheet.blocks:
+        row_number += 2
+        _cell(worksheet, row_number, 1, block.caption).font = Font(bold=True)
+        row_number += 1
+        _header_write(worksheet, row_number, block.headers)
+        for values in block.rows:
+            row_number += 1
+            for column, value in enumerate(values, start=1):
+                _cell(worksheet, row_number, column, value).border = BORDER
+    if sheet.headers and not sheet.blocks:
+        worksheet.freeze_panes = worksheet.cell(row=header_row + 1, column=1)
+    for column, column_width in enumerate(sheet.widths, start=1):
+        worksheet.column_dimensions[get_column_letter(column)].width = column_width
+
+
+def _header_write(worksheet, row_number: int, headers: Sequence[str]) -> None:
+    for column, header in enumerate(headers, start=1):
+        cell = _cell(worksheet, row_number, column, header)
+        cell.font, cell.fill, cell.border = Font(bold=True), HEADER_FILL, BORDER
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+
+def _cell(worksheet, row: int, column: int, value):
+    if isinstance(value, datetime):
+        value = value.replace(tzinfo=None)
+    cell = worksheet.cell(row=row, column=column, value=value)
+    if isinstance(value, str):
+        # openpyxl writes a string beginning with "=" as a formula: a name or remark must never run.
+        cell.data_type = "s"
+    if isinstance(value, date) and not isinstance(value, datetime):
+        cell.number_format = "yyyy-mm-dd"
+    elif isinstance(value, datetime):
+        cell.number_format = "yyyy-mm-dd hh:mm"
+    return cell
+
+
+def export_record(
+    *, user, kind: str, rows: int, full_ids: bool, ip: str | None, hospital=None, detail: dict | None = None
+) -> AuditEntry:
+    """The EXPORT audit entry of one download: what was exported, how many rows, with full IDs or not."""
+    return audit_record(
+        user=user,
+        action=AuditEntry.Action.EXPORT,
+        hospital=hospital,
+        ip=ip,
+        detail={"kind": kind, "rows": rows, "full_ids": full_ids, **(detail or {})},
+    )

@@ -1,0 +1,109 @@
+"""POST /register/advice: the 新生儿出生一件事 advisor of the registration page, as JSON (issue 5 item 8).
+
+POST, not GET: the parents' ID numbers travel in the body, never in a URL that a proxy or a log keeps.
+Informational only: what is typed is not stored, and the registration itself does not depend on it.
+"""
+
+from datetime import date
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.http import JsonResponse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from registration import selectors, validators
+from registration.forms import DATE_INPUT_FORMATS, IdentityField, TextField
+from registration.permissions import module_denied_reason, user_operator
+from registration.services.joint_handling import JointHandlingFacts, joint_handling_advice
+
+MAX_BABIES = 8
+
+
+class AdviceForm(forms.Form):
+    mother_id_number = IdentityField(max_length=40)
+    father_id_number = IdentityField(max_length=40)
+    parent_role = forms.ChoiceField(choices=[("mother", "mother"), ("father", "father")])
+    parent_has_guangxi_household = forms.BooleanField(required=False)
+    nationality = TextField(max_length=3)
+    household_type = TextField(max_length=2)
+    community = TextField(max_length=20)
+    community_text = TextField(max_length=120)
+    birth_hospital_name = TextField(max_length=100)
+    birth_dates = TextField(max_length=20 * MAX_BABIES)
+
+    def clean_birth_dates(self) -> tuple[date, ...]:
+        dates = []
+        for part in self.cleaned_data["birth_dates"].split(",")[:MAX_BABIES]:
+            try:
+                dates.append(forms.DateField(input_formats=DATE_INPUT_FORMATS).clean(part.strip()))
+            except ValidationError:
+                continue  # a date still being typed: the page's own validation speaks for it
+        return tuple(dates)
+
+
+def _valid_id(value: str, role: str, today: date) -> str:
+    if not value:
+        return ""
+    try:
+        return validators.parent_id_validate(value, role=role, today=today)
+    except ValidationError:
+        return ""
+
+
+@never_cache
+@require_POST
+def register_advice(request):
+    """The advice for what the clerk has typed so far: {"advice": null} or its conditions."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"error": "请先登录。"}, status=401)
+    operator = user_operator(request.user)
+    if (reason := module_denied_reason(request.user)) is not None or operator is None:
+        return JsonResponse({"error": reason or "只有定点医疗机构的经办人可以办理登记。"}, status=403)
+    form = AdviceForm(request.POST)
+    if not form.is_valid():
+        return JsonResponse({"advice": None, "error": "填写内容格式有误。"}, status=400)
+    data, today = form.cleaned_data, timezone.localdate()
+    community = None
+    if data["community"] or data["community_text"]:
+        community_id = (
+            data["community"] if data["community"].isdigit() and len(data["community"]) <= 9 else None
+        )
+        community = selectors.community_resolve(pk=community_id, text=data["community_text"])
+    hospital = _birth_hospital(operator.hospital, data["birth_hospital_name"])
+    facts = JointHandlingFacts(
+        birth_dates=data["birth_dates"],
+        today=today,
+        mother_id_number=_valid_id(data["mother_id_number"], "mother", today),
+        father_id_number=_valid_id(data["father_id_number"], "father", today),
+        id_parent_role=data["parent_role"],
+        id_parent_has_guangxi_household=data["parent_has_guangxi_household"],
+        nationality=data["nationality"],
+        household_type=data["household_type"],
+        community_code=community.code if community else "",
+        birth_hospital_code=hospital.division.code if hospital else None,
+        birth_hospital_has_maternity_ward=hospital.has_maternity_ward if hospital else None,
+        birth_hospital_name=data["birth_hospital_name"],
+    )
+    advice = joint_handling_advice(facts)
+    if advice is None:
+        return JsonResponse({"advice": None})
+    return JsonResponse(
+        {
+            "advice": {
+                "eligible": advice.eligible,
+                "last_day": advice.last_day.isoformat(),
+                "last_day_zh": f"{advice.last_day.year}年{advice.last_day.month}月{advice.last_day.day}日",
+                "unmet": list(advice.unmet),
+                "to_confirm": list(advice.to_confirm),
+            }
+        }
+    )
+
+
+def _birth_hospital(own, name: str):
+    """The birth hospital when this system knows it: the clerk's own (name empty or its name), or by name."""
+    if not name or name == own.name:
+        return own
+    return selectors.hospital_by_name(name)

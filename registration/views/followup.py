@@ -1,0 +1,205 @@
+"""The follow-up list (待跟进, issue 5 item 5): who must be called today, and its XLSX export.
+
+Unpaid records ordered by days left, with the parents' phone numbers in full (calling them is the purpose
+of the page) and ID numbers masked. A record with seven days or fewer left is highlighted; one past its
+last day that the daily void job has not reached yet is marked as expired.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from registration import selectors
+from registration.http import client_ip
+from registration.masking import mask_id_number
+from registration.models import Newborn
+from registration.permissions import module_access_required
+from registration.services.exports import (
+    XLSX_CONTENT_TYPE,
+    Sheet,
+    export_record,
+    export_shows_full_ids,
+    id_for_export,
+    xlsx_build,
+)
+
+PAGE_SIZE = 50
+URGENT_DAYS = 7  # issue 5: "a record that reaches seven days left is highlighted"
+# A hospital has at most a few hundred unpaid records; the cap only stops a runaway export for all of them.
+EXPORT_MAX_ROWS = 20_000
+
+
+@dataclass(frozen=True)
+class FollowupRow:
+    newborn: Newborn
+    identity: str  # masked: the page is a list
+    days_left: int
+
+    @property
+    def expired(self) -> bool:
+        return self.days_left < 0
+
+    @property
+    def overdue_days(self) -> int:
+        return max(0, -self.days_left)
+
+    @property
+    def urgent(self) -> bool:
+        return self.days_left <= URGENT_DAYS
+
+
+def followup_row(newborn: Newborn, today: date) -> FollowupRow:
+    """A list row; days left as registration.services.days_left counts them (0 on the last day)."""
+    return FollowupRow(newborn, mask_id_number(newborn.identity_number), (newborn.last_day - today).days)
+
+
+def _scope(request) -> tuple[list, object | None, str]:
+    """The hospitals the user may pick from, the picked one (404 if not theirs), and an error if malformed."""
+    if not selectors.user_is_administrator(request.user):
+        return [], None, ""
+    hospitals = list(selectors.hospitals_for_user(user=request.user))
+    raw = request.GET.get("hospital", "").strip()
+    if not raw:
+        return hospitals, None, ""
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
+        return hospitals, None, "医疗机构参数无效。"
+    return hospitals, selectors.hospital_get_for_user(user=request.user, pk=int(raw)), ""
+
+
+def _counts(newborns, today: date) -> dict:
+    return newborns.order_by().aggregate(
+        total=Count("pk"),
+        expired=Count("pk", filter=Q(last_day__lt=today)),
+        due_today=Count("pk", filter=Q(last_day=today)),
+        urgent=Count("pk", filter=Q(last_day__gte=today, last_day__lte=today + timedelta(days=URGENT_DAYS))),
+    )
+
+
+@never_cache
+@require_GET
+@module_access_required
+def followup(request):
+    """GET /followup/: unpaid records, fewest days left first, 50 a page, with the counts for today."""
+    hospitals, hospital, error = _scope(request)
+    if error:
+        return render(
+            request, "registration/followup.html", {"error": error, "hospitals": hospitals}, status=400
+        )
+    today = timezone.localdate()
+    newborns = selectors.newborns_followup_for_user(
+        user=request.user, hospital_id=hospital.pk if hospital else None
+    )
+    only_urgent = request.GET.get("urgent") == "1"
+    counts = _counts(newborns, today)
+    if only_urgent:
+        newborns = newborns.filter(last_day__lte=today + timedelta(days=URGENT_DAYS))
+    page = Paginator(newborns, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "rows": [followup_row(newborn, today) for newborn in page],
+        "counts": counts,
+        "today": today,
+        "urgent_days": URGENT_DAYS,
+        "only_urgent": only_urgent,
+        "hospitals": hospitals,
+        "hospital": hospital,
+        "show_hospital": selectors.user_is_administrator(request.user) and hospital is None,
+    }
+    return render(request, "registration/followup.html", context)
+
+
+EXPORT_HEADERS = [
+    "序号",
+    "姓名",
+    "新生儿编码/出生医学证明编号",
+    "个人编号",
+    "剩余天数",
+    "缴费截止日",
+    "母亲姓名",
+    "母亲联系电话",
+    "父亲姓名",
+    "父亲联系电话",
+    "联系电话（登记）",
+    "登记日期",
+    "登记医院",
+]
+
+
+@never_cache
+@require_GET
+@module_access_required
+def followup_export(request):
+    """GET /followup/export.xlsx: the whole follow-up list as XLSX, audited as EXPORT."""
+    _, hospital, error = _scope(request)
+    if error:
+        return render(request, "registration/denied.html", {"denied_reason": error}, status=400)
+    today = timezone.localdate()
+    full = export_shows_full_ids(request.user)
+    newborns = list(
+        selectors.newborns_followup_for_user(
+            user=request.user, hospital_id=hospital.pk if hospital else None
+        )[: EXPORT_MAX_ROWS + 1]
+    )
+    truncated = len(newborns) > EXPORT_MAX_ROWS
+    newborns = newborns[:EXPORT_MAX_ROWS]
+    rows = [_export_row(index, newborn, today, full) for index, newborn in enumerate(newborns, start=1)]
+    scope = hospital.name if hospital else _scope_name(request.user)
+    title_lines = [f"新生儿预参保待缴费跟进名单（{scope}）", f"导出日期：{today:%Y-%m-%d}；按剩余天数排序"]
+    if truncated:
+        title_lines.append(f"记录过多，仅导出前{EXPORT_MAX_ROWS}条，请按医疗机构分别导出。")
+    content = xlsx_build(
+        [
+            Sheet(
+                "待跟进",
+                EXPORT_HEADERS,
+                rows,
+                title_lines=title_lines,
+                widths=[6, 14, 24, 12, 9, 12, 10, 14, 10, 14, 14, 12, 24],
+                text_columns={3, 4, 8, 10, 11},
+            )
+        ]
+    )
+    export_record(
+        user=request.user,
+        kind="followup",
+        rows=len(rows),
+        full_ids=full,
+        ip=client_ip(request),
+        hospital=hospital,
+        detail={"hospital_id": hospital.pk if hospital else None, "truncated": truncated},
+    )
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="followup-{today:%Y%m%d}.xlsx"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _scope_name(user) -> str:
+    operator = getattr(user, "operator", None)
+    return operator.hospital.name if operator is not None else "全部医疗机构"
+
+
+def _export_row(index: int, newborn: Newborn, today: date, full: bool) -> list:
+    birth = newborn.birth
+    return [
+        index,
+        newborn.name,
+        id_for_export(newborn.identity_number, full=full),
+        newborn.personal_number,
+        (newborn.last_day - today).days,
+        newborn.last_day,
+        birth.mother_name,
+        birth.mother_phone,
+        birth.father_name,
+        birth.father_phone,
+        newborn.phone,
+        birth.registered_on,
+        birth.hospital.name,
+    ]

@@ -1,0 +1,243 @@
+"""Operators and their module access (附件1, issue 5 item 7).
+
+A hospital's supervisor requests access for a clerk (a new one, whose account is created with a one-time
+password shown once, or an existing one); a 医保中心 administrator grants or withdraws it. The list
+exports as 附件1's form, with full ID numbers: the 医保中心 needs them, and only supervisors (their
+hospital's) and administrators reach this page.
+"""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from registration import selectors
+from registration.http import client_ip
+from registration.masking import mask_id_number
+from registration.models import Operator
+from registration.permissions import administrator_required, denied, supervisor_required, user_operator
+from registration.services.exports import XLSX_CONTENT_TYPE, Sheet, export_record, xlsx_build
+from registration.services.operators import (
+    OperatorInput,
+    operator_access_decide,
+    operator_access_request,
+    operator_request_new,
+)
+
+FORM_TITLE = "开通“新生儿参保登记”模块操作人员信息登记表"
+FORM_HEADERS = ["序号", "医疗机构所属区", "经办人姓名", "身份证号码", "联系电话", "备注"]
+# The 附件1 form lists the people to be enabled: those asked for and those already enabled.
+EXPORTED_BY_DEFAULT = [Operator.Access.REQUESTED, Operator.Access.GRANTED]
+MAX_OPERATORS = 2000  # every hospital's operators together are a few hundred
+
+
+class OperatorRequestForm(forms.Form):
+    """A new operator (附件1's row) and the login the clerk will use."""
+
+    real_name = forms.CharField(label="经办人姓名", max_length=200)
+    id_number = forms.CharField(label="身份证号码", max_length=64)
+    phone = forms.CharField(label="联系电话", max_length=64)
+    username = forms.CharField(
+        label="登录用户名", max_length=150, help_text="经办人登录本系统时使用，如拼音姓名加数字：liming01。"
+    )
+    remark = forms.CharField(label="备注", max_length=800, required=False)
+
+    def operator_input(self) -> OperatorInput:
+        data = self.cleaned_data
+        return OperatorInput(
+            data["username"], data["real_name"], data["id_number"], data["phone"], data["remark"]
+        )
+
+
+class OperatorFilterForm(forms.Form):
+    hospital = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+    access = forms.ChoiceField(required=False, choices=[("", "全部"), *Operator.Access.choices])
+
+
+def _filters(request):
+    """(hospital or None, access) from the query; 404 for a hospital the user may not see."""
+    form = OperatorFilterForm(request.GET)
+    if not form.is_valid():
+        return None, "", "筛选条件无效。"
+    hospital = None
+    if form.cleaned_data["hospital"] is not None:
+        hospital = selectors.hospital_get_for_user(user=request.user, pk=form.cleaned_data["hospital"])
+    return hospital, form.cleaned_data["access"], ""
+
+
+@never_cache
+@require_GET
+@supervisor_required
+def operator_list(request):
+    """GET /operators/: the hospital's operators (administrators: every hospital's) and their access."""
+    hospital, access, error = _filters(request)
+    administrator = selectors.user_is_administrator(request.user)
+    if error:
+        return denied_400(request, error)
+    operators = list(
+        selectors.operators_for_user(
+            user=request.user, hospital_id=hospital.pk if hospital else None, access=access
+        )[:MAX_OPERATORS]
+    )
+    rows = [{"operator": operator, "id_masked": mask_id_number(operator.id_number)} for operator in operators]
+    context = {
+        "rows": rows,
+        "administrator": administrator,
+        "hospitals": list(selectors.hospitals_for_user(user=request.user)) if administrator else [],
+        "hospital": hospital,
+        "access": access,
+        "access_choices": Operator.Access.choices,
+        "requested_count": sum(1 for operator in operators if operator.access == Operator.Access.REQUESTED),
+        "query": request.GET.urlencode(),
+    }
+    return render(request, "registration/operators.html", context)
+
+
+def denied_400(request, reason: str):
+    return render(request, "registration/denied.html", {"denied_reason": reason}, status=400)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@supervisor_required
+def operator_request(request):
+    """GET/POST /operators/request/: a supervisor asks access for a new clerk; the password is shown once."""
+    supervisor = user_operator(request.user)
+    if supervisor is None:
+        return denied(
+            request, "管理员请在管理后台添加操作人员；此页供医疗机构主管为本院经办人申请开通模块权限。"
+        )
+    hospital = supervisor.hospital
+    form = OperatorRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            operator, password = operator_request_new(
+                hospital=hospital, data=form.operator_input(), user=request.user, ip=client_ip(request)
+            )
+        except ValidationError as error:
+            _errors_apply(form, error)
+        else:
+            context = {"operator": operator, "password": password, "hospital": hospital}
+            response = render(request, "registration/operators_created.html", context)
+            response["Cache-Control"] = "no-store"
+            return response
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "hospital": hospital}
+    return render(request, "registration/operators_request.html", context, status=status)
+
+
+def _errors_apply(form: forms.Form, error: ValidationError) -> None:
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, field_messages in error.message_dict.items():
+        for message in field_messages:
+            form.add_error(field if field in form.fields else None, message)
+
+
+@require_POST
+@supervisor_required
+def operator_request_existing(request, pk):
+    """POST /operators/<pk>/request: a supervisor asks access for an operator of their hospital."""
+    if user_operator(request.user) is None:
+        return denied(request, "管理员可直接开通模块权限，无需申请。")
+    operator = selectors.operator_get_for_user(user=request.user, pk=pk)  # 404 outside the hospital
+    try:
+        operator_access_request(operator=operator, user=request.user, ip=client_ip(request))
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return redirect("operator_list")
+    messages.success(request, f"已为{operator.real_name}申请开通“新生儿参保登记”模块权限，待医保中心审核。")
+    return redirect("operator_list")
+
+
+@require_POST
+@administrator_required
+def operator_access(request, pk):
+    """POST /operators/<pk>/access (decision=grant|withdraw): an administrator decides."""
+    operator = selectors.operator_get_for_user(user=request.user, pk=pk)
+    decision = request.POST.get("decision", "")
+    try:
+        operator = operator_access_decide(
+            operator=operator, decision=decision, user=request.user, ip=client_ip(request)
+        )
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        verb = "开通" if decision == "grant" else "撤销"
+        messages.success(request, f"已{verb}{operator.real_name}（{operator.hospital.name}）的模块权限。")
+    next_query = request.POST.get("next", "")
+    # Only our own list's query string goes back into the redirect: never a URL from the request.
+    if next_query and next_query.isascii() and "/" not in next_query and len(next_query) < 200:
+        return redirect(f"{reverse('operator_list')}?{next_query}")
+    return redirect("operator_list")
+
+
+@never_cache
+@require_GET
+@supervisor_required
+def operator_export(request):
+    """GET /operators/export.xlsx: 附件1's form per hospital, full ID numbers, audited as EXPORT."""
+    hospital, access, error = _filters(request)
+    if error:
+        return denied_400(request, error)
+    operators = selectors.operators_for_user(
+        user=request.user, hospital_id=hospital.pk if hospital else None, access=access
+    )
+    if not access:
+        operators = operators.filter(access__in=EXPORTED_BY_DEFAULT)
+    operators = list(operators[:MAX_OPERATORS])
+    by_hospital: dict[int, list[Operator]] = {}
+    for operator in operators:
+        by_hospital.setdefault(operator.hospital_id, []).append(operator)
+    today = timezone.localdate()
+    sheets = [_form_sheet(rows[0].hospital, rows, today) for rows in by_hospital.values()]
+    own = hospital or getattr(user_operator(request.user), "hospital", None)
+    if not sheets and own is not None:
+        sheets = [_form_sheet(own, [], today)]  # the empty form, ready to be filled in
+    if not sheets:
+        sheets = [Sheet("附件1", FORM_HEADERS, [], title_lines=[FORM_TITLE, "没有符合条件的经办人员。"])]
+    export_record(
+        user=request.user,
+        kind="operators",
+        rows=len(operators),
+        full_ids=True,
+        ip=client_ip(request),
+        hospital=hospital,
+        detail={"hospital_id": hospital.pk if hospital else None, "access": access or "requested,granted"},
+    )
+    response = HttpResponse(xlsx_build(sheets), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="operators-{today:%Y%m%d}.xlsx"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _form_sheet(hospital, operators: list[Operator], today) -> Sheet:
+    rows = [
+        [
+            index,
+            hospital.division.name,
+            operator.real_name,
+            operator.id_number,
+            operator.phone,
+            operator.remark,
+        ]
+        for index, operator in enumerate(operators, start=1)
+    ]
+    return Sheet(
+        hospital.code,
+        FORM_HEADERS,
+        rows,
+        title_lines=[
+            FORM_TITLE,
+            f"医疗机构名称（盖章）：{hospital.name}",
+            f"填报时间：{today.year}年{today.month}月{today.day}日",
+        ],
+        widths=[6, 16, 14, 22, 16, 30],
+        text_columns={4, 5},
+    )

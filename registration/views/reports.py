@@ -1,0 +1,376 @@
+"""Reports (统计报表, issue 5 item 6): a hospital's for its supervisor, every hospital's for administrators.
+
+The figures come from registration.services.reports (grouped SQL, a fixed number of queries); the charts
+are inline SVG drawn here by registration.charts; the export holds the same figures and, as its second
+sheet, the records (ID numbers full for administrators only).
+"""
+
+from datetime import date, timedelta
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from registration import selectors
+from registration.charts import bar_chart_svg, share_bar_svg
+from registration.http import client_ip
+from registration.models import Newborn
+from registration.permissions import module_denied_reason, supervisor_required
+from registration.services.exports import (
+    XLSX_CONTENT_TYPE,
+    Block,
+    Sheet,
+    export_record,
+    export_shows_full_ids,
+    id_for_export,
+    xlsx_build,
+)
+from registration.services.reports import MAX_DAYS, Report, StateCounts, report_build, report_records
+
+DEFAULT_DAYS = 30
+EXPORT_MAX_RECORDS = 50_000
+DATE_INPUT = forms.DateInput(
+    attrs={"type": "date", "class": "form-control form-control-sm"}, format="%Y-%m-%d"
+)
+STATE_COLOURS = {"paid": "#198754", "formalized": "#0d6efd", "void": "#6c757d", "registered": "#ffc107"}
+
+
+class ReportForm(forms.Form):
+    """The report's period, its granularity and (administrators) the hospital."""
+
+    date_from = forms.DateField(
+        label="登记日期从",
+        required=False,
+        widget=DATE_INPUT,
+        error_messages={"invalid": "起始日期格式不正确。"},
+    )
+    date_to = forms.DateField(
+        label="至", required=False, widget=DATE_INPUT, error_messages={"invalid": "截止日期格式不正确。"}
+    )
+    granularity = forms.ChoiceField(
+        label="按",
+        required=False,
+        choices=[("day", "日"), ("week", "周")],
+        error_messages={"invalid_choice": "统计粒度只能是“日”或“周”。"},
+    )
+    hospital = forms.CharField(label="医疗机构", required=False, max_length=12)
+
+    def __init__(self, *args, today: date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def clean_hospital(self) -> int | None:
+        value = self.cleaned_data["hospital"].strip()
+        if not value:
+            return None
+        if not value.isascii() or not value.isdigit():
+            raise ValidationError("医疗机构参数无效。")
+        return int(value)
+
+    def clean(self):
+        data = super().clean()
+        data["granularity"] = data.get("granularity") or "day"
+        date_to = data.get("date_to") or self.today
+        date_from = data.get("date_from") or date_to - timedelta(days=DEFAULT_DAYS - 1)
+        if date_from > date_to:
+            raise ValidationError("起始日期不能晚于截止日期。")
+        limit = MAX_DAYS[data["granularity"]]
+        if (date_to - date_from).days + 1 > limit:
+            unit = "按日统计" if data["granularity"] == "day" else "按周统计"
+            raise ValidationError(f"{unit}时，统计期间最长{limit}天，请缩短期间或改为按周统计。")
+        data["date_from"], data["date_to"] = date_from, date_to
+        return data
+
+
+def _report_input(request):
+    """(form, hospital or None, newborns) for a valid query; the form carries the errors otherwise."""
+    form = ReportForm(request.GET, today=timezone.localdate())
+    if not form.is_valid():
+        return form, None, None
+    hospital = None
+    if form.cleaned_data["hospital"] is not None:
+        hospital = selectors.hospital_get_for_user(user=request.user, pk=form.cleaned_data["hospital"])
+    newborns = selectors.newborn_list_for_user(user=request.user)
+    if hospital is not None:
+        newborns = newborns.filter(birth__hospital_id=hospital.pk)
+    return form, hospital, newborns
+
+
+@never_cache
+@require_GET
+@supervisor_required
+def reports(request):
+    """GET /reports/: registrations per day or week, states, median days to the first payment, charts."""
+    form, hospital, newborns = _report_input(request)
+    administrator = selectors.user_is_administrator(request.user)
+    context = {
+        "form": form,
+        "administrator": administrator,
+        "hospitals": list(selectors.hospitals_for_user(user=request.user)) if administrator else [],
+        "hospital": hospital,
+    }
+    if newborns is None:
+        return render(request, "registration/reports.html", context, status=400)
+    data = form.cleaned_data
+    report = report_build(
+        newborns=newborns,
+        date_from=data["date_from"],
+        date_to=data["date_to"],
+        granularity=data["granularity"],
+        per_hospital=administrator and hospital is None,
+    )
+    context.update(
+        report=report,
+        scope=hospital.name if hospital else _scope_name(request.user),
+        series_chart=_series_chart(report),
+        states_chart=_states_chart(report.counts),
+        state_rows=_state_rows(report.counts),
+        query=request.GET.urlencode(),
+    )
+    return render(request, "registration/reports.html", context)
+
+
+def _scope_name(user) -> str:
+    operator = getattr(user, "operator", None)
+    return operator.hospital.name if operator is not None else "全部医疗机构"
+
+
+def _period_label(report: Report, start: date) -> str:
+    return f"{start:%m-%d}" if report.granularity == "day" else f"{start:%m-%d}起"
+
+
+def _series_chart(report: Report):
+    unit = "日" if report.granularity == "day" else "周"
+    total = sum(value for _, value in report.series)
+    busiest = max(report.series, key=lambda item: item[1], default=None)
+    desc = f"{report.date_from:%Y-%m-%d}至{report.date_to:%Y-%m-%d}按{unit}登记数，共{total}名新生儿"
+    if busiest and busiest[1]:
+        desc += f"；最多的一{unit}（{busiest[0]:%Y-%m-%d}起）{busiest[1]}名"
+    return bar_chart_svg(
+        [(_period_label(report, start), value) for start, value in report.series],
+        title=f"按{unit}登记数",
+        desc=desc + "。",
+        chart_id="chart-series",
+    )
+
+
+def _state_rows(counts: StateCounts) -> list[dict]:
+    labels = dict(Newborn.State.choices)
+    return [
+        {
+            "key": key,
+            "label": labels[key] if key != "registered" else "仍待缴费（已登记）",
+            "value": getattr(counts, key),
+            "share": counts.share(key),
+            "percent": counts.percents[key],
+            "colour": STATE_COLOURS[key],
+        }
+        for key in ("paid", "formalized", "void", "registered")
+    ]
+
+
+def _states_chart(counts: StateCounts):
+    rows = _state_rows(counts)
+    desc = "；".join(
+        f"{row['label']}{row['value']}名（{row['share']:.1%}）"
+        if row["share"] is not None
+        else row["label"] + "0名"
+        for row in rows
+    )
+    return share_bar_svg(
+        [(row["label"], row["value"], row["colour"]) for row in rows],
+        title="登记记录当前状态",
+        desc=f"共{counts.total}名：{desc}。",
+        chart_id="chart-states",
+    )
+
+
+# --- the export -----------------------------------------------------------------------------------------
+
+RECORD_HEADERS = [
+    "序号",
+    "登记日期",
+    "登记医院",
+    "姓名",
+    "性别",
+    "出生日期",
+    "新生儿编码/出生医学证明编号",
+    "个人编号",
+    "状态",
+    "缴费截止日",
+    "首次缴费到账日",
+    "登记至首次缴费天数",
+    "真实姓名",
+    "身份证号码（正式参保）",
+    "作废原因",
+]
+
+
+@never_cache
+@require_GET
+@supervisor_required
+def reports_export(request):
+    """GET /reports/export.xlsx: the figures (sheet 1) and the records (sheet 2), audited as EXPORT."""
+    form, hospital, newborns = _report_input(request)
+    if newborns is None:
+        return render(request, "registration/denied.html", {"denied_reason": _first_error(form)}, status=400)
+    data = form.cleaned_data
+    administrator = selectors.user_is_administrator(request.user)
+    report = report_build(
+        newborns=newborns,
+        date_from=data["date_from"],
+        date_to=data["date_to"],
+        granularity=data["granularity"],
+        per_hospital=administrator and hospital is None,
+    )
+    full = export_shows_full_ids(request.user)
+    # The records are module data: a supervisor whose module access is not granted gets the figures only.
+    with_records = module_denied_reason(request.user) is None
+    records = (
+        list(
+            report_records(
+                newborns=newborns,
+                date_from=data["date_from"],
+                date_to=data["date_to"],
+                limit=EXPORT_MAX_RECORDS + 1,
+            )
+        )
+        if with_records
+        else []
+    )
+    truncated = len(records) > EXPORT_MAX_RECORDS
+    records = records[:EXPORT_MAX_RECORDS]
+    scope = hospital.name if hospital else _scope_name(request.user)
+    content = xlsx_build(
+        [_figures_sheet(report, scope), _records_sheet(records, full, with_records, truncated)]
+    )
+    export_record(
+        user=request.user,
+        kind="report",
+        rows=len(records),
+        full_ids=full,
+        ip=client_ip(request),
+        hospital=hospital,
+        detail={
+            "hospital_id": hospital.pk if hospital else None,
+            "from": data["date_from"].isoformat(),
+            "to": data["date_to"].isoformat(),
+            "granularity": data["granularity"],
+            "truncated": truncated,
+        },
+    )
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = (
+        f'attachment; filename="report-{data["date_from"]:%Y%m%d}-{data["date_to"]:%Y%m%d}.xlsx"'
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _first_error(form) -> str:
+    messages = [message for messages in form.errors.values() for message in messages]
+    return messages[0] if messages else "查询条件有误。"
+
+
+def _median(value: float | None) -> float | str:
+    return value if value is not None else "—"
+
+
+def _figures_sheet(report: Report, scope: str) -> Sheet:
+    counts = report.counts
+    unit = "日" if report.granularity == "day" else "周"
+    figures = [
+        ["医疗机构", scope],
+        ["统计期间（登记日期）", f"{report.date_from:%Y-%m-%d} 至 {report.date_to:%Y-%m-%d}"],
+        ["登记新生儿数", counts.total],
+        ["已缴费（含正式参保）", counts.ever_paid, counts.percents["ever_paid"]],
+        ["其中：已缴费", counts.paid, counts.percents["paid"]],
+        ["其中：正式参保", counts.formalized, counts.percents["formalized"]],
+        ["已作废", counts.void, counts.percents["void"]],
+        ["仍待缴费（已登记）", counts.registered, counts.percents["registered"]],
+        ["登记至首次缴费天数（中位数）", _median(report.median_days_to_payment)],
+        ["计入中位数的已缴费记录数", report.payments_counted],
+    ]
+    blocks = [Block(f"按{unit}登记数", [f"{unit}（起始日）", "登记数"], report.series)]
+    if report.hospitals:
+        blocks.append(
+            Block(
+                "各医疗机构",
+                [
+                    "医疗机构",
+                    "登记数",
+                    "已缴费（含正式参保）",
+                    "缴费比例",
+                    "正式参保",
+                    "已作废",
+                    "仍待缴费",
+                    "首次缴费天数中位数",
+                ],
+                [
+                    [
+                        item.hospital_name,
+                        item.counts.total,
+                        item.counts.ever_paid,
+                        item.counts.percents["ever_paid"],
+                        item.counts.formalized,
+                        item.counts.void,
+                        item.counts.registered,
+                        _median(item.median_days_to_payment),
+                    ]
+                    for item in report.hospitals
+                ],
+            )
+        )
+    return Sheet(
+        "统计",
+        ["项目", "数值", "比例"],
+        figures,
+        title_lines=[f"新生儿预参保登记统计（{scope}）", f"导出日期：{timezone.localdate():%Y-%m-%d}"],
+        widths=[30, 26, 20, 12, 12, 12, 12, 18],
+        blocks=blocks,
+    )
+
+
+def _records_sheet(records: list[Newborn], full: bool, with_records: bool, truncated: bool) -> Sheet:
+    notes = []
+    if not with_records:
+        notes.append("您的账号尚未开通“新生儿参保登记”模块权限，导出不含登记明细。")
+    if truncated:
+        notes.append(f"记录过多，仅导出前{EXPORT_MAX_RECORDS}条，请缩短统计期间。")
+    if not full:
+        notes.append("证件号码已按规定隐藏中间位。")
+    rows = []
+    for index, newborn in enumerate(records, start=1):
+        birth = newborn.birth
+        first_paid = newborn.first_paid
+        rows.append(
+            [
+                index,
+                birth.registered_on,
+                birth.hospital.name,
+                newborn.name,
+                newborn.get_sex_display(),
+                newborn.birth_date,
+                id_for_export(newborn.identity_number, full=full),
+                newborn.personal_number,
+                newborn.get_state_display(),
+                newborn.last_day,
+                first_paid,
+                (first_paid - birth.registered_on).days if first_paid else None,
+                newborn.real_name,
+                id_for_export(newborn.real_id_number, full=full),
+                newborn.void_reason,
+            ]
+        )
+    return Sheet(
+        "登记明细",
+        RECORD_HEADERS,
+        rows,
+        title_lines=notes,
+        widths=[6, 12, 24, 14, 6, 12, 24, 12, 10, 12, 14, 10, 10, 22, 30],
+        text_columns={7, 8, 14},
+    )
