@@ -298,6 +298,9 @@ class Newborn(models.Model):
     benefit_rule = models.CharField("待遇起始依据", max_length=200, blank=True)
     voided_at = models.DateTimeField("作废时间", null=True, blank=True)
     void_reason = models.CharField("作废原因", max_length=200, blank=True)
+    # Voided by the daily job for want of a payment, not by staff: a payment that arrives later still
+    # counts (the 2026 guide, 四: a late payment starts a waiting period) and reinstates the record.
+    voided_automatically = models.BooleanField("到期未缴费自动作废", default=False)
     formalized_at = models.DateTimeField("正式参保时间", null=True, blank=True)
     real_name = models.CharField("真实姓名", max_length=50, blank=True)
     real_id_number = models.CharField("身份证号码", max_length=18, unique=True, null=True, blank=True)
@@ -359,6 +362,11 @@ class Newborn(models.Model):
                 ),
                 name="registration_newborn_void_has_reason",
                 violation_error_message="作废的记录必须有作废时间和原因。",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="void") | Q(voided_automatically=False),
+                name="registration_newborn_auto_void_is_void",
+                violation_error_message="只有已作废的记录才能标记为到期自动作废。",
             ),
             models.CheckConstraint(
                 condition=(
@@ -491,6 +499,15 @@ class Payment(models.Model):
                 condition=~Q(receipt_number=""),
                 name="registration_payment_receipt_unique",
                 violation_error_message="该缴费凭证号已经录入过。",
+            ),
+            # A payment's identity without a receipt number: the day it arrived and the years it paid
+            # (the service stores the years sorted, so equal sets are equal values). Re-importing a
+            # payment list therefore cannot record the same payment twice.
+            models.UniqueConstraint(
+                fields=["newborn", "paid_on", "years"],
+                condition=Q(receipt_number=""),
+                name="registration_payment_unreceipted_unique",
+                violation_error_message="该新生儿同一到账日期、同一缴费年度的缴费已经录入过。",
             ),
         ]
 

@@ -6,9 +6,12 @@ from registration.services.divisions import DivisionImportStats, divisions_impor
 from registration.services.lifecycle import (
     newborn_benefit_start,
     newborn_formalize,
+    newborn_special_group_set,
     newborn_void,
     newborn_void_expired,
+    payment_problems,
     payment_record,
+    payment_same,
 )
 from registration.services.newborns import (
     AgencyWarning,
@@ -71,12 +74,15 @@ __all__ = [
     "newborn_formalize",
     "newborn_name",
     "newborn_register",
+    "newborn_special_group_set",
     "newborn_void",
     "newborn_void_expired",
     "next_suffix",
     "operator_access_set",
     "parent_id_validate",
+    "payment_problems",
     "payment_record",
+    "payment_same",
     "pre_enrollment_last_day",
     "real_id_validate",
     "resident_id_validate",

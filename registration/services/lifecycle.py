@@ -7,9 +7,11 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from stdnum.cn import ric
 
 from registration import validators
 from registration.models import AuditEntry, Newborn, Payment
+from registration.reference import Sex
 from registration.services import rules
 from registration.services.audit import audit_record
 
@@ -35,6 +37,53 @@ def newborn_benefit_start(
     return min(starts, key=lambda start: start.start)
 
 
+RECEIPT_MAX_LENGTH = 64
+VOID_REASON_MAX_LENGTH = 200
+
+
+def payment_problems(
+    *, newborn: Newborn, paid_on: date, years: list[int], today: date
+) -> dict[str, list[str]]:
+    """What forbids recording this payment on this record, by field (empty when nothing does)."""
+    errors = {}
+    if newborn.state == Newborn.State.VOID and not newborn.voided_automatically:
+        errors["paid_on"] = [
+            "该记录已由经办人手工作废（已作废），不能再录入缴费；请家长到户籍所在地医保经办机构办理正式参保登记。"
+        ]
+    elif paid_on > today:
+        errors["paid_on"] = ["到账日期不能晚于今天。"]
+    elif paid_on < newborn.birth_date:
+        errors["paid_on"] = ["到账日期不能早于出生日期。"]
+    if not years or years[0] < newborn.birth_date.year or years[-1] > paid_on.year + 1:
+        errors["years"] = [f"缴费年度须在{newborn.birth_date.year}年至{paid_on.year + 1}年之间，至少一个。"]
+    return errors
+
+
+def payment_same(
+    payments: Iterable, *, paid_on: date, years: list[int], receipt_number: str
+) -> tuple[object | None, object | None]:
+    """(the recorded payment this one is, or None; a payment with its receipt number but other money).
+
+    A payment's identity: its receipt number when it has one; else the day it arrived and the years it
+    paid. Two different receipt numbers are two payments even on the same day for the same years.
+    """
+    for payment in payments:
+        same_money = payment.paid_on == paid_on and sorted(payment.years) == years
+        if receipt_number and payment.receipt_number == receipt_number:
+            return (payment, None) if same_money else (None, payment)
+        if same_money and not (receipt_number and payment.receipt_number):
+            return payment, None
+    return None, None
+
+
+def receipt_conflict_message(payment, receipt_number: str) -> str:
+    """Why a payment whose receipt number is already used by a different payment is refused."""
+    return (
+        f"缴费凭证号「{receipt_number}」已用于另一笔缴费（到账日期{payment.paid_on.isoformat()}，"
+        f"{'、'.join(map(str, payment.years))}年度），请核对。"
+    )
+
+
 @transaction.atomic
 def payment_record(
     *,
@@ -48,24 +97,28 @@ def payment_record(
     today: date | None = None,
     ip: str | None = None,
 ) -> Payment:
-    """Record a premium payment; the record becomes paid and its benefit start is set (the guide, 四)."""
+    """Record a premium payment; the record becomes paid and its benefit start is set (the guide, 四).
+
+    A record the daily job voided for want of payment is reinstated: the money arrived, so the guide's
+    rules decide when benefits start (a waiting period when it arrived after the last day). A record
+    voided by staff stays void and takes no payment.
+    """
     today = today or timezone.localdate()
     newborn = _locked(newborn)
     years = sorted(set(years))
-    errors = {}
-    if newborn.state == Newborn.State.VOID:
-        errors["paid_on"] = ["该记录已作废，不能再录入缴费；请家长到户籍所在地医保经办机构办理正式参保登记。"]
-    if paid_on > today:
-        errors["paid_on"] = ["到账日期不能晚于今天。"]
-    elif paid_on < newborn.birth_date:
-        errors["paid_on"] = ["到账日期不能早于出生日期。"]
-    if not years or years[0] < newborn.birth_date.year or years[-1] > paid_on.year + 1:
-        errors["years"] = [f"缴费年度须在{newborn.birth_date.year}年至{paid_on.year + 1}年之间，至少一个。"]
+    receipt_number = (receipt_number or "").strip()
+    errors = payment_problems(newborn=newborn, paid_on=paid_on, years=years, today=today)
+    if len(receipt_number) > RECEIPT_MAX_LENGTH:
+        errors["receipt_number"] = [f"缴费凭证号不能超过{RECEIPT_MAX_LENGTH}个字符。"]
     if errors:
         raise ValidationError(errors)
-    receipt_number = receipt_number.strip()
-    if receipt_number and newborn.payments.filter(receipt_number=receipt_number).exists():
-        raise ValidationError({"receipt_number": ["该缴费凭证号已经录入过。"]})
+    same, conflict = payment_same(
+        newborn.payments.all(), paid_on=paid_on, years=years, receipt_number=receipt_number
+    )
+    if conflict is not None:
+        raise ValidationError({"receipt_number": [receipt_conflict_message(conflict, receipt_number)]})
+    if same is not None:
+        raise ValidationError({"paid_on": ["这笔缴费已经录入过（到账日期、缴费年度与已有记录相同）。"]})
     try:
         with transaction.atomic():
             payment = Payment.objects.create(
@@ -78,19 +131,27 @@ def payment_record(
                 recorded_by=user,
             )
     except IntegrityError:
-        raise ValidationError({"receipt_number": ["该缴费凭证号已经录入过。"]}) from None
+        raise ValidationError({"receipt_number": ["这笔缴费已经录入过。"]}) from None
     start = newborn_benefit_start(newborn.birth_date, newborn.payments.values_list("paid_on", "years"))
-    if newborn.state == Newborn.State.REGISTERED:
+    fields = ["benefit_start", "benefit_rule"]
+    detail = {"paid_on": paid_on.isoformat(), "years": years, "source": source, "payment": payment.pk}
+    if newborn.state == Newborn.State.VOID:
+        detail["reinstated_from_void"] = newborn.void_reason
+        newborn.voided_at, newborn.void_reason, newborn.voided_automatically = None, "", False
+        fields += ["voided_at", "void_reason", "voided_automatically"]
+    if newborn.state in (Newborn.State.REGISTERED, Newborn.State.VOID):
         newborn.state, newborn.state_changed_at = Newborn.State.PAID, timezone.now()
+        fields += ["state", "state_changed_at"]
     newborn.benefit_start, newborn.benefit_rule = start.start, start.rule
-    newborn.save(update_fields=["state", "state_changed_at", "benefit_start", "benefit_rule"])
+    newborn.save(update_fields=fields)
     audit_record(
         user=user,
         action=AuditEntry.Action.PAYMENT,
         obj=newborn,
         hospital=newborn.birth.hospital,
         ip=ip,
-        detail={"paid_on": paid_on.isoformat(), "years": years, "source": source, "payment": payment.pk},
+        reason="到期自动作废后收到缴费，恢复为已缴费。" if "reinstated_from_void" in detail else "",
+        detail=detail,
     )
     return payment
 
@@ -125,7 +186,7 @@ def newborn_formalize(
             real_id_number, birth_date=newborn.birth_date, sex=newborn.sex, today=today
         )
     except ValidationError as exc:
-        errors["real_id_number"] = exc.messages
+        errors["real_id_number"] = [_real_id_problem(exc, real_id_number, newborn)]
     else:
         if Newborn.objects.filter(real_id_number=real_id_number).exclude(pk=newborn.pk).exists():
             errors["real_id_number"] = ["该身份证号码已用于另一名新生儿的正式参保。"]
@@ -144,11 +205,31 @@ def newborn_formalize(
     return newborn
 
 
+def _real_id_problem(error: ValidationError, value: str, newborn: Newborn) -> str:
+    # The clerk compares the number with the household register: say what the number says.
+    if getattr(error, "code", None) == "birth_date_mismatch":
+        born = ric.get_birth_date(validators.resident_id_validate(value))
+        return (
+            f"身份证号码中的出生日期为{rules.format_date_zh(born)}（第7-14位），"
+            f"与登记的出生日期{rules.format_date_zh(newborn.birth_date)}不一致。"
+        )
+    if getattr(error, "code", None) == "sex_mismatch":
+        digit = validators.resident_id_validate(value)[16]
+        holder = Sex.MALE if int(digit) % 2 else Sex.FEMALE
+        return (
+            f"身份证号码第17位为{digit}（{holder.label}），与登记的性别（{Sex(newborn.sex).label}）不一致。"
+        )
+    return " ".join(error.messages)
+
+
 def _void(newborn: Newborn, *, user, reason: str, ip: str | None, automatic: bool) -> Newborn:
     now = timezone.now()
     newborn.state, newborn.state_changed_at = Newborn.State.VOID, now
-    newborn.voided_at, newborn.void_reason = now, reason[:200]
-    newborn.save(update_fields=["state", "state_changed_at", "voided_at", "void_reason"])
+    newborn.voided_at, newborn.void_reason = now, reason[:VOID_REASON_MAX_LENGTH]
+    newborn.voided_automatically = automatic
+    newborn.save(
+        update_fields=["state", "state_changed_at", "voided_at", "void_reason", "voided_automatically"]
+    )
     audit_record(
         user=user,
         action=AuditEntry.Action.VOID,
@@ -169,6 +250,8 @@ def newborn_void(*, newborn: Newborn, user, reason: str, ip: str | None = None) 
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": ["作废必须填写原因。"]})
+    if len(reason) > VOID_REASON_MAX_LENGTH:
+        raise ValidationError({"reason": [f"作废原因不能超过{VOID_REASON_MAX_LENGTH}个字。"]})
     if newborn.state in (Newborn.State.VOID, Newborn.State.FORMALIZED):
         raise ValidationError({"reason": [f"该记录状态为「{newborn.get_state_display()}」，不能作废。"]})
     return _void(newborn, user=user, reason=reason, ip=ip, automatic=False)
@@ -192,3 +275,39 @@ def newborn_void_expired(*, today: date, dry_run: bool = False) -> list[Newborn]
                 reason = AUTO_VOID_REASON.format(last_day=rules.format_date_zh(newborn.last_day))
                 voided.append(_void(newborn, user=None, reason=reason, ip=None, automatic=True))
     return voided
+
+
+@transaction.atomic
+def newborn_special_group_set(
+    *, newborn: Newborn, user, special_group: str, reason: str = "", ip: str | None = None
+) -> Newborn:
+    """Flag (or unflag, with "") a record as a special group for the later subsidy (the notice, 二(三))."""
+    newborn = _locked(newborn)
+    if special_group not in Newborn.SpecialGroup.values:
+        raise ValidationError({"special_group": ["请选择有效的特殊人群类别。"]})
+    if newborn.state == Newborn.State.VOID:
+        raise ValidationError({"special_group": ["该记录已作废，不能标记特殊人群。"]})
+    if special_group == newborn.special_group:
+        raise ValidationError({"special_group": ["特殊人群类别没有变化。"]})
+    reason = (reason or "").strip()
+    if len(reason) > 200:
+        raise ValidationError({"reason": ["说明不能超过200个字。"]})
+    previous = newborn.special_group
+    newborn.special_group = special_group
+    newborn.save(update_fields=["special_group"])
+    labels = dict(Newborn.SpecialGroup.choices)
+    audit_record(
+        user=user,
+        action=AuditEntry.Action.UPDATE,
+        obj=newborn,
+        hospital=newborn.birth.hospital,
+        ip=ip,
+        reason=reason,
+        detail={
+            "field": "special_group",
+            "old": previous,
+            "new": special_group,
+            "summary": f"特殊人群：{labels[previous]} → {labels[special_group]}",
+        },
+    )
+    return newborn
