@@ -61,10 +61,9 @@ def followup_row(newborn: Newborn, today: date) -> FollowupRow:
 
 
 def _scope(request) -> tuple[list, object | None, str]:
-    """The hospitals the user may pick from, the picked one (404 if not theirs), and an error if malformed."""
-    if not selectors.user_is_administrator(request.user):
-        return [], None, ""
-    hospitals = list(selectors.hospitals_for_user(user=request.user))
+    """The hospitals an administrator may pick from, the picked hospital (404 if not the user's), an error."""
+    administrator = selectors.user_is_administrator(request.user)
+    hospitals = list(selectors.hospitals_for_user(user=request.user)) if administrator else []
     raw = request.GET.get("hospital", "").strip()
     if not raw:
         return hospitals, None, ""
