@@ -1,0 +1,233 @@
+"""A record's lifecycle from its own page (issue 5): payment, void by hand, formal enrollment, special group.
+
+Each action is a page of its own reached from the record's page: GET shows the form (or why the action
+is not available in the record's state), POST calls the service and redirects back to the record with a
+message; on an error the page comes back with what was typed and the reason next to the field.
+"""
+
+from decimal import Decimal
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from registration import selectors
+from registration.http import client_ip
+from registration.masking import mask_id_number
+from registration.models import Newborn
+from registration.permissions import module_access_required
+from registration.services import (
+    newborn_formalize,
+    newborn_special_group_set,
+    newborn_void,
+    payment_record,
+)
+from registration.services.lifecycle import RECEIPT_MAX_LENGTH, VOID_REASON_MAX_LENGTH
+from registration.services.rules import format_date_zh
+from registration.validators import MAX_INPUT_LENGTH
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class PaymentForm(forms.Form):
+    paid_on = forms.DateField(
+        label="到账日期",
+        widget=DATE_INPUT,
+        help_text="保费到账的日期（以缴费回单或税务部门的缴费记录为准），它决定待遇从哪天开始。",
+    )
+    years = forms.TypedMultipleChoiceField(
+        label="缴费年度",
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="可多选。在出生次年缴费的，同时补缴出生当年的，可从出生之日起享受待遇。",
+    )
+    receipt_number = forms.CharField(label="缴费凭证号", required=False, max_length=RECEIPT_MAX_LENGTH)
+    amount = forms.DecimalField(
+        label="金额（元）", required=False, max_digits=10, decimal_places=2, min_value=Decimal("0.01")
+    )
+
+    def __init__(self, *args, newborn: Newborn, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        first = newborn.birth_date.year
+        self.fields["years"].choices = [
+            (year, f"{year}年度") for year in range(first, max(today.year, first) + 2)
+        ]
+
+
+class VoidForm(forms.Form):
+    reason = forms.CharField(
+        label="作废原因",
+        max_length=VOID_REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="如：重复登记、家长要求改用出生医学证明编号登记。原因记入操作日志。",
+    )
+    confirm = forms.BooleanField(
+        label="我已核实：作废后该记录不能再录入缴费、不能再打印登记卡；新生儿编码和个人编号不会再分配给其他孩子。",
+        error_messages={"required": "请勾选确认后再作废。"},
+    )
+
+
+class FormalizeForm(forms.Form):
+    real_name = forms.CharField(label="真实姓名", max_length=50, help_text="与新生儿户口簿上的姓名一致。")
+    real_id_number = forms.CharField(
+        label="身份证号码",
+        max_length=MAX_INPUT_LENGTH,
+        help_text="新生儿本人的18位居民身份证号码；其中的出生日期和性别须与登记一致。",
+    )
+
+
+class SpecialGroupForm(forms.Form):
+    special_group = forms.ChoiceField(
+        label="特殊人群类别",
+        required=False,
+        choices=[("", "无（取消标记）"), *Newborn.SpecialGroup.choices[1:]],
+        help_text="享受政府代缴个人缴费补助的特殊人群：先按普通新生儿缴费，认定后由主管部门补助、二次报销。",
+    )
+    reason = forms.CharField(
+        label="说明", required=False, max_length=200, help_text="如认定部门、证明编号（可不填）。"
+    )
+
+
+def _errors_apply(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's messages next to the fields they name; the rest above the form."""
+    if not hasattr(error, "error_dict"):
+        for message in error.messages:
+            form.add_error(None, message)
+        return
+    for name, field_messages in error.message_dict.items():
+        for message in field_messages:
+            form.add_error(name if name in form.fields else None, message)
+
+
+def _page(request, template: str, newborn: Newborn, form, blocked: str | None, status: int = 200):
+    context = {"newborn": newborn, "form": form, "blocked": blocked}
+    return render(request, f"registration/lifecycle/{template}", context, status=status)
+
+
+def _status(form: forms.Form) -> int:
+    # A refused POST is the client's to correct: 400, the page showing why.
+    return 400 if form.is_bound and form.errors else 200
+
+
+def payment_blocked_reason(newborn: Newborn) -> str | None:
+    """Why no payment can be recorded on this record, or None."""
+    if newborn.state == Newborn.State.VOID and not newborn.voided_automatically:
+        return (
+            "该记录已由经办人手工作废，不能再录入缴费。"
+            "请家长持相关材料到户籍所在地医保经办机构办理正式参保登记。"
+        )
+    return None
+
+
+@require_http_methods(["GET", "POST"])
+@module_access_required
+def newborn_payment(request, pk):
+    """GET/POST /newborns/<pk>/payment: record a payment that arrived (到账日期, 缴费年度, 凭证号)."""
+    newborn = selectors.newborn_get_for_user(user=request.user, pk=pk)  # 404 outside the hospital
+    today = timezone.localdate()
+    blocked = payment_blocked_reason(newborn)
+    form = PaymentForm(request.POST or None, newborn=newborn, today=today)
+    if request.method == "POST" and form.is_valid():
+        try:
+            payment_record(
+                newborn=newborn, user=request.user, today=today, ip=client_ip(request), **form.cleaned_data
+            )
+        except ValidationError as error:
+            _errors_apply(form, error)
+        else:
+            newborn.refresh_from_db(fields=["benefit_start", "benefit_rule"])
+            messages.success(
+                request,
+                f"缴费已录入。待遇享受起始日：{format_date_zh(newborn.benefit_start)}（{newborn.benefit_rule}）",
+            )
+            return redirect("newborn_detail", pk=newborn.pk)
+    return _page(request, "payment.html", newborn, form, blocked, _status(form))
+
+
+def void_blocked_reason(newborn: Newborn) -> str | None:
+    """Why this record cannot be voided by hand, or None."""
+    if newborn.state == Newborn.State.VOID:
+        return "该记录已经作废。"
+    if newborn.state == Newborn.State.FORMALIZED:
+        return "该新生儿已正式参保，不能作废。"
+    return None
+
+
+@require_http_methods(["GET", "POST"])
+@module_access_required
+def newborn_void_view(request, pk):
+    """GET/POST /newborns/<pk>/void: void a record by hand, with a reason and a confirmation."""
+    newborn = selectors.newborn_get_for_user(user=request.user, pk=pk)
+    form = VoidForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            newborn_void(
+                newborn=newborn, user=request.user, reason=form.cleaned_data["reason"], ip=client_ip(request)
+            )
+        except ValidationError as error:
+            _errors_apply(form, error)
+        else:
+            messages.success(
+                request,
+                f"记录已作废。新生儿编码 {mask_id_number(newborn.identity_number)} 保留为已签发，"
+                "不会再分配给其他孩子。",
+            )
+            return redirect("newborn_detail", pk=newborn.pk)
+    return _page(request, "void.html", newborn, form, void_blocked_reason(newborn), _status(form))
+
+
+def formalize_blocked_reason(newborn: Newborn) -> str | None:
+    """Why formal enrollment cannot be recorded on this record now, or None."""
+    if newborn.state == Newborn.State.REGISTERED:
+        return "该记录尚未缴费：须先录入缴费，才能办理正式参保。"
+    if newborn.state == Newborn.State.FORMALIZED:
+        return "该新生儿已正式参保。"
+    if newborn.state == Newborn.State.VOID:
+        return "该记录已作废，请家长到户籍所在地医保经办机构办理正式参保登记。"
+    return None
+
+
+@require_http_methods(["GET", "POST"])
+@module_access_required
+def newborn_formalize_view(request, pk):
+    """GET/POST /newborns/<pk>/formalize: the baby's real name and 18-digit ID (正式参保)."""
+    newborn = selectors.newborn_get_for_user(user=request.user, pk=pk)
+    form = FormalizeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            newborn_formalize(newborn=newborn, user=request.user, ip=client_ip(request), **form.cleaned_data)
+        except ValidationError as error:
+            _errors_apply(form, error)
+        else:
+            messages.success(
+                request,
+                f"已办理正式参保：{form.cleaned_data['real_name']}。"
+                f"原新生儿编码 {mask_id_number(newborn.identity_number)} 保留为历史记录。",
+            )
+            return redirect("newborn_detail", pk=newborn.pk)
+    return _page(request, "formalize.html", newborn, form, formalize_blocked_reason(newborn), _status(form))
+
+
+@require_http_methods(["GET", "POST"])
+@module_access_required
+def newborn_special_group_view(request, pk):
+    """GET/POST /newborns/<pk>/special-group: flag or unflag the record as a special group (特殊人群)."""
+    newborn = selectors.newborn_get_for_user(user=request.user, pk=pk)
+    blocked = "该记录已作废，不能标记特殊人群。" if newborn.state == Newborn.State.VOID else None
+    form = SpecialGroupForm(request.POST or None, initial={"special_group": newborn.special_group})
+    if request.method == "POST" and form.is_valid():
+        try:
+            newborn_special_group_set(
+                newborn=newborn, user=request.user, ip=client_ip(request), **form.cleaned_data
+            )
+        except ValidationError as error:
+            _errors_apply(form, error)
+        else:
+            group = form.cleaned_data["special_group"]
+            label = Newborn.SpecialGroup(group).label
+            messages.success(request, f"已标记为特殊人群：{label}。" if group else "已取消特殊人群标记。")
+            return redirect("newborn_detail", pk=newborn.pk)
+    return _page(request, "special_group.html", newborn, form, blocked, _status(form))

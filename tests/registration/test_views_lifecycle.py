@@ -1,0 +1,410 @@
+"""A record's lifecycle pages: payment, void by hand, formal enrollment, special group (issue 5)."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.messages import get_messages
+from django.utils import timezone
+
+from registration.models import AuditEntry, IssuedTemporaryId, Newborn, Operator, Payment, Sex
+from registration.services import BabyInput, newborn_void, newborn_void_expired, payment_record
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+ACTIONS = ("payment", "void", "formalize", "special-group")
+
+
+def today():
+    return timezone.localdate()
+
+
+@pytest.fixture
+def born():
+    return today() - timedelta(days=20)
+
+
+@pytest.fixture
+def newborn(clerk, born):
+    """A girl registered the day after her birth, twenty days ago: well inside her window."""
+    birth = factories.register(clerk, babies=[BabyInput(Sex.FEMALE, born)], today=born + timedelta(days=1))
+    return birth.newborns.get()
+
+
+@pytest.fixture
+def paid(newborn, clerk):
+    payment_record(newborn=newborn, user=clerk, paid_on=today(), years={today().year})
+    newborn.refresh_from_db()
+    return newborn
+
+
+@pytest.fixture
+def logged_in(client, clerk):
+    client.force_login(clerk)
+    return client
+
+
+@pytest.fixture
+def foreign_clerk(clerk):
+    hospital = factories.hospital_make(code="H45030200001", name="桂林市人民医院")
+    return factories.operator_make(username="clerk_gl", hospital=hospital).user
+
+
+def messages_of(response) -> list[str]:
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+def url(newborn, action):
+    return f"/newborns/{newborn.pk}/{action}"
+
+
+# --- who may use the pages ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_it_gives_404_for_another_hospitals_record_on_every_action(
+    client, foreign_clerk, newborn, action, method
+):
+    client.force_login(foreign_clerk)
+
+    response = getattr(client, method)(url(newborn, action), {"reason": "x", "confirm": "on"})
+
+    assert response.status_code == 404
+    newborn.refresh_from_db()
+    assert newborn.state == Newborn.State.REGISTERED
+    assert not AuditEntry.objects.filter(newborn=newborn).exclude(action=AuditEntry.Action.REGISTER).exists()
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+@pytest.mark.parametrize("access", [Operator.Access.REQUESTED, Operator.Access.WITHDRAWN])
+def test_it_refuses_a_clerk_without_module_access_with_403(client, clerk, newborn, action, access):
+    Operator.objects.filter(user=clerk).update(access=access)
+    client.force_login(clerk)
+
+    get = client.get(url(newborn, action))
+    post = client.post(url(newborn, action), {"reason": "重复登记", "confirm": "on"})
+
+    assert get.status_code == post.status_code == 403
+    assert "模块权限" in post.content.decode()
+    newborn.refresh_from_db()
+    assert newborn.state == Newborn.State.REGISTERED
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+def test_it_sends_an_anonymous_visitor_to_the_login_page(client, newborn, action):
+    response = client.post(url(newborn, action))
+
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_it_lets_an_administrator_act_on_any_hospitals_record(client, newborn):
+    admin = factories.user_make("admin", is_staff=True)
+    client.force_login(admin)
+
+    response = client.post(url(newborn, "void"), {"reason": "医保中心核实为重复登记", "confirm": "on"})
+
+    assert response.status_code == 302
+    newborn.refresh_from_db()
+    assert newborn.state == Newborn.State.VOID
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+def test_it_shows_every_action_page_with_a_bounded_number_of_queries(
+    logged_in, paid, action, django_assert_max_num_queries
+):
+    # Session read and save, user, operator and its hospital (access), the record; base page's hospital.
+    with django_assert_max_num_queries(9):
+        response = logged_in.get(url(paid, action))
+
+    assert response.status_code == 200
+    assert paid.temp_id in response.content.decode()
+
+
+# --- payment -------------------------------------------------------------------------------------------
+
+
+def test_it_records_a_payment_and_shows_the_benefit_start_and_its_rule(logged_in, newborn, born):
+    paid_on = today()
+    years = [born.year] if born.year == paid_on.year else [born.year, paid_on.year]
+
+    response = logged_in.post(
+        url(newborn, "payment"),
+        {"paid_on": paid_on.isoformat(), "years": years, "receipt_number": "GX2026001", "amount": "380"},
+        REMOTE_ADDR="10.1.2.3",
+    )
+
+    assert response.status_code == 302 and response["Location"] == f"/newborns/{newborn.pk}/"
+    newborn.refresh_from_db()
+    assert newborn.state == Newborn.State.PAID and newborn.benefit_start == born
+    assert any("缴费已录入" in message and "待遇享受起始日" in message for message in messages_of(response))
+    payment = Payment.objects.get(newborn=newborn)
+    assert (payment.receipt_number, str(payment.amount), payment.source) == ("GX2026001", "380.00", "manual")
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.PAYMENT, newborn=newborn)
+    assert entry.ip == "10.1.2.3"
+    html = logged_in.get(f"/newborns/{newborn.pk}/").content.decode()
+    assert "待遇享受起始日" in html and newborn.benefit_rule in html and "GX2026001" in html
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"paid_on": "2099-01-01", "years": ["{year}"]}, "paid_on", "到账日期不能晚于今天"),
+        ({"paid_on": "{today}"}, "years", "这个字段是必填项"),
+        ({"paid_on": "", "years": ["{year}"]}, "paid_on", "这个字段是必填项"),
+        ({"paid_on": "2026-02-30", "years": ["{year}"]}, "paid_on", "有效的日期"),
+        ({"paid_on": "{today}", "years": ["1999"]}, "years", "有效的选项"),
+        ({"paid_on": "{today}", "years": ["{year}"], "amount": "-5"}, "amount", "0.01"),
+    ],
+)
+def test_it_refuses_a_bad_payment_next_to_the_field_keeping_what_was_typed(
+    logged_in, newborn, data, field, message
+):
+    fill = {"today": today().isoformat(), "year": str(today().year)}
+    data = {
+        key: [v.format(**fill) for v in value] if isinstance(value, list) else value.format(**fill)
+        for key, value in data.items()
+    }
+    data["receipt_number"] = "KEEP-ME-123"
+
+    response = logged_in.post(url(newborn, "payment"), data)
+
+    assert response.status_code == 400
+    assert message in " ".join(response.context["form"].errors[field])
+    assert 'value="KEEP-ME-123"' in response.content.decode()
+    assert not Payment.objects.exists()
+
+
+def test_it_refuses_the_same_payment_twice(logged_in, newborn):
+    data = {"paid_on": today().isoformat(), "years": [today().year]}
+    assert logged_in.post(url(newborn, "payment"), data).status_code == 302
+
+    response = logged_in.post(url(newborn, "payment"), data)
+
+    assert response.status_code == 400
+    assert "已经录入过" in response.content.decode()
+    assert Payment.objects.count() == 1
+
+
+def test_it_offers_no_payment_on_a_record_voided_by_hand(logged_in, newborn, clerk):
+    newborn_void(newborn=newborn, user=clerk, reason="重复登记")
+
+    page = logged_in.get(url(newborn, "payment")).content.decode()
+    response = logged_in.post(
+        url(newborn, "payment"), {"paid_on": today().isoformat(), "years": [today().year]}
+    )
+
+    assert "手工作废" in page and '<form method="post" novalidate>' not in page
+    assert response.status_code == 400 and "已作废" in response.content.decode()
+    assert not Payment.objects.exists()
+
+
+def test_a_payment_reinstates_a_record_the_daily_job_voided_with_a_waiting_period(clerk, client):
+    born = today() - timedelta(days=120)
+    newborn = factories.register(
+        clerk, babies=[BabyInput(Sex.MALE, born)], parent_role="father", today=born + timedelta(days=1)
+    ).newborns.get()
+    newborn_void_expired(today=newborn.last_day + timedelta(days=1))
+    newborn.refresh_from_db()
+    assert newborn.voided_automatically
+    client.force_login(clerk)
+
+    page = client.get(f"/newborns/{newborn.pk}/").content.decode()
+    response = client.post(url(newborn, "payment"), {"paid_on": today().isoformat(), "years": [today().year]})
+
+    assert f'href="/newborns/{newborn.pk}/payment"' in page and "到期未缴费自动作废" in page
+    assert response.status_code == 302
+    newborn.refresh_from_db()
+    assert (newborn.state, newborn.voided_at, newborn.void_reason) == (Newborn.State.PAID, None, "")
+    assert newborn.benefit_start > today() and "等待期" in newborn.benefit_rule
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.PAYMENT, newborn=newborn)
+    assert "恢复" in entry.reason and entry.detail["reinstated_from_void"]
+
+
+# --- void by hand --------------------------------------------------------------------------------------
+
+
+def test_it_asks_for_confirmation_and_a_reason_before_voiding(logged_in, newborn):
+    page = logged_in.get(url(newborn, "void"))
+    unconfirmed = logged_in.post(url(newborn, "void"), {"reason": "家长要求改用出生医学证明编号"})
+    no_reason = logged_in.post(url(newborn, "void"), {"reason": "   ", "confirm": "on"})
+
+    assert page.status_code == 200 and "确认作废" in page.content.decode()
+    assert unconfirmed.status_code == 400 and "请勾选确认" in unconfirmed.content.decode()
+    assert "家长要求改用出生医学证明编号" in unconfirmed.content.decode()  # the reason typed stays
+    assert no_reason.status_code == 400 and "这个字段是必填项" in no_reason.content.decode()
+    newborn.refresh_from_db()
+    assert newborn.state == Newborn.State.REGISTERED
+
+
+def test_it_voids_by_hand_with_the_reason_audited_and_the_number_kept_issued(logged_in, newborn):
+    response = logged_in.post(
+        url(newborn, "void"), {"reason": "重复登记", "confirm": "on"}, REMOTE_ADDR="10.9.8.7"
+    )
+
+    assert response.status_code == 302 and response["Location"] == f"/newborns/{newborn.pk}/"
+    assert any("记录已作废" in message for message in messages_of(response))
+    newborn.refresh_from_db()
+    assert (newborn.state, newborn.void_reason, newborn.voided_automatically) == ("void", "重复登记", False)
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.VOID, newborn=newborn)
+    assert (entry.reason, entry.ip, entry.detail["automatic"]) == ("重复登记", "10.9.8.7", False)
+    assert IssuedTemporaryId.objects.filter(number=newborn.temp_id, newborn=newborn).exists()
+    html = logged_in.get(f"/newborns/{newborn.pk}/").content.decode()
+    assert "重复登记" in html and "经办人手工作废" in html
+    assert f'href="/newborns/{newborn.pk}/void"' not in html
+    assert f'href="/newborns/{newborn.pk}/payment"' not in html
+
+
+def test_it_refuses_a_reason_longer_than_the_record_holds(logged_in, newborn):
+    response = logged_in.post(url(newborn, "void"), {"reason": "重" * 201, "confirm": "on"})
+
+    assert response.status_code == 400 and "200" in response.content.decode()
+
+
+def test_it_does_not_void_a_formalized_record(logged_in, paid, clerk):
+    real_id = factories.id_number(born=paid.birth_date.strftime("%Y%m%d"), order="004")
+    logged_in.post(url(paid, "formalize"), {"real_name": "张小花", "real_id_number": real_id})
+
+    page = logged_in.get(url(paid, "void")).content.decode()
+    response = logged_in.post(url(paid, "void"), {"reason": "误登记", "confirm": "on"})
+
+    assert "已正式参保，不能作废" in page
+    assert response.status_code == 400 and "不能作废" in response.content.decode()
+    paid.refresh_from_db()
+    assert paid.state == Newborn.State.FORMALIZED
+
+
+# --- formal enrollment ---------------------------------------------------------------------------------
+
+
+def test_it_records_formal_enrollment_and_keeps_the_temporary_id_as_history(logged_in, paid):
+    real_id = factories.id_number(born=paid.birth_date.strftime("%Y%m%d"), order="004")
+
+    response = logged_in.post(url(paid, "formalize"), {"real_name": " 张小花 ", "real_id_number": real_id})
+
+    assert response.status_code == 302
+    assert any("已办理正式参保" in message for message in messages_of(response))
+    paid.refresh_from_db()
+    assert (paid.state, paid.real_name, paid.real_id_number) == ("formalized", "张小花", real_id)
+    assert paid.temp_id and IssuedTemporaryId.objects.filter(number=paid.temp_id).exists()
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.FORMALIZE, newborn=paid).count() == 1
+    html = logged_in.get(f"/newborns/{paid.pk}/").content.decode()
+    assert real_id in html and paid.temp_id in html and "原新生儿编码保留为历史记录" in html
+
+
+@pytest.mark.parametrize(
+    ("shift_days", "order", "expected"),
+    [
+        (1, "004", "身份证号码中的出生日期为"),  # a day later than the baby's birth
+        (0, "003", "身份证号码第17位为3（男），与登记的性别（女）不一致"),
+    ],
+)
+def test_it_shows_why_a_real_id_does_not_fit_the_baby_next_to_the_field(
+    logged_in, paid, shift_days, order, expected
+):
+    born = paid.birth_date + timedelta(days=shift_days)
+    real_id = factories.id_number(born=born.strftime("%Y%m%d"), order=order)
+
+    response = logged_in.post(url(paid, "formalize"), {"real_name": "张小花", "real_id_number": real_id})
+
+    assert response.status_code == 400
+    errors = response.context["form"].errors["real_id_number"]
+    assert any(expected in message for message in errors)
+    html = response.content.decode()
+    assert f'value="{real_id}"' in html and 'value="张小花"' in html
+    assert "is-invalid" in html  # the message sits at the field
+    paid.refresh_from_db()
+    assert paid.state == Newborn.State.PAID and paid.real_id_number is None
+
+
+def test_it_refuses_a_malformed_real_id(logged_in, paid):
+    response = logged_in.post(
+        url(paid, "formalize"), {"real_name": "张小花", "real_id_number": "45010320251"}
+    )
+
+    assert response.status_code == 400
+    assert "应为18位" in " ".join(response.context["form"].errors["real_id_number"])
+
+
+def test_it_offers_formal_enrollment_only_after_a_payment(logged_in, newborn):
+    page = logged_in.get(url(newborn, "formalize")).content.decode()
+    detail = logged_in.get(f"/newborns/{newborn.pk}/").content.decode()
+
+    assert "须先录入缴费" in page
+    assert f'href="/newborns/{newborn.pk}/formalize"' not in detail
+
+
+# --- special groups ------------------------------------------------------------------------------------
+
+
+def test_it_flags_and_unflags_a_special_group_audited(logged_in, newborn):
+    flagged = logged_in.post(
+        url(newborn, "special-group"), {"special_group": "low_income", "reason": "低保证 123"}
+    )
+    newborn.refresh_from_db()
+    assert flagged.status_code == 302 and newborn.special_group == "low_income"
+    assert any("低保对象" in message for message in messages_of(flagged))
+    html = logged_in.get(f"/newborns/{newborn.pk}/").content.decode()
+    assert "低保对象" in html and "特殊人群：无 → 低保对象" in html
+
+    unflagged = logged_in.post(url(newborn, "special-group"), {"special_group": ""})
+
+    newborn.refresh_from_db()
+    assert unflagged.status_code == 302 and newborn.special_group == ""
+    entries = AuditEntry.objects.filter(action=AuditEntry.Action.UPDATE, newborn=newborn).order_by("pk")
+    assert [(e.detail["old"], e.detail["new"]) for e in entries] == [("", "low_income"), ("low_income", "")]
+    assert entries[0].reason == "低保证 123" and entries[0].ip == "127.0.0.1"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [({"special_group": ""}, "没有变化"), ({"special_group": "vip"}, "有效的选项")],
+)
+def test_it_refuses_an_unchanged_or_unknown_special_group(logged_in, newborn, data, message):
+    response = logged_in.post(url(newborn, "special-group"), data)
+
+    assert response.status_code == 400 and message in response.content.decode()
+    assert not AuditEntry.objects.filter(action=AuditEntry.Action.UPDATE).exists()
+
+
+# --- the record's page ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("state", "shown", "hidden"),
+    [
+        ("registered", ["payment", "void", "special-group"], ["formalize"]),
+        ("paid", ["payment", "void", "special-group", "formalize"], []),
+    ],
+)
+def test_the_record_page_offers_the_actions_of_its_state(logged_in, newborn, clerk, state, shown, hidden):
+    if state == "paid":
+        payment_record(newborn=newborn, user=clerk, paid_on=today(), years={today().year})
+
+    html = logged_in.get(f"/newborns/{newborn.pk}/").content.decode()
+
+    for action in shown:
+        assert f'href="{url(newborn, action)}"' in html
+    for action in hidden:
+        assert f'href="{url(newborn, action)}"' not in html
+
+
+def test_the_record_page_stays_bounded_with_payments_and_history(
+    logged_in, newborn, clerk, django_assert_max_num_queries
+):
+    for days in range(5):
+        payment_record(
+            newborn=newborn, user=clerk, paid_on=today() - timedelta(days=days), years={today().year}
+        )
+
+    with django_assert_max_num_queries(14):
+        html = logged_in.get(f"/newborns/{newborn.pk}/").content.decode()
+
+    assert html.count("手工录入") == 5
+
+
+def test_the_payment_import_is_in_the_menu_of_administrators_only(client, logged_in, newborn):
+    assert "缴费导入" not in logged_in.get("/newborns/").content.decode()
+    client.force_login(factories.user_make("admin", is_staff=True))
+
+    assert "缴费导入" in client.get("/newborns/").content.decode()
