@@ -3,7 +3,7 @@
 import hashlib
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from django.conf import settings
@@ -31,6 +31,7 @@ from registration.models import (
 )
 from registration.services import rules
 from registration.services.audit import audit_record
+from registration.services.materials import material_clean
 
 MAX_BABIES_PER_BIRTH = 8
 # full_clean() checks field values; foreign keys are excluded because the rows were just loaded, and
@@ -310,13 +311,12 @@ def _check_materials(materials, errors) -> list[tuple[MaterialInput, str]]:
             errors.add(f"materials.{index}", "材料类型无效。")
             continue
         try:
-            content_type = validators.material_content_type(
-                material.content, max_bytes=settings.MATERIAL_MAX_BYTES
-            )
+            # Checked by content; images re-encoded without their metadata (EXIF GPS), PDFs validated.
+            content_type, content = material_clean(material.content, max_bytes=settings.MATERIAL_MAX_BYTES)
         except ValidationError as exc:
             errors.add(f"materials.{index}", f"{material.original_name or '文件'}：{exc.messages[0]}")
             continue
-        checked.append((material, content_type))
+        checked.append((replace(material, content=content), content_type))
     return checked
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from django.conf import settings
 
-from registration import validators
 from registration.models import Material
+from registration.services.materials import material_clean
 
 STAGING_DIR = "staging"
 
@@ -56,7 +56,8 @@ def staging_store(*, user, kind: str, original_name: str, content: bytes) -> Sta
     """Keep one valid upload for the user's next submit; ValidationError (Chinese) for a bad file."""
     if kind not in Material.Kind.values:
         raise ValueError(f"unknown material kind {kind!r}")
-    content_type = validators.material_content_type(content, max_bytes=settings.MATERIAL_MAX_BYTES)
+    # Cleaned already here: a staged photo's GPS position never rests on the disk (services/materials.py).
+    content_type, content = material_clean(content, max_bytes=settings.MATERIAL_MAX_BYTES)
     token = uuid.uuid4().hex
     staged = StagedFile(token, kind, _display_name(original_name), content_type, len(content))
     directory = _directory()
