@@ -1,0 +1,411 @@
+"""Reports (统计报表): the figures in SQL, the median, the charts, scope, the export and its audit."""
+
+import io
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from openpyxl import load_workbook
+
+from registration.masking import mask_id_number
+from registration.models import AuditEntry, Newborn, Operator, Sex
+from registration.selectors import newborn_list_for_user
+from registration.services import BabyInput, ParentInput, newborn_formalize, newborn_void, payment_record
+from registration.services.reports import median_from_histogram, period_start, report_build
+from registration.views.reports import RECORD_HEADERS
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+MONDAY = date(2026, 3, 2)  # factories.TODAY, a Monday
+RANGE = {"date_from": "2026-03-02", "date_to": "2026-03-15"}
+
+
+def mother(index: int) -> ParentInput:
+    return ParentInput(f"母亲{index}", factories.id_number(order=f"{index:02d}2"), "13877112345")
+
+
+def registered(clerk, index: int, on: date, *, babies: int = 1) -> list[Newborn]:
+    born = on - timedelta(days=4)
+    birth = factories.register(
+        clerk, mother=mother(index), babies=[BabyInput(Sex.FEMALE, born)] * babies, today=on
+    )
+    return list(birth.newborns.order_by("birth_order"))
+
+
+def paid(newborn: Newborn, user, after_days: int) -> None:
+    day = newborn.birth.registered_on + timedelta(days=after_days)
+    payment_record(newborn=newborn, user=user, paid_on=day, years=[day.year], today=day)
+
+
+@pytest.fixture
+def supervisor(clerk):
+    return factories.operator_make(
+        username="super",
+        hospital=clerk.operator.hospital,
+        role=Operator.Role.SUPERVISOR,
+        id_number=factories.id_number(born="19800101", order="035"),
+    ).user
+
+
+@pytest.fixture
+def foreign_clerk(clerk):
+    hospital = factories.hospital_make(code="H45030200001", name="桂林市人民医院")
+    return factories.operator_make(username="clerk_gl", hospital=hospital).user
+
+
+@pytest.fixture
+def administrator(db):
+    return factories.user_make("admin", is_staff=True)
+
+
+@pytest.fixture
+def cohort(clerk):
+    """Five babies registered 2-11 March 2026 (twins on the 2nd), one outside the range, in every state."""
+    twins = registered(clerk, 1, MONDAY, babies=2)
+    third = registered(clerk, 2, MONDAY + timedelta(days=2))[0]
+    fourth = registered(clerk, 3, MONDAY + timedelta(days=9))[0]
+    outside = registered(clerk, 4, MONDAY - timedelta(days=1))[0]
+    paid(twins[0], clerk, 0)
+    paid(twins[1], clerk, 2)
+    paid(third, clerk, 5)
+    paid(outside, clerk, 30)
+    real_id = factories.id_number(born=twins[0].birth_date.strftime("%Y%m%d"), order="042")
+    newborn_formalize(
+        newborn=twins[0],
+        user=clerk,
+        real_name="张小花",
+        real_id_number=real_id,
+        today=MONDAY + timedelta(days=20),
+    )
+    newborn_void(newborn=fourth, user=clerk, reason="家长放弃预参保")
+    return {"twins": twins, "third": third, "fourth": fourth, "outside": outside}
+
+
+# --- the median --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("histogram", "median"),
+    [
+        ({}, None),
+        ({3: 1}, 3),
+        ({0: 1, 2: 1, 5: 1}, 2),  # odd: the middle one
+        ({0: 1, 2: 1, 5: 1, 9: 1}, 3.5),  # even: the mean of the middle two
+        ({1: 3, 9: 1}, 1),
+        ({0: 2, 10: 2}, 5),
+        ({4: 1, 1: 1}, 2.5),  # the keys' order does not matter
+    ],
+)
+def test_median_from_histogram(histogram, median):
+    assert median_from_histogram(histogram) == median
+
+
+def test_period_start_is_the_day_or_the_monday_of_its_week():
+    assert period_start(date(2026, 3, 5), "day") == date(2026, 3, 5)
+    assert period_start(date(2026, 3, 5), "week") == date(2026, 3, 2)
+    assert period_start(date(2026, 3, 8), "week") == date(2026, 3, 2)
+
+
+# --- the figures -------------------------------------------------------------------------------------
+
+
+def test_report_counts_registrations_per_day_with_the_empty_days(clerk, cohort):
+    report = report_build(
+        newborns=newborn_list_for_user(user=clerk), date_from=MONDAY, date_to=MONDAY + timedelta(days=13)
+    )
+
+    assert len(report.series) == 14
+    assert report.series[0] == (MONDAY, 2)
+    assert report.series[1] == (MONDAY + timedelta(days=1), 0)
+    assert report.series[2] == (MONDAY + timedelta(days=2), 1)
+    assert report.series[9] == (MONDAY + timedelta(days=9), 1)
+    assert sum(value for _, value in report.series) == 4
+
+
+def test_report_counts_registrations_per_week_from_monday(clerk, cohort):
+    report = report_build(
+        newborns=newborn_list_for_user(user=clerk),
+        date_from=MONDAY - timedelta(days=1),
+        date_to=MONDAY + timedelta(days=13),
+        granularity="week",
+    )
+
+    assert report.series == [
+        (MONDAY - timedelta(days=7), 1),
+        (MONDAY, 3),
+        (MONDAY + timedelta(days=7), 1),
+    ]
+
+
+def test_report_shares_by_state_and_the_median_with_an_odd_number_of_payments(clerk, cohort):
+    report = report_build(
+        newborns=newborn_list_for_user(user=clerk), date_from=MONDAY, date_to=MONDAY + timedelta(days=13)
+    )
+
+    counts = report.counts
+    assert (counts.total, counts.paid, counts.formalized, counts.void, counts.registered) == (4, 2, 1, 1, 0)
+    assert counts.ever_paid == 3
+    assert counts.share("ever_paid") == 0.75
+    assert counts.percents["void"] == "25.0%"
+    assert report.payments_counted == 3
+    assert report.median_days_to_payment == 2  # 0, 2, 5 days: the outside record's 30 is not counted
+
+
+def test_report_median_with_an_even_number_of_payments_counts_only_the_first_payment(clerk, cohort):
+    late = registered(clerk, 5, MONDAY + timedelta(days=3))[0]
+    paid(late, clerk, 9)
+    second_payment_day = late.birth.registered_on + timedelta(days=10)
+    payment_record(
+        newborn=late, user=clerk, paid_on=second_payment_day, years=[2027], today=second_payment_day
+    )
+
+    report = report_build(
+        newborns=newborn_list_for_user(user=clerk), date_from=MONDAY, date_to=MONDAY + timedelta(days=13)
+    )
+
+    assert report.payments_counted == 4
+    assert report.median_days_to_payment == 3.5  # 0, 2, 5, 9
+
+
+def test_report_of_an_empty_period_has_no_median_and_no_shares(clerk):
+    report = report_build(newborns=newborn_list_for_user(user=clerk), date_from=MONDAY, date_to=MONDAY)
+
+    assert report.counts.total == 0
+    assert report.median_days_to_payment is None
+    assert report.counts.share("paid") is None
+    assert report.counts.percents["paid"] == "—"
+
+
+def test_report_breaks_down_by_hospital(clerk, foreign_clerk, administrator, cohort):
+    foreign = registered(foreign_clerk, 6, MONDAY + timedelta(days=1))
+    paid(foreign[0], foreign_clerk, 7)
+
+    report = report_build(
+        newborns=newborn_list_for_user(user=administrator),
+        date_from=MONDAY,
+        date_to=MONDAY + timedelta(days=13),
+        per_hospital=True,
+    )
+
+    assert report.counts.total == 5
+    by_name = {item.hospital_name: item for item in report.hospitals}
+    assert by_name["南宁市第一人民医院"].counts.total == 4
+    assert by_name["南宁市第一人民医院"].median_days_to_payment == 2
+    assert by_name["桂林市人民医院"].counts.total == 1
+    assert by_name["桂林市人民医院"].counts.ever_paid == 1
+    assert by_name["桂林市人民医院"].median_days_to_payment == 7
+    assert report.median_days_to_payment == 3.5  # 0, 2, 5, 7 across both
+
+
+def test_report_runs_a_fixed_number_of_queries_whatever_the_rows(
+    clerk, administrator, cohort, django_assert_num_queries
+):
+    arguments = {"date_from": MONDAY, "date_to": MONDAY + timedelta(days=13)}
+    with django_assert_num_queries(3):
+        report_build(newborns=newborn_list_for_user(user=clerk), **arguments)
+    for index in range(10, 30):
+        newborn = registered(clerk, index, MONDAY + timedelta(days=index % 10))[0]
+        paid(newborn, clerk, index % 7)
+    with django_assert_num_queries(3):
+        report = report_build(newborns=newborn_list_for_user(user=clerk), **arguments)
+    everything = newborn_list_for_user(user=administrator)  # asking who the user is is one query
+    with django_assert_num_queries(5):
+        report_build(newborns=everything, per_hospital=True, **arguments)
+    assert report.counts.total == 24
+
+
+# --- the page ------------------------------------------------------------------------------------------
+
+
+def test_it_refuses_a_clerk_with_403(client, clerk):
+    client.force_login(clerk)
+
+    response = client.get("/reports/")
+
+    assert response.status_code == 403
+    assert "主管" in response.content.decode()
+    assert client.get("/reports/export.xlsx").status_code == 403
+
+
+def test_it_shows_the_supervisor_their_hospitals_figures_and_charts(client, supervisor, cohort):
+    client.force_login(supervisor)
+
+    html = client.get("/reports/", RANGE).content.decode()
+
+    assert '<div class="fs-3" data-figure="total">4</div>' in html
+    assert '<div class="fs-3" data-figure="ever_paid">3</div>' in html
+    assert "75.0%" in html
+    assert "2 天" in html  # the median
+    assert html.count('role="img"') == 2
+    assert '<title id="chart-series-title">按日登记数</title>' in html
+    assert "共4名新生儿" in html  # the chart's description states the figures
+    assert "各医疗机构" not in html
+
+
+def test_it_defaults_to_the_last_30_days(client, supervisor):
+    client.force_login(supervisor)
+
+    response = client.get("/reports/")
+
+    assert response.status_code == 200
+    assert len(response.context["report"].series) == 30
+
+
+def test_it_answers_404_for_another_hospital(client, supervisor, foreign_clerk):
+    client.force_login(supervisor)
+    other = foreign_clerk.operator.hospital.pk
+
+    assert client.get("/reports/", {**RANGE, "hospital": other}).status_code == 404
+    assert client.get("/reports/export.xlsx", {**RANGE, "hospital": other}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"date_from": "2026-03-10", "date_to": "2026-03-01"}, "起始日期不能晚于截止日期"),
+        ({"date_from": "2024-01-01", "date_to": "2026-03-01"}, "统计期间最长366天"),
+        ({"date_from": "yesterday"}, "起始日期格式不正确"),
+        ({"granularity": "year"}, "统计粒度只能是"),
+        ({"hospital": "abc"}, "医疗机构参数无效"),
+    ],
+)
+def test_it_answers_bad_queries_with_400_in_chinese(client, supervisor, query, message):
+    client.force_login(supervisor)
+
+    page = client.get("/reports/", query)
+    export = client.get("/reports/export.xlsx", query)
+
+    assert page.status_code == 400 and message in page.content.decode()
+    assert export.status_code == 400 and message in export.content.decode()
+
+
+def test_it_shows_an_administrator_every_hospital(client, administrator, foreign_clerk, cohort):
+    registered(foreign_clerk, 6, MONDAY + timedelta(days=1))
+    client.force_login(administrator)
+
+    html = client.get("/reports/", RANGE).content.decode()
+
+    assert '<div class="fs-3" data-figure="total">5</div>' in html
+    assert "各医疗机构" in html and "桂林市人民医院" in html
+
+
+def query_count(client, url: str, query: dict) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url, query).status_code == 200
+    return len(queries)
+
+
+def test_the_page_and_the_export_run_a_bounded_number_of_queries(client, supervisor, clerk, cohort):
+    client.force_login(supervisor)
+    page, export = query_count(client, "/reports/", RANGE), query_count(client, "/reports/export.xlsx", RANGE)
+    for index in range(10, 30):
+        newborn = registered(clerk, index, MONDAY + timedelta(days=index % 10))[0]
+        paid(newborn, clerk, index % 7)
+
+    assert query_count(client, "/reports/", RANGE) == page <= 12
+    assert query_count(client, "/reports/export.xlsx", RANGE) == export <= 14
+
+
+# --- the export ------------------------------------------------------------------------------------------
+
+
+def workbook(response):
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="report-20260302-20260315.xlsx"'
+    return load_workbook(io.BytesIO(response.content))
+
+
+def test_the_export_holds_the_figures_then_the_records_with_masked_ids_for_a_supervisor(
+    client, supervisor, cohort
+):
+    client.force_login(supervisor)
+
+    book = workbook(client.get("/reports/export.xlsx", RANGE))
+
+    assert book.sheetnames == ["统计", "登记明细"]
+    figures = {row[0]: row[1:] for row in book["统计"].iter_rows(min_row=4, values_only=True) if row[0]}
+    assert book["统计"]["A1"].value == "新生儿预参保登记统计（南宁市第一人民医院）"
+    assert [cell.value for cell in book["统计"][3]][:3] == ["项目", "数值", "比例"]
+    assert figures["统计期间（登记日期）"][0] == "2026-03-02 至 2026-03-15"
+    assert figures["登记新生儿数"][0] == 4
+    assert figures["已缴费（含正式参保）"][:2] == (3, "75.0%")
+    assert figures["其中：正式参保"][:2] == (1, "25.0%")
+    assert figures["已作废"][:2] == (1, "25.0%")
+    assert figures["登记至首次缴费天数（中位数）"][0] == 2
+    records = book["登记明细"]
+    assert records["A1"].value == "证件号码已按规定隐藏中间位。"
+    assert [cell.value for cell in records[2]] == RECORD_HEADERS
+    rows = list(records.iter_rows(min_row=3, values_only=True))
+    assert len(rows) == 4
+    twin = cohort["twins"][0]
+    first = rows[0]
+    assert first[0] == 1
+    assert first[1].date() == MONDAY
+    assert first[2] == "南宁市第一人民医院"
+    assert first[3] == twin.name
+    assert first[4] == "女"
+    assert first[6] == mask_id_number(twin.temp_id)
+    assert first[7] == twin.personal_number
+    assert first[8] == "正式参保"
+    assert first[10].date() == MONDAY
+    assert first[11] == 0
+    assert first[12] == "张小花"
+    twin.refresh_from_db()
+    assert first[13] == mask_id_number(twin.real_id_number)
+    assert rows[3][14] == "家长放弃预参保"
+    values = {str(value) for row in rows for value in row}
+    assert twin.temp_id not in values and twin.real_id_number not in values
+
+
+def test_the_export_series_block_lists_every_day(client, supervisor, cohort):
+    client.force_login(supervisor)
+
+    sheet = workbook(client.get("/reports/export.xlsx", RANGE))["统计"]
+    cells = [row for row in sheet.iter_rows(values_only=True)]
+    start = next(index for index, row in enumerate(cells) if row[0] == "按日登记数")
+
+    assert cells[start + 1][:2] == ("日（起始日）", "登记数")
+    assert cells[start + 2][0].date() == MONDAY and cells[start + 2][1] == 2
+    assert len([row for row in cells[start + 2 : start + 16] if row[0] is not None]) == 14
+
+
+def test_the_export_gives_an_administrator_full_ids_and_the_hospital_breakdown(client, administrator, cohort):
+    client.force_login(administrator)
+
+    book = workbook(client.get("/reports/export.xlsx", RANGE))
+
+    records = book["登记明细"]
+    assert [cell.value for cell in records[1]] == RECORD_HEADERS  # no masking note
+    assert records["G2"].value == cohort["twins"][0].temp_id
+    labels = [row[0] for row in book["统计"].iter_rows(values_only=True)]
+    assert "各医疗机构" in labels
+
+
+def test_the_export_leaves_the_records_out_for_a_supervisor_without_module_access(client, supervisor, cohort):
+    Operator.objects.filter(user=supervisor).update(access=Operator.Access.REQUESTED)
+    client.force_login(supervisor)
+
+    book = workbook(client.get("/reports/export.xlsx", RANGE))
+
+    assert "尚未开通" in book["登记明细"]["A1"].value
+    assert book["登记明细"].max_row == 3  # two notes and the header row
+
+
+def test_every_export_is_audited(client, supervisor, cohort):
+    client.force_login(supervisor)
+
+    client.get("/reports/export.xlsx", RANGE, REMOTE_ADDR="10.0.0.9")
+    client.get("/reports/export.xlsx", RANGE, REMOTE_ADDR="10.0.0.9")
+
+    entries = AuditEntry.objects.filter(action=AuditEntry.Action.EXPORT)
+    assert entries.count() == 2
+    entry = entries.first()
+    assert entry.user == supervisor
+    assert entry.hospital == supervisor.operator.hospital
+    assert entry.ip == "10.0.0.9"
+    assert entry.detail["kind"] == "report"
+    assert entry.detail["rows"] == 4
+    assert entry.detail["full_ids"] is False
+    assert (entry.detail["from"], entry.detail["to"]) == ("2026-03-02", "2026-03-15")
