@@ -377,8 +377,9 @@ def operators_for_user(*, user, hospital_id: int | None = None, access: str = ""
     """The operators a user may manage: their hospital's for a supervisor, all for administrators."""
     from registration.models import Operator
 
+    # In the order they were entered: 附件1 numbers its rows (序号) and new requests come last.
     operators = Operator.objects.select_related("user", "hospital", "hospital__division").order_by(
-        "hospital__code", "real_name", "pk"
+        "hospital__code", "pk"
     )
     if not user_is_administrator(user):
         operator = getattr(user, "operator", None) if user.is_authenticated and user.is_active else None

@@ -1,9 +1,9 @@
 """新生儿出生一件事联办: whether a family meets the 2026 guide's conditions for the joint handling.
 
-The guide (参保缴费指南·新生儿篇, 三(一) 方式二): "父母双方为中国公民且为广西户籍，其中一方为南宁市户籍，随父亲
-或母亲在南宁市家庭户内申报出生登记，在南宁市具备接产资质的医疗机构内出生的不超过1个月的新生儿" may enroll
-through the 智桂通 app's 新生儿出生一件事 service. The hospital does not handle that route (SPEC.md); the
-registration page only tells the clerk, from what was typed, that the family qualifies.
+The guide (参保缴费指南·新生儿篇, 三(一) 方式二): "父母双方为中国公民且为广西户籍，其中一方为南宁市户籍，
+随父亲或母亲在南宁市家庭户内申报出生登记，在南宁市具备接产资质的医疗机构内出生的不超过1个月的新生儿"
+may enroll through the 智桂通 app's 新生儿出生一件事 service. The hospital does not handle that route
+(SPEC.md); the registration page only tells the clerk, from what was typed, that the family qualifies.
 
 Pure functions of their arguments (`today` is passed in). What the typed data cannot show (the other
 parent's household register, where the birth will be declared) is returned as points to confirm.

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from registration import selectors
 from registration.http import client_ip
 from registration.masking import mask_id_number
-from registration.models import Operator
+from registration.models import Division, Operator
 from registration.permissions import administrator_required, denied, supervisor_required, user_operator
 from registration.services.exports import XLSX_CONTENT_TYPE, Sheet, export_record, xlsx_build
 from registration.services.operators import (
@@ -84,7 +84,15 @@ def operator_list(request):
             user=request.user, hospital_id=hospital.pk if hospital else None, access=access
         )[:MAX_OPERATORS]
     )
-    rows = [{"operator": operator, "id_masked": mask_id_number(operator.id_number)} for operator in operators]
+    districts = {operator.hospital_id: district_name(operator.hospital) for operator in operators}
+    rows = [
+        {
+            "operator": operator,
+            "id_masked": mask_id_number(operator.id_number),
+            "district": districts[operator.hospital_id],
+        }
+        for operator in operators
+    ]
     context = {
         "rows": rows,
         "administrator": administrator,
@@ -127,7 +135,7 @@ def operator_request(request):
             response["Cache-Control"] = "no-store"
             return response
     status = 400 if request.method == "POST" else 200
-    context = {"form": form, "hospital": hospital}
+    context = {"form": form, "hospital": hospital, "district": district_name(hospital)}
     return render(request, "registration/operators_request.html", context, status=status)
 
 
@@ -217,11 +225,20 @@ def operator_export(request):
     return response
 
 
+def district_name(hospital) -> str:
+    """The hospital's 所属区 (附件1): its division, or the county (区县) above it when it is finer."""
+    division = hospital.division
+    while division.level > Division.Level.COUNTY and division.parent_id is not None:
+        division = division.parent
+    return division.name
+
+
 def _form_sheet(hospital, operators: list[Operator], today) -> Sheet:
+    district = district_name(hospital)
     rows = [
         [
             index,
-            hospital.division.name,
+            district,
             operator.real_name,
             operator.id_number,
             operator.phone,

@@ -1,0 +1,371 @@
+"""Operators (附件1): a supervisor requests module access, an administrator decides, the form exports."""
+
+import io
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from openpyxl import load_workbook
+
+from registration.masking import mask_id_number
+from registration.models import AuditEntry, Division, Operator
+from registration.services.operators import (
+    PASSWORD_ALPHABET,
+    OperatorInput,
+    one_time_password,
+    operator_access_decide,
+    operator_access_request,
+    operator_request_new,
+)
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+NEW_ID = factories.id_number(born="19950612", order="046")
+NEW = {
+    "real_name": "王小芳",
+    "id_number": NEW_ID,
+    "phone": "13877100001",
+    "username": "wangxf",
+    "remark": "产科护士站",
+}
+
+
+@pytest.fixture
+def hospital(clerk):
+    """The clerk's hospital, in 青秀区 (its 所属区, which 附件1 asks for)."""
+    hospital = clerk.operator.hospital
+    hospital.division = Division.objects.get(code="450103")
+    hospital.save(update_fields=["division"])
+    return hospital
+
+
+@pytest.fixture
+def supervisor(hospital):
+    return factories.operator_make(
+        username="super",
+        hospital=hospital,
+        role=Operator.Role.SUPERVISOR,
+        real_name="周主管",
+        id_number=factories.id_number(born="19800101", order="035"),
+    ).user
+
+
+@pytest.fixture
+def foreign(clerk):
+    hospital = factories.hospital_make(code="H45030200001", name="桂林市人民医院")
+    return factories.operator_make(
+        username="clerk_gl",
+        hospital=hospital,
+        access=Operator.Access.NONE,
+        real_name="桂林经办",
+        id_number=factories.id_number(region="450302", born="19870303", order="012"),
+    )
+
+
+@pytest.fixture
+def administrator(db):
+    return factories.user_make("admin", is_staff=True)
+
+
+# --- the services ------------------------------------------------------------------------------------
+
+
+def test_one_time_password_is_long_random_and_unambiguous():
+    passwords = {one_time_password() for _ in range(50)}
+
+    assert len(passwords) == 50
+    for password in passwords:
+        assert re.fullmatch(r"[^-]{4}-[^-]{4}-[^-]{4}-[^-]{4}", password)
+        assert set(password.replace("-", "")) <= set(PASSWORD_ALPHABET)
+    assert not set("0O1lI") & set(PASSWORD_ALPHABET)
+
+
+def test_operator_request_new_creates_the_account_and_the_request(hospital, supervisor):
+    operator, password = operator_request_new(
+        hospital=hospital, data=OperatorInput(**NEW), user=supervisor, ip="10.0.0.1"
+    )
+
+    assert operator.access == Operator.Access.REQUESTED
+    assert operator.role == Operator.Role.CLERK
+    assert operator.hospital == hospital
+    assert (operator.real_name, operator.id_number, operator.phone) == ("王小芳", NEW_ID, "13877100001")
+    assert operator.user.check_password(password)
+    assert not operator.user.is_staff
+    assert operator.user.password != password  # stored as a hash only
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.ACCESS)
+    assert entry.detail == {"from": None, "to": "requested", "new_operator": True}
+    assert NEW_ID not in entry.object_repr
+
+
+def test_operator_request_new_reports_every_problem_at_once(hospital, supervisor):
+    data = OperatorInput(
+        username="clerk", real_name="", id_number="450103199506120461", phone="123", remark=""
+    )
+
+    with pytest.raises(ValidationError) as caught:
+        operator_request_new(hospital=hospital, data=data, user=supervisor)
+
+    errors = caught.value.message_dict
+    assert errors["username"] == ["该登录用户名已被使用，请换一个。"]
+    assert errors["real_name"] == ["请填写经办人姓名。"]
+    assert "校验位" in errors["id_number"][0]
+    assert errors["phone"]
+    assert get_user_model().objects.count() == 2  # nothing created
+
+
+def test_operator_request_new_refuses_an_operator_already_at_the_hospital(hospital, supervisor, clerk):
+    data = OperatorInput(**{**NEW, "id_number": clerk.operator.id_number})
+
+    with pytest.raises(ValidationError) as caught:
+        operator_request_new(hospital=hospital, data=data, user=supervisor)
+
+    assert "已在本院登记" in caught.value.message_dict["id_number"][0]
+
+
+def test_access_moves_only_along_request_grant_withdraw(hospital, supervisor, administrator, foreign):
+    operator = foreign
+    operator = operator_access_request(operator=operator, user=supervisor)
+    assert operator.access == Operator.Access.REQUESTED
+    with pytest.raises(ValidationError, match="不需要再申请"):
+        operator_access_request(operator=operator, user=supervisor)
+    operator = operator_access_decide(operator=operator, decision="grant", user=administrator)
+    assert operator.access == Operator.Access.GRANTED
+    with pytest.raises(ValidationError, match="不能开通"):
+        operator_access_decide(operator=operator, decision="grant", user=administrator)
+    operator = operator_access_decide(operator=operator, decision="withdraw", user=administrator)
+    assert operator.access == Operator.Access.WITHDRAWN
+    with pytest.raises(ValidationError, match="不能撤销"):
+        operator_access_decide(operator=operator, decision="withdraw", user=administrator)
+    with pytest.raises(ValidationError, match="操作无效"):
+        operator_access_decide(operator=operator, decision="delete", user=administrator)
+    actions = list(
+        AuditEntry.objects.filter(action=AuditEntry.Action.ACCESS).values_list("detail", flat=True)
+    )
+    assert [entry["to"] for entry in actions] == ["withdrawn", "granted", "requested"]
+
+
+# --- the pages ----------------------------------------------------------------------------------------
+
+
+def test_it_refuses_a_clerk_every_operator_page_with_403(client, clerk, foreign):
+    client.force_login(clerk)
+
+    for response in (
+        client.get("/operators/"),
+        client.get("/operators/request/"),
+        client.get("/operators/export.xlsx"),
+        client.post(f"/operators/{clerk.operator.pk}/request"),
+        client.post(f"/operators/{clerk.operator.pk}/access", {"decision": "grant"}),
+    ):
+        assert response.status_code == 403
+        assert "主管" in response.content.decode() or "管理员" in response.content.decode()
+
+
+def test_the_list_shows_the_hospitals_operators_masked(client, supervisor, clerk, foreign):
+    client.force_login(supervisor)
+
+    html = client.get("/operators/").content.decode()
+
+    assert "李经办" in html and "周主管" in html
+    assert mask_id_number(clerk.operator.id_number) in html
+    assert clerk.operator.id_number not in html
+    assert "桂林经办" not in html
+
+
+def test_a_supervisor_requests_access_for_a_new_clerk_and_sees_the_password_once(client, supervisor):
+    client.force_login(supervisor)
+
+    form = client.get("/operators/request/")
+    response = client.post("/operators/request/", NEW)
+
+    assert "青秀区（南宁市第一人民医院）" in form.content.decode()  # the hospital's district, not typed
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    html = response.content.decode()
+    password = re.search(r"data-password>([^<]+)<", html).group(1)
+    operator = Operator.objects.get(user__username="wangxf")
+    assert operator.user.check_password(password)
+    assert operator.access == Operator.Access.REQUESTED
+    assert client.get("/operators/").content.decode().count(password) == 0
+
+
+def test_the_new_clerk_cannot_use_the_module_before_access_is_granted(client, supervisor, administrator):
+    client.force_login(supervisor)
+    html = client.post("/operators/request/", NEW).content.decode()
+    password = re.search(r"data-password>([^<]+)<", html).group(1)
+    client.logout()
+
+    assert client.login(username="wangxf", password=password)
+    assert client.get("/followup/").status_code == 403
+    operator = Operator.objects.get(user__username="wangxf")
+    operator_access_decide(operator=operator, decision="grant", user=administrator)
+    assert client.get("/followup/").status_code == 200
+
+
+def test_a_bad_request_form_keeps_what_was_typed_and_answers_400(client, supervisor):
+    client.force_login(supervisor)
+
+    response = client.post("/operators/request/", {**NEW, "id_number": "450103199506120460"})
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "校验位不正确" in html
+    assert 'value="王小芳"' in html and 'value="wangxf"' in html
+    assert not Operator.objects.filter(real_name="王小芳").exists()
+
+
+def test_an_administrator_is_sent_to_the_admin_to_create_operators(client, administrator):
+    client.force_login(administrator)
+
+    response = client.get("/operators/request/")
+
+    assert response.status_code == 403
+    assert "管理后台" in response.content.decode()
+
+
+def test_a_supervisor_requests_access_for_an_existing_operator(client, supervisor, hospital):
+    waiting = factories.operator_make(
+        username="waiting",
+        hospital=hospital,
+        access=Operator.Access.NONE,
+        id_number=factories.id_number(born="19920202", order="056"),
+    )
+    client.force_login(supervisor)
+
+    response = client.post(f"/operators/{waiting.pk}/request")
+
+    assert response.status_code == 302
+    waiting.refresh_from_db()
+    assert waiting.access == Operator.Access.REQUESTED
+
+
+def test_another_hospitals_operator_is_a_404(client, supervisor, foreign, administrator):
+    client.force_login(supervisor)
+
+    assert client.post(f"/operators/{foreign.pk}/request").status_code == 404
+    assert client.get(f"/operators/?hospital={foreign.hospital_id}").status_code == 404
+    assert client.get(f"/operators/export.xlsx?hospital={foreign.hospital_id}").status_code == 404
+    foreign.refresh_from_db()
+    assert foreign.access == Operator.Access.NONE
+
+
+def test_a_supervisor_cannot_grant(client, supervisor, clerk):
+    Operator.objects.filter(pk=clerk.operator.pk).update(access=Operator.Access.REQUESTED)
+    client.force_login(supervisor)
+
+    response = client.post(f"/operators/{clerk.operator.pk}/access", {"decision": "grant"})
+
+    assert response.status_code == 403
+    clerk.operator.refresh_from_db()
+    assert clerk.operator.access == Operator.Access.REQUESTED
+
+
+def test_an_administrator_grants_and_withdraws_from_the_list(client, administrator, foreign):
+    Operator.objects.filter(pk=foreign.pk).update(access=Operator.Access.REQUESTED)
+    client.force_login(administrator)
+
+    listing = client.get("/operators/?access=requested").content.decode()
+    granted = client.post(
+        f"/operators/{foreign.pk}/access", {"decision": "grant", "next": "access=requested"}
+    )
+    foreign.refresh_from_db()
+    access_after_grant = foreign.access
+    refused = client.post(f"/operators/{foreign.pk}/access", {"decision": "grant"}, follow=True)
+    client.post(f"/operators/{foreign.pk}/access", {"decision": "withdraw"})
+    foreign.refresh_from_db()
+
+    assert "桂林经办" in listing and "1 名经办人员的开通申请待处理" in listing
+    assert granted.status_code == 302 and granted["Location"] == "/operators/?access=requested"
+    assert access_after_grant == Operator.Access.GRANTED
+    assert "不能开通" in refused.content.decode()
+    assert foreign.access == Operator.Access.WITHDRAWN
+    assert client.post("/operators/999999/access", {"decision": "grant"}).status_code == 404
+
+
+def test_the_list_runs_a_bounded_number_of_queries(client, administrator, hospital):
+    client.force_login(administrator)
+    with CaptureQueriesContext(connection) as few:
+        client.get("/operators/")
+    for index in range(20):
+        factories.operator_make(
+            username=f"op{index}", hospital=hospital, id_number=factories.id_number(order=f"{index:02d}1")
+        )
+    with CaptureQueriesContext(connection) as many:
+        client.get("/operators/")
+
+    assert len(many) == len(few) <= 10
+
+
+# --- the 附件1 export -------------------------------------------------------------------------------
+
+
+def workbook(response):
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    return load_workbook(io.BytesIO(response.content))
+
+
+def test_the_export_is_the_form_of_attachment_1_with_full_ids_for_the_supervisor(
+    client, supervisor, clerk, hospital
+):
+    factories.operator_make(
+        username="never",
+        hospital=hospital,
+        access=Operator.Access.NONE,
+        real_name="未申请人",
+        id_number=factories.id_number(born="19930303", order="066"),
+    )
+    Operator.objects.filter(user=clerk).update(remark="=1+1")
+    client.force_login(supervisor)
+
+    book = workbook(client.get("/operators/export.xlsx"))
+
+    assert book.sheetnames == ["H45010300001"]
+    sheet = book.active
+    assert sheet["A1"].value == "开通“新生儿参保登记”模块操作人员信息登记表"
+    assert sheet["A2"].value == "医疗机构名称（盖章）：南宁市第一人民医院"
+    assert sheet["A3"].value.startswith("填报时间：") and sheet["A3"].value.endswith("日")
+    assert [cell.value for cell in sheet[4]] == [
+        "序号",
+        "医疗机构所属区",
+        "经办人姓名",
+        "身份证号码",
+        "联系电话",
+        "备注",
+    ]
+    rows = list(sheet.iter_rows(min_row=5, values_only=True))
+    assert rows == [
+        (1, "青秀区", "李经办", clerk.operator.id_number, "13877112345", "=1+1"),
+        (2, "青秀区", "周主管", supervisor.operator.id_number, "13877112345", None),
+    ]
+    assert sheet["F5"].data_type == "s"  # a remark is never a formula
+    assert sheet["D5"].number_format == "@"
+
+
+def test_the_export_is_audited(client, supervisor):
+    client.force_login(supervisor)
+
+    client.get("/operators/export.xlsx", REMOTE_ADDR="10.9.9.9")
+
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.EXPORT)
+    assert entry.user == supervisor
+    assert entry.ip == "10.9.9.9"
+    assert entry.detail["kind"] == "operators"
+    assert entry.detail["full_ids"] is True
+    assert entry.detail["rows"] == 2
+
+
+def test_the_administrators_export_has_one_form_per_hospital(client, administrator, supervisor, foreign):
+    Operator.objects.filter(pk=foreign.pk).update(access=Operator.Access.GRANTED)
+    client.force_login(administrator)
+
+    book = workbook(client.get("/operators/export.xlsx"))
+    one = workbook(client.get(f"/operators/export.xlsx?hospital={foreign.hospital_id}"))
+
+    assert book.sheetnames == ["H45010300001", "H45030200001"]
+    assert book["H45030200001"]["D5"].value == foreign.id_number
+    assert one.sheetnames == ["H45030200001"]
