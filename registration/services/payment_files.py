@@ -98,6 +98,9 @@ def payment_rows_read(content: bytes) -> list[RawRow]:
 
 
 def _csv_table(content: bytes) -> Iterator[list[object]]:
+    utf16 = content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    if not utf16 and b"\x00" in content[:4096]:
+        raise ValidationError("上传的不是表格文件，请上传 CSV 或 XLSX 格式的缴费名单。", code="type")
     text = _decode(content)
     # Text files have no NUL or other control characters besides tab and line breaks.
     if any(unicodedata.category(char) == "Cc" and char not in "\t\r\n" for char in text[:65536]):
@@ -186,7 +189,8 @@ def _rows_from_table(table: Iterable[list[object]]) -> list[RawRow]:
     positions = None
     for number, cells in rows:
         keys = [_header_key(cell) for cell in cells[:MAX_COLUMNS]]
-        if "到账日期" in keys or any(HEADER_FIELDS.get(key) == "paid_on" for key in keys):
+        # The header is the first row naming two of our columns: a title row above it names none.
+        if sum(1 for key in keys if key in HEADER_FIELDS) >= 2:
             positions = _header_positions(keys, number)
             break
         if number >= HEADER_SEARCH_ROWS:

@@ -129,7 +129,7 @@ def newborn_payment(request, pk):
     newborn = selectors.newborn_get_for_user(user=request.user, pk=pk)  # 404 outside the hospital
     today = timezone.localdate()
     blocked = payment_blocked_reason(newborn)
-    form = PaymentForm(request.POST or None, newborn=newborn, today=today)
+    form = PaymentForm(request.POST if request.method == "POST" else None, newborn=newborn, today=today)
     if request.method == "POST" and form.is_valid():
         try:
             payment_record(
@@ -161,7 +161,7 @@ def void_blocked_reason(newborn: Newborn) -> str | None:
 def newborn_void_view(request, pk):
     """GET/POST /newborns/<pk>/void: void a record by hand, with a reason and a confirmation."""
     newborn = selectors.newborn_get_for_user(user=request.user, pk=pk)
-    form = VoidForm(request.POST or None)
+    form = VoidForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             newborn_void(
@@ -195,7 +195,7 @@ def formalize_blocked_reason(newborn: Newborn) -> str | None:
 def newborn_formalize_view(request, pk):
     """GET/POST /newborns/<pk>/formalize: the baby's real name and 18-digit ID (正式参保)."""
     newborn = selectors.newborn_get_for_user(user=request.user, pk=pk)
-    form = FormalizeForm(request.POST or None)
+    form = FormalizeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             newborn_formalize(newborn=newborn, user=request.user, ip=client_ip(request), **form.cleaned_data)
@@ -217,7 +217,9 @@ def newborn_special_group_view(request, pk):
     """GET/POST /newborns/<pk>/special-group: flag or unflag the record as a special group (特殊人群)."""
     newborn = selectors.newborn_get_for_user(user=request.user, pk=pk)
     blocked = "该记录已作废，不能标记特殊人群。" if newborn.state == Newborn.State.VOID else None
-    form = SpecialGroupForm(request.POST or None, initial={"special_group": newborn.special_group})
+    form = SpecialGroupForm(
+        request.POST if request.method == "POST" else None, initial={"special_group": newborn.special_group}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             newborn_special_group_set(

@@ -56,7 +56,7 @@ class PaymentImportForm(forms.Form):
 @administrator_required
 def payment_import(request):
     """GET/POST /payments/import/: upload a payment list; a usable one goes on to its preview."""
-    form = PaymentImportForm(request.POST or None, request.FILES or None)
+    form = PaymentImportForm(request.POST, request.FILES) if request.method == "POST" else PaymentImportForm()
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:

@@ -1,15 +1,18 @@
 """Payments, formal enrollment and void: the guide's benefit rules on real records, and every refusal."""
 
 from datetime import date, timedelta
+from io import StringIO
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
 
 from registration.models import AuditEntry, IssuedTemporaryId, Newborn
 from registration.services import (
     BabyInput,
     Sex,
     newborn_formalize,
+    newborn_special_group_set,
     newborn_void,
     newborn_void_expired,
     payment_record,
@@ -173,3 +176,134 @@ def test_the_void_job_boundary_on_the_month_end(clerk):
     assert newborn_void_expired(today=date(2026, 2, 27)) == []
     assert len(newborn_void_expired(today=date(2026, 2, 28))) == 1
     assert newborn.newborns.get().state == Newborn.State.VOID
+
+
+# --- the daily void job through its command, across the boundary day --------------------------------------
+
+
+def run_void_expired(*args) -> str:
+    out = StringIO()
+    call_command("void_expired", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_the_void_job_command_across_the_boundary_day_dry_run_then_for_real(newborn):
+    # Born 2025-12-05: the last day is 2026-03-04 (the guide: pay "在2026年3月5日前").
+    assert "0 record(s) would be voided as of 2026-03-04" in run_void_expired(
+        "--dry-run", "--today", "2026-03-04"
+    )
+    assert "0 record(s) voided as of 2026-03-04" in run_void_expired("--today", "2026-03-04")
+    for _ in range(2):  # a dry run is repeatable and changes nothing
+        assert "1 record(s) would be voided as of 2026-03-05" in run_void_expired(
+            "--dry-run", "--today", "2026-03-05"
+        )
+    newborn.refresh_from_db()
+    assert newborn.state == Newborn.State.REGISTERED
+    assert not AuditEntry.objects.filter(action=AuditEntry.Action.VOID).exists()
+
+    output = run_void_expired("--today", "2026-03-05")
+    again = run_void_expired("--today", "2026-03-05")
+
+    assert "1 record(s) voided" in output and newborn.temp_id not in output  # the number is masked
+    assert "0 record(s) voided" in again
+    newborn.refresh_from_db()
+    assert (newborn.state, newborn.voided_automatically) == (Newborn.State.VOID, True)
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.VOID, newborn=newborn)
+    assert (entry.user, entry.username, entry.detail) == (None, "void_expired", {"automatic": True})
+
+
+def test_the_void_job_refuses_a_malformed_day():
+    with pytest.raises(CommandError, match="--today"):
+        run_void_expired("--today", "2026-02-30")
+
+
+def test_voiding_by_hand_is_not_an_automatic_void(newborn, clerk):
+    newborn_void(newborn=newborn, user=clerk, reason="重复登记")
+    newborn.refresh_from_db()
+    assert (newborn.state, newborn.voided_automatically) == (Newborn.State.VOID, False)
+
+
+# --- a payment for a record the daily job voided (README, "Payments, void and formal enrollment") ----------
+
+
+def test_a_payment_that_arrived_in_time_but_was_recorded_after_the_job_restores_benefits_from_birth(
+    newborn, clerk
+):
+    # The guide's example 2: paid 2026-02-10 for 2025 and 2026; the payment list reached the hospital late.
+    newborn_void_expired(today=date(2026, 3, 5))
+    pay(newborn, clerk, date(2026, 2, 10), {2025, 2026})
+    newborn.refresh_from_db()
+    assert (newborn.state, newborn.benefit_start) == (Newborn.State.PAID, BORN)
+    assert (newborn.voided_at, newborn.void_reason, newborn.voided_automatically) == (None, "", False)
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.PAYMENT, newborn=newborn)
+    assert "2026年3月4日" in entry.detail["reinstated_from_void"]
+    assert (
+        AuditEntry.objects.filter(action=AuditEntry.Action.VOID, newborn=newborn).count() == 1
+    )  # history kept
+
+
+def test_a_late_payment_for_a_record_the_job_voided_starts_the_three_month_waiting_period(newborn, clerk):
+    # SPEC.md: paid 2026-03-10, after the window: benefits from 2026-06-10.
+    newborn_void_expired(today=date(2026, 3, 5))
+    pay(newborn, clerk, date(2026, 3, 10), {2026})
+    newborn.refresh_from_db()
+    assert (newborn.state, newborn.benefit_start) == (Newborn.State.PAID, date(2026, 6, 10))
+    assert "等待期" in newborn.benefit_rule
+    assert newborn_void_expired(today=date(2026, 3, 11)) == []  # paid now: the job leaves it alone
+
+
+def test_a_second_receipt_on_the_same_day_is_a_second_payment_but_the_same_payment_is_refused(newborn, clerk):
+    pay(newborn, clerk, date(2026, 2, 10), {2026}, receipt_number="R1")
+    pay(newborn, clerk, date(2026, 2, 10), {2026}, receipt_number="R2")
+    with pytest.raises(ValidationError, match="已经录入过"):
+        pay(newborn, clerk, date(2026, 2, 10), {2026})  # no receipt: the same day and years as R1
+    with pytest.raises(ValidationError, match="已用于另一笔缴费"):
+        pay(newborn, clerk, date(2026, 2, 11), {2026}, receipt_number="R1")
+    assert newborn.payments.count() == 2
+
+
+# --- formal enrollment's reasons and special groups ------------------------------------------------
+
+
+def test_formal_enrollment_says_what_the_mismatching_id_holds(newborn, clerk):
+    pay(newborn, clerk, date(2026, 2, 10), {2026})
+    with pytest.raises(ValidationError) as wrong_day:
+        newborn_formalize(
+            newborn=newborn,
+            user=clerk,
+            real_name="张小花",
+            real_id_number=factories.id_number(born="20251206"),
+        )
+    with pytest.raises(ValidationError) as wrong_sex:
+        newborn_formalize(
+            newborn=newborn,
+            user=clerk,
+            real_name="张小花",
+            real_id_number=factories.id_number(born="20251205", order="005"),
+        )
+    assert wrong_day.value.message_dict["real_id_number"] == [
+        "身份证号码中的出生日期为2025年12月6日（第7-14位），与登记的出生日期2025年12月5日不一致。"
+    ]
+    assert wrong_sex.value.message_dict["real_id_number"] == [
+        "身份证号码第17位为5（男），与登记的性别（女）不一致。"
+    ]
+
+
+def test_a_special_group_is_flagged_and_unflagged_with_an_audit_entry(newborn, clerk):
+    newborn_special_group_set(
+        newborn=newborn, user=clerk, special_group="orphan", reason="民政认定", ip="10.0.0.1"
+    )
+    newborn_special_group_set(newborn=newborn, user=clerk, special_group="")
+    newborn.refresh_from_db()
+    assert newborn.special_group == ""
+    entries = AuditEntry.objects.filter(action=AuditEntry.Action.UPDATE, newborn=newborn).order_by("pk")
+    assert [entry.detail["summary"] for entry in entries] == ["特殊人群：无 → 孤儿", "特殊人群：孤儿 → 无"]
+    assert (entries[0].reason, entries[0].ip) == ("民政认定", "10.0.0.1")
+
+
+@pytest.mark.parametrize(("group", "message"), [("orphan", "已作废"), ("vip", "有效的特殊人群类别")])
+def test_a_special_group_is_refused_on_a_void_record_or_an_unknown_category(newborn, clerk, group, message):
+    if group == "orphan":
+        newborn_void(newborn=newborn, user=clerk, reason="重复登记")
+    with pytest.raises(ValidationError, match=message):
+        newborn_special_group_set(newborn=newborn, user=clerk, special_group=group)
