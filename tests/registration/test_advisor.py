@@ -1,0 +1,229 @@
+"""The 新生儿出生一件事 advisor: the 2026 guide's conditions for the joint handling, both ways."""
+
+from dataclasses import replace
+from datetime import date, timedelta
+
+import pytest
+from django.utils import timezone
+
+from registration.models import Division, Hospital, Operator
+from registration.services.joint_handling import (
+    JointHandlingFacts,
+    joint_handling_advice,
+    joint_handling_last_day,
+)
+from tests import factories
+from tests.factories import FATHER_ID, MOTHER_ID
+
+TODAY = date(2026, 3, 2)
+GUILIN_FATHER_ID = factories.id_number(region="450302", born="19880511", order="013")
+HUNAN_FATHER_ID = factories.id_number(region="430102", born="19880511", order="013")
+
+QUALIFYING = JointHandlingFacts(
+    birth_dates=(TODAY - timedelta(days=4),),
+    today=TODAY,
+    mother_id_number=MOTHER_ID,
+    father_id_number=FATHER_ID,
+    id_parent_role="mother",
+    id_parent_has_guangxi_household=True,
+    nationality="CHN",
+    household_type="30",
+    community_code="450103001001",
+    birth_hospital_code="450103",
+    birth_hospital_has_maternity_ward=True,
+    birth_hospital_name="南宁市第一人民医院",
+)
+
+
+def test_joint_handling_last_day_is_the_day_before_the_one_month_date():
+    assert joint_handling_last_day(date(2026, 1, 15)) == date(2026, 2, 14)
+    assert joint_handling_last_day(date(2026, 1, 31)) == date(2026, 2, 27)  # 2026-02-28 is the month date
+    assert joint_handling_last_day(date(2025, 12, 5)) == date(2026, 1, 4)
+
+
+def test_a_qualifying_family_is_told_so_with_what_to_confirm():
+    advice = joint_handling_advice(QUALIFYING)
+
+    assert advice.eligible
+    assert advice.unmet == ()
+    assert advice.last_day == date(2026, 3, 25)
+    assert any("父亲为广西户籍" in point for point in advice.to_confirm)
+    assert any("南宁市的家庭户" in point for point in advice.to_confirm)
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"birth_dates": (TODAY - timedelta(days=40),)}, "出生已超过1个月"),
+        ({"father_id_number": ""}, "未填写父亲的有效身份证号码"),
+        ({"mother_id_number": ""}, "未填写母亲的有效身份证号码"),
+        ({"id_parent_has_guangxi_household": False}, "母亲未确认为广西户籍"),
+        ({"nationality": "VNM"}, "国籍不是中国"),
+        ({"household_type": "40"}, "集体户口"),
+        ({"community_code": "450302001001"}, "参保社区不在南宁市"),
+        ({"birth_hospital_code": "450302"}, "出生医院不在南宁市"),
+        ({"birth_hospital_has_maternity_ward": False}, "出生医院未设产科"),
+    ],
+)
+def test_each_failed_condition_is_named(change, reason):
+    advice = joint_handling_advice(replace(QUALIFYING, **change))
+
+    assert not advice.eligible
+    assert len(advice.unmet) == 1
+    assert reason in advice.unmet[0]
+
+
+def test_the_age_boundary_is_the_last_day_itself():
+    born = date(2026, 2, 2)  # last day 2026-03-01
+    on_last_day = replace(QUALIFYING, birth_dates=(born,), today=date(2026, 3, 1))
+    day_after = replace(QUALIFYING, birth_dates=(born,), today=date(2026, 3, 2))
+
+    assert joint_handling_advice(on_last_day).eligible
+    assert not joint_handling_advice(day_after).eligible
+
+
+def test_the_oldest_baby_of_the_birth_decides_the_age():
+    facts = replace(QUALIFYING, birth_dates=(TODAY - timedelta(days=2), TODAY - timedelta(days=35)))
+
+    assert not joint_handling_advice(facts).eligible
+
+
+def test_other_parents_id_issued_outside_guangxi_is_a_point_to_confirm_not_a_refusal():
+    advice = joint_handling_advice(replace(QUALIFYING, father_id_number=HUNAN_FATHER_ID))
+
+    assert advice.eligible
+    assert any("不是广西签发" in point for point in advice.to_confirm)
+
+
+def test_a_birth_hospital_unknown_to_the_system_is_a_point_to_confirm():
+    facts = replace(
+        QUALIFYING,
+        birth_hospital_code=None,
+        birth_hospital_has_maternity_ward=None,
+        birth_hospital_name="某妇幼",
+    )
+
+    advice = joint_handling_advice(facts)
+
+    assert advice.eligible
+    assert any("出生医院（某妇幼）为南宁市具备接产资质" in point for point in advice.to_confirm)
+
+
+def test_there_is_no_advice_before_a_birth_date_and_a_parent_id_are_typed():
+    assert joint_handling_advice(replace(QUALIFYING, birth_dates=())) is None
+    assert joint_handling_advice(replace(QUALIFYING, birth_dates=(TODAY + timedelta(days=1),))) is None
+    assert joint_handling_advice(replace(QUALIFYING, mother_id_number="", father_id_number="")) is None
+
+
+def test_several_failures_are_listed_together():
+    facts = replace(QUALIFYING, household_type="40", community_code="450302001001", nationality="VNM")
+
+    assert len(joint_handling_advice(facts).unmet) == 3
+
+
+# --- POST /register/advice ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def nanning_clerk(clerk):
+    """The clerk, at a hospital of 青秀区 (Nanning) with a maternity ward."""
+    Hospital.objects.filter(pk=clerk.operator.hospital_id).update(
+        division=Division.objects.get(code="450103")
+    )
+    return clerk
+
+
+def form_data(**overrides) -> dict:
+    today = timezone.localdate()
+    data = {
+        "mother_id_number": MOTHER_ID,
+        "father_id_number": FATHER_ID,
+        "parent_role": "mother",
+        "parent_has_guangxi_household": "on",
+        "nationality": "CHN",
+        "household_type": "30",
+        "community": "",
+        "community_text": "450103001001",
+        "birth_hospital_name": "",
+        "birth_dates": (today - timedelta(days=3)).isoformat(),
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.mark.django_db
+def test_the_endpoint_advises_a_qualifying_family(client, nanning_clerk):
+    client.force_login(nanning_clerk)
+
+    response = client.post("/register/advice", form_data())
+
+    assert response.status_code == 200
+    advice = response.json()["advice"]
+    assert advice["eligible"] is True
+    assert advice["unmet"] == []
+    assert advice["last_day_zh"].endswith("日")
+
+
+@pytest.mark.django_db
+def test_the_endpoint_names_what_fails(client, nanning_clerk):
+    factories.hospital_make(
+        code="H45030200001", name="桂林市人民医院", division=Division.objects.get(code="45")
+    )
+    client.force_login(nanning_clerk)
+
+    response = client.post(
+        "/register/advice",
+        form_data(household_type="40", birth_hospital_name="桂林市人民医院", father_id_number="123"),
+    )
+
+    advice = response.json()["advice"]
+    assert advice["eligible"] is False
+    assert any("集体户口" in reason for reason in advice["unmet"])
+    assert any("出生医院不在南宁市" in reason for reason in advice["unmet"])
+    assert any("未填写父亲的有效身份证号码" in reason for reason in advice["unmet"])
+
+
+@pytest.mark.django_db
+def test_the_endpoint_gives_no_advice_for_an_empty_form(client, nanning_clerk):
+    client.force_login(nanning_clerk)
+
+    response = client.post(
+        "/register/advice", form_data(mother_id_number="", father_id_number="", birth_dates="")
+    )
+
+    assert response.json() == {"advice": None}
+
+
+@pytest.mark.django_db
+def test_the_endpoint_answers_garbage_with_400_not_500(client, nanning_clerk):
+    client.force_login(nanning_clerk)
+
+    response = client.post("/register/advice", form_data(parent_role="uncle", community_text="\x00" * 10))
+
+    assert response.status_code == 400
+    assert response.json()["advice"] is None
+
+
+@pytest.mark.django_db
+def test_the_endpoint_is_for_granted_clerks_only_and_post_only(client, nanning_clerk):
+    anonymous = client.post("/register/advice", form_data())
+    client.force_login(nanning_clerk)
+    get = client.get("/register/advice")
+    Operator.objects.filter(user=nanning_clerk).update(access=Operator.Access.WITHDRAWN)
+    withdrawn = client.post("/register/advice", form_data())
+
+    assert anonymous.status_code == 401
+    assert get.status_code == 405
+    assert withdrawn.status_code == 403
+    assert "尚未开通" in withdrawn.json()["error"]
+
+
+@pytest.mark.django_db
+def test_the_registration_page_carries_the_advisor(client, nanning_clerk):
+    client.force_login(nanning_clerk)
+
+    html = client.get("/register/").content.decode()
+
+    assert 'data-advice-url="/register/advice"' in html
+    assert "新生儿出生一件事" in html
+    assert "js/register-advisor.js" in html
