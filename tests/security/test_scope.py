@@ -22,6 +22,11 @@ OBJECT_KWARGS: dict[str, Callable[[Side], dict]] = {
     "newborn_material": lambda side: {"pk": side.newborn.pk, "material_pk": side.material.pk},
     "register_done": lambda side: {"pk": side.birth.pk},
     "cards:card": lambda side: {"pk": side.newborn.pk},
+    "operator_request_existing": lambda side: {"pk": side.clerk.operator.pk},
+    "operator_access": lambda side: {"pk": side.clerk.operator.pk},
+    # Administrators only (hospital staff get 403 for any token); tokens are bound to their uploader:
+    # test_it_treats_another_administrators_import_like_a_missing_one below.
+    "payment_import_preview": lambda side: {"token": f"{side.hospital.pk:032x}"},
 }
 
 # Routes whose single `pk` is a newborn's: pages other helpers add under a record follow this rule.
@@ -30,6 +35,7 @@ NEWBORN_ROUTE_PREFIXES = ("newborns/<int:pk>/", "cards/<int:pk>/")
 # URLs with an argument that is not a hospital's object, and why.
 NOT_HOSPITAL_SCOPED = {
     "division_children": "administrative divisions are public reference data shared by every hospital",
+    "payment_import_template": "the file format of an empty template (csv or xlsx), not an object",
 }
 
 
@@ -168,3 +174,24 @@ def test_it_lets_an_administrator_see_every_hospitals_record(client, world: Worl
 
     for side in (world.own, world.foreign):
         assert client.get(reverse("newborn_detail", kwargs={"pk": side.newborn.pk})).status_code == 200
+
+
+def test_it_treats_another_administrators_import_like_a_missing_one(client, world: World):
+    from registration.services.payment_uploads import payment_upload_store
+    from tests import factories
+
+    other = factories.user_make("other_admin", is_staff=True)
+    upload = payment_upload_store(
+        user=other,
+        original_name="缴费名单.csv",
+        content=f"新生儿编码,到账日期,缴费年度\n{world.foreign.newborn.temp_id},2026-03-01,2026\n".encode(),
+    )
+    client.force_login(world.administrator)
+
+    foreign = client.get(reverse("payment_import_preview", kwargs={"token": upload.token}))
+    missing = client.get(reverse("payment_import_preview", kwargs={"token": "0" * 32}))
+
+    assert foreign.status_code == missing.status_code
+    assert foreign["Location"] == missing["Location"]
+    client.force_login(other)
+    assert client.get(reverse("payment_import_preview", kwargs={"token": upload.token})).status_code == 200
