@@ -2,6 +2,7 @@
 
 import codecs
 import io
+import threading
 import zipfile
 from datetime import date, datetime
 from decimal import Decimal
@@ -10,7 +11,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from openpyxl import Workbook, load_workbook
 
 from registration.models import AuditEntry, Newborn, Operator, Payment, Sex
@@ -708,3 +709,67 @@ def test_the_preview_takes_a_bounded_number_of_queries(
         response = admin_client.get(url)
 
     assert response.context["counts"][Outcome.RECORD] == count
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("with_payment_by_hand", [False, True])
+def test_a_double_confirmation_records_each_payment_once(with_payment_by_hand):
+    assert connection.vendor == "postgresql"
+    factories.division_chain()
+    factories.agency_make()
+    clerk = factories.operator_make().user
+    admin = factories.user_make("admin", is_staff=True)
+    newborns = [
+        factories.register(
+            clerk,
+            mother=ParentInput(f"母亲{i}", factories.id_number(order=f"{i:02d}2"), ""),
+            babies=[BabyInput(Sex.FEMALE, BORN)],
+            today=date(2026, 1, 12),
+        ).newborns.get()
+        for i in range(10)
+    ]
+    upload = stored(admin, csv_bytes([row(newborn) for newborn in newborns]))
+    digest = plan_of(payments.payment_upload_read(upload), admin).digest
+    barrier = threading.Barrier(3 if with_payment_by_hand else 2)
+    outcomes = []
+
+    def confirm():
+        try:
+            barrier.wait()
+            outcomes.append(len(apply(admin, upload, digest=digest).payments))
+        except (ValidationError, PlanChanged) as refused:  # the other confirmation, or the clerk, won
+            outcomes.append(type(refused).__name__)
+        finally:
+            connection.close()
+
+    def by_hand():
+        try:
+            barrier.wait()
+            payment_record(
+                newborn=newborns[-1], user=clerk, paid_on=date(2026, 2, 10), years={2026}, today=TODAY
+            )
+            outcomes.append("by hand")
+        except ValidationError:
+            outcomes.append("by hand refused")
+        finally:
+            connection.close()
+
+    targets = (confirm, confirm, by_hand) if with_payment_by_hand else (confirm, confirm)
+    threads = [threading.Thread(target=target) for target in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert len(outcomes) == len(targets)
+    imported = [outcome for outcome in outcomes if isinstance(outcome, int)]
+    paid = sorted(Payment.objects.values_list("newborn_id", flat=True))
+    assert len(paid) == len(set(paid))  # never two payments for one baby
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.IMPORT).count() == len(imported) <= 1
+    if imported:  # all or nothing
+        assert imported == [10] and paid == sorted(newborn.pk for newborn in newborns)
+    else:
+        assert paid == [newborns[-1].pk] and "by hand" in outcomes
+    if not with_payment_by_hand:
+        assert imported == [10]  # one of the two confirmations goes through
