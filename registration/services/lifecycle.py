@@ -1,5 +1,6 @@
 """After registration (SPEC.md, the lifecycle): payment, formal enrollment, void; each locks and audits."""
 
+import unicodedata
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
@@ -222,6 +223,12 @@ def _real_id_problem(error: ValidationError, value: str, newborn: Newborn) -> st
     return " ".join(error.messages)
 
 
+def _printable(text: str) -> bool:
+    # Control and format characters (NUL, ESC, the right-to-left override) have no place in a reason that
+    # the history shows: they would hide or reorder what was written.
+    return not any(unicodedata.category(char) in ("Cc", "Cf") and char not in "\n\t" for char in text)
+
+
 def _void(newborn: Newborn, *, user, reason: str, ip: str | None, automatic: bool) -> Newborn:
     now = timezone.now()
     newborn.state, newborn.state_changed_at = Newborn.State.VOID, now
@@ -252,6 +259,8 @@ def newborn_void(*, newborn: Newborn, user, reason: str, ip: str | None = None) 
         raise ValidationError({"reason": ["作废必须填写原因。"]})
     if len(reason) > VOID_REASON_MAX_LENGTH:
         raise ValidationError({"reason": [f"作废原因不能超过{VOID_REASON_MAX_LENGTH}个字。"]})
+    if not _printable(reason):
+        raise ValidationError({"reason": ["作废原因含有无法显示的控制字符，请重新填写。"]})
     if newborn.state in (Newborn.State.VOID, Newborn.State.FORMALIZED):
         raise ValidationError({"reason": [f"该记录状态为「{newborn.get_state_display()}」，不能作废。"]})
     return _void(newborn, user=user, reason=reason, ip=ip, automatic=False)
@@ -292,6 +301,8 @@ def newborn_special_group_set(
     reason = (reason or "").strip()
     if len(reason) > 200:
         raise ValidationError({"reason": ["说明不能超过200个字。"]})
+    if not _printable(reason):
+        raise ValidationError({"reason": ["说明含有无法显示的控制字符，请重新填写。"]})
     previous = newborn.special_group
     newborn.special_group = special_group
     newborn.save(update_fields=["special_group"])

@@ -29,6 +29,7 @@ from registration.services.lifecycle import RECEIPT_MAX_LENGTH, VOID_REASON_MAX_
 from registration.services.rules import format_date_zh
 from registration.validators import MAX_INPUT_LENGTH
 
+CONFIRM_VALUE = "yes"
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
@@ -66,8 +67,15 @@ class VoidForm(forms.Form):
     )
     confirm = forms.BooleanField(
         label="我已核实：作废后该记录不能再录入缴费、不能再打印登记卡；新生儿编码和个人编号不会再分配给其他孩子。",
+        widget=forms.CheckboxInput(attrs={"value": CONFIRM_VALUE}),
         error_messages={"required": "请勾选确认后再作废。"},
     )
+
+    def clean_confirm(self) -> bool:
+        # Only the box itself confirms: its own value, not whatever non-empty text a request carries.
+        if self.data.get("confirm") != CONFIRM_VALUE:
+            raise ValidationError("请勾选确认后再作废。")
+        return True
 
 
 class FormalizeForm(forms.Form):

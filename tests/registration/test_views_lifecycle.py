@@ -68,7 +68,7 @@ def test_it_gives_404_for_another_hospitals_record_on_every_action(
 ):
     client.force_login(foreign_clerk)
 
-    response = getattr(client, method)(url(newborn, action), {"reason": "x", "confirm": "on"})
+    response = getattr(client, method)(url(newborn, action), {"reason": "x", "confirm": "yes"})
 
     assert response.status_code == 404
     newborn.refresh_from_db()
@@ -83,7 +83,7 @@ def test_it_refuses_a_clerk_without_module_access_with_403(client, clerk, newbor
     client.force_login(clerk)
 
     get = client.get(url(newborn, action))
-    post = client.post(url(newborn, action), {"reason": "重复登记", "confirm": "on"})
+    post = client.post(url(newborn, action), {"reason": "重复登记", "confirm": "yes"})
 
     assert get.status_code == post.status_code == 403
     assert "模块权限" in post.content.decode()
@@ -102,7 +102,7 @@ def test_it_lets_an_administrator_act_on_any_hospitals_record(client, newborn):
     admin = factories.user_make("admin", is_staff=True)
     client.force_login(admin)
 
-    response = client.post(url(newborn, "void"), {"reason": "医保中心核实为重复登记", "confirm": "on"})
+    response = client.post(url(newborn, "void"), {"reason": "医保中心核实为重复登记", "confirm": "yes"})
 
     assert response.status_code == 302
     newborn.refresh_from_db()
@@ -227,7 +227,7 @@ def test_a_payment_reinstates_a_record_the_daily_job_voided_with_a_waiting_perio
 def test_it_asks_for_confirmation_and_a_reason_before_voiding(logged_in, newborn):
     page = logged_in.get(url(newborn, "void"))
     unconfirmed = logged_in.post(url(newborn, "void"), {"reason": "家长要求改用出生医学证明编号"})
-    no_reason = logged_in.post(url(newborn, "void"), {"reason": "   ", "confirm": "on"})
+    no_reason = logged_in.post(url(newborn, "void"), {"reason": "   ", "confirm": "yes"})
 
     assert page.status_code == 200 and "确认作废" in page.content.decode()
     assert unconfirmed.status_code == 400 and "请勾选确认" in unconfirmed.content.decode()
@@ -239,7 +239,7 @@ def test_it_asks_for_confirmation_and_a_reason_before_voiding(logged_in, newborn
 
 def test_it_voids_by_hand_with_the_reason_audited_and_the_number_kept_issued(logged_in, newborn):
     response = logged_in.post(
-        url(newborn, "void"), {"reason": "重复登记", "confirm": "on"}, REMOTE_ADDR="10.9.8.7"
+        url(newborn, "void"), {"reason": "重复登记", "confirm": "yes"}, REMOTE_ADDR="10.9.8.7"
     )
 
     assert response.status_code == 302 and response["Location"] == f"/newborns/{newborn.pk}/"
@@ -255,8 +255,26 @@ def test_it_voids_by_hand_with_the_reason_audited_and_the_number_kept_issued(log
     assert f'href="/newborns/{newborn.pk}/payment"' not in html
 
 
+@pytest.mark.parametrize("confirm", ["on", "true", "1", "2026-02-30", ""])
+def test_only_the_confirmation_box_itself_confirms_a_void(logged_in, newborn, confirm):
+    response = logged_in.post(url(newborn, "void"), {"reason": "重复登记", "confirm": confirm})
+
+    assert response.status_code == 400 and "请勾选确认后再作废" in response.content.decode()
+    newborn.refresh_from_db()
+    assert newborn.state == Newborn.State.REGISTERED
+
+
+@pytest.mark.parametrize("reason", ["重复\u202e登记", "重复\x1b[31m登记"])
+def test_it_refuses_a_reason_with_control_or_format_characters(logged_in, newborn, reason):
+    response = logged_in.post(url(newborn, "void"), {"reason": reason, "confirm": "yes"})
+
+    assert response.status_code == 400 and "控制字符" in response.content.decode()
+    newborn.refresh_from_db()
+    assert newborn.state == Newborn.State.REGISTERED
+
+
 def test_it_refuses_a_reason_longer_than_the_record_holds(logged_in, newborn):
-    response = logged_in.post(url(newborn, "void"), {"reason": "重" * 201, "confirm": "on"})
+    response = logged_in.post(url(newborn, "void"), {"reason": "重" * 201, "confirm": "yes"})
 
     assert response.status_code == 400 and "200" in response.content.decode()
 
@@ -266,7 +284,7 @@ def test_it_does_not_void_a_formalized_record(logged_in, paid, clerk):
     logged_in.post(url(paid, "formalize"), {"real_name": "张小花", "real_id_number": real_id})
 
     page = logged_in.get(url(paid, "void")).content.decode()
-    response = logged_in.post(url(paid, "void"), {"reason": "误登记", "confirm": "on"})
+    response = logged_in.post(url(paid, "void"), {"reason": "误登记", "confirm": "yes"})
 
     assert "已正式参保，不能作废" in page
     assert response.status_code == 400 and "不能作废" in response.content.decode()
