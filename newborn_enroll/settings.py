@@ -153,6 +153,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "registration.auth.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "registration.http.client_ip"  # the audit log's address, behind a proxy too
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "registration.auth.lockout_username"  # bounded: the login form is not
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]

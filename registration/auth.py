@@ -28,3 +28,21 @@ def lockout_response(request, original_response=None, credentials=None):
         "cooloff_minutes": max(1, round(cool_off.total_seconds() / 60)) if cool_off else None,
     }
     return render(request, "registration/locked_out.html", context, status=429)
+
+
+USERNAME_MAX_LENGTH = 150  # Django's User.username
+
+
+def lockout_username(request, credentials=None) -> str | None:
+    """The username failures are counted against, as typed but cut to a username's length.
+
+    Django's login form does not bound what reaches authenticate(); axes would store a megabyte of
+    "username" (PostgreSQL refuses it: a 500 instead of the login page). NUL is dropped for the same reason.
+    """
+    if credentials:
+        username = credentials.get("username")
+    else:
+        username = getattr(request, "data", request.POST).get("username")
+    if username is None:
+        return None
+    return str(username).replace("\0", "")[:USERNAME_MAX_LENGTH]

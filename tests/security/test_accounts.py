@@ -186,3 +186,10 @@ def test_it_refuses_to_start_in_production_with_the_development_key(tmp_path):
 
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_it_answers_a_megabyte_username_with_the_login_page(client, db):
+    response = _login(client, "wrong", username="张" * 1_000_000)
+
+    assert response.status_code == 200
+    assert AccessAttempt.objects.get().username == "张" * 150
