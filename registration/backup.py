@@ -1,0 +1,239 @@
+"""Backup and restore of the database and the uploaded materials, with the database's own tools.
+
+A backup is a directory:
+
+    manifest.json      what it holds: the database vendor, every file with its size and SHA-256
+    database.sqlite3   SQLite: a consistent copy made with SQLite's online backup API, or
+    database.pgdump    PostgreSQL: `pg_dump --format=custom`, restored with `pg_restore`
+    media.tar          MEDIA_ROOT (the materials), without the upload staging area
+
+A restore checks every checksum before it touches anything, then replaces the database and MEDIA_ROOT.
+The audit log's triggers travel with the database (they are part of the schema).
+"""
+
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import tarfile
+import tempfile
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connections
+from django.utils import timezone
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+MEDIA_TAR = "media.tar"
+DATABASE_FILES = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
+# Uploads kept only between a failed submit and the next one (services/staging.py): not worth keeping.
+SKIPPED_MEDIA = {"staging"}
+CHUNK = 1024 * 1024
+
+
+class BackupError(Exception):
+    """A backup that cannot be made or restored; the message says why."""
+
+
+@dataclass(frozen=True)
+class BackupSummary:
+    path: Path
+    vendor: str
+    media_files: int
+    database_bytes: int
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _media_files(root: Path) -> list[Path]:
+    if not root.is_dir():
+        return []
+    files = []
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root)
+        if relative.parts[0] in SKIPPED_MEDIA or not path.is_file() or path.is_symlink():
+            continue
+        files.append(relative)
+    return files
+
+
+def _pg_environment(database: dict) -> tuple[list[str], dict]:
+    arguments = []
+    if database.get("HOST"):
+        arguments += ["--host", str(database["HOST"])]
+    if database.get("PORT"):
+        arguments += ["--port", str(database["PORT"])]
+    if database.get("USER"):
+        arguments += ["--username", str(database["USER"])]
+    environment = dict(os.environ)
+    if database.get("PASSWORD"):
+        environment["PGPASSWORD"] = str(database["PASSWORD"])  # never on the command line
+    return arguments, environment
+
+
+def _run(command: list[str], environment: dict) -> None:
+    try:
+        result = subprocess.run(command, env=environment, capture_output=True, text=True, check=False)
+    except FileNotFoundError:
+        raise BackupError(
+            f"{command[0]} is not installed (Debian: apt-get install postgresql-client)"
+        ) from None
+    if result.returncode != 0:
+        raise BackupError(f"{command[0]} failed: {result.stderr.strip()[-2000:]}")
+
+
+def _database_backup(alias: str, target: Path) -> str:
+    connection = connections[alias]
+    vendor = connection.vendor
+    if vendor == "sqlite":
+        connection.ensure_connection()
+        destination = sqlite3.connect(target)
+        try:
+            connection.connection.backup(destination)  # a consistent copy, even while others write
+        finally:
+            destination.close()
+    elif vendor == "postgresql":
+        database = connection.settings_dict
+        arguments, environment = _pg_environment(database)
+        _run(
+            ["pg_dump", "--format=custom", "--no-owner", "--file", str(target), *arguments, database["NAME"]],
+            environment,
+        )
+    else:
+        raise BackupError(f"backups of a {vendor} database are not supported")
+    return vendor
+
+
+def backup_create(path: Path, *, alias: str = "default") -> BackupSummary:
+    """Write a backup of the database and MEDIA_ROOT into the new directory `path`."""
+    path = Path(path)
+    if path.exists():
+        raise BackupError(f"{path} exists already: a backup never overwrites another")
+    vendor = connections[alias].vendor
+    if vendor not in DATABASE_FILES:
+        raise BackupError(f"backups of a {vendor} database are not supported")
+    partial = path.with_name(f".{path.name}.partial-{uuid.uuid4().hex}")
+    partial.mkdir(parents=True, mode=0o700)
+    try:
+        database_file = partial / DATABASE_FILES[vendor]
+        _database_backup(alias, database_file)
+        media_root = Path(settings.MEDIA_ROOT)
+        media = _media_files(media_root)
+        with tarfile.open(partial / MEDIA_TAR, "w") as archive:
+            for relative in media:
+                archive.add(media_root / relative, arcname=relative.as_posix(), recursive=False)
+        manifest = {
+            "format": FORMAT_VERSION,
+            "created_at": timezone.now().isoformat(),
+            "vendor": vendor,
+            "database": {"file": database_file.name, "sha256": _sha256(database_file)},
+            "media_tar": {"file": MEDIA_TAR, "sha256": _sha256(partial / MEDIA_TAR)},
+            "media": {
+                relative.as_posix(): {
+                    "size": (media_root / relative).stat().st_size,
+                    "sha256": _sha256(media_root / relative),
+                }
+                for relative in media
+            },
+        }
+        (partial / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+        partial.rename(path)  # a backup directory is complete or absent
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    return BackupSummary(path, vendor, len(media), (path / DATABASE_FILES[vendor]).stat().st_size)
+
+
+def _manifest(path: Path) -> dict:
+    try:
+        manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise BackupError(f"{path} is not a readable backup: {error}") from None
+    if manifest.get("format") != FORMAT_VERSION:
+        raise BackupError(f"{path}: unknown backup format {manifest.get('format')!r}")
+    return manifest
+
+
+def _verify(path: Path, entry: dict) -> Path:
+    file = path / entry["file"]
+    if not file.is_file() or _sha256(file) != entry["sha256"]:
+        raise BackupError(f"{file} is missing or damaged (its SHA-256 does not match the manifest)")
+    return file
+
+
+def _media_unpack(archive_path: Path, manifest: dict, into: Path) -> None:
+    with tarfile.open(archive_path) as archive:
+        archive.extractall(into, filter="data")  # no absolute paths, no "..", no links out of the tree
+    unpacked = {relative.as_posix() for relative in _media_files(into)}
+    if unpacked != set(manifest["media"]):
+        raise BackupError("media.tar does not hold exactly the files the manifest lists")
+    for name, expected in manifest["media"].items():
+        if _sha256(into / name) != expected["sha256"]:
+            raise BackupError(f"material {name} is damaged (its SHA-256 does not match the manifest)")
+
+
+def _database_restore(alias: str, source: Path, vendor: str) -> None:
+    connection = connections[alias]
+    if connection.vendor != vendor:
+        raise BackupError(f"the backup is of a {vendor} database, this site uses {connection.vendor}")
+    if vendor == "sqlite":
+        connection.ensure_connection()
+        origin = sqlite3.connect(source)
+        try:
+            origin.backup(connection.connection)  # replaces every page of the database, schema included
+        finally:
+            origin.close()
+        connection.close()
+        return
+    database = connection.settings_dict
+    connection.close()  # pg_restore drops the tables: no connection of ours may hold a lock on them
+    arguments, environment = _pg_environment(database)
+    _run(
+        [
+            "pg_restore",
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--single-transaction",
+            "--exit-on-error",
+            "--dbname",
+            database["NAME"],
+            *arguments,
+            str(source),
+        ],
+        environment,
+    )
+
+
+def backup_restore(path: Path, *, alias: str = "default") -> BackupSummary:
+    """Replace the database and MEDIA_ROOT with a backup's, after checking every checksum."""
+    path = Path(path)
+    manifest = _manifest(path)
+    vendor = manifest["vendor"]
+    database_file = _verify(path, manifest["database"])
+    media_tar = _verify(path, manifest["media_tar"])
+    media_root = Path(settings.MEDIA_ROOT)
+    media_root.parent.mkdir(parents=True, exist_ok=True)
+    incoming = Path(tempfile.mkdtemp(prefix=".restore-", dir=media_root.parent))
+    try:
+        _media_unpack(media_tar, manifest, incoming)
+        _database_restore(alias, database_file, vendor)
+        outgoing = media_root.with_name(f".{media_root.name}.replaced-{uuid.uuid4().hex}")
+        if media_root.exists():
+            media_root.rename(outgoing)
+        incoming.rename(media_root)
+        shutil.rmtree(outgoing, ignore_errors=True)
+    finally:
+        shutil.rmtree(incoming, ignore_errors=True)
+    return BackupSummary(path, vendor, len(manifest["media"]), database_file.stat().st_size)
