@@ -184,6 +184,9 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 30 * 1024 * 1024)
 MATERIAL_MAX_BYTES = env_int("MATERIAL_MAX_BYTES", 10 * 1024 * 1024)
+# Largest uploaded image in pixels: a 600 dpi A4 scan has 35 million, a 48-megapixel photo 48 million;
+# more is a mistake or a decompression bomb (registration/services/materials.py).
+MATERIAL_MAX_PIXELS = env_int("MATERIAL_MAX_PIXELS", 60_000_000)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
