@@ -6,7 +6,6 @@ print writes one PRINT audit entry per card, after the PDF has been rendered.
 
 from datetime import date
 
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -16,6 +15,7 @@ from cards.services import CARD_RELATED, PAGE_SIZES, render_cards
 from registration import selectors
 from registration.http import client_ip
 from registration.models import Newborn
+from registration.permissions import module_access_required
 from registration.services.audit import newborns_print_record
 
 # A day's registrations of one hospital are a few dozen; the cap keeps a mistaken request from
@@ -61,7 +61,7 @@ def _pdf_response(request, newborns: list[Newborn], *, size: str, notice: bool, 
 
 @never_cache
 @require_GET
-@login_required
+@module_access_required
 def card_pdf(request, pk):
     """GET /cards/<pk>/card.pdf?size=A4|A6&notice=1|0: one record's card, inline."""
     newborns = list(
@@ -113,7 +113,7 @@ def _selection(request) -> tuple[list[Newborn], str]:
 
 @never_cache
 @require_GET
-@login_required
+@module_access_required
 def batch_pdf(request):
     """GET /cards/batch.pdf?date=YYYY-MM-DD or ?ids=1,2,3 (&size=A4|A6&notice=1|0): many cards in one PDF.
 

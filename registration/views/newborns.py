@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from django import forms
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
@@ -16,6 +15,7 @@ from registration import selectors
 from registration.http import client_ip
 from registration.masking import mask_id_number, mask_phone
 from registration.models import AuditEntry, Newborn
+from registration.permissions import module_access_required
 from registration.services import audit_record, days_left
 from registration.validators import (
     MAX_INPUT_LENGTH,
@@ -76,7 +76,7 @@ class NewbornRow:
 
 
 @require_GET
-@login_required
+@module_access_required
 def newborn_list(request):
     """GET /newborns/: the user's hospital's registrations, searched, 25 a page, numbers masked."""
     form = NewbornFilterForm(request.GET or None)
@@ -108,7 +108,7 @@ def _row(newborn: Newborn, today: date) -> NewbornRow:
 
 
 @require_GET
-@login_required
+@module_access_required
 def newborn_detail(request, pk):
     """GET /newborns/<pk>/: the record's own page, full numbers included, so every view is audited."""
     newborn = selectors.newborn_detail_get_for_user(user=request.user, pk=pk)  # 404 outside the hospital
@@ -134,7 +134,7 @@ def newborn_detail(request, pk):
 
 
 @require_GET
-@login_required
+@module_access_required
 def material_view(request, pk, material_pk):
     """GET /newborns/<pk>/materials/<material_pk>: a scan, streamed only to those who may see the record."""
     newborn, material = selectors.material_get_for_user(

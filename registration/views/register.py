@@ -21,7 +21,8 @@ from registration.forms import (
     service_errors_apply,
 )
 from registration.http import client_ip
-from registration.models import AuditEntry, Material, Operator
+from registration.models import AuditEntry, Material
+from registration.permissions import module_access_required, module_denied_reason, user_operator
 from registration.services import (
     AgencyWarning,
     MaterialInput,
@@ -41,17 +42,15 @@ TEMPLATE = "registration/register.html"
 
 
 def _access_denied_reason(user) -> str | None:
-    """Why the user may not register newborns (附件1), or None when they may."""
-    try:
-        operator = user.operator
-    except Operator.DoesNotExist:
+    """Why the user may not register newborns (附件1), or None when they may.
+
+    registration.permissions decides module access (granted, at an active hospital); a registration also
+    belongs to a hospital, so an administrator, who has none, cannot register.
+    """
+    if (reason := module_denied_reason(user)) is not None:
+        return reason
+    if user_operator(user) is None:
         return "只有定点医疗机构的经办人可以办理新生儿预参保登记。您的账号没有关联任何医疗机构的经办人员。"
-    if not operator.has_module_access:
-        return (
-            "您的账号尚未开通“新生儿参保登记”模块权限（当前状态："
-            f"{operator.get_access_display()}）。按附件1的规定，模块权限须由医疗机构向医保中心申请开通，"
-            "请联系本院主管。"
-        )
     return None
 
 
@@ -248,7 +247,7 @@ def register_preview(request):
 
 
 @never_cache
-@login_required
+@module_access_required
 def register_done(request, pk):
     """The result: each baby's personal number and temporary ID, and the cards to print."""
     birth = selectors.birth_get_for_user(user=request.user, pk=pk)

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from openpyxl import load_workbook
 
 from registration.masking import mask_id_number
@@ -369,3 +370,79 @@ def test_the_administrators_export_has_one_form_per_hospital(client, administrat
     assert book.sheetnames == ["H45010300001", "H45030200001"]
     assert book["H45030200001"]["D5"].value == foreign.id_number
     assert one.sheetnames == ["H45030200001"]
+
+
+# --- module access is enforced on every page of the module --------------------------------------------
+
+# Not the module's: the home page says why the module is closed (a 200); the community search answers
+# with public statistical division codes, no personal data, on every keystroke (issue 7's budget).
+NOT_MODULE_PAGES = {"home", "division_search", "division_roots", "division_children"}
+
+
+def module_urls(newborn, material, operator):
+    """Every URL of the registration and card apps, with real objects of the user's own hospital."""
+    from django.urls import get_resolver
+
+    values = {"pk": newborn.pk, "material_pk": material.pk, "token": "x" * 20, "extension": "csv"}
+    urls = []
+    resolver = get_resolver()
+    for name in [*_names("registration.urls"), *(f"cards:{name}" for name in _names("cards.urls"))]:
+        if name in NOT_MODULE_PAGES:
+            continue
+        pk = (
+            operator.pk
+            if name.startswith("operator_")
+            else newborn.birth_id
+            if name == "register_done"
+            else None
+        )
+        kwargs = _kwargs(resolver, name, values, pk)
+        urls.append((name, reverse(name, kwargs=kwargs)))
+    return urls
+
+
+def _names(module: str) -> list[str]:
+    from importlib import import_module
+
+    return [pattern.name for pattern in import_module(module).urlpatterns if pattern.name]
+
+
+def _kwargs(resolver, name, values, pk):
+    possibilities = resolver.reverse_dict.getlist(name.split(":")[-1]) if ":" not in name else None
+    if possibilities is None:
+        possibilities = resolver.namespace_dict["cards"][1].reverse_dict.getlist(name.split(":")[1])
+    params = possibilities[0][0][0][1]
+    return {param: (pk if param == "pk" and pk is not None else values[param]) for param in params}
+
+
+@pytest.mark.parametrize(
+    "access", [Operator.Access.WITHDRAWN, Operator.Access.REQUESTED, Operator.Access.NONE]
+)
+def test_every_module_page_refuses_a_clerk_without_granted_access(client, clerk, access):
+    from registration.services import MaterialInput
+    from tests.registration.test_views_browse import png_bytes
+
+    birth = factories.register(clerk, materials=[MaterialInput("household_head", png_bytes(), "户主页.png")])
+    newborn, material = birth.newborns.get(), birth.materials.get()
+    Operator.objects.filter(user=clerk).update(access=access)
+    client.force_login(clerk)
+
+    urls = module_urls(newborn, material, clerk.operator)
+    assert len(urls) >= 22
+    for name, url in urls:
+        response = client.get(url)
+        if response.status_code == 405:
+            response = client.post(url)
+        assert response.status_code == 403, (name, url, response.status_code)
+
+
+def test_every_module_page_refuses_a_clerk_of_a_disabled_hospital(client, clerk):
+    factories.register(clerk)
+    Operator.objects.filter(user=clerk).update(access=Operator.Access.GRANTED)
+    clerk.operator.hospital.__class__.objects.filter(pk=clerk.operator.hospital_id).update(is_active=False)
+    client.force_login(clerk)
+
+    for url in ("/newborns/", "/followup/", "/register/", "/cards/batch.pdf?date=2026-03-02"):
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert "已停用" in response.content.decode()
