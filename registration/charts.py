@@ -41,9 +41,10 @@ def bar_chart_svg(bars: Sequence[tuple[str, int]], *, title: str, desc: str, cha
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(desc)}</desc>',
     ]
-    for tick in (0, top / 2, top):
+    ticks = (0, top // 2, top) if top % 2 == 0 else (0, top)  # counts: whole numbers only
+    for tick in ticks:
         y = MARGIN_TOP + plot_height - plot_height * tick / top
-        label = f"{tick:g}"
+        label = str(tick)
         parts.append(
             f'<line x1="{MARGIN_LEFT}" y1="{y:.1f}" x2="{WIDTH - MARGIN_RIGHT}" y2="{y:.1f}" '
             'stroke="#dee2e6" stroke-width="1"/>'
@@ -74,9 +75,10 @@ def share_bar_svg(
 ) -> SafeString:
     """One horizontal bar split into (label, value, colour) shares, with a legend that states the figures."""
     total = sum(value for _, value, _ in parts)
-    width, bar_height, legend_y = WIDTH, 36, 70
+    width, bar_height, legend_y, columns = WIDTH, 36, 70, 2
+    height = legend_y + 24 * ((len(parts) + columns - 1) // columns)
     out = [
-        f'<svg class="app-chart" viewBox="0 0 {width} 96" role="img" '
+        f'<svg class="app-chart" viewBox="0 0 {width} {height}" role="img" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" xmlns="http://www.w3.org/2000/svg" '
         'font-size="12" font-family="sans-serif">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
@@ -93,12 +95,12 @@ def share_bar_svg(
                 f"<title>{escape(label)}：{value}（{share:.1%}）</title></rect>"
             )
         x += width * share
-    slot = width / max(len(parts), 1)
+    slot = width / columns
     for index, (label, value, colour) in enumerate(parts):
-        left = index * slot
+        left, top = (index % columns) * slot, legend_y + 24 * (index // columns)
         share = f"{value / total:.1%}" if total else "—"
-        out.append(f'<rect x="{left:.1f}" y="{legend_y - 10}" width="12" height="12" fill="{colour}"/>')
+        out.append(f'<rect x="{left:.1f}" y="{top - 10}" width="12" height="12" fill="{colour}"/>')
         text = f"{escape(label)} {value}（{share}）"
-        out.append(f'<text x="{left + 18:.1f}" y="{legend_y}" fill="#212529">{text}</text>')
+        out.append(f'<text x="{left + 18:.1f}" y="{top}" fill="#212529">{text}</text>')
     out.append("</svg>")
     return mark_safe("".join(out))  # noqa: S308  (every text above went through escape())

@@ -409,3 +409,22 @@ def test_every_export_is_audited(client, supervisor, cohort):
     assert entry.detail["rows"] == 4
     assert entry.detail["full_ids"] is False
     assert (entry.detail["from"], entry.detail["to"]) == ("2026-03-02", "2026-03-15")
+
+
+# --- the charts --------------------------------------------------------------------------------------
+
+
+def test_charts_are_accessible_images_whose_texts_are_escaped():
+    from registration.charts import bar_chart_svg, share_bar_svg
+
+    bars = bar_chart_svg([("<b>03-02</b>", 3), ("03-03", 0)], title="按日<登记>", desc="共3名", chart_id="c1")
+    shares = share_bar_svg(
+        [("已缴费", 1, "#198754"), ("已作废", 3, "#6c757d")], title="状态", desc="d", chart_id="c2"
+    )
+
+    assert bars.startswith('<svg class="app-chart"') and 'role="img"' in bars
+    assert 'aria-labelledby="c1-title c1-desc"' in bars
+    assert '<title id="c1-title">按日&lt;登记&gt;</title>' in bars
+    assert "<b>" not in bars and "&lt;b&gt;03-02&lt;/b&gt;：3" in bars
+    assert 'fill="#495057">5<' in bars and ">2.5<" not in bars  # whole-number ticks for counts
+    assert "已缴费 1（25.0%）" in shares and "已作废 3（75.0%）" in shares
