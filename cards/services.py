@@ -6,6 +6,7 @@ fonts into fontconfig, which costs far more than laying out a card. Nothing here
 """
 
 import atexit
+import functools
 import gc
 import threading
 from contextlib import contextmanager
@@ -71,8 +72,12 @@ def _or_unknown(value: str) -> str:
     return value or UNKNOWN
 
 
+@functools.lru_cache(maxsize=1024)
 def qr_svg(text: str) -> str:
-    """A QR code of `text` as inline SVG, sized by the card's CSS (4 modules of quiet zone)."""
+    """A QR code of `text` as inline SVG, sized by the card's CSS (4 modules of quiet zone).
+
+    Cached per process: a card is printed again (a reprint, the day's batch) with the same code.
+    """
     # A fixed mask: choosing the best of eight takes segno longer than laying out the whole card, and
     # any mask scans.
     qr = segno.make(text, error="m", micro=False, mask=3)
