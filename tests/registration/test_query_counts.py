@@ -37,7 +37,9 @@ def _queries(client, url: str) -> int:
 
 
 @pytest.mark.django_db
-def test_the_list_runs_the_same_queries_for_one_row_and_for_many(client, clerk, django_assert_max_num_queries):
+def test_the_list_runs_the_same_queries_for_one_row_and_for_many(
+    client, clerk, django_assert_max_num_queries
+):
     client.force_login(clerk)
     _register_births(clerk, 1)
     url = reverse("newborn_list")
@@ -59,8 +61,8 @@ def test_a_registrations_page_runs_the_same_queries_for_one_baby_and_for_twins_w
     single_newborn = single.newborns.get()
     twin_girl, twin_boy = twins.newborns.order_by("birth_order")
     for newborn in (twin_girl, twin_boy):
-        year = factories.TODAY.year
-        payment_record(newborn=newborn, user=clerk, paid_on=factories.TODAY, years=[year], today=factories.TODAY)
+        today = factories.TODAY
+        payment_record(newborn=newborn, user=clerk, paid_on=today, years=[today.year], today=today)
     single_url = reverse("newborn_detail", args=[single_newborn.pk])
     twin_url = reverse("newborn_detail", args=[twin_girl.pk])
     _queries(client, single_url)
