@@ -80,10 +80,28 @@
       });
   }
 
+  var submitted = false;
+
   function schedule() {
     window.clearTimeout(timer);
-    timer = window.setTimeout(ask, 400);
+    if (!submitted) {
+      timer = window.setTimeout(ask, 400);
+    }
   }
+
+  // Saving takes over: no advice request may compete with the registration's own POST.
+  form.addEventListener("submit", function () {
+    submitted = true;
+    window.clearTimeout(timer);
+    if (pending) {
+      pending.abort();
+    }
+  });
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) {
+      submitted = false;
+    }
+  });
 
   form.addEventListener("change", schedule);
   form.addEventListener("input", schedule);
