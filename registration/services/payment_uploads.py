@@ -17,6 +17,8 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
+from registration.services.staging import stale_files_remove
+
 UPLOAD_DIR = "payment_imports"
 MAX_AGE_SECONDS = 24 * 60 * 60
 
@@ -111,19 +113,7 @@ def payment_upload_discard(upload: StoredUpload) -> None:
 
 def payment_uploads_cleanup(older_than_seconds: int = MAX_AGE_SECONDS) -> int:
     """Remove kept lists older than a day; returns the files removed."""
-    directory = Path(settings.MEDIA_ROOT) / UPLOAD_DIR
-    if not directory.is_dir():
-        return 0
-    cutoff = time.time() - older_than_seconds
-    removed = 0
-    for path in directory.iterdir():
-        try:
-            if path.is_file() and path.stat().st_mtime < cutoff:
-                path.unlink()
-                removed += 1
-        except FileNotFoundError:  # removed by a concurrent request
-            continue
-    return removed
+    return stale_files_remove(Path(settings.MEDIA_ROOT) / UPLOAD_DIR, older_than_seconds)
 
 
 def _display_name(name: str) -> str:

@@ -118,17 +118,21 @@ def staging_discard(*, user, token) -> None:
 
 def staging_cleanup(older_than: timedelta = timedelta(days=1)) -> int:
     """Remove staged files (and sidecars) last written more than `older_than` ago; returns files removed."""
-    directory = _directory()
+    return stale_files_remove(_directory(), older_than.total_seconds())
+
+
+def stale_files_remove(directory: Path, older_than_seconds: float) -> int:
+    """Remove the files of a directory last written more than `older_than_seconds` ago; returns how many."""
     if not directory.is_dir():
         return 0
-    cutoff = time.time() - older_than.total_seconds()
+    cutoff = time.time() - older_than_seconds
     removed = 0
     for path in directory.iterdir():
         try:
             if path.is_file() and path.stat().st_mtime < cutoff:
                 path.unlink()
                 removed += 1
-        except FileNotFoundError:  # removed by a concurrent submit or cleanup
+        except FileNotFoundError:  # removed by a concurrent request or cleanup
             continue
     return removed
 

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from registration.services import staging_get, staging_store
+from registration.services.payment_uploads import payment_upload_get, payment_upload_store
 from tests.registration.test_views_register import png_bytes
 
 
@@ -54,3 +55,18 @@ def test_it_runs_when_nothing_was_ever_staged():
     call_command("clean_staging", stdout=out)
 
     assert out.getvalue().startswith("0 staging file(s)")
+
+
+def test_it_removes_payment_lists_never_confirmed_after_a_day(clerk):
+    old = payment_upload_store(user=clerk, original_name="old.csv", content=b"a,b\n")
+    fresh = payment_upload_store(user=clerk, original_name="new.csv", content=b"a,b\n")
+    then = time.time() - 25 * 3600
+    for path in (Path(settings.MEDIA_ROOT) / "payment_imports").glob(f"{old.token}*"):
+        os.utime(path, (then, then))
+    out = StringIO()
+
+    call_command("clean_staging", stdout=out)
+
+    assert "2 unconfirmed payment-list file(s)" in out.getvalue()
+    assert payment_upload_get(user=clerk, token=old.token) is None
+    assert payment_upload_get(user=clerk, token=fresh.token) is not None

@@ -3,12 +3,14 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand, CommandError
 
 from registration.services import staging_cleanup
+from registration.services.payment_uploads import payment_uploads_cleanup
 
 
 class Command(BaseCommand):
     help = (
-        "Remove uploads kept for a failed registration submit that nobody came back to "
-        "(MEDIA_ROOT/staging; safe to run hourly or daily from cron or a systemd timer)."
+        "Remove uploads kept for a failed registration submit that nobody came back to (MEDIA_ROOT/staging) "
+        "and payment lists uploaded but never confirmed (MEDIA_ROOT/payment_imports, after a day); "
+        "safe to run hourly or daily from cron or a systemd timer."
     )
 
     def add_arguments(self, parser):
@@ -26,3 +28,5 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{removed} staging file(s) older than {hours} h removed (uploads and their sidecars)."
         )
+        lists = payment_uploads_cleanup()
+        self.stdout.write(f"{lists} unconfirmed payment-list file(s) older than a day removed.")
