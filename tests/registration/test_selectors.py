@@ -139,6 +139,80 @@ def test_division_search_runs_one_query(places, django_assert_num_queries):
         selectors.division_search("青秀 新竹")
 
 
+def test_division_search_needs_the_fragment_itself_not_just_its_bigrams(places):
+    # 新竹 and 竹社 both occur in 新竹街竹社 (the bigram index finds it), but 新竹社 does not.
+    village("450103001301", "南宁市", "青秀区", "新竹街道", "新竹街竹社")
+    village("450103001302", "南宁市", "青秀区", "新竹街道", "竹新竹")
+
+    assert names(selectors.division_search("新竹社")) == ["新竹社区", "新竹社区居委会"]
+    assert "竹新竹" in names(selectors.division_search("竹新"))
+    assert names(selectors.division_search("街竹社")) == ["新竹街竹社"]
+
+
+def _search_plan(query: str) -> str:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        selectors.division_search(query)
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + captured.captured_queries[-1]["sql"])
+        return "\n".join(line for (line,) in cursor.fetchall())
+
+
+@pytest.fixture
+def many_communities(places):
+    """4,000 communities under one township, a third of them named …社区, and ANALYZE: the planner's
+    statistics then tell a rare fragment (新竹) from a common one (社区), as on the national table."""
+    from django.db import connection
+
+    township = places["xinzhu"].parent
+    syllables = "东西南北上下前后大小新老长青白石龙凤金山水田"
+    Division.objects.bulk_create(
+        Division(
+            code=f"4501039{index:05d}",
+            name=(syllables[index % 22] + syllables[index // 22 % 22] + ("社区" if index % 3 == 0 else "村")),
+            level=Division.Level.VILLAGE,
+            parent=township,
+            full_name=f"南宁市 青秀区 新竹街道 {index}",
+        )
+        for index in range(4000)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE registration_division")
+
+
+@pytest.mark.postgres
+def test_division_search_reads_a_rare_fragment_through_the_bigram_index_on_postgresql(many_communities):
+    plan = _search_plan("新竹")
+
+    assert "registration_division_name_bigrams" in plan, plan
+    assert names(selectors.division_search("新竹")) == [
+        "新竹", "新竹社区", "新竹村委会", "新竹社区居委会"
+    ]  # fmt: skip
+
+
+@pytest.mark.postgres
+def test_division_search_walks_the_length_index_for_a_common_fragment_on_postgresql(many_communities):
+    # 社区 is in a third of the names: walking them in the order shown until 20 match beats reading them all.
+    plan = _search_plan("社区")
+
+    assert "registration_division_village_length" in plan, plan
+    assert len(selectors.division_search("社区")) == 20
+
+
+@pytest.mark.postgres
+def test_registration_bigrams_gives_each_pair_of_neighbouring_characters():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT registration_bigrams('新竹社区新竹'), registration_bigrams('新')")
+        bigrams, none = cursor.fetchone()
+
+    assert bigrams == ["新竹", "竹社", "社区", "区新", "新竹"]
+    assert none == []
+
+
 # --- division_children and division_agencies ------------------------------------------------------------
 
 
