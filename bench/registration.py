@@ -160,6 +160,7 @@ def twins_form(community) -> dict:
         "birth_hospital_name": "南宁市第一人民医院",
         "no_household_registration": "on",
         "parent_has_guangxi_household": "on",
+        "materials_deferred": "on",  # no uploads (issue 7): the scans are deferred, as the page allows
         "babies-TOTAL_FORMS": "2",
         "babies-INITIAL_FORMS": "0",
         "babies-MIN_NUM_FORMS": "1",

@@ -3,6 +3,9 @@
 Rendering is WeasyPrint with the shipped "Card Sans SC" fonts only (cards/fonts/). The font
 configuration and the parsed card CSS are built once per process and reused: building them loads the
 fonts into fontconfig, which costs far more than laying out a card. Nothing here touches the database.
+
+A card is printed only while it is valid (card_state_refusal) and only when the font can draw every
+character of it (card_text_problems): render_cards refuses any other card before rendering anything.
 """
 
 import atexit
@@ -18,30 +21,36 @@ import segno
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from cards.charset import characters_missing
+from cards.content import (  # noqa: F401  (re-exported: what the card prints is part of this API)
+    ISSUER_LABEL,
+    REMARK_FORMAL_ENROLLMENT,
+    REMARK_VALIDITY,
+    UNKNOWN,
+    CardParent,
+    card_context,
+    card_parents,
+)
 from registration.models import Newborn
-from registration.services.rules import benefit_start_rule, format_date_zh
+from registration.services.rules import format_date_zh
 
 # What render_cards reads beyond the newborn's own row; callers select these so that it runs no query.
 CARD_RELATED = ("birth", "birth__hospital", "birth__community", "birth__agency")
+# Optional: with the birth's babies prefetched, a twin's card says 双胞胎第2个 rather than 第2个.
+CARD_PREFETCH = ("birth__newborns",)
 PAGE_SIZES = ("A4", "A6")
+# Pages of each part, by page size: a card is always one page; the A6 notice is set in a readable size
+# over two pages (card.css breaks it at a fixed section, so a batch's page count is predictable).
+CARD_PAGES = 1
+NOTICE_PAGES = {"A4": 1, "A6": 2}
 FONT_FAMILY = "Card Sans SC"
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 FONT_FILES = {400: "CardSansSC-Regular", 700: "CardSansSC-Bold"}  # weight → file stem (.otf or .ttf)
 TEMPLATE_DIR = Path(settings.BASE_DIR) / "templates" / "cards"
 CSS_PATH = TEMPLATE_DIR / "card.css"
-UNKNOWN = "—"  # an unknown parent's detail: the card never has an empty cell
-
-# 附件4's two remarks, verbatim; the first gets the card's computed last valid day.
-REMARK_VALIDITY = (
-    "1. 新生儿预参保登记后，请及时缴费。缴费成功后，凭此卡片在定点医疗本机构就医结算，"
-    "出生三个月内有效（有效期至{last_day}）。"
-)
-REMARK_FORMAL_ENROLLMENT = (
-    "2. 新生儿取得户籍身份信息后，须及时到医保经办机构完善个人信息，使用新生儿本人真实姓名及身份证号"
-    "办理参保登记，并领取医保电子凭证，办理社会保障卡。"
-)
 
 
 def harfbuzz_subset_check() -> None:
@@ -56,20 +65,132 @@ def harfbuzz_subset_check() -> None:
         )
 
 
-# --- what the card and the notice show -------------------------------------------------------------
+# --- which cards may be printed ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CardParent:
-    role: str
-    name: str
-    id_number: str
-    phone: str
+class CardRefused(ValueError):
+    """A card that must not be printed; the message says why, in Chinese, for the clerk."""
+
+    def __init__(self, message: str, *, newborn: Newborn | None = None):
+        super().__init__(message)
+        self.newborn = newborn
 
 
-def _or_unknown(value: str) -> str:
-    value = (value or "").strip()
-    return value or UNKNOWN
+class CardStateError(CardRefused):
+    """The record's card is no longer valid: `reason` is "void", "formalized" or "expired"."""
+
+    def __init__(self, message: str, *, newborn: Newborn | None = None, reason: str):
+        super().__init__(message, newborn=newborn)
+        self.reason = reason
+
+
+class CardTextError(CardRefused):
+    """The card's text has characters the card font cannot draw (they would print as empty boxes)."""
+
+    def __init__(self, problems: list[tuple[Newborn, dict[str, list[str]]]]):
+        self.problems = problems
+        self.characters = list(
+            dict.fromkeys(char for _, found in problems for chars in found.values() for char in chars)
+        )
+        described = "；".join(
+            f"{_record_label(newborn)}的"
+            + "、".join(
+                f"{label}中的{'、'.join(f'「{char}」' for char in chars)}" for label, chars in found.items()
+            )
+            for newborn, found in problems
+        )
+        super().__init__(
+            f"无法打印登记卡：{described}，是登记卡字体中没有的字符，打印出来会是空白方框。"
+            "请核对并更正登记信息（如改用通用规范汉字表中的写法）后再打印。",
+            newborn=problems[0][0],
+        )
+
+
+class CardLayoutError(CardRefused):
+    """A card did not fit its page (a text longer than anything the registration form accepts)."""
+
+
+def _record_label(newborn: Newborn) -> str:
+    return f"「{newborn.name}」（个人编号{newborn.personal_number}）"
+
+
+VOID_REFUSED = (
+    "该记录已作废，登记卡不能再使用，不能打印。请家长持相关材料到户籍所在地的医保经办机构办理正式参保登记。"
+)
+FORMALIZED_REFUSED = (
+    "该新生儿已办理正式参保登记，登记卡已由宝宝本人的身份证号码代替，不能再打印。"
+    "就医结算请凭宝宝的居民身份证、医保电子凭证或社会保障卡。"
+)
+EXPIRED_REFUSED = (
+    "登记卡在出生后3个月内有效，已于{expired_on}过期（有效期至{last_day}），不能再打印。"
+    "请家长为宝宝办理户籍登记后，到户籍所在地的医保经办机构办理正式参保登记。"
+)
+
+
+def card_state_refusal(newborn: Newborn, *, today: date) -> CardStateError | None:
+    """Why this record's card may not be printed on `today` (None when it may): 已登记 or 已缴费, valid."""
+    if newborn.state == Newborn.State.VOID:
+        return CardStateError(VOID_REFUSED, newborn=newborn, reason="void")
+    if newborn.state == Newborn.State.FORMALIZED:
+        return CardStateError(FORMALIZED_REFUSED, newborn=newborn, reason="formalized")
+    if newborn.state not in (Newborn.State.REGISTERED, Newborn.State.PAID):
+        return CardStateError(
+            f"状态为{newborn.get_state_display()}的记录不能打印登记卡。",
+            newborn=newborn,
+            reason=newborn.state,
+        )
+    if today > newborn.last_day:
+        return CardStateError(
+            EXPIRED_REFUSED.format(
+                expired_on=format_date_zh(newborn.last_day + timedelta(days=1)),
+                last_day=format_date_zh(newborn.last_day),
+            ),
+            newborn=newborn,
+            reason="expired",
+        )
+    return None
+
+
+def card_printed_texts(newborn: Newborn) -> dict[str, str]:
+    """The record's own texts the card and the notice print, by what they are (the rest is ours)."""
+    birth = newborn.birth
+    texts = {"姓名": newborn.name, "新生儿编码": newborn.identity_number, "个人编号": newborn.personal_number}
+    for parent in card_parents(newborn):
+        texts |= {
+            f"{parent.role}姓名": parent.name,
+            f"{parent.role}身份证号": parent.id_number,
+            f"{parent.role}联系电话": parent.phone,  # the record's 联系电话 when the ID parent has none
+        }
+    texts |= {
+        "出生医院": birth.birth_hospital_name,
+        "参保地": birth.community.full_name or birth.community.name,
+        "参保所属机构": birth.agency.name if birth.agency is not None else "",
+        ISSUER_LABEL: birth.hospital.name,
+    }
+    if newborn.state == Newborn.State.PAID:
+        texts["待遇起始依据"] = newborn.benefit_rule
+    return texts
+
+
+def card_text_problems(newborn: Newborn) -> dict[str, list[str]]:
+    """The characters of the card's texts the card font cannot draw, by text (empty when none)."""
+    found = {}
+    for label, text in card_printed_texts(newborn).items():
+        if missing := characters_missing(text or ""):
+            found[label] = missing
+    return found
+
+
+def card_refusal(newborn: Newborn, *, today: date) -> CardRefused | None:
+    """Why this record's card may not be printed on `today`, whatever the reason; None when it may."""
+    if (refusal := card_state_refusal(newborn, today=today)) is not None:
+        return refusal
+    if found := card_text_problems(newborn):
+        return CardTextError([(newborn, found)])
+    return None
+
+
+# --- the HTML ---------------------------------------------------------------------------------------
 
 
 @functools.lru_cache(maxsize=1024)
@@ -84,85 +205,20 @@ def qr_svg(text: str) -> str:
     return qr.svg_inline(border=4, omitsize=True, dark="#000")
 
 
-def _notice_dates(newborn: Newborn, registered_on: date) -> dict:
-    """The benefit-start cases of the 2026 guide (section 四) with this baby's dates, from the rules."""
-    born, last_day = newborn.birth_date, newborn.last_day
-    year = born.year
-    late_paid_on = last_day + timedelta(days=1)
-    dates = {
-        "birth_year": year,
-        "next_year": None,
-        "birth_year_payable": True,
-        "birth_year_end": format_date_zh(min(last_day, date(year, 12, 31))),
-        "late_paid_on": format_date_zh(late_paid_on),
-        "late_start": format_date_zh(benefit_start_rule(born, late_paid_on, {late_paid_on.year}).start),
-        "by_certificate": not newborn.temp_id,
-        "special_group": newborn.get_special_group_display() if newborn.special_group else "",
-    }
-    if last_day.year > year:
-        # The window runs into the next year: paying then needs both years' premiums to start at birth.
-        both = benefit_start_rule(born, last_day, {year, year + 1}).start
-        only_next = benefit_start_rule(born, last_day, {year + 1}).start
-        dates.update(
-            next_year=year + 1,
-            birth_year_payable=registered_on.year == year,
-            next_year_start=format_date_zh(date(year + 1, 1, 1)),
-            both_years_start=format_date_zh(both),
-            next_year_only_start=format_date_zh(only_next),
-        )
-    return dates
-
-
-def card_context(newborn: Newborn) -> dict:
-    """Everything one card and its notice print, as display strings (no query: see CARD_RELATED)."""
-    birth = newborn.birth
-    community = birth.community
-    last_day = format_date_zh(newborn.last_day)
-    code = newborn.identity_number
-    return {
-        "name": newborn.name,
-        "sex": newborn.get_sex_display(),
-        "birth_date": format_date_zh(newborn.birth_date),
-        "code_label": "新生儿编码",
-        "code_note": "" if newborn.temp_id else "（出生医学证明编号）",
-        "code": code,
-        # segno's markup is path data only: the code itself is not written into the SVG.
-        "qr_svg": mark_safe(qr_svg(code)),
-        "personal_number": newborn.personal_number,
-        "parents": [
-            CardParent(
-                "父亲",
-                _or_unknown(birth.father_name),
-                _or_unknown(birth.father_id_number),
-                _or_unknown(birth.father_phone),
-            ),
-            CardParent(
-                "母亲",
-                _or_unknown(birth.mother_name),
-                _or_unknown(birth.mother_id_number),
-                _or_unknown(birth.mother_phone),
-            ),
-        ],
-        "birth_hospital": _or_unknown(birth.birth_hospital_name),
-        "community": _or_unknown(community.full_name or community.name),
-        "agency": birth.agency.name if birth.agency is not None else "",
-        "registered_on": format_date_zh(birth.registered_on),
-        "last_day": last_day,
-        "remarks": [REMARK_VALIDITY.format(last_day=last_day), REMARK_FORMAL_ENROLLMENT],
-        "hospital": birth.hospital.name,
-        "notice": _notice_dates(newborn, birth.registered_on),
-    }
-
-
-def cards_html(newborns, *, with_notice: bool = True, page_size: str = "A4") -> str:
-    """The HTML of the cards (and notices) of `newborns`, one page each."""
+def cards_html(
+    newborns, *, with_notice: bool = True, page_size: str = "A4", today: date | None = None
+) -> str:
+    """The HTML of the cards (and notices) of `newborns`: a card a page, a notice one (A4) or two (A6)."""
     if page_size not in PAGE_SIZES:
         raise ValueError(f"page_size must be one of {PAGE_SIZES}, got {page_size!r}")
-    context = {
-        "cards": [card_context(newborn) for newborn in newborns],
-        "with_notice": with_notice,
-        "size_class": page_size.lower(),
-    }
+    today = today or timezone.localdate()
+    cards = []
+    for newborn in newborns:
+        card = card_context(newborn, today=today)
+        # segno's markup is path data only: the code itself is not written into the SVG.
+        card["qr_svg"] = mark_safe(qr_svg(card["code"]))
+        cards.append(card)
+    context = {"cards": cards, "with_notice": with_notice, "size_class": page_size.lower()}
     return render_to_string("cards/cards.html", context)
 
 
@@ -255,23 +311,69 @@ def _cyclic_gc_paused():
             gc.enable()
 
 
-def html_to_pdf(html: str, style: CardStyle) -> bytes:
-    """Lay out `html` with `style` and return the PDF (fonts embedded and subset by HarfBuzz)."""
+def html_to_pdf(html: str, style: CardStyle, *, parts: dict[str, int] | None = None) -> bytes:
+    """Lay out `html` with `style` and return the PDF (fonts embedded and subset by HarfBuzz).
+
+    `parts` maps the id of each part of the document (a card, a notice) to the pages it must take:
+    a part laid out on more or fewer pages raises CardLayoutError instead of printing a broken card.
+    """
     from weasyprint import HTML
 
     document = HTML(string=html, base_url=TEMPLATE_DIR.as_uri() + "/", url_fetcher=_url_fetcher())
     with _render_lock, _cyclic_gc_paused():
-        return document.write_pdf(stylesheets=[style.css], font_config=style.font_config)
+        rendered = document.render(stylesheets=[style.css], font_config=style.font_config)
+        if parts is not None:
+            _pages_check(rendered.pages, parts)
+        return rendered.write_pdf()
 
 
-def render_cards(newborns, *, with_notice: bool = True, page_size: str = "A4") -> bytes:
+def _pages_check(pages, parts: dict[str, int]) -> None:
+    # Each page carries the anchors (ids) of the parts laid out on it: a part split over two pages is
+    # on both.
+    counts = dict.fromkeys(parts, 0)
+    for page in pages:
+        for anchor in page.anchors:
+            if anchor in counts:
+                counts[anchor] += 1
+    wrong = [
+        f"{anchor}占{count}页，应为{parts[anchor]}页"
+        for anchor, count in counts.items()
+        if count != parts[anchor]
+    ]
+    if wrong or len(pages) != sum(parts.values()):
+        raise CardLayoutError(
+            f"登记卡排版异常（{'；'.join(wrong) or f'共{len(pages)}页'}），未能打印。"
+            "请把该记录的登记信息告知系统管理员。"
+        )
+
+
+def render_cards(
+    newborns, *, with_notice: bool = True, page_size: str = "A4", today: date | None = None
+) -> bytes:
     """One PDF: each newborn's card (附件4), followed by its family notice when `with_notice`.
 
     `newborns` are Newborn rows fetched with CARD_RELATED selected (birth, birth__hospital,
-    birth__community, birth__agency): this function runs no query. `page_size` is "A4" or "A6".
+    birth__community, birth__agency), and optionally CARD_PREFETCH: this function runs no query.
+    `page_size` is "A4" or "A6"; `today` (the local date by default) decides which cards are still
+    valid and the notice's dates. Raises CardStateError for a card that is no longer valid and
+    CardTextError for text the card font cannot draw, before anything is rendered.
     """
     newborns = list(newborns)
     if not newborns:
         raise ValueError("render_cards needs at least one newborn")
-    html = cards_html(newborns, with_notice=with_notice, page_size=page_size)
-    return html_to_pdf(html, card_style())
+    if page_size not in PAGE_SIZES:
+        raise ValueError(f"page_size must be one of {PAGE_SIZES}, got {page_size!r}")
+    today = today or timezone.localdate()
+    for newborn in newborns:
+        if (refusal := card_state_refusal(newborn, today=today)) is not None:
+            raise refusal
+    problems = [(newborn, found) for newborn in newborns if (found := card_text_problems(newborn))]
+    if problems:
+        raise CardTextError(problems)
+    html = cards_html(newborns, with_notice=with_notice, page_size=page_size, today=today)
+    parts = {}
+    for number in range(1, len(newborns) + 1):
+        parts[f"card-{number}"] = CARD_PAGES
+        if with_notice:
+            parts[f"notice-{number}"] = NOTICE_PAGES[page_size]
+    return html_to_pdf(html, card_style(), parts=parts)

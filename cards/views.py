@@ -1,19 +1,33 @@
 """Printing the registration card: one record's, or a day's or a selection's, as a PDF shown inline.
 
 Rows come only through registration.selectors (another hospital's record is a 404); every successful
-print writes one PRINT audit entry per card, after the PDF has been rendered.
+print writes one PRINT audit entry per card, after the PDF has been rendered. A card is printed only
+while it is valid (cards.services.card_state_refusal): one record's is refused with the reason (409);
+a batch leaves such records out, and says so on a page of its own before printing the rest, never
+on the card stock.
 """
 
 from datetime import date
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from cards.services import CARD_RELATED, PAGE_SIZES, render_cards
+from cards.services import (
+    CARD_PREFETCH,
+    CARD_RELATED,
+    PAGE_SIZES,
+    VOID_REFUSED,  # noqa: F401  (kept importable from here)
+    CardRefused,
+    CardStateError,
+    card_state_refusal,
+    render_cards,
+)
 from registration import selectors
 from registration.http import client_ip
+from registration.masking import mask_id_number
 from registration.models import Newborn
 from registration.permissions import module_access_required
 from registration.services.audit import newborns_print_record
@@ -21,9 +35,6 @@ from registration.services.audit import newborns_print_record
 # A day's registrations of one hospital are a few dozen; the cap keeps a mistaken request from
 # holding a worker for minutes.
 MAX_BATCH = 300
-VOID_REFUSED = (
-    "该记录已作废，登记卡不能再使用，不能打印。请家长持相关材料到户籍所在地的医保经办机构办理正式参保登记。"
-)
 
 
 class BadRequest(ValueError):
@@ -44,8 +55,25 @@ def _options(request) -> tuple[str, bool]:
     return size, notice == "1"
 
 
-def _pdf_response(request, newborns: list[Newborn], *, size: str, notice: bool, filename: str):
-    pdf = render_cards(newborns, with_notice=notice, page_size=size)
+def _refused(request, refusal: CardRefused):
+    # A card no longer valid is a conflict with the record's state; text the font cannot print is
+    # a record the clerk must correct first.
+    return _error(request, 409 if isinstance(refusal, CardStateError) else 422, str(refusal))
+
+
+def _visible(request):
+    return (
+        selectors.newborn_list_for_user(user=request.user)
+        .select_related(*CARD_RELATED)
+        .prefetch_related(*CARD_PREFETCH)
+    )
+
+
+def _pdf_response(request, newborns: list[Newborn], *, size: str, notice: bool, filename: str, today: date):
+    try:
+        pdf = render_cards(newborns, with_notice=notice, page_size=size, today=today)
+    except CardRefused as refusal:
+        return _refused(request, refusal)
     newborns_print_record(
         user=request.user,
         newborns=newborns,
@@ -64,20 +92,17 @@ def _pdf_response(request, newborns: list[Newborn], *, size: str, notice: bool, 
 @module_access_required
 def card_pdf(request, pk):
     """GET /cards/<pk>/card.pdf?size=A4|A6&notice=1|0: one record's card, inline."""
-    newborns = list(
-        selectors.newborn_list_for_user(user=request.user).select_related(*CARD_RELATED).filter(pk=pk)
-    )
+    newborns = list(_visible(request).filter(pk=pk))
     if not newborns:
         raise Http404("没有找到该登记记录。")  # absent, or another hospital's: the same answer
     try:
         size, notice = _options(request)
     except BadRequest as error:
         return _error(request, 400, str(error))
-    newborn = newborns[0]
-    if newborn.state == Newborn.State.VOID:
-        return _error(request, 409, VOID_REFUSED)
+    # render_cards refuses a card no longer valid or with text its font cannot print: 409 or 422.
+    filename = f"card-{newborns[0].personal_number}.pdf"
     return _pdf_response(
-        request, newborns, size=size, notice=notice, filename=f"card-{newborn.personal_number}.pdf"
+        request, newborns, size=size, notice=notice, filename=filename, today=timezone.localdate()
     )
 
 
@@ -86,7 +111,7 @@ def _selection(request) -> tuple[list[Newborn], str]:
     day, ids = request.GET.get("date"), request.GET.get("ids")
     if (day is None) == (ids is None):
         raise BadRequest("请指定登记日期（date=YYYY-MM-DD）或记录编号（ids=1,2,3），二者选一。")
-    visible = selectors.newborn_list_for_user(user=request.user).select_related(*CARD_RELATED)
+    visible = _visible(request)
     if day is not None:
         try:
             registered_on = date.fromisoformat(day.strip())
@@ -111,13 +136,40 @@ def _selection(request) -> tuple[list[Newborn], str]:
     return [found[pk] for pk in wanted], "cards-selection.pdf"
 
 
+def _acknowledged(request) -> set[int]:
+    """The records the clerk was shown as left out (?skip=1,2: the link of batch_skipped.html)."""
+    try:
+        return {int(part) for part in request.GET.get("skip", "").split(",") if part.strip()}
+    except ValueError:
+        return set()
+
+
+def _skipped_page(request, skipped: list[tuple[Newborn, CardStateError]], printable: int, status: int):
+    query = request.GET.copy()
+    query["skip"] = ",".join(str(newborn.pk) for newborn, _ in skipped)
+    rows = [
+        {
+            "name": newborn.name,
+            "code": mask_id_number(newborn.identity_number),
+            "personal_number": newborn.personal_number,
+            "state": newborn.get_state_display(),
+            "reason": str(refusal),
+        }
+        for newborn, refusal in skipped
+    ]
+    context = {"rows": rows, "printable": printable, "print_url": f"{request.path}?{query.urlencode()}"}
+    return render(request, "cards/batch_skipped.html", context, status=status)
+
+
 @never_cache
 @require_GET
 @module_access_required
 def batch_pdf(request):
     """GET /cards/batch.pdf?date=YYYY-MM-DD or ?ids=1,2,3 (&size=A4|A6&notice=1|0): many cards in one PDF.
 
-    Void records are left out: their cards are no longer valid.
+    Records whose card is no longer valid (void, formally enrolled, expired) are left out. When any
+    is, the clerk first gets a page listing them with the reasons and a link that prints the rest
+    (the same query with &skip= naming them): a PDF cannot say so anywhere but on the card stock.
     """
     try:
         size, notice = _options(request)
@@ -128,12 +180,23 @@ def batch_pdf(request):
         return _error(request, 404, str(error))
     if len(rows) > MAX_BATCH:
         return _error(request, 400, f"该日登记超过{MAX_BATCH}条，请分批选择记录打印。")
-    printable = [newborn for newborn in rows if newborn.state != Newborn.State.VOID]
-    if not printable:
-        if rows:
-            return _error(request, 409, "所选记录均已作废，没有可以打印的登记卡。")
+    if not rows:
         return _error(request, 404, "没有可以打印的登记记录：该日本院没有新生儿预参保登记。")
-    response = _pdf_response(request, printable, size=size, notice=notice, filename=filename)
-    response["X-Cards-Printed"] = str(len(printable))
-    response["X-Cards-Void-Skipped"] = str(len(rows) - len(printable))
+    today = timezone.localdate()
+    skipped, printable = [], []
+    for newborn in rows:
+        refusal = card_state_refusal(newborn, today=today)
+        if refusal is None:
+            printable.append(newborn)
+        else:
+            skipped.append((newborn, refusal))
+    if not printable:
+        return _skipped_page(request, skipped, 0, status=409)
+    if skipped and _acknowledged(request) != {newborn.pk for newborn, _ in skipped}:
+        return _skipped_page(request, skipped, len(printable), status=200)
+    response = _pdf_response(request, printable, size=size, notice=notice, filename=filename, today=today)
+    if response.status_code == 200:
+        response["X-Cards-Printed"] = str(len(printable))
+        response["X-Cards-Skipped"] = str(len(skipped))
+        response["X-Cards-Void-Skipped"] = str(sum(refusal.reason == "void" for _, refusal in skipped))
     return response

@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A password someone else chose (a one-time password, an administrator's reset) is changed first.
+    "registration.middleware.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lock-out page.
     "axes.middleware.AxesMiddleware",
@@ -133,7 +135,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    # Django's rule, with the message in Chinese (its 5.2 translation of this message is missing).
+    {"NAME": "registration.auth.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -154,6 +157,13 @@ AXES_LOCKOUT_CALLABLE = "registration.auth.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "registration.http.client_ip"  # the audit log's address, behind a proxy too
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "registration.auth.lockout_username"  # bounded: the login form is not
+# No "AXES: BEGIN …" line at every start of a management command; lock-outs still log their WARNING.
+AXES_VERBOSE = False
+# A password someone else chose (a clerk's one-time password, an administrator's reset) must be replaced at
+# the first login; left unchanged this many days, it no longer logs in (registration.services.passwords).
+TEMPORARY_PASSWORD_DAYS = env_int("TEMPORARY_PASSWORD_DAYS", 7)
+if TEMPORARY_PASSWORD_DAYS < 1:
+    raise ImproperlyConfigured(f"TEMPORARY_PASSWORD_DAYS must be 1 or more, got {TEMPORARY_PASSWORD_DAYS}")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
@@ -162,7 +172,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# The card's font also serves the pages of a screen without a Chinese font (static/css/app.css).
+STATICFILES_DIRS = [BASE_DIR / "static", ("fonts", BASE_DIR / "cards" / "fonts")]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(DATA_DIR / "staticfiles")))
 if not PRODUCTION:
     # WhiteNoise warns on every request when this is missing; production fills it with collectstatic.
@@ -189,6 +200,8 @@ MATERIAL_MAX_BYTES = env_int("MATERIAL_MAX_BYTES", 10 * 1024 * 1024)
 MATERIAL_MAX_PIXELS = env_int("MATERIAL_MAX_PIXELS", 60_000_000)
 
 LOGIN_URL = "login"
+# A refused form (an old page, a login that expired meanwhile) gets a Chinese page saying what to do.
+CSRF_FAILURE_VIEW = "registration.views.accounts.csrf_failure"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -252,5 +265,8 @@ LOGGING = {
         # WeasyPrint reports every rendering step at INFO; only its warnings (a missing glyph) matter here.
         "weasyprint": {"level": "WARNING"},
         "weasyprint.progress": {"level": "WARNING"},
+        # django-axes reports every login, logout and reset at INFO (the audit log records them already);
+        # its warnings (repeated failures, a lock-out) and errors still reach the console.
+        "axes": {"level": "WARNING"},
     },
 }

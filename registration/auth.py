@@ -1,6 +1,7 @@
 """The authentication backend: django-axes' lock-out in front of Django's model backend (settings.py)."""
 
 from axes.backends import AxesStandaloneBackend
+from django.contrib.auth import password_validation
 
 
 class LockoutBackend(AxesStandaloneBackend):
@@ -46,3 +47,13 @@ def lockout_username(request, credentials=None) -> str | None:
     if username is None:
         return None
     return str(username).replace("\0", "")[:USERNAME_MAX_LENGTH]
+
+
+class MinimumLengthValidator(password_validation.MinimumLengthValidator):
+    """Django's length rule in Chinese: Django 5.2's zh_Hans catalog lacks this message's new wording."""
+
+    def get_error_message(self):
+        return f"密码太短，至少需要{self.min_length}个字符。"
+
+    def get_help_text(self):
+        return f"你的密码必须包含至少 {self.min_length} 个字符。"

@@ -11,6 +11,7 @@ A restore checks every checksum before it touches anything, then replaces the da
 The audit log's triggers travel with the database (they are part of the schema).
 """
 
+import getpass
 import hashlib
 import json
 import os
@@ -26,6 +27,9 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connections
 from django.utils import timezone
+
+from registration.models import AuditEntry
+from registration.services.audit import audit_record
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -46,6 +50,15 @@ class BackupSummary:
     vendor: str
     media_files: int
     database_bytes: int
+
+
+FILE_MODE = 0o600  # the families' data in full: readable by the account that made the backup, no one else
+
+
+def _private_file(path: Path) -> Path:
+    """Create an empty file only its owner may read or write, before anything is written into it."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
+    return path
 
 
 def _sha256(path: Path) -> str:
@@ -126,11 +139,15 @@ def backup_create(path: Path, *, alias: str = "default") -> BackupSummary:
     partial = path.with_name(f".{path.name}.partial-{uuid.uuid4().hex}")
     partial.mkdir(parents=True, mode=0o700)
     try:
-        database_file = partial / DATABASE_FILES[vendor]
+        # Created 0600 first: sqlite3, pg_dump and tarfile write into the file and keep its mode.
+        database_file = _private_file(partial / DATABASE_FILES[vendor])
         _database_backup(alias, database_file)
         media_root = Path(settings.MEDIA_ROOT)
         media = _media_files(media_root)
-        with tarfile.open(partial / MEDIA_TAR, "w") as archive:
+        with (
+            _private_file(partial / MEDIA_TAR).open("wb") as handle,
+            tarfile.open(fileobj=handle, mode="w") as archive,
+        ):
             for relative in media:
                 archive.add(media_root / relative, arcname=relative.as_posix(), recursive=False)
         manifest = {
@@ -147,12 +164,19 @@ def backup_create(path: Path, *, alias: str = "default") -> BackupSummary:
                 for relative in media
             },
         }
-        (partial / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+        _private_file(partial / MANIFEST).write_text(
+            json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8"
+        )
+        for file in partial.iterdir():
+            file.chmod(FILE_MODE)  # whatever a tool did to the mode on the way
         partial.rename(path)  # a backup directory is complete or absent
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
-    return BackupSummary(path, vendor, len(media), (path / DATABASE_FILES[vendor]).stat().st_size)
+    summary = BackupSummary(path, vendor, len(media), (path / DATABASE_FILES[vendor]).stat().st_size)
+    # Written after the copy, so the live database holds it (the backup cannot hold its own making).
+    _audit(AuditEntry.Action.BACKUP, summary, manifest)
+    return summary
 
 
 def _manifest(path: Path) -> dict:
@@ -236,4 +260,32 @@ def backup_restore(path: Path, *, alias: str = "default") -> BackupSummary:
         shutil.rmtree(outgoing, ignore_errors=True)
     finally:
         shutil.rmtree(incoming, ignore_errors=True)
-    return BackupSummary(path, vendor, len(manifest["media"]), database_file.stat().st_size)
+    summary = BackupSummary(path, vendor, len(manifest["media"]), database_file.stat().st_size)
+    # Written into the restored database: the entries made since the backup are gone with the old one,
+    # and this one says so.
+    _audit(AuditEntry.Action.RESTORE, summary, manifest)
+    return summary
+
+
+def _audit(action: str, summary: BackupSummary, manifest: dict) -> None:
+    audit_record(
+        user=None,
+        action=action,
+        username=f"{'backup_data' if action == AuditEntry.Action.BACKUP else 'restore_data'} ({_os_user()})",
+        reason=str(summary.path)[:500],
+        detail={
+            "path": str(summary.path),
+            "vendor": summary.vendor,
+            "media_files": summary.media_files,
+            "database_bytes": summary.database_bytes,
+            "backup_created_at": manifest["created_at"],
+            "database_sha256": manifest["database"]["sha256"],
+        },
+    )
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid {os.getuid()}"

@@ -16,10 +16,10 @@ from stdnum.cn.ric import calc_check_digit
 
 from registration.models import Birth, Division, Hospital, InsuranceAgency, Newborn, Operator
 from registration.services import (
-    AgencyWarning,
     BabyInput,
     MaterialInput,
     ParentInput,
+    RegistrationWarning,
     Sex,
     newborn_formalize,
     newborn_register,
@@ -164,6 +164,17 @@ def _scan_png(label: str) -> bytes:
     return buffer.getvalue()
 
 
+def _demo_materials(index: int) -> list[MaterialInput]:
+    return [
+        MaterialInput(kind, _scan_png(f"{label} #{index + 1}"), f"{name}.png")
+        for kind, label, name in (
+            ("household_head", "household register, head page", "户主页"),
+            ("household_parent", "household register, parent page", "本人页"),
+            ("birth_record", "birth record", "出生记录"),
+        )
+    ]
+
+
 def _registrations_seed(hospitals: list[Hospital], count: int, today: date) -> int:
     rng = random.Random(2026)  # the same demo on every machine
     clerks = [Operator.objects.get(hospital=h, role=Operator.Role.CLERK).user for h in hospitals]
@@ -218,16 +229,16 @@ def _register_one(rng, index, hospital, clerk, community, babies, registered_on)
         has_household_registration=False,
         parent_has_guangxi_household=True,
         birth_hospital=hospital,
-        materials=[
-            MaterialInput("household_head", _scan_png(f"household register #{index + 1}"), "户主页.png")
-        ],
+        # Every tenth registration was saved while the scanner was down: its record shows 材料不全.
+        materials=[] if index % 10 == 7 else _demo_materials(index),
+        materials_deferred=index % 10 == 7,
         today=registered_on,
     )
     with transaction.atomic():
         try:
             birth = newborn_register(**kwargs)
-        except AgencyWarning:
-            birth = newborn_register(agency_warning_confirmed=True, **kwargs)
+        except RegistrationWarning as warning:  # the clerk checked and confirmed
+            birth = newborn_register(confirmed_warnings=warning.codes, **kwargs)
         # Demo records are spread over past weeks: their registration time follows their registration day.
         at = datetime.combine(registered_on, time(9 + index % 8, 7 * index % 60))
         Birth.objects.filter(pk=birth.pk).update(registered_at=timezone.make_aware(at))

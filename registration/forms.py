@@ -23,7 +23,7 @@ from registration.reference import (
     NATIONALITY_CHOICES,
     Sex,
 )
-from registration.services.newborns import MAX_BABIES_PER_BIRTH, BabyInput, ParentInput
+from registration.services.newborns import MAX_BABIES_PER_BIRTH, WARNING_CODES, BabyInput, ParentInput
 
 # Scans and photos: what validators.material_content_type accepts, and a phone's or tablet's back camera.
 MATERIAL_ACCEPT = "image/jpeg,image/png,application/pdf"
@@ -156,7 +156,15 @@ class RegisterForm(forms.Form):
     parent_has_guangxi_household = forms.BooleanField(
         label="证件所属父（母）亲为广西户籍（以户口簿为准）", required=False
     )
+    materials_deferred = forms.BooleanField(
+        label="材料暂缺，稍后在登记记录页补传（如扫描仪故障）",
+        required=False,
+        help_text="勾选后可先保存登记；记录将标注“材料不全”，请尽快补传。",
+    )
+    # The warnings the clerk confirmed ("点击确定后仍然可以继续新增", 附件2), by code; the agency's also
+    # under its own name.
     agency_warning_confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    confirmed_warnings = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
     request_key = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, today: date | None = None, **kwargs):
@@ -166,7 +174,7 @@ class RegisterForm(forms.Form):
             self.fields[f"material_{kind}"] = forms.FileField(
                 label=label,
                 required=False,
-                widget=forms.FileInput(attrs={"accept": MATERIAL_ACCEPT, "capture": "environment"}),
+                widget=forms.FileInput(attrs={"accept": MATERIAL_ACCEPT}),
                 error_messages={"empty": "上传的文件是空的。", "invalid": "上传的文件无效，请重新选择。"},
             )
             self.fields[f"staged_{kind}"] = forms.CharField(required=False, widget=forms.HiddenInput)
@@ -186,8 +194,22 @@ class RegisterForm(forms.Form):
         except (ValueError, TypeError, AttributeError):
             return None
 
+    def clean_confirmed_warnings(self) -> set[str]:
+        return set(self.cleaned_data["confirmed_warnings"].split()) & set(WARNING_CODES)
+
     def clean_phone(self) -> str:
         return validators.phone_validate(self.cleaned_data["phone"])
+
+    # What the card prints must be drawable by its font (cards/charset.py): checked here with the page's
+    # other mistakes; newborn_register checks it again.
+    def clean_mother_name(self) -> str:
+        return validators.card_text_validate(self.cleaned_data["mother_name"], label="母亲姓名")
+
+    def clean_father_name(self) -> str:
+        return validators.card_text_validate(self.cleaned_data["father_name"], label="父亲姓名")
+
+    def clean_birth_hospital_name(self) -> str:
+        return validators.card_text_validate(self.cleaned_data["birth_hospital_name"], label="出生医院")
 
     def clean(self):
         data = super().clean()
@@ -261,6 +283,8 @@ class RegisterForm(forms.Form):
             "has_household_registration": not data["no_household_registration"],
             "parent_has_guangxi_household": data["parent_has_guangxi_household"],
             "agency_warning_confirmed": data["agency_warning_confirmed"],
+            "confirmed_warnings": data["confirmed_warnings"],
+            "materials_deferred": data["materials_deferred"],
         }
 
 
@@ -382,7 +406,7 @@ def error_summary(form: RegisterForm, formset: BaseBabyFormSet) -> list[dict]:
     items = [{"label": "", "message": message, "anchor": ""} for message in form.non_field_errors()]
     for name, field in form.fields.items():
         for message in form.errors.get(name, []):
-            label = field.label or ""
+            label = "扫描材料" if name == "materials_deferred" else field.label or ""
             if name.startswith(("mother_", "father_")):
                 label = f"{validators.ROLE_LABEL[name.split('_')[0]]}{label}"
             items.append({"label": label, "message": message, "anchor": form[name].auto_id})
@@ -396,12 +420,24 @@ def error_summary(form: RegisterForm, formset: BaseBabyFormSet) -> list[dict]:
 
 
 class PreviewForm(forms.Form):
-    """The query of the live preview: the parent's ID (and name), the babies' sexes in birth order."""
+    """The query of the live preview: the parent's ID (and name) when the letters are wanted, the babies'
+    sexes and birth dates in birth order."""
 
-    parent_id = IdentityField(required=True, max_length=40, error_messages={"required": "请填写身份证号码。"})
+    parent_id = IdentityField(max_length=40)
     parent_name = TextField(max_length=50)
     role = forms.ChoiceField(choices=[("", ""), *Birth.ParentRole.choices], required=False)
     sexes = forms.CharField(required=False, max_length=40)
+    births = forms.CharField(required=False, max_length=200)
+
+    def clean_births(self) -> list[date | None]:
+        # A date not (yet) complete is no date: the clerk is still typing it.
+        births = []
+        for part in self.cleaned_data["births"].split(",")[:MAX_BABIES_PER_BIRTH]:
+            try:
+                births.append(date.fromisoformat(part.strip()))
+            except ValueError:
+                births.append(None)
+        return births
 
     def clean_sexes(self) -> list[Sex | None]:
         sexes = []
@@ -416,6 +452,8 @@ class PreviewForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        if not data.get("parent_id") and not any(data.get("births") or ()) and "parent_id" not in self.errors:
+            self.add_error("parent_id", "请填写身份证号码。")
         if data.get("parent_id"):
             try:
                 if data.get("role"):

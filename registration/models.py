@@ -14,8 +14,9 @@ from registration.masking import mask_id_number
 from registration.reference import (  # noqa: F401  (Sex is re-exported for the models' callers)
     ETHNICITY_CHOICES,
     HOUSEHOLD_TYPE_CHOICES,
-    NATIONALITY_CHOICES,
     Sex,
+    nationality_code_validate,
+    nationality_name,
 )
 
 
@@ -284,7 +285,9 @@ class Newborn(models.Model):
     personal_number = models.CharField("个人编号", max_length=10, unique=True)
 
     ethnicity = models.CharField("民族", max_length=2, choices=ETHNICITY_CHOICES, default="01")
-    nationality = models.CharField("国籍", max_length=3, choices=NATIONALITY_CHOICES, default="CHN")
+    nationality = models.CharField(
+        "国籍", max_length=3, default="CHN", validators=[nationality_code_validate]
+    )
     household_address = models.CharField("户口详址", max_length=200)
     household_type = models.CharField("户口性质", max_length=2, choices=HOUSEHOLD_TYPE_CHOICES)
     phone = models.CharField("联系电话", max_length=20)
@@ -392,6 +395,10 @@ class Newborn(models.Model):
         """The number the baby is settled under until formal enrollment."""
         return self.temp_id or self.birth_certificate_number or ""
 
+    @property
+    def nationality_name(self) -> str:
+        return nationality_name(self.nationality)
+
 
 class IssuedTemporaryId(models.Model):
     """The register of temporary ID numbers ever issued: a number once issued is never issued again.
@@ -494,8 +501,9 @@ class Payment(models.Model):
         verbose_name = verbose_name_plural = "缴费记录"
         ordering = ["newborn", "paid_on"]
         constraints = [
+            # A receipt is one payment for one baby: the same number on another baby's payment is a typo.
             models.UniqueConstraint(
-                fields=["newborn", "receipt_number"],
+                fields=["receipt_number"],
                 condition=~Q(receipt_number=""),
                 name="registration_payment_receipt_unique",
                 violation_error_message="该缴费凭证号已经录入过。",
@@ -534,6 +542,9 @@ class AuditEntry(models.Model):
         IMPORT = "import", "导入"
         ACCESS = "access", "模块权限"
         ADMIN = "admin", "后台管理"
+        PASSWORD = "password", "修改密码"
+        BACKUP = "backup", "数据备份"
+        RESTORE = "restore", "数据恢复"
 
     at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
     user = models.ForeignKey(
@@ -579,3 +590,47 @@ class NumberSequence(models.Model):
 
     def __str__(self):
         return f"{self.name}={self.last_value}"
+
+
+class TemporaryPassword(models.Model):
+    """A password someone else chose for an account: a clerk's one-time password, an administrator's reset.
+
+    While it is not replaced, every page but the password change sends the user there; after
+    settings.TEMPORARY_PASSWORD_DAYS it no longer logs in at all (registration.services.passwords).
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        primary_key=True,
+        related_name="temporary_password",
+        verbose_name="账号",
+    )
+    issued_at = models.DateTimeField("设置时间")
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="设置人",
+    )
+    replaced_at = models.DateTimeField("本人修改时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "临时密码"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(replaced_at__isnull=True) | Q(replaced_at__gte=F("issued_at")),
+                name="registration_temporarypassword_replaced_after_issued",
+                violation_error_message="修改时间不能早于设置时间。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} {self.issued_at:%Y-%m-%d}"
+
+    @property
+    def pending(self) -> bool:
+        """The user has not chosen a password of their own since this one was set."""
+        return self.replaced_at is None

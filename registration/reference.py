@@ -1,9 +1,9 @@
 """Reference data fixed by national standards: ethnic groups, household types, nationalities."""
 
-import gettext
 from functools import cache
 
 import pycountry
+from babel import Locale
 from django.db import models
 
 
@@ -44,13 +44,39 @@ HOUSEHOLD_TYPE_CHOICES = [
 DEFAULT_NATIONALITY = "CHN"
 
 
+# Residents of Hong Kong, Macao and Taiwan are Chinese nationals: these are regions, not a 国籍.
+_NOT_NATIONALITIES = {"HKG", "MAC", "TWN"}
+
+
 @cache
 def _nationality_choices() -> tuple[tuple[str, str], ...]:
-    # pycountry ships the ISO 3166-1 names translated to Chinese: no list of our own to keep.
-    zh = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["zh_CN"])
-    names = {c.alpha_3: zh.gettext(c.name) for c in pycountry.countries}
+    # ISO 3166-1 codes from pycountry, their names in simplified Chinese from Unicode's CLDR (babel), the
+    # names mainland systems use (柬埔寨, 吉尔吉斯斯坦, 马耳他): no list of our own to keep.
+    territories = Locale.parse("zh_Hans_CN").territories
+    names = {
+        country.alpha_3: territories[country.alpha_2]
+        for country in pycountry.countries
+        if country.alpha_3 not in _NOT_NATIONALITIES
+    }
     china = (DEFAULT_NATIONALITY, names.pop(DEFAULT_NATIONALITY))
     return (china, *sorted(names.items(), key=lambda item: item[1]))
 
 
 NATIONALITY_CHOICES = list(_nationality_choices())
+
+
+def nationality_name(code: str) -> str:
+    """The Chinese name of a nationality code, or the code itself when unknown."""
+    return dict(NATIONALITY_CHOICES).get(code, code)
+
+
+def nationality_code_validate(code: str) -> None:
+    """A model field validator: the code is one of NATIONALITY_CHOICES.
+
+    The list is not the field's `choices`: it comes from CLDR through babel, whose names may change with
+    a release, and a model's choices are written into its migrations.
+    """
+    from django.core.exceptions import ValidationError
+
+    if code not in dict(NATIONALITY_CHOICES):
+        raise ValidationError("请从列表中选择国籍。", code="invalid_choice")

@@ -78,6 +78,20 @@ def issued_suffixes_for(id_number: str) -> set[str]:
     return set(IssuedTemporaryId.objects.filter(parent__id_number=id_number).values_list("suffix", flat=True))
 
 
+def newborns_of_parents_born_on(*, id_numbers: list[str], birth_dates: set[date]) -> list[Newborn]:
+    """Registrations still in force (not void) of babies born on one of the days to a parent with one of
+    the ID numbers as mother or father, at any hospital: the possible duplicates of a new registration."""
+    if not id_numbers or not birth_dates:
+        return []
+    parents = Q(birth__mother_id_number__in=id_numbers) | Q(birth__father_id_number__in=id_numbers)
+    return list(
+        Newborn.objects.filter(parents, birth_date__in=birth_dates)
+        .exclude(state=Newborn.State.VOID)
+        .select_related("birth__hospital")
+        .order_by("birth__registered_at", "birth_order")
+    )
+
+
 def birth_get_for_user(*, user, pk) -> Birth:
     """One registration (birth) the user may see, with its babies in birth order, or 404.
 
@@ -119,6 +133,13 @@ def community_resolve(*, pk=None, text: str = "") -> Division | None:
         if len(matches) == 1:
             return matches[0]
     return None
+
+
+def community_name_ambiguous(text: str) -> bool:
+    """Whether more than one village or community bears this name (or full name): the clerk must pick."""
+    text = text.strip()
+    matches = Division.objects.filter(level=Division.Level.VILLAGE).filter(Q(name=text) | Q(full_name=text))
+    return bool(text) and matches.order_by()[:2].count() == 2
 
 
 # --- Community search and pick lists (附件2: 社区ID, 编码 or 名称; 市 → 区县 → 乡镇（街道） → 村（社区）)
@@ -299,7 +320,8 @@ def newborn_search_for_user(
 ) -> QuerySet[Newborn]:
     """The newborns a user may see that match every given filter, newest registration first.
 
-    The temporary ID is compared with "=", never LIKE or iexact: …1234X and …1234x are two babies.
+    The temporary ID is compared with "=", never LIKE or iexact: …1234X and …1234x are two babies. An
+    18-character identity number finds the babies registered with that parent's ID (or formalized with it).
     """
     newborns = newborn_list_for_user(user=user)
     if name:
@@ -307,7 +329,16 @@ def newborn_search_for_user(
     if personal_number:
         newborns = newborns.filter(personal_number=personal_number)
     if identity_number:
-        newborns = newborns.filter(Q(temp_id=identity_number) | Q(birth_certificate_number=identity_number))
+        if len(identity_number) == 18:  # a parent's resident ID, or the baby's own after formal enrollment
+            newborns = newborns.filter(
+                Q(birth__mother_id_number=identity_number)
+                | Q(birth__father_id_number=identity_number)
+                | Q(real_id_number=identity_number)
+            )
+        else:
+            newborns = newborns.filter(
+                Q(temp_id=identity_number) | Q(birth_certificate_number=identity_number)
+            )
     if born_from:
         newborns = newborns.filter(birth_date__gte=born_from)
     if born_to:
@@ -338,7 +369,7 @@ def newborn_detail_get_for_user(*, user, pk) -> Newborn:
 
 def newborn_history(*, newborn: Newborn, limit: int = 200) -> list[AuditEntry]:
     """The newborn's audit entries, newest first (their descriptions are stored masked)."""
-    return list(newborn.audit_entries.order_by("-at", "-pk")[:limit])
+    return list(newborn.audit_entries.select_related("user__operator").order_by("-at", "-pk")[:limit])
 
 
 def material_get_for_user(*, user, newborn_pk, material_pk) -> tuple[Newborn, Material]:

@@ -29,6 +29,16 @@ def audit_login(sender, request, user, **kwargs):
     audit_record(user=user, action=AuditEntry.Action.LOGIN, ip=client_ip(request) if request else None)
 
 
+@receiver(user_logged_in, dispatch_uid="registration.password_change_required")
+def password_change_required_on_login(sender, request, user, **kwargs):
+    """Whether the new session must change its password first: looked up once, at login."""
+    from registration.middleware import password_change_required_set
+    from registration.services.passwords import temporary_password_pending
+
+    if request is not None and hasattr(request, "session"):
+        password_change_required_set(request, user, temporary_password_pending(user) is not None)
+
+
 @receiver(user_logged_out, dispatch_uid="registration.audit_logout")
 def audit_logout(sender, request, user, **kwargs):
     from registration.models import AuditEntry

@@ -143,6 +143,31 @@ def phone_validate(value, *, label: str = "联系电话") -> str:
     return re.sub(r"[^0-9]", "", national)
 
 
+# Unicode categories no name contains: controls, invisible format characters (the right-to-left override
+# that would show 卢\u202e一 reordered), surrogates, private-use and unassigned code points (boxes on a
+# card).
+# The same set as the registration page's text fields (registration.forms.TextField).
+NAME_FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+
+
+def name_validate(value, *, label: str = "姓名", max_length: int = 50) -> str:
+    """A person's name: NFC, inner whitespace collapsed, no control or invisible characters, not too long."""
+    if not isinstance(value, str):
+        raise ValidationError(f"请填写{label}。", code="required")
+    if len(value) > max_length * 4:
+        raise ValidationError(f"{label}最多{max_length}个字。", code="max_length")
+    name = unicodedata.normalize("NFC", " ".join(value.split()))
+    if not name:
+        raise ValidationError(f"请填写{label}。", code="required")
+    if any(unicodedata.category(char) in NAME_FORBIDDEN_CATEGORIES for char in name):
+        raise ValidationError(
+            f"{label}含有无法识别的字符（控制字符或不可见字符），请删除后重新输入。", code="chars"
+        )
+    if len(name) > max_length:
+        raise ValidationError(f"{label}最多{max_length}个字，当前为{len(name)}个。", code="max_length")
+    return name
+
+
 MATERIAL_SIGNATURES = (
     (b"\xff\xd8\xff", "image/jpeg"),
     (b"\x89PNG\r\n\x1a\n", "image/png"),
@@ -182,3 +207,18 @@ def _image_verify(content: bytes) -> None:
             image.load()
     except Exception:  # Pillow raises many types for bad data; any of them means the same to the clerk
         raise ValidationError("图片文件已损坏或不完整，请重新拍摄或扫描。", code="corrupt") from None
+
+
+def card_text_validate(value: str, *, label: str) -> str:
+    """Text the registration card prints (names, the birth hospital): every character must be one the card's
+    font can draw (cards/charset.py), else the card would print an empty box in a family's name."""
+    from cards.charset import characters_missing  # the font's list lives beside the font
+
+    missing = characters_missing(value)
+    if missing:
+        shown = "、".join(f"「{char}」" for char in missing[:5]) + ("等" if len(missing) > 5 else "")
+        raise ValidationError(
+            f"{label}中的{shown}无法打印在登记卡上（不是规范汉字）。请按居民身份证或户口簿上的写法填写。",
+            code="card_text",
+        )
+    return value

@@ -67,3 +67,22 @@ def clerk(db):
     factories.division_chain()
     factories.agency_make()
     return factories.operator_make().user
+
+
+@pytest.fixture
+def pinned_today(monkeypatch):
+    """timezone.localdate() gives the factories' TODAY; other dates convert as usual.
+
+    For tests whose outcome depends on the real date (a card is printed only while it is valid).
+    """
+    from django.utils import timezone
+
+    from tests.factories import TODAY
+
+    localdate = timezone.localdate
+
+    def pinned(value=None, timezone=None):
+        return TODAY if value is None else localdate(value, timezone)
+
+    monkeypatch.setattr("django.utils.timezone.localdate", pinned)
+    return TODAY

@@ -6,7 +6,13 @@ from django.contrib.auth import get_user_model
 from stdnum.cn.ric import calc_check_digit
 
 from registration.models import Division, Hospital, InsuranceAgency, Operator, Sex
-from registration.services import BabyInput, ParentInput, newborn_register
+from registration.services import (
+    WARNING_DUPLICATE,
+    WARNING_PARENT_NAME,
+    BabyInput,
+    ParentInput,
+    newborn_register,
+)
 
 PASSWORD = "test-pass-2026!"
 TODAY = date(2026, 3, 2)
@@ -91,6 +97,10 @@ def registration_kwargs(**overrides) -> dict:
         "ethnicity": "08",
         "has_household_registration": False,
         "parent_has_guangxi_household": True,
+        # The scans and the duplicate warnings are their own tests' business (test_services,
+        # test_views_register): deferred and confirmed here, so that a test can register a mother twice.
+        "materials_deferred": True,
+        "confirmed_warnings": (WARNING_DUPLICATE, WARNING_PARENT_NAME),
         "today": TODAY,
     }
     kwargs.update(overrides)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from registration.admin.base import AuditedAdmin, ViewOnlyInline
 from registration.masking import mask_id_number
 from registration.models import Birth, IssuedTemporaryId, Material, Newborn, Parent, Payment
+from registration.reference import NATIONALITY_CHOICES
 from registration.validators import phone_validate, temp_id_validate
 
 
@@ -106,6 +107,8 @@ class PaymentInline(ViewOnlyInline):
 
 
 class NewbornForm(forms.ModelForm):
+    nationality = forms.ChoiceField(label="国籍", choices=NATIONALITY_CHOICES)
+
     def clean_phone(self):
         return phone_validate(self.cleaned_data["phone"])
 

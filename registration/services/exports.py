@@ -57,6 +57,8 @@ class Sheet:
     # Columns holding numbers that must stay text (ID numbers, phones): Excel would round 18 digits.
     text_columns: set[int] = field(default_factory=set)
     blocks: Sequence[Block] = ()
+    # One fill colour (RRGGBB) or None per row, as the page highlights its rows.
+    row_fills: Sequence[str | None] = ()
 
 
 def xlsx_build(sheets: Sequence[Sheet]) -> bytes:
@@ -88,13 +90,17 @@ def _sheet_write(worksheet, sheet: Sheet) -> None:
         row_number += 1
     _header_write(worksheet, row_number, sheet.headers)
     header_row = row_number
-    for values in sheet.rows:
+    fills = list(sheet.row_fills)
+    for index, values in enumerate(sheet.rows):
         row_number += 1
+        colour = fills[index] if index < len(fills) else None
         for column, value in enumerate(values, start=1):
             cell = _cell(worksheet, row_number, column, value)
             cell.border = BORDER
             if column in sheet.text_columns:
                 cell.number_format = "@"
+            if colour:
+                cell.fill = PatternFill("solid", fgColor=colour)
     for block in sheet.blocks:
         row_number += 2
         _cell(worksheet, row_number, 1, block.caption).font = Font(bold=True)

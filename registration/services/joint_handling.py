@@ -71,7 +71,7 @@ def joint_handling_advice(facts: JointHandlingFacts) -> JointHandlingAdvice | No
     unmet: list[str] = []
     confirm: list[str] = []
     if facts.today > last_day:
-        unmet.append(f"新生儿出生已超过1个月（联办须在{format_date_zh(last_day)}前申请）。")
+        unmet.append(f"新生儿出生已超过1个月（联办最迟须于{format_date_zh(last_day)}（含当日）申请）。")
     _parents_check(facts, unmet, confirm)
     if facts.nationality and facts.nationality != CHINA:
         unmet.append("新生儿国籍不是中国。")

@@ -28,14 +28,7 @@ def newborn_benefit_start(
     birth_date: date, payments: Iterable[tuple[date, Iterable[int]]]
 ) -> rules.BenefitStart:
     """The earliest benefit start any payment gives, each counted with the years paid by its day."""
-    ordered = sorted((paid_on, set(years)) for paid_on, years in payments)
-    if not ordered:
-        raise ValueError("at least one payment is needed")
-    starts, paid_years = [], set()
-    for paid_on, years in ordered:
-        paid_years |= years
-        starts.append(rules.benefit_start_rule(birth_date, paid_on, paid_years))
-    return min(starts, key=lambda start: start.start)
+    return rules.benefit_start_combined(birth_date, payments)
 
 
 RECEIPT_MAX_LENGTH = 64
@@ -55,6 +48,14 @@ def payment_problems(
         errors["paid_on"] = ["到账日期不能晚于今天。"]
     elif paid_on < newborn.birth_date:
         errors["paid_on"] = ["到账日期不能早于出生日期。"]
+    elif paid_on < newborn.birth.registered_on:
+        # The temporary ID and the personal number were issued on the registration day: nothing could be
+        # paid under them before it.
+        registered = rules.format_date_zh(newborn.birth.registered_on)
+        errors["paid_on"] = [
+            f"到账日期早于预参保登记日期（{registered}）：登记前该新生儿的编码和个人编号尚未生成，"
+            "不能以其缴费。请核对到账日期。"
+        ]
     if not years or years[0] < newborn.birth_date.year or years[-1] > paid_on.year + 1:
         errors["years"] = [f"缴费年度须在{newborn.birth_date.year}年至{paid_on.year + 1}年之间，至少一个。"]
     return errors
@@ -75,6 +76,19 @@ def payment_same(
         if same_money and not (receipt_number and payment.receipt_number):
             return payment, None
     return None, None
+
+
+def receipt_used_elsewhere(*, newborn: Newborn, receipt_number: str) -> bool:
+    """Whether a payment of another newborn already carries this receipt number."""
+    if not receipt_number:
+        return False
+    return Payment.objects.filter(receipt_number=receipt_number).exclude(newborn=newborn).exists()
+
+
+def receipt_elsewhere_message(receipt_number: str) -> str:
+    """Why a receipt number already recorded for another newborn is refused (one receipt, one baby)."""
+    # Another hospital's baby may hold it: the message names no one.
+    return f"缴费凭证号「{receipt_number}」已用于另一名新生儿的缴费，一张缴费凭证只对应一名新生儿，请核对。"
 
 
 def receipt_conflict_message(payment, receipt_number: str) -> str:
@@ -118,6 +132,8 @@ def payment_record(
     )
     if conflict is not None:
         raise ValidationError({"receipt_number": [receipt_conflict_message(conflict, receipt_number)]})
+    if receipt_used_elsewhere(newborn=newborn, receipt_number=receipt_number):
+        raise ValidationError({"receipt_number": [receipt_elsewhere_message(receipt_number)]})
     if same is not None:
         raise ValidationError({"paid_on": ["这笔缴费已经录入过（到账日期、缴费年度与已有记录相同）。"]})
     try:
@@ -179,9 +195,10 @@ def newborn_formalize(
             }
         )
     errors = {}
-    real_name = (real_name or "").strip()
-    if not real_name or len(real_name) > 50:
-        errors["real_name"] = ["请填写新生儿的真实姓名（不超过50个字）。"]
+    try:
+        real_name = validators.name_validate(real_name, label="真实姓名", max_length=50)
+    except ValidationError as exc:
+        errors["real_name"] = exc.messages
     try:
         real_id_number = validators.real_id_validate(
             real_id_number, birth_date=newborn.birth_date, sex=newborn.sex, today=today

@@ -2,7 +2,7 @@
 
 import hashlib
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -64,8 +64,25 @@ class MaterialInput:
     original_name: str = ""
 
 
-class AgencyWarning(ValidationError):
-    """The parent's agency is unknown or differs from the community's; the clerk may confirm and go on."""
+class RegistrationWarning(ValidationError):
+    """What the clerk should check before saving, and may confirm to go on ("点击确定后仍然可以继续新增").
+
+    Each item's code names the warning (WARNING_CODES); newborn_register skips the confirmed ones.
+    """
+
+    @property
+    def codes(self) -> list[str]:
+        return [error.code for error in self.error_list]
+
+
+class AgencyWarning(RegistrationWarning):
+    """Among the warnings: the parent's agency is unknown or differs from the community's (附件2)."""
+
+
+WARNING_AGENCY = "agency_mismatch"
+WARNING_DUPLICATE = "possible_duplicate"
+WARNING_PARENT_NAME = "parent_name_changed"
+WARNING_CODES = (WARNING_AGENCY, WARNING_DUPLICATE, WARNING_PARENT_NAME)
 
 
 @dataclass(frozen=True)
@@ -103,7 +120,9 @@ def newborn_register(
     birth_hospital_name: str = "",
     birth_hospital: Hospital | None = None,
     agency_warning_confirmed: bool = False,
+    confirmed_warnings: Collection[str] = (),
     materials: Sequence[MaterialInput] = (),
+    materials_deferred: bool = False,
     request_key: uuid.UUID | None = None,
     today: date | None = None,
     ip: str | None = None,
@@ -111,10 +130,14 @@ def newborn_register(
     """Register one birth: validate everything, then issue letters and numbers under the parent's lock.
 
     Raises ValidationError (a dict of field → Chinese messages) listing every problem at once,
-    AgencyWarning when the agency check needs the clerk's confirmation, PermissionDenied for a user
-    without module access. With a `request_key`, a repeated call returns the first call's birth.
+    RegistrationWarning (AgencyWarning when the agency is among them) listing what the clerk must
+    confirm (`confirmed_warnings`, by code), PermissionDenied for a user without module access. The
+    household register (or ID card) and the birth record are required unless `materials_deferred`
+    (uploaded later on the record's page). With a `request_key`, a repeated call returns the first
+    call's birth.
     """
     today = today or timezone.localdate()
+    confirmed = set(confirmed_warnings) | ({WARNING_AGENCY} if agency_warning_confirmed else set())
     if request_key is not None and (existing := _birth_for_request_key(request_key, clerk)) is not None:
         return existing
     checked = _check(
@@ -127,8 +150,9 @@ def newborn_register(
         community=community,
         has_household_registration=has_household_registration,
         parent_has_guangxi_household=parent_has_guangxi_household,
-        agency_warning_confirmed=agency_warning_confirmed,
+        confirmed=confirmed,
         materials=materials,
+        materials_deferred=materials_deferred,
         today=today,
     )
     # Files are written before the transaction: no file I/O while the parent's row is locked.
@@ -151,7 +175,8 @@ def newborn_register(
                 },
                 birth_hospital=birth_hospital,
                 birth_hospital_name=(birth_hospital_name or (birth_hospital.name if birth_hospital else "")),
-                agency_warning_confirmed=agency_warning_confirmed,
+                agency_warning_confirmed=WARNING_AGENCY in confirmed,
+                materials_deferred=materials_deferred,
                 stored=stored,
                 request_key=request_key,
                 today=today,
@@ -206,8 +231,9 @@ def _check(
     community,
     has_household_registration,
     parent_has_guangxi_household,
-    agency_warning_confirmed,
+    confirmed,
     materials,
+    materials_deferred,
     today,
 ) -> _Checked:
     hospital = _operator_hospital(clerk)
@@ -228,14 +254,25 @@ def _check(
     if community.level != Division.Level.VILLAGE:
         errors.add("community", "请选择到村（社区）一级的参保社区。")
     checked_materials = _check_materials(materials, errors)
+    if not materials_deferred:
+        for message in rules.materials_missing(route, [material.kind for material, _ in checked_materials]):
+            errors.add("materials", message)
     if errors:
         raise ValidationError(dict(errors))
 
     parent = mother if parent_role == Birth.ParentRole.MOTHER else father
     agency = selectors.agency_for_division_code(community.code)
     parent_agency = selectors.agency_for_division_code(parent.id_number[:6])
-    if not agency_warning_confirmed and (parent_agency is None or parent_agency != agency):
-        raise AgencyWarning(_agency_warning_message(agency, parent_agency), code="agency_mismatch")
+    warnings = []
+    if WARNING_AGENCY not in confirmed and (parent_agency is None or parent_agency != agency):
+        warnings.append(ValidationError(_agency_warning_message(agency, parent_agency), code=WARNING_AGENCY))
+    if WARNING_DUPLICATE not in confirmed and (message := _duplicate_warning(mother, father, babies)):
+        warnings.append(ValidationError(message, code=WARNING_DUPLICATE))
+    if WARNING_PARENT_NAME not in confirmed and (message := _parent_name_warning(parent, parent_role)):
+        warnings.append(ValidationError(message, code=WARNING_PARENT_NAME))
+    if warnings:
+        agency_among = any(warning.code == WARNING_AGENCY for warning in warnings)
+        raise (AgencyWarning if agency_among else RegistrationWarning)(warnings)
     return _Checked(
         hospital=hospital,
         parent_id_number=parent.id_number,
@@ -265,7 +302,12 @@ def _check_parents(mother, father, parent_role, today, errors) -> tuple[ParentIn
                 phone = validators.phone_validate(person.phone)
             except ValidationError as exc:
                 errors.add(f"{role}_phone", exc.messages[0])
-        checked[role] = ParentInput(person.name.strip(), id_number, phone)
+        name = person.name.strip()
+        try:
+            validators.card_text_validate(name, label=f"{validators.ROLE_LABEL[role]}姓名")
+        except ValidationError as exc:
+            errors.add(f"{role}_name", exc.messages[0])
+        checked[role] = ParentInput(name, id_number, phone)
     if not checked[parent_role].name:
         errors.add(f"{parent_role}_name", "证件所属父（母）亲的姓名必须填写。")
     if checked["mother"].id_number and checked["mother"].id_number == checked["father"].id_number:
@@ -333,6 +375,39 @@ def _agency_warning_message(agency, parent_agency) -> str:
     )
 
 
+def _duplicate_warning(mother: ParentInput, father: ParentInput, babies) -> str:
+    # The same baby registered twice would be issued a second number (y after Y): a family member comes
+    # back, a clerk does not find the first registration. Twins registered one at a time look the same,
+    # hence a warning, not a refusal.
+    existing = selectors.newborns_of_parents_born_on(
+        id_numbers=[parent.id_number for parent in (mother, father) if parent.id_number],
+        birth_dates={baby.birth_date for baby in babies},
+    )
+    if not existing:
+        return ""
+    rows = "；".join(
+        f"{newborn.name}（{newborn.get_sex_display()}，出生日期{rules.format_date_zh(newborn.birth_date)}，"
+        f"个人编号{newborn.personal_number}，{newborn.birth.hospital.name}"
+        f"于{rules.format_date_zh(newborn.birth.registered_on)}登记，{newborn.get_state_display()}）"
+        for newborn in existing
+    )
+    return (
+        f"可能重复登记：该父母已有出生日期相同的登记：{rows}。同一名新生儿不能重复登记；"
+        "如确为另一名新生儿（例如双胞胎中的另一名），请确认后继续。"
+    )
+
+
+def _parent_name_warning(parent: ParentInput, parent_role: str) -> str:
+    earlier = Parent.objects.filter(id_number=parent.id_number).values_list("name", flat=True).first()
+    if earlier is None or earlier == parent.name:
+        return ""
+    label = validators.ROLE_LABEL[parent_role]
+    return (
+        f"该身份证号码此前登记的{label}姓名为「{earlier}」，与本次填写的「{parent.name}」不一致。"
+        "请核对身份证：新生儿姓名将按本次填写的姓名生成。"
+    )
+
+
 def _store_material(material: MaterialInput, content_type: str) -> str:
     # A random name: the original file name may carry a family's name or ID number.
     extension = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
@@ -368,6 +443,7 @@ def _register_locked(
     birth_hospital,
     birth_hospital_name,
     agency_warning_confirmed,
+    materials_deferred,
     stored,
     request_key,
     today,
@@ -461,6 +537,51 @@ def _register_locked(
             obj=newborn,
             hospital=checked.hospital,
             ip=ip,
-            detail={"birth": birth.pk, "personal_number": newborn.personal_number, "materials": len(stored)},
+            detail={
+                "birth": birth.pk,
+                "personal_number": newborn.personal_number,
+                "materials": len(stored),
+                "materials_deferred": materials_deferred,
+            },
         )
     return birth
+
+
+def birth_material_add(*, user, newborn: Newborn, material: MaterialInput, ip: str | None = None) -> Material:
+    """Add a scan to a saved registration (its materials deferred, or a page scanned again); audited.
+
+    The caller has checked that the user may see the record (selectors); a void record takes nothing.
+    Raises ValidationError (Chinese) for a bad file or a void record.
+    """
+    if newborn.state == Newborn.State.VOID:
+        raise ValidationError("该记录已作废，不能再补传材料。", code="void")
+    errors = _Errors()
+    checked = _check_materials([material], errors)
+    if errors:
+        raise ValidationError([message for messages in errors.values() for message in messages])
+    ((cleaned, content_type),) = checked
+    name = _store_material(cleaned, content_type)  # before the transaction: no file I/O inside it
+    try:
+        with transaction.atomic():
+            added = Material.objects.create(
+                birth=newborn.birth,
+                kind=cleaned.kind,
+                file=name,
+                content_type=content_type,
+                size=len(cleaned.content),
+                sha256=hashlib.sha256(cleaned.content).hexdigest(),
+                original_name=cleaned.original_name[:255],
+                uploaded_by=user,
+            )
+            audit_record(
+                user=user,
+                action=AuditEntry.Action.UPDATE,
+                obj=newborn,
+                hospital=newborn.birth.hospital,
+                ip=ip,
+                detail={"material_added": cleaned.kind, "material": added.pk},
+            )
+    except Exception:
+        default_storage.delete(name)
+        raise
+    return added

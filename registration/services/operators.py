@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from registration.models import AuditEntry, Hospital, Operator
 from registration.services.audit import audit_record
+from registration.services.passwords import temporary_password_set
 from registration.validators import phone_validate, resident_id_validate
 
 
@@ -151,6 +152,8 @@ def operator_request_new(
     )
     operator.full_clean()
     operator.save()
+    # The supervisor knows this password: the clerk must replace it at the first login (services.passwords).
+    temporary_password_set(user=account, issued_by=user)
     audit_record(
         user=user,
         action=AuditEntry.Action.ACCESS,

@@ -135,8 +135,6 @@ def _decode(content: bytes) -> str:
 
 
 def _xlsx_table(content: bytes) -> Iterator[list[object]]:
-    from openpyxl import load_workbook
-
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             members = archive.infolist()
@@ -151,19 +149,55 @@ def _xlsx_table(content: bytes) -> Iterator[list[object]]:
     if unpacked > XLSX_MAX_UNPACKED_BYTES:
         raise ValidationError("XLSX 文件内容过大，请分批导入。", code="too_large")
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        try:
-            sheet = workbook.worksheets[0]
-            # Some programs write a wrong used range into the file; read what is really there.
-            sheet.reset_dimensions()
-            rows = [list(row) for row in _bounded(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True))]
-        finally:
-            workbook.close()
+        values = _xlsx_first_sheet(content, data_only=True)  # a formula's value as last computed
+        formulas = _xlsx_first_sheet(content, data_only=False)  # the formulas themselves
     except ValidationError:
         raise
     except Exception:  # openpyxl, zipfile and the XML parser raise many types for a damaged file
         raise ValidationError("XLSX 文件已损坏或不完整，请重新导出后再上传。", code="corrupt") from None
-    yield from rows
+    # The formulas' pass leads: a formula without a saved result is an empty cell to the values' pass.
+    for number, written in enumerate(formulas):
+        row = values[number] if number < len(values) else []
+        width = max(len(row), len(written))
+        row, written = row + [None] * (width - len(row)), written + [None] * (width - len(written))
+        yield [
+            UncomputedFormula(str(formula)) if value is None and _is_formula(formula) else value
+            for value, formula in zip(row, written, strict=True)
+        ]
+
+
+def _xlsx_first_sheet(content: bytes, *, data_only: bool) -> list[list]:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=data_only)
+    try:
+        sheet = workbook.worksheets[0]
+        # Some programs write a wrong used range into the file; read what is really there.
+        sheet.reset_dimensions()
+        return [list(row) for row in _bounded(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True))]
+    finally:
+        workbook.close()
+
+
+def _is_formula(value) -> bool:
+    # openpyxl gives a formula as its text ("=B2+1") or, for array and table formulas, as an object.
+    if isinstance(value, str):
+        return value.startswith("=")
+    return type(value).__name__ in {"ArrayFormula", "DataTableFormula"}
+
+
+class UncomputedFormula(str):
+    """A formula cell without a saved result (a file written by a program that does not compute them).
+
+    Its value is unknown: never read as empty. Each use of the cell is refused with a message saying so.
+    """
+
+    @property
+    def message(self) -> str:
+        return (
+            f"该单元格是公式（{self[:30]}），文件中没有保存计算结果。"
+            "请在 Excel 或 WPS 中打开并保存后重新上传，或把公式复制后“粘贴为数值”"
+        )
 
 
 def _bounded(rows: Iterable) -> Iterator:

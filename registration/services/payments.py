@@ -28,11 +28,13 @@ from registration.services.lifecycle import (
     payment_record,
     payment_same,
     receipt_conflict_message,
+    receipt_elsewhere_message,
 )
 from registration.services.payment_files import (
     IDENTITY_FIELDS,
     LABELS,
     RawRow,
+    UncomputedFormula,
     cell_amount,
     cell_date,
     cell_text,
@@ -61,7 +63,7 @@ class PlannedRow:
     outcome: str
     messages: tuple[str, ...] = ()
     newborn: Newborn | None = None
-    identity: str = ""  # what the row named, masked
+    identity: str = ""  # what the row named: ID numbers masked, a personal number in full
     paid_on: date | None = None
     years: tuple[int, ...] = ()
     receipt_number: str = ""
@@ -94,15 +96,21 @@ def payment_import_plan(*, user, rows: list[RawRow], today: date) -> PaymentImpo
     """Each row's outcome: a new payment to record, one already recorded, or an error (in Chinese)."""
     parsed = [_parse(row) for row in rows]
     newborns = _newborns_named(user, parsed)
+    receipts = _receipts_in_use(parsed, newborns)
     planned, earlier = [], {}
     for row, values, errors in parsed:
-        planned.append(_plan_row(row, values, errors, newborns, earlier, today))
+        planned.append(_plan_row(row, values, errors, newborns, earlier, today, receipts))
     counts = {outcome: sum(1 for row in planned if row.outcome == outcome) for outcome in Outcome.LABELS}
     return PaymentImportPlan(planned, counts)
 
 
 def _parse(row: RawRow) -> tuple[RawRow, dict, list[str]]:
     values, errors = {}, []
+    # A formula whose result the file does not hold has no value we could use: refused, never read as empty.
+    formulas = {name for name, value in row.cells.items() if isinstance(value, UncomputedFormula)}
+    errors.extend(
+        _where(row, name, row.cells[name].message) for name in sorted(formulas, key=list(LABELS).index)
+    )
     parsers = {
         "temp_id": validators.temp_id_validate,
         "birth_certificate_number": validators.birth_certificate_number_validate,
@@ -110,7 +118,7 @@ def _parse(row: RawRow) -> tuple[RawRow, dict, list[str]]:
     }
     for name, parse in parsers.items():
         text = cell_text(row.cells.get(name))
-        if text:
+        if text and name not in formulas:
             try:
                 values[name] = parse(text)
             except ValidationError as error:
@@ -122,6 +130,8 @@ def _parse(row: RawRow) -> tuple[RawRow, dict, list[str]]:
         ("years", cell_years, True),
         ("amount", cell_amount, False),
     ):
+        if name in formulas:
+            continue
         if required and not cell_text(row.cells.get(name)):
             errors.append(_where(row, name, "不能为空"))
             continue
@@ -129,10 +139,11 @@ def _parse(row: RawRow) -> tuple[RawRow, dict, list[str]]:
             values[name] = parse(row.cells.get(name))
         except (ValueError, OverflowError) as error:
             errors.append(_where(row, name, str(error)))
-    values["receipt_number"] = cell_text(row.cells.get("receipt_number"))
+    usable = {name: (None if name in formulas else value) for name, value in row.cells.items()}
+    values["receipt_number"] = cell_text(usable.get("receipt_number"))
     if len(values["receipt_number"]) > RECEIPT_MAX_LENGTH:
         errors.append(_where(row, "receipt_number", f"不能超过{RECEIPT_MAX_LENGTH}个字符"))
-    values["name"] = cell_text(row.cells.get("name"))
+    values["name"] = cell_text(usable.get("name"))
     return row, values, errors
 
 
@@ -163,17 +174,64 @@ def _newborns_named(user, parsed) -> dict[tuple[str, str], Newborn]:
     return found
 
 
-def _plan_row(row, values, errors, newborns, earlier, today) -> PlannedRow:
+@dataclass(frozen=True)
+class _Receipts:
+    """Who each receipt number of the list belongs to: rows of the file, and payments already recorded."""
+
+    in_file: dict[str, dict[int, list[int]]]  # receipt -> newborn pk -> row numbers
+    recorded: dict[str, set[int]]  # receipt -> newborn pks of the payments that carry it
+
+
+def _row_matches(values: dict, newborns) -> dict[int, Newborn]:
+    found = (newborns.get((name, values[name])) for name in IDENTITY_FIELDS if name in values)
+    return {newborn.pk: newborn for newborn in found if newborn is not None}
+
+
+def _receipts_in_use(parsed, newborns) -> _Receipts:
+    in_file: dict[str, dict[int, list[int]]] = {}
+    for row, values, _ in parsed:
+        matches = _row_matches(values, newborns)
+        if values["receipt_number"] and len(matches) == 1:
+            rows = in_file.setdefault(values["receipt_number"], {}).setdefault(next(iter(matches)), [])
+            rows.append(row.number)
+    recorded: dict[str, set[int]] = {}
+    payments = Payment.objects.filter(receipt_number__in=list(in_file)).values_list(
+        "receipt_number", "newborn"
+    )
+    for receipt, newborn_pk in payments:
+        recorded.setdefault(receipt, set()).add(newborn_pk)
+    return _Receipts(in_file, recorded)
+
+
+def _receipt_problems(row, newborn: Newborn, receipt: str, receipts: _Receipts) -> list[str]:
+    # One receipt, one baby: a receipt number on two babies' rows, or already on another baby's payment,
+    # is a typing error somewhere, and no row of it is recorded until it is found.
+    if not receipt:
+        return []
+    problems = []
+    owners = receipts.in_file.get(receipt, {})
+    if len(owners) > 1:
+        others = sorted(number for pk, rows in owners.items() if pk != newborn.pk for number in rows)
+        where = "、".join(f"第{number}行" for number in others)
+        problems.append(_where(row, "receipt_number", f"与{where}相同，但对应的是另一名新生儿"))
+    if receipts.recorded.get(receipt, set()) - {newborn.pk}:
+        problems.append(_where(row, "receipt_number", receipt_elsewhere_message(receipt)))
+    return problems
+
+
+def _identity_shown(name: str, number: str) -> str:
+    # ID numbers are masked in the preview; the personal number is not sensitive (the records list shows it).
+    return number if name == "personal_number" else mask_id_number(number)
+
+
+def _plan_row(row, values, errors, newborns, earlier, today, receipts: _Receipts) -> PlannedRow:
     named = [(name, values[name]) for name in IDENTITY_FIELDS if name in values]
-    identity = mask_id_number(named[0][1]) if named else ""
-    matches = {}
+    identity = _identity_shown(*named[0]) if named else ""
     for name, number in named:
-        newborn = newborns.get((name, number))
-        if newborn is None:
+        if newborns.get((name, number)) is None:
             hint = "（编码区分大小写）" if name == "temp_id" else ""
             errors.append(_where(row, name, f"没有找到该号码的登记记录{hint}"))
-        else:
-            matches[newborn.pk] = newborn
+    matches = _row_matches(values, newborns)
     if len(matches) > 1:
         errors.append(f"第{row.number}行：所填的几个号码对应的不是同一名新生儿，请核对。")
     newborn = next(iter(matches.values())) if len(matches) == 1 else None
@@ -194,6 +252,7 @@ def _plan_row(row, values, errors, newborns, earlier, today) -> PlannedRow:
     recorded, conflict = payment_same(newborn.payments.all(), **payment)
     if conflict is not None:
         errors.append(_where(row, "receipt_number", receipt_conflict_message(conflict, receipt)))
+    errors.extend(_receipt_problems(row, newborn, receipt, receipts))
     common = dict(identity=identity, paid_on=paid_on, years=tuple(years), receipt_number=receipt)
     common.update(amount=values.get("amount"), newborn=newborn)
     if errors:

@@ -80,37 +80,127 @@ def format_date_zh(day: date) -> str:
 
 @dataclass(frozen=True)
 class BenefitStart:
-    """When benefits start after a payment, and the rule of the 2026 guide (section 四) that says so."""
+    """When benefits start after a payment, and the rule of the 2026 guide (section 四) that says so.
+
+    `covered` is False only when no year paid reaches the end of the waiting period of a late payment: the
+    start is then the day benefits could begin once the year it falls in is paid, and the rule says so.
+    """
 
     start: date
     rule: str
+    covered: bool = True
 
 
-def benefit_start_rule(birth_date: date, paid_on: date, years_paid: set[int]) -> BenefitStart:
-    """The benefit start for a payment arrived on `paid_on` covering `years_paid`, with its reason."""
-    years = set(years_paid)
+@dataclass(frozen=True)
+class _Benefit:
+    """One payment's outcome, counted with the years paid by its day; `paid_on` says which payment."""
+
+    start: date
+    kind: str
+    paid_on: date
+    covered: bool = True
+
+
+def _years_zh(years: Iterable[int]) -> str:
+    return "、".join(str(year) for year in sorted(years)) + "年度"
+
+
+def _benefit(birth_date: date, paid_on: date, years: frozenset[int]) -> _Benefit:
+    # The 2026 guide, 四, for any years paid (README, Rules and decisions): paid by the last day, from birth
+    # when the birth year is paid, else from 1 January of the earliest year paid; paid later, from the
+    # payment's three-month date, but inside a paid year (1 January of the next paid year if need be).
+    if paid_on <= pre_enrollment_last_day(birth_date):
+        if birth_date.year in years:
+            return _Benefit(birth_date, "birth", paid_on)
+        return _Benefit(date(min(years), 1, 1), "first_year", paid_on)
+    waited = three_month_date(paid_on)
+    if waited.year in years:
+        return _Benefit(waited, "waited", paid_on)
+    later = sorted(year for year in years if year > waited.year)
+    if later:
+        return _Benefit(date(later[0], 1, 1), "waited_next_year", paid_on)
+    return _Benefit(waited, "waited_unpaid", paid_on, covered=False)
+
+
+def _reason(birth_date: date, benefit: _Benefit, years: frozenset[int]) -> str:
+    """The rule in words; `years` are all the years paid, so the words hold whatever was paid later."""
+    last_day = format_date_zh(pre_enrollment_last_day(birth_date))
+    start = format_date_zh(benefit.start)
+    if benefit.kind == "birth":
+        if benefit.paid_on.year == birth_date.year:
+            return "在出生当年参保缴费，从出生之日起享受待遇。"
+        return "在出生次年参保缴费并补缴出生当年保费，从出生之日起享受待遇。"
+    if benefit.kind == "first_year":
+        birth_year = f"出生当年（{birth_date.year}年）保费"
+        late = birth_date.year in years  # paid, but only after the last day (else it would start at birth)
+        why = f"{birth_year}在缴费截止日（{last_day}）后才到账" if late else f"未缴纳{birth_year}"
+        return f"{why}，不能从出生之日起享受待遇；自已缴费的{benefit.start.year}年度起，即{start}起享受待遇。"
+    waited = three_month_date(benefit.paid_on)
+    late = (
+        f"{format_date_zh(benefit.paid_on)}到账，已过缴费截止日（{last_day}），从到账之日起计算3个月待遇等待期"
+        f"（至{format_date_zh(waited - timedelta(days=1))}）"
+    )
+    if benefit.kind == "waited":
+        return f"{late}，自{start}起享受待遇。"
+    if benefit.kind == "waited_next_year":
+        unpaid = "未在等待期结束前缴纳" if waited.year in years else "未缴纳"
+        return (
+            f"{late}；{waited.year}年度保费{unpaid}，自已缴费的{benefit.start.year}年度起，"
+            f"即{start}起享受待遇。"
+        )
+    return (
+        f"{late}；所缴{_years_zh(years)}在等待期结束前已结束，须缴纳{waited.year}年度保费方可享受待遇"
+        f"（最早自{start}起）。"
+    )
+
+
+def _unpaid_note(birth_date: date, benefit: _Benefit, latest_paid_on: date, years: frozenset[int]) -> str:
+    # The years after the birth year, up to the latest payment's, that nothing paid: said, never implied
+    # (but not twice: the reason of a late payment already names its waiting period's year).
+    said = {three_month_date(benefit.paid_on).year} if benefit.kind == "waited_next_year" else set()
+    unpaid = [
+        year for year in range(birth_date.year + 1, latest_paid_on.year + 1) if year not in years | said
+    ]
+    return f"另：{_years_zh(unpaid)}保费尚未缴纳。" if unpaid else ""
+
+
+def _payment_check(birth_date: date, paid_on: date, years: set[int]) -> None:
     if not years:
         raise ValueError("years_paid must name at least one year")
     if paid_on < birth_date:
         raise ValueError("paid_on must not be before birth_date")
     if min(years) < birth_date.year:
         raise ValueError("years_paid must not precede the birth year")
-    last_day = pre_enrollment_last_day(birth_date)
-    if paid_on > last_day:
-        start = three_month_date(paid_on)
-        return BenefitStart(
-            start,
-            f"出生后3个月内（{format_date_zh(last_day)}前）未缴费，从缴费到账之日起计算3个月待遇等待期，"
-            f"自{format_date_zh(start)}起享受待遇。",
-        )
-    if paid_on.year == birth_date.year:
-        return BenefitStart(birth_date, "在出生当年参保缴费，从出生之日起享受待遇。")
-    if {birth_date.year, paid_on.year} <= years:
-        return BenefitStart(birth_date, "在出生次年参保缴费并补缴出生当年保费，从出生之日起享受待遇。")
-    start = date(paid_on.year, 1, 1)
-    return BenefitStart(
-        start, f"在出生次年参保缴费但未补缴出生当年保费，只享受缴费当年待遇，自{format_date_zh(start)}起。"
-    )
+    if max(years) > paid_on.year + 1:
+        raise ValueError("years_paid must not be after the year following the payment")
+
+
+def benefit_start_combined(birth_date: date, payments: Iterable[tuple[date, Iterable[int]]]) -> BenefitStart:
+    """The benefit start of all a record's payments: the earliest any gives, each counted with the years
+    paid by its day; the rule's note on unpaid years counts every payment."""
+    ordered = sorted((paid_on, frozenset(years)) for paid_on, years in payments)
+    if not ordered:
+        raise ValueError("at least one payment is needed")
+    results, paid = [], frozenset()
+    for paid_on, years in ordered:
+        _payment_check(birth_date, paid_on, set(years))
+        paid |= years
+        results.append(_benefit(birth_date, paid_on, paid))
+    covered = [result for result in results if result.covered]
+    if not covered:
+        # No year paid reaches the end of a waiting period: the latest payment, which knows every year paid,
+        # says which year is still to pay.
+        best = results[-1]
+        return BenefitStart(best.start, _reason(birth_date, best, paid), covered=False)
+    # On a tie the latest payment wins: it was counted knowing the most years paid.
+    best = min(reversed(covered), key=lambda result: result.start)
+    note = _unpaid_note(birth_date, best, ordered[-1][0], paid)
+    return BenefitStart(best.start, _reason(birth_date, best, paid) + note)
+
+
+def benefit_start_rule(birth_date: date, paid_on: date, years_paid: set[int]) -> BenefitStart:
+    """The benefit start for a payment arrived on `paid_on` covering `years_paid`, with its reason."""
+    return benefit_start_combined(birth_date, [(paid_on, set(years_paid))])
 
 
 def benefit_start(birth_date: date, paid_on: date, years_paid: set[int]) -> date:
@@ -155,7 +245,8 @@ def eligibility_problems(
             Problem(
                 "has_household_registration",
                 "has_household",
-                "新生儿已办理户籍登记，应使用真实姓名及身份证号码参保，不能办理预参保登记。",
+                "请核对户口簿后勾选“新生儿尚未办理户籍登记”。已办理户籍登记的新生儿应使用真实姓名及身份证号码"
+                "参保，不能办理预参保登记。",
             )
         )
     if not parent_has_guangxi_household:
@@ -163,7 +254,8 @@ def eligibility_problems(
             Problem(
                 "parent_has_guangxi_household",
                 "parent_not_guangxi",
-                "证件所属的母亲（或父亲）须为广西户籍（以上传的户口簿为准），否则不能办理预参保登记。",
+                "请核对户口簿后勾选“证件所属父（母）亲为广西户籍”。证件所属的母亲（或父亲）须为广西户籍"
+                "（以上传的户口簿为准），否则不能办理预参保登记。",
             )
         )
     if not hospital_in_guangxi:
@@ -173,3 +265,29 @@ def eligibility_problems(
             Problem("hospital", "no_maternity_ward", "本机构未设产科，不能办理新生儿预参保登记。")
         )
     return problems
+
+
+# 附件2 and the notice: "须上传母亲（或父亲）户口簿（户主页及母亲（父亲）信息页）"; the 2026 guide (三)
+# accepts the parent's 户口簿 or 身份证, with the birth record (产时记录、产科登记表), or the 出生医学证明
+# when the baby is registered by its certificate. Kinds as registration.models.Material.Kind stores them.
+HOUSEHOLD_PAGES = frozenset({"household_head", "household_parent"})
+MATERIAL_ID_CARD = "id_card"
+MATERIAL_BIRTH_RECORD = "birth_record"
+MATERIAL_BIRTH_CERTIFICATE = "birth_certificate"
+
+
+def materials_missing(route: str, kinds: Iterable[str]) -> list[str]:
+    """What a registration by `route` lacks of the required materials, as messages for the clerk."""
+    kinds = set(kinds)
+    missing = []
+    if MATERIAL_ID_CARD not in kinds and not kinds >= HOUSEHOLD_PAGES:
+        if kinds & HOUSEHOLD_PAGES:
+            missing.append("户口簿须上传户主页和证件所属父（母）亲信息页两页（或改为上传其身份证）。")
+        else:
+            missing.append("请上传证件所属父（母）亲的户口簿（户主页及本人信息页）或身份证。")
+    if route == "birth_certificate":
+        if MATERIAL_BIRTH_CERTIFICATE not in kinds:
+            missing.append("使用出生医学证明登记的，请上传出生医学证明。")
+    elif not kinds & {MATERIAL_BIRTH_RECORD, MATERIAL_BIRTH_CERTIFICATE}:
+        missing.append("请上传出生记录（产时记录、产科登记表）或出生医学证明。")
+    return missing

@@ -120,6 +120,7 @@ EXPORT_HEADERS = [
     "新生儿编码/出生医学证明编号",
     "个人编号",
     "剩余天数",
+    "跟进提示",
     "缴费截止日",
     "母亲姓名",
     "母亲联系电话",
@@ -149,8 +150,13 @@ def followup_export(request):
     truncated = len(newborns) > EXPORT_MAX_ROWS
     newborns = newborns[:EXPORT_MAX_ROWS]
     rows = [_export_row(index, newborn, today, full) for index, newborn in enumerate(newborns, start=1)]
+    fills = [_export_fill(followup_row(newborn, today)) for newborn in newborns]
     scope = hospital.name if hospital else _scope_name(request.user)
-    title_lines = [f"新生儿预参保待缴费跟进名单（{scope}）", f"导出日期：{today:%Y-%m-%d}；按剩余天数排序"]
+    title_lines = [
+        f"新生儿预参保待缴费跟进名单（{scope}）",
+        f"导出日期：{today:%Y-%m-%d}；按剩余天数排序。图例：黄色＝剩余{URGENT_DAYS}天及以内（含今天截止），"
+        "红色＝已过缴费截止日、待作废（见“跟进提示”列）",
+    ]
     if truncated:
         title_lines.append(f"记录过多，仅导出前{EXPORT_MAX_ROWS}条，请按医疗机构分别导出。")
     content = xlsx_build(
@@ -160,8 +166,9 @@ def followup_export(request):
                 EXPORT_HEADERS,
                 rows,
                 title_lines=title_lines,
-                widths=[6, 14, 24, 12, 9, 12, 10, 14, 10, 14, 14, 12, 24],
-                text_columns={3, 4, 8, 10, 11},
+                widths=[6, 14, 24, 12, 9, 18, 12, 10, 14, 10, 14, 14, 12, 24],
+                text_columns={3, 4, 9, 11, 12},
+                row_fills=fills,
             )
         ]
     )
@@ -185,6 +192,27 @@ def _scope_name(user) -> str:
     return operator.hospital.name if operator is not None else "全部医疗机构"
 
 
+# The page's colours (Bootstrap's table-danger and table-warning), so the printout reads like the screen.
+EXPIRED_FILL, URGENT_FILL = "F8D7DA", "FFF3CD"
+
+
+def followup_label(row: FollowupRow) -> str:
+    """The row's state in words, as the page's badge says it (empty when more than a week is left)."""
+    if row.expired:
+        return f"已过期{row.overdue_days}天，待作废"
+    if row.days_left == 0:
+        return "今天截止"
+    if row.urgent:
+        return f"剩{row.days_left}天"
+    return ""
+
+
+def _export_fill(row: FollowupRow) -> str | None:
+    if row.expired:
+        return EXPIRED_FILL
+    return URGENT_FILL if row.urgent else None
+
+
 def _export_row(index: int, newborn: Newborn, today: date, full: bool) -> list:
     birth = newborn.birth
     return [
@@ -193,6 +221,7 @@ def _export_row(index: int, newborn: Newborn, today: date, full: bool) -> list:
         id_for_export(newborn.identity_number, full=full),
         newborn.personal_number,
         (newborn.last_day - today).days,
+        followup_label(followup_row(newborn, today)),
         newborn.last_day,
         birth.mother_name,
         birth.mother_phone,

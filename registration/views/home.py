@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from cards.services import card_state_refusal
 from registration import selectors
 from registration.masking import mask_id_number
 from registration.models import Newborn
@@ -25,6 +26,7 @@ class HomeRow:
     newborn: Newborn
     identity: str  # masked: the home page is a list
     days_left: int | None
+    card_printable: bool  # 已登记 or 已缴费 and still valid (cards.services.card_state_refusal)
 
 
 @never_cache
@@ -58,4 +60,5 @@ def _row(newborn: Newborn, today) -> HomeRow:
         newborn=newborn,
         identity=mask_id_number(newborn.identity_number),
         days_left=(newborn.last_day - today).days if pending else None,
+        card_printable=card_state_refusal(newborn, today=today) is None,
     )

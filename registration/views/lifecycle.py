@@ -43,7 +43,10 @@ class PaymentForm(forms.Form):
         label="缴费年度",
         coerce=int,
         widget=forms.CheckboxSelectMultiple,
-        help_text="可多选。在出生次年缴费的，同时补缴出生当年的，可从出生之日起享受待遇。",
+        help_text=(
+            "可多选。最迟于缴费截止日（含当日）到账且含出生当年的，从出生之日起享受待遇；"
+            "不含出生当年的，自所缴最早年度的1月1日起；截止日后到账的，另计3个月等待期。"
+        ),
     )
     receipt_number = forms.CharField(label="缴费凭证号", required=False, max_length=RECEIPT_MAX_LENGTH)
     amount = forms.DecimalField(
@@ -111,7 +114,9 @@ def _errors_apply(form: forms.Form, error: ValidationError) -> None:
 
 
 def _page(request, template: str, newborn: Newborn, form, blocked: str | None, status: int = 200):
-    context = {"newborn": newborn, "form": form, "blocked": blocked}
+    # Masked: the full number is shown (and its view audited) on the record's own page only.
+    identity = mask_id_number(newborn.identity_number)
+    context = {"newborn": newborn, "identity_masked": identity, "form": form, "blocked": blocked}
     return render(request, f"registration/lifecycle/{template}", context, status=status)
 
 

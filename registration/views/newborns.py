@@ -4,23 +4,35 @@ from dataclasses import dataclass
 from datetime import date
 
 from django import forms
+from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
+from cards.services import card_state_refusal
 from registration import selectors
 from registration.http import client_ip
 from registration.masking import mask_id_number, mask_phone
-from registration.models import AuditEntry, Newborn
+from registration.models import AuditEntry, Material, Newborn
 from registration.permissions import module_access_required
-from registration.services import audit_record, days_left
+from registration.services import (
+    MaterialInput,
+    audit_record,
+    birth_material_add,
+    days_left,
+    materials_missing,
+)
+from registration.services.kept_files import display_name
 from registration.validators import (
     MAX_INPUT_LENGTH,
     birth_certificate_number_validate,
     personal_number_validate,
+    resident_id_validate,
     temp_id_validate,
 )
 
@@ -36,10 +48,11 @@ class NewbornFilterForm(forms.Form):
     name = forms.CharField(label="姓名", required=False, max_length=50)
     personal_number = forms.CharField(label="个人编号", required=False, max_length=MAX_INPUT_LENGTH)
     identity_number = forms.CharField(
-        label="新生儿编码/出生医学证明编号",
+        label="证件号码",
         required=False,
         max_length=MAX_INPUT_LENGTH,
-        help_text="完整号码，区分大小写（…X 与 …x 是两个孩子）。",
+        help_text="新生儿编码、出生医学证明编号、父母或新生儿本人的身份证号码；完整号码，"
+        "新生儿编码区分大小写（…X 与 …x 是两个孩子）。",
     )
     born_from = forms.DateField(label="出生日期从", required=False, widget=DATE_INPUT)
     born_to = forms.DateField(label="至", required=False, widget=DATE_INPUT)
@@ -53,9 +66,12 @@ class NewbornFilterForm(forms.Form):
         value = self.cleaned_data["identity_number"]
         if not value:
             return ""
-        # 19 characters: a parent's ID + the baby's letter, whose case is kept; else a certificate number.
-        compact = "".join(value.split())
-        return temp_id_validate(value) if len(compact) >= 18 else birth_certificate_number_validate(value)
+        # 19 characters: a parent's ID + the baby's letter, whose case is kept; 18: a resident ID (a
+        # parent's, or the baby's own after formal enrollment); else a birth certificate number.
+        length = len("".join(value.split()))
+        if length == 18:
+            return resident_id_validate(value)
+        return temp_id_validate(value) if length > 18 else birth_certificate_number_validate(value)
 
     def clean(self):
         data = super().clean()
@@ -107,11 +123,40 @@ def _row(newborn: Newborn, today: date) -> NewbornRow:
     )
 
 
+class MaterialAddForm(forms.Form):
+    """A scan added to a saved registration (its materials deferred, or a page scanned again)."""
+
+    kind = forms.ChoiceField(
+        label="材料类型",
+        choices=Material.Kind.choices,
+        error_messages={"required": "请选择材料类型。", "invalid_choice": "请从列表中选择材料类型。"},
+    )
+    file = forms.FileField(
+        label="文件",
+        error_messages={
+            "required": "请选择要上传的文件。",
+            "empty": "上传的文件是空的。",
+            "invalid": "上传的文件无效，请重新选择。",
+        },
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.MATERIAL_MAX_BYTES:
+            raise ValidationError(
+                f"上传的文件超过 {settings.MATERIAL_MAX_BYTES // (1024 * 1024)} MB，请压缩后再上传。"
+            )
+        return upload
+
+
 @require_GET
 @module_access_required
 def newborn_detail(request, pk):
     """GET /newborns/<pk>/: the record's own page, full numbers included, so every view is audited."""
-    newborn = selectors.newborn_detail_get_for_user(user=request.user, pk=pk)  # 404 outside the hospital
+    return _detail(request, selectors.newborn_detail_get_for_user(user=request.user, pk=pk))
+
+
+def _detail(request, newborn: Newborn, *, material_form: MaterialAddForm | None = None, status: int = 200):
     audit_record(
         user=request.user,
         action=AuditEntry.Action.VIEW_ID,
@@ -120,17 +165,53 @@ def newborn_detail(request, pk):
         ip=client_ip(request),
     )
     today = timezone.localdate()
+    materials = newborn.birth.materials.all()
+    if material_form is None and newborn.state != Newborn.State.VOID:
+        material_form = MaterialAddForm()
     context = {
         "newborn": newborn,
         "birth": newborn.birth,
         "siblings": [baby for baby in newborn.birth.newborns.all() if baby.pk != newborn.pk],
-        "materials": newborn.birth.materials.all(),
+        "materials": materials,
+        "materials_missing": materials_missing(
+            newborn.birth.route, [material.kind for material in materials]
+        ),
+        "material_form": material_form,
+        "card_refusal": card_state_refusal(newborn, today=today),
         "payments": newborn.payments.all(),
         "history": selectors.newborn_history(newborn=newborn),
         "days_left": days_left(newborn.birth_date, today),
         "today": today,
     }
-    return render(request, "registration/newborn_detail.html", context)
+    return render(request, "registration/newborn_detail.html", context, status=status)
+
+
+@require_POST
+@module_access_required
+def newborn_material_add(request, pk):
+    """POST /newborns/<pk>/materials/add: a scan added to the record's registration (all its babies')."""
+    newborn = selectors.newborn_detail_get_for_user(user=request.user, pk=pk)  # 404 outside the hospital
+    form = MaterialAddForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            content = upload.read()
+            birth_material_add(
+                user=request.user,
+                newborn=newborn,
+                material=MaterialInput(form.cleaned_data["kind"], content, display_name(upload.name, "文件")),
+                ip=client_ip(request),
+            )
+        except ValidationError as exc:
+            form.add_error("file", exc.messages[0])
+        except OSError:
+            form.add_error("file", "文件读取失败，请重新选择。")
+        else:
+            messages.success(request, f"已补传：{Material.Kind(form.cleaned_data['kind']).label}。")
+            return redirect(f"{reverse('newborn_detail', args=[newborn.pk])}#h-materials")
+    # The page again with the form's errors (its full numbers: audited like any view of the page).
+    newborn = selectors.newborn_detail_get_for_user(user=request.user, pk=pk)
+    return _detail(request, newborn, material_form=form, status=400)
 
 
 @require_GET

@@ -7,6 +7,7 @@ hospital's) and administrators reach this page.
 """
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -130,7 +131,12 @@ def operator_request(request):
         except ValidationError as error:
             _errors_apply(form, error)
         else:
-            context = {"operator": operator, "password": password, "hospital": hospital}
+            context = {
+                "operator": operator,
+                "password": password,
+                "hospital": hospital,
+                "temporary_password_days": settings.TEMPORARY_PASSWORD_DAYS,
+            }
             response = render(request, "registration/operators_created.html", context)
             response["Cache-Control"] = "no-store"
             return response

@@ -8,6 +8,7 @@ from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -24,11 +25,12 @@ from registration.http import client_ip
 from registration.models import AuditEntry, Material
 from registration.permissions import module_access_required, module_denied_reason, user_operator
 from registration.services import (
-    AgencyWarning,
     MaterialInput,
+    RegistrationWarning,
     SuffixesExhausted,
     audit_record,
     eligibility_problems,
+    materials_missing,
     newborn_name,
     newborn_register,
     staging_discard,
@@ -78,18 +80,11 @@ def _register_post(request):
     valid = formset.is_valid() and valid
     request_key = form.cleaned_data.get("request_key") or uuid.uuid4()
     staged = _staged_files(request, form)
-    community = None
-    if valid:
-        community = selectors.community_resolve(
-            pk=form.cleaned_data["community"], text=form.cleaned_data["community_text"]
-        )
-        if community is None:
-            form.add_error(
-                "community_text", "没有找到该参保社区，请核对社区ID、社区编码或名称，或点击“选择”查找。"
-            )
+    community = _community_resolve(form)  # looked up in the same round as every other check
     materials = _materials_read(form, staged)
     if form.errors or not valid:
         _eligibility_hints(request, form, formset)
+        _materials_hint(form, staged)
         return _render(request, form, formset, staged=staged, request_key=request_key)
 
     try:
@@ -103,16 +98,41 @@ def _register_post(request):
         )
     except PermissionDenied as exc:
         return _denied(request, str(exc) or "您没有办理新生儿预参保登记的权限。")
-    except AgencyWarning as exc:
-        return _render(
-            request, form, formset, staged=staged, request_key=request_key, warning=exc.messages[0]
-        )
+    except RegistrationWarning as exc:
+        warnings = [{"code": error.code, "message": error.messages[0]} for error in exc.error_list]
+        return _render(request, form, formset, staged=staged, request_key=request_key, warnings=warnings)
     except ValidationError as exc:
         service_errors_apply(exc, form, formset, [kind for kind, _ in materials])
         return _render(request, form, formset, staged=staged, request_key=request_key)
     for staged_file in staged.values():
         staging_discard(user=request.user, token=staged_file.token)
     return redirect("register_done", pk=birth.pk)
+
+
+def _community_resolve(form: RegisterForm):
+    """The chosen or typed community, or None with the reason next to the community box."""
+    data = getattr(form, "cleaned_data", {})
+    text = data.get("community_text")
+    if text is None or form.errors.get("community_text") or not (text or data.get("community")):
+        return None  # unparsed, or empty (the form already asks for it)
+    community = selectors.community_resolve(pk=data.get("community"), text=text)
+    if community is None:
+        form.add_error(
+            "community_text",
+            "有多个同名的村（社区），请从输入框下方的列表中选择，或点击“逐级选择”查找。"
+            if selectors.community_name_ambiguous(text)
+            else "没有找到该参保社区，请核对社区ID、社区编码或名称，或点击“逐级选择”查找。",
+        )
+    return community
+
+
+def _materials_hint(form: RegisterForm, staged: dict) -> None:
+    """The missing materials, reported with the page's other errors (newborn_register checks it again)."""
+    data = getattr(form, "cleaned_data", {})
+    if data.get("materials_deferred") or form.errors.get("materials_deferred") or "route" not in data:
+        return
+    for message in materials_missing(data["route"], staged):
+        form.add_error("materials_deferred", message)
 
 
 def _eligibility_hints(request, form: RegisterForm, formset) -> None:
@@ -194,7 +214,7 @@ def _materials_read(form: RegisterForm, staged: dict) -> list[tuple[str, Materia
     return materials
 
 
-def _render(request, form, formset, *, staged, request_key, warning=""):
+def _render(request, form, formset, *, staged, request_key, warnings=()):
     materials = [
         {"kind": kind, "label": label, "field": form[f"material_{kind}"], "staged": staged.get(kind)}
         for kind, label in Material.Kind.choices
@@ -204,7 +224,9 @@ def _render(request, form, formset, *, staged, request_key, warning=""):
         "formset": formset,
         "materials": materials,
         "request_key": request_key,
-        "agency_warning": warning,
+        "confirmations": [form["no_household_registration"], form["parent_has_guangxi_household"]],
+        "warnings": warnings,
+        "warning_codes": " ".join(warning["code"] for warning in warnings),
         "errors": error_summary(form, formset) if form.is_bound else [],
         "community_picker": finders.find("js/community-picker.js") is not None,
         "route": form["route"].value() or "parent_id",
@@ -226,24 +248,43 @@ def register_preview(request):
         messages = [message for messages in form.errors.values() for message in messages]
         return JsonResponse({"error": messages[0]}, status=400)
     parent_id, sexes = form.cleaned_data["parent_id"], form.cleaned_data["sexes"]
+    births = form.cleaned_data["births"]
     name = form.cleaned_data["parent_name"]
-    try:
-        letters = iter(
-            suffixes_for_birth([sex for sex in sexes if sex], selectors.issued_suffixes_for(parent_id))
-        )
-    except SuffixesExhausted as exc:
-        return JsonResponse({"error": str(exc)}, status=409)
+    today = timezone.localdate()
+    letters = iter(())
+    if parent_id:
+        try:
+            issued = selectors.issued_suffixes_for(parent_id)
+            letters = iter(suffixes_for_birth([sex for sex in sexes if sex], issued))
+        except SuffixesExhausted as exc:
+            return JsonResponse({"error": str(exc)}, status=409)
     babies = []
-    for sex in sexes:
-        letter = next(letters) if sex else None
+    for index in range(max(len(sexes), len(births))):
+        sex = sexes[index] if index < len(sexes) else None
+        letter = next(letters) if sex and parent_id else None
+        birth_date = births[index] if index < len(births) else None
         babies.append(
             {
                 "letter": letter,
                 "temp_id": parent_id + letter if letter else None,
                 "name": newborn_name(name, sex) if sex and name else None,
+                "problem": _birth_date_problem(birth_date, today) if birth_date else None,
             }
         )
-    return JsonResponse({"parent_id": parent_id, "babies": babies, "note": "以保存时为准"})
+    return JsonResponse({"parent_id": parent_id or None, "babies": babies, "note": "以保存时为准"})
+
+
+def _birth_date_problem(birth_date, today) -> str | None:
+    """Why a baby born on that day cannot be registered today (too old, born in the future), or None."""
+    problems = eligibility_problems(
+        birth_date=birth_date,
+        today=today,
+        has_household_registration=False,
+        parent_has_guangxi_household=True,
+        hospital_in_guangxi=True,
+        hospital_has_maternity_ward=True,
+    )
+    return next((problem.message for problem in problems if problem.field == "birth_date"), None)
 
 
 @never_cache
@@ -258,5 +299,12 @@ def register_done(request, pk):
     return render(
         request,
         "registration/register_done.html",
-        {"birth": birth, "newborns": newborns, "ids": ",".join(str(newborn.pk) for newborn in newborns)},
+        {
+            "birth": birth,
+            "newborns": newborns,
+            "ids": ",".join(str(newborn.pk) for newborn in newborns),
+            "materials_missing": materials_missing(
+                birth.route, birth.materials.values_list("kind", flat=True)
+            ),
+        },
     )

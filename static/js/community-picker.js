@@ -79,7 +79,28 @@
     this.selects = {};
     this.build();
     this.bind();
+    this.restore();
   }
+
+  // A page sent back with errors keeps the chosen id: show again what it is (the search puts an exact
+  // 社区ID first).
+  Picker.prototype.restore = function () {
+    var self = this;
+    var id = this.idInput.value.trim();
+    if (!/^\d+$/.test(id)) {
+      return;
+    }
+    fetchJson(this.searchUrl + "?q=" + encodeURIComponent(id))
+      .then(function (body) {
+        var row = (body.results || []).filter(function (result) {
+          return String(result.id) === id;
+        })[0];
+        if (row && self.idInput.value === id) {
+          self.describe(row);
+        }
+      })
+      .catch(function () {});
+  };
 
   Picker.prototype.build = function () {
     if (window.getComputedStyle(this.container).position === "static") {
@@ -279,17 +300,21 @@
     this.textInput.value = row.full_name;
     this.textInput.classList.remove("is-invalid");
     this.close();
-    this.say(
-      "已选择：" + row.full_name + "（编码 " + row.code + "，社区ID " + row.id + "）· 参保所属机构：" +
-        (row.agency || "未找到，请核对")
-    );
-    this.status.classList.toggle("text-danger", !row.agency);
+    this.describe(row);
     this.container.dispatchEvent(
       new CustomEvent("community:change", {
         bubbles: true,
         detail: { id: row.id, code: row.code, name: row.name, full_name: row.full_name, agency: row.agency },
       })
     );
+  };
+
+  Picker.prototype.describe = function (row) {
+    this.say(
+      "已选择：" + row.full_name + "（编码 " + row.code + "，社区ID " + row.id + "）· 参保所属机构：" +
+        (row.agency || "未找到，请核对")
+    );
+    this.status.classList.toggle("text-danger", !row.agency);
   };
 
   Picker.prototype.say = function (text, isError) {

@@ -129,12 +129,21 @@
   function render(rows, message) {
     previewList.textContent = "";
     var started = rows.some(function (row) {
-      return row.name || row.id;
+      return row.name || row.id || row.problem;
     });
     rows.forEach(function (row, index) {
       var inline = babies()[index] && babies()[index].querySelector("[data-baby-preview]");
+      var date = babies()[index] && babies()[index].querySelector('input[type="date"]');
+      if (row.problem && date && date.classList.contains("is-invalid") && date.value === date.defaultValue) {
+        row = { name: row.name, id: row.id, problem: "" }; // the server's message is already beside the date
+      }
       if (inline) {
-        inline.textContent = row.name || row.id ? "将签发：" + (row.name || "（姓名待填写）") + " · " + (row.id || "（编码待生成）") : "";
+        inline.classList.toggle("text-danger", !!row.problem);
+        inline.textContent = row.problem
+          ? "不能登记：" + row.problem
+          : row.name || row.id
+            ? "将签发：" + (row.name || "（姓名待填写）") + " · " + (row.id || "（编码待生成）")
+            : "";
       }
       if (!started) {
         return;
@@ -151,6 +160,12 @@
       id.className = row.id ? "app-preview-id" : "small text-secondary";
       id.textContent = row.id || "（编码待生成）";
       item.append(number, name, document.createElement("br"), id);
+      if (row.problem) {
+        var problem = document.createElement("div");
+        problem.className = "small text-danger";
+        problem.textContent = "不能登记：" + row.problem;
+        item.appendChild(problem);
+      }
       previewList.appendChild(item);
     });
     previewMessage.textContent = message || "";
@@ -166,6 +181,10 @@
       var checked = block.querySelector('input[type="radio"]:checked');
       return checked ? checked.value : "";
     });
+    var births = babies().map(function (block) {
+      var date = block.querySelector('input[type="date"]');
+      return date ? date.value : "";
+    });
     var rows = sexes.map(function (sex, index) {
       var row = { name: babyName(parentName, sex), id: "" };
       if (route === "birth_certificate") {
@@ -178,17 +197,26 @@
       previewRequest.abort();
       previewRequest = null;
     }
-    if (route !== "parent_id") {
-      render(rows, rows.some(function (row) { return row.name || row.id; }) ? "" : defaultMessage);
+    // The letters are asked for on the parent-ID route with a full ID; the birth dates' eligibility always.
+    var askLetters = route === "parent_id" && ID_RE.test(parentId) && sexes.some(Boolean);
+    var message = defaultMessage;
+    if (route === "parent_id" && parentId && !ID_RE.test(parentId)) {
+      message = "身份证号码应为18位。";
+    } else if (route !== "parent_id" && rows.some(function (row) { return row.name || row.id; })) {
+      message = "";
+    }
+    if (!askLetters && !births.some(Boolean)) {
+      render(rows, message);
       return;
     }
-    if (!ID_RE.test(parentId) || !sexes.some(Boolean)) {
-      render(rows, parentId && !ID_RE.test(parentId) ? "身份证号码应为18位。" : defaultMessage);
-      return;
-    }
-    render(rows, "正在查询该身份证号已签发的字母…");
+    render(rows, askLetters ? "正在查询该身份证号已签发的字母…" : message);
     previewRequest = new AbortController();
-    var query = new URLSearchParams({ parent_id: parentId, parent_name: parentName, role: role, sexes: sexes.join(",") });
+    var query = new URLSearchParams({ sexes: sexes.join(","), births: births.join(",") });
+    if (askLetters) {
+      query.set("parent_id", parentId);
+      query.set("parent_name", parentName);
+      query.set("role", role);
+    }
     fetch(previewUrl + "?" + query.toString(), {
       credentials: "same-origin",
       headers: { Accept: "application/json" },
@@ -206,11 +234,14 @@
         }
         data.babies.forEach(function (baby, index) {
           if (rows[index]) {
-            rows[index].id = baby.temp_id || "";
-            rows[index].name = baby.name || rows[index].name;
+            if (askLetters) {
+              rows[index].id = baby.temp_id || "";
+              rows[index].name = baby.name || rows[index].name;
+            }
+            rows[index].problem = baby.problem || "";
           }
         });
-        render(rows, "");
+        render(rows, askLetters ? "" : message);
       })
       .catch(function (error) {
         if (error.name !== "AbortError") {
@@ -227,10 +258,11 @@
     if (!staged || !input) {
       return;
     }
+    var picker = block.querySelector("[data-file-picker]") || input;
     var invalid = input.classList.contains("is-invalid");
-    input.hidden = !invalid;
+    picker.hidden = !invalid;
     staged.querySelector("[data-staged-replace]").addEventListener("click", function () {
-      input.hidden = false;
+      picker.hidden = false;
       input.click();
     });
     staged.querySelector("[data-staged-remove]").addEventListener("click", function () {
@@ -239,7 +271,7 @@
         token.remove();
       }
       staged.remove();
-      input.hidden = false;
+      picker.hidden = false;
     });
     input.addEventListener("change", function () {
       if (input.files.length) {
@@ -247,6 +279,77 @@
         staged.querySelector(".text-break").textContent = input.files[0].name;
       }
     });
+  });
+
+  // --- file pickers in Chinese, and a camera button on phones and tablets -------------------------
+
+  var canSetFiles = (function () {
+    try {
+      return typeof DataTransfer === "function" && !!new DataTransfer().items;
+    } catch (error) {
+      return false;
+    }
+  })();
+  var coarsePointer = window.matchMedia && window.matchMedia("(pointer: coarse)").matches;
+  form.querySelectorAll("[data-file-picker]").forEach(function (picker) {
+    var input = picker.querySelector("[data-file-input]");
+    var buttons = picker.querySelector("[data-file-buttons]");
+    var camera = picker.querySelector("[data-camera]");
+    var cameraInput = picker.querySelector("[data-camera-input]");
+    var fileName = picker.querySelector("[data-file-name]");
+    if (!input || !buttons) {
+      return;
+    }
+    // The native box names its button in the browser's language: replaced by our own label.
+    input.classList.add("visually-hidden");
+    buttons.classList.remove("d-none");
+    buttons.classList.add("d-inline-flex", "flex-wrap", "align-items-center", "gap-2");
+    input.addEventListener("change", function () {
+      if (input.files.length) {
+        fileName.textContent = input.files[0].name;
+      }
+    });
+    if (!camera || !cameraInput || !canSetFiles || !coarsePointer) {
+      if (camera) {
+        camera.remove();
+      }
+      return;
+    }
+    camera.addEventListener("click", function () {
+      cameraInput.click();
+    });
+    cameraInput.addEventListener("change", function () {
+      if (!cameraInput.files.length) {
+        return;
+      }
+      var transfer = new DataTransfer();
+      transfer.items.add(cameraInput.files[0]);
+      input.files = transfer.files;
+      input.dispatchEvent(new Event("change", { bubbles: true }));
+    });
+  });
+
+  // --- the record's phone follows the ID parent's until the clerk types another --------------------
+
+  var sharedPhone = form.elements.namedItem("phone");
+  var copiedPhone = sharedPhone ? sharedPhone.value : "";
+  form.addEventListener("input", function (event) {
+    var role = checkedValue("parent_role") || "mother";
+    if (!sharedPhone || event.target.name !== role + "_phone") {
+      return;
+    }
+    if (sharedPhone.value === "" || sharedPhone.value === copiedPhone) {
+      sharedPhone.value = copiedPhone = event.target.value;
+    }
+  });
+
+  // --- Enter in a text box does not send the whole form -------------------------------------------
+
+  form.addEventListener("keydown", function (event) {
+    var target = event.target;
+    if (event.key === "Enter" && target.tagName === "INPUT" && !/^(submit|button|file)$/.test(target.type)) {
+      event.preventDefault();
+    }
   });
 
   // --- the community box: typing replaces what was picked -----------------------------------------
@@ -319,7 +422,7 @@
   });
   form.addEventListener("input", function (event) {
     var name = event.target.name || "";
-    if (/_(name|id_number)$/.test(name) || /birth_certificate_number$/.test(name)) {
+    if (/_(name|id_number)$/.test(name) || /(birth_certificate_number|birth_date)$/.test(name)) {
       schedulePreview();
     }
   });

@@ -1,13 +1,13 @@
 """manage.py print_cards: a PDF file of a day's or chosen cards, audit-logged; clear errors otherwise."""
 
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
 from pypdf import PdfReader
 
-from registration.models import AuditEntry
+from registration.models import AuditEntry, Birth
 from registration.services import BabyInput, Sex, newborn_void
 from tests.factories import TODAY, register
 
@@ -23,9 +23,9 @@ def twins(clerk):
     return list(birth.newborns.order_by("birth_order"))
 
 
-def run(*args) -> str:
+def run(*args, stderr: io.StringIO | None = None) -> str:
     out = io.StringIO()
-    call_command("print_cards", *args, stdout=out, stderr=io.StringIO())
+    call_command("print_cards", *args, stdout=out, stderr=stderr or io.StringIO())
     return out.getvalue()
 
 
@@ -58,13 +58,43 @@ def test_it_prints_chosen_records_on_a6_without_notices_and_marks_reprints(twins
     assert {entry.detail["size"] for entry in last} == {"A6"}
 
 
-def test_it_leaves_out_void_records(twins, clerk, tmp_path):
+def test_it_leaves_out_void_records_saying_so_for_each(twins, clerk, tmp_path):
     newborn_void(newborn=twins[0], user=clerk, reason="家属要求作废")
-    output = tmp_path / "cards.pdf"
-    assert "1 card(s) written" in run("--hospital", HOSPITAL, "--date", "2026-03-02", "--output", str(output))
+    output, stderr = tmp_path / "cards.pdf", io.StringIO()
+    message = run("--hospital", HOSPITAL, "--date", "2026-03-02", "--output", str(output), stderr=stderr)
+    assert "1 card(s) written" in message
     assert len(PdfReader(output).pages) == 2
-    with pytest.raises(CommandError, match="void"):
+    assert stderr.getvalue().startswith(
+        f"left out: record {twins[0].pk} ({twins[0].personal_number}) is void: "
+    )
+    assert "已作废" in stderr.getvalue()
+    with pytest.raises(CommandError, match="every record chosen was left out"):
         run("--ids", str(twins[0].pk), "--output", str(output))
+
+
+def test_it_leaves_out_cards_past_their_last_day(twins, tmp_path, monkeypatch):
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: date(2026, 5, 26))
+    stderr = io.StringIO()
+    with pytest.raises(CommandError, match="no card to print"):
+        run("--ids", f"{twins[0].pk},{twins[1].pk}", "--output", str(tmp_path / "cards.pdf"), stderr=stderr)
+    lines = stderr.getvalue().splitlines()
+    assert len(lines) == 2
+    assert all("has expired (the card was valid until 2026-05-25)" in line for line in lines)
+    assert not (tmp_path / "cards.pdf").exists()
+
+
+def test_text_the_card_font_cannot_print_stops_the_command(twins, tmp_path):
+    Birth.objects.filter(pk=twins[0].birth_id).update(father_name="王龘")
+    with pytest.raises(CommandError, match="cannot print: 无法打印登记卡：.*父亲姓名中的「龘」"):
+        run("--ids", str(twins[0].pk), "--output", str(tmp_path / "cards.pdf"))
+    assert not (tmp_path / "cards.pdf").exists()
+    assert not AuditEntry.objects.filter(action=AuditEntry.Action.PRINT).exists()
+
+
+def test_it_prints_a6_cards_with_their_two_page_notices(twins, tmp_path):
+    output = tmp_path / "cards.pdf"
+    run("--ids", f"{twins[0].pk},{twins[1].pk}", "--size", "A6", "--output", str(output))
+    assert len(PdfReader(output).pages) == 6
 
 
 @pytest.mark.parametrize(

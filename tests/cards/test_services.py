@@ -1,8 +1,6 @@
-"""render_cards: the card's rows and the notice's dates in the PDF's text, its fonts, pages and size."""
+"""render_cards: the card's rows in the PDF's text, its fonts, pages and size; which cards it refuses."""
 
 import io
-import shutil
-import subprocess
 from datetime import date, timedelta
 
 import pytest
@@ -10,39 +8,37 @@ from django.core.exceptions import ImproperlyConfigured
 from pypdf import PdfReader
 
 from cards import services
-from cards.services import CARD_RELATED, card_context, render_cards
-from registration.models import Birth, Division, Hospital, InsuranceAgency, Newborn
+from cards.services import (
+    CARD_PREFETCH,
+    CARD_RELATED,
+    CardStateError,
+    CardTextError,
+    card_context,
+    card_refusal,
+    render_cards,
+)
+from registration.models import Birth, Newborn
 from registration.services import BabyInput, ParentInput, Sex
-from tests import factories
+from tests.cards.helpers import (
+    babies_prefetched,
+    embedded_fonts,
+    needs_pdftotext,
+    page_count,
+    pdf_pages_text,
+    pdftotext,
+    unsaved_birth,
+    unsaved_newborn,
+)
 from tests.factories import FATHER_ID, MOTHER_ID, TODAY, register
 
 BORN = TODAY - timedelta(days=4)  # 2026-02-26: the window's last day is 2026-05-25
 MOTHER = ParentInput("禤秀兰", MOTHER_ID, "13877112345")
 FATHER = ParentInput("覃建华", FATHER_ID, "13977154321")
-needs_pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
 
 
-def pdf_pages_text(pdf: bytes) -> list[str]:
-    """Each page's text in reading order (pdftotext -layout), whitespace removed: cells join, lines wrap."""
-    text = subprocess.run(
-        ["pdftotext", "-layout", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True
-    ).stdout.decode()
-    return ["".join(page.split()) for page in text.split("\f")[:-1]]
-
-
-def compact(text: str) -> str:
-    return "".join(text.split())
-
-
-def card_rows(birth: Birth) -> list[Newborn]:
-    return list(Newborn.objects.select_related(*CARD_RELATED).filter(birth=birth).order_by("birth_order"))
-
-
-@pytest.fixture
-def clerk(db):
-    factories.division_chain()
-    factories.agency_make()
-    return factories.operator_make().user
+def card_rows(birth: Birth, *, prefetch: bool = False) -> list[Newborn]:
+    rows = Newborn.objects.select_related(*CARD_RELATED).filter(birth=birth).order_by("birth_order")
+    return list(rows.prefetch_related(*CARD_PREFETCH) if prefetch else rows)
 
 
 @pytest.fixture
@@ -66,24 +62,24 @@ def test_it_prints_every_row_of_the_card_with_full_numbers(twins, twins_pdf):
     card = pdf_pages_text(twins_pdf)[0]
     assert "新生儿预参保登记卡" in card
     assert "姓名禤秀兰之女性别女出生日期2026年2月26日" in card
-    assert f"新生儿编码{MOTHER_ID}X" in card and girl.temp_id == MOTHER_ID + "X"
-    assert f"个人编号{girl.personal_number}" in card
+    assert f"新生儿编码{MOTHER_ID}X（末位为大写字母X）" in card and girl.temp_id == MOTHER_ID + "X"
+    assert f"个人编号{girl.personal_number}出生顺序第1个" in card
     assert f"父亲覃建华身份证号{FATHER_ID}联系电话13977154321" in card
     assert f"母亲禤秀兰身份证号{MOTHER_ID}联系电话13877112345" in card
     assert "出生医院南宁市第一人民医院" in card
     # The two-line 参保地 cell: its label sits between its lines in the extracted text.
     assert "新竹社区参保地参保所属机构：南宁市医疗保障事业管理中心" in card
-    assert "参保日期2026年3月2日" in card
-    assert "有效期至2026年5月25日" in card
-    assert "登记机构：南宁市第一人民医院" in card
+    assert "参保日期2026年3月2日有效期至2026年5月25日" in card
+    assert "登记医院：南宁市第一人民医院" in card
 
 
 @needs_pdftotext
 def test_it_prints_both_remarks_of_attachment_4_with_the_last_valid_day(twins_pdf):
     card = pdf_pages_text(twins_pdf)[0]
-    assert compact(services.REMARK_VALIDITY.format(last_day="2026年5月25日")) in card
+    assert "备注" in card
+    assert "".join(services.REMARK_VALIDITY.format(last_day="2026年5月25日").split()) in card
     assert "出生三个月内有效（有效期至2026年5月25日）" in card
-    assert compact(services.REMARK_FORMAL_ENROLLMENT) in card
+    assert "".join(services.REMARK_FORMAL_ENROLLMENT.split()) in card
 
 
 @needs_pdftotext
@@ -97,53 +93,60 @@ def test_it_gives_each_twin_its_card_then_its_notice(twins, twins_pdf):
 
 
 @needs_pdftotext
-def test_the_notice_tells_the_family_their_own_dates_and_what_to_do(twins_pdf):
-    notice = pdf_pages_text(twins_pdf)[1]
-    assert "请在2026年5月25日（含）前缴纳城乡居民基本医疗保险费" in notice
-    for channel in (
-        "“南宁医保”微信公众号",
-        "“广西税务”微信公众号",
-        "微信城市服务",
-        "支付宝市民中心",
-        "银联“云闪付”",
-    ):
-        assert channel in notice
-    for channel in ("银行柜面（工商银行、农业银行", "农村金融服务点", "移动智能终端（POS机）", "办税服务厅"):
-        assert channel in notice
-    # Born and paid in the same year: from birth; after the window: three months from the payment.
-    assert "在2026年5月25日（含）前缴费：从出生之日（2026年2月26日）起享受医保待遇" in notice
-    assert "2026年5月26日缴费到账的，从2026年8月26日起才能享受待遇" in notice
-    assert "有效期至2026年5月25日" in notice
-    assert "及时办理户籍登记" in notice and "持登记卡和户口本到户籍所在地的医保经办机构" in notice
-    assert "到2026年5月25日仍未缴费的，这次预参保登记信息作废" in notice
-    assert "3个月待遇等待期" in notice
+def test_the_issuer_is_named_alike_on_the_card_and_the_notice(twins_pdf):
+    card, notice = pdf_pages_text(twins_pdf)[:2]
+    assert "登记医院：南宁市第一人民医院" in card and "登记医院：南宁市第一人民医院" in notice
+    assert "登记机构" not in card + notice
 
 
-def test_the_notice_states_the_cross_year_rules_with_the_guides_example_dates():
-    # The 2026 guide's example 2: born 2025-12-05, last day 2026-03-04.
-    notice = card_context(unsaved_newborn(born=date(2025, 12, 5), registered_on=date(2025, 12, 8)))["notice"]
-    assert notice["birth_year_payable"] and notice["birth_year_end"] == "2025年12月31日"
-    assert notice["next_year"] == 2026 and notice["next_year_start"] == "2026年1月1日"
-    assert notice["both_years_start"] == "2025年12月5日"
-    assert notice["next_year_only_start"] == "2026年1月1日"
-    assert (notice["late_paid_on"], notice["late_start"]) == ("2026年3月5日", "2026年6月5日")
+@needs_pdftotext
+def test_twins_codes_extract_exactly_and_the_lowercase_letter_is_spelled_out(clerk):
+    birth = register(clerk, babies=[BabyInput(Sex.FEMALE, BORN), BabyInput(Sex.FEMALE, BORN)])
+    first, second = card_rows(birth, prefetch=True)
+    assert (first.temp_id, second.temp_id) == (MOTHER_ID + "X", MOTHER_ID + "x")
+    pdf = render_cards([second], with_notice=True)
+    # Raw extraction (no whitespace removed): the letter's shading adds no space inside the code.
+    raw = pdftotext(pdf)
+    assert raw.count(second.temp_id) == 3  # the card, the notice's header and its section 三
+    assert MOTHER_ID + " x" not in raw
+    reader_text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert second.temp_id in reader_text
+    card = pdf_pages_text(pdf)[0]
+    assert f"新生儿编码{MOTHER_ID}x（末位为小写字母x）" in card
+    assert "出生顺序双胞胎第2个" in card
 
 
-def test_the_notice_drops_paying_in_the_birth_year_once_that_year_is_over():
-    notice = card_context(unsaved_newborn(born=date(2025, 12, 5), registered_on=date(2026, 1, 3)))["notice"]
-    assert not notice["birth_year_payable"] and notice["next_year"] == 2026
+def test_the_birth_order_needs_the_babies_prefetched_to_say_twins(clerk, django_assert_num_queries):
+    birth = register(clerk, babies=[BabyInput(Sex.FEMALE, BORN), BabyInput(Sex.FEMALE, BORN)])
+    prefetched, plain = card_rows(birth, prefetch=True), card_rows(birth)
+    with django_assert_num_queries(0):
+        assert card_context(prefetched[1], today=TODAY)["birth_order"] == "双胞胎第2个"
+        assert card_context(plain[1], today=TODAY)["birth_order"] == "第2个"
+        render_cards(prefetched, with_notice=False)
 
 
-def test_the_card_names_a_birth_certificate_number_as_such_and_fills_unknown_parents():
-    newborn = unsaved_newborn(born=date(2025, 1, 2), registered_on=date(2025, 1, 3))
-    newborn.temp_id, newborn.birth_certificate_number = None, "R450123456"
-    newborn.birth.father_name = newborn.birth.father_id_number = newborn.birth.father_phone = ""
-    card = card_context(newborn)
-    assert card["code"] == "R450123456" and card["code_note"] == "（出生医学证明编号）"
-    assert card["notice"]["by_certificate"]
-    father = card["parents"][0]
-    assert (father.role, father.name, father.id_number, father.phone) == ("父亲", "—", "—", "—")
-    assert card["last_day"] == "2025年4月1日" and card["notice"]["next_year"] is None
+def test_a_single_babys_card_leaves_out_the_birth_order_when_it_is_known(clerk):
+    [single] = card_rows(register(clerk), prefetch=True)
+    assert card_context(single, today=TODAY)["birth_order"] == ""
+    birth = unsaved_birth()
+    triplets = babies_prefetched([unsaved_newborn(birth=birth, birth_order=order) for order in (1, 2, 3)])
+    assert card_context(triplets[2], today=date(2025, 1, 3))["birth_order"] == "三胞胎第3个"
+
+
+@needs_pdftotext
+def test_the_id_parent_without_a_phone_gets_the_records_phone(clerk):
+    birth = register(
+        clerk,
+        parent_role="father",
+        mother=ParentInput("禤秀兰", MOTHER_ID, ""),
+        father=ParentInput("覃建华", FATHER_ID, ""),
+        babies=[BabyInput(Sex.MALE, BORN)],
+        phone="13912345678",
+    )
+    card = pdf_pages_text(render_cards(card_rows(birth), with_notice=False))[0]
+    assert f"新生儿编码{FATHER_ID}Y" in card and "姓名覃建华之子" in card
+    assert f"父亲覃建华身份证号{FATHER_ID}联系电话13912345678" in card
+    assert f"母亲禤秀兰身份证号{MOTHER_ID}联系电话—" in card  # not the ID parent: unknown stays unknown
 
 
 @needs_pdftotext
@@ -153,15 +156,29 @@ def test_an_unknown_father_prints_dashes_never_an_empty_cell(clerk):
     assert "父亲—身份证号—联系电话—" in card
 
 
+@needs_pdftotext
+def test_a_birth_certificate_number_is_labelled_cleanly_on_the_card_and_the_notice():
+    newborn = unsaved_newborn(temp_id=None, birth_certificate_number="R450123456")
+    newborn.birth.route = Birth.Route.BIRTH_CERTIFICATE
+    pdf = render_cards([newborn], today=date(2025, 1, 3))
+    layout = pdftotext(pdf, layout=True)
+    # The label is one word on one line; the kind of number goes under the number itself.
+    assert "新生儿编码   R450123456" in layout or "新生儿编码  R450123456" in layout
+    card, notice = pdf_pages_text(pdf)
+    assert "新生儿编码R450123456出生医学证明编号" in card
+    assert "新生儿编码（出生医学证明编号）：R450123456" in notice
+    assert "用出生医学证明编号绑定宝宝" in notice
+
+
 def test_it_prints_one_page_per_card_without_the_notice(twins):
     for size in ("A4", "A6"):
         reader = PdfReader(io.BytesIO(render_cards(twins, with_notice=False, page_size=size)))
         assert len(reader.pages) == 2, size
 
 
-def test_a6_fits_each_card_and_each_notice_on_one_card_sized_page(twins):
+def test_a6_gives_each_card_one_page_and_its_notice_two(twins):
     reader = PdfReader(io.BytesIO(render_cards(twins, page_size="A6")))
-    assert len(reader.pages) == 4
+    assert len(reader.pages) == 6
     width, height = (float(value) * 25.4 / 72 for value in reader.pages[0].mediabox[2:])
     assert (round(width), round(height)) == (148, 105)  # A6, landscape
 
@@ -173,18 +190,12 @@ def test_a4_pages_are_a4(twins_pdf):
     assert (round(width), round(height)) == (210, 297)
 
 
-def test_the_pdf_embeds_only_subsets_of_card_sans_sc(twins_pdf):
-    names = set()
-    for page in PdfReader(io.BytesIO(twins_pdf)).pages:
-        for font in page["/Resources"]["/Font"].values():
-            font = font.get_object()
-            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
-            assert "/FontFile2" in descriptor or "/FontFile3" in descriptor  # embedded
-            names.add(str(font["/BaseFont"]))
-    assert names
-    for name in names:
-        subset_tag, family = name.lstrip("/").split("+")
-        assert len(subset_tag) == 6 and family.startswith("Card-Sans-SC"), name
+def test_the_pdf_embeds_one_subset_of_card_sans_sc_and_nothing_else(twins):
+    for size in ("A4", "A6"):
+        names = embedded_fonts(render_cards(twins, page_size=size))
+        assert len(names) == 1, names  # one weight: the regular
+        subset_tag, family = names.pop().lstrip("/").split("+")
+        assert len(subset_tag) == 6 and family.startswith("Card-Sans-SC"), family
 
 
 def test_one_cards_pdf_is_under_60_kb(twins):
@@ -230,31 +241,86 @@ def test_it_rejects_an_unknown_page_size_and_an_empty_list(twins):
         render_cards([])
 
 
-def unsaved_newborn(*, born: date, registered_on: date) -> Newborn:
-    """A card's rows without the database (the rules give the last day)."""
-    from registration.services.rules import pre_enrollment_last_day
+# --- which cards are refused --------------------------------------------------------------------------
 
-    birth = Birth(
-        hospital=Hospital(pk=1, code="H1", name="南宁市第一人民医院"),
-        community=Division(pk=1, code="450103001001", name="新竹社区", level=5, full_name="新竹社区"),
-        agency=InsuranceAgency(pk=1, code="450100", name="南宁市医疗保障事业管理中心"),
-        registered_on=registered_on,
-        route=Birth.Route.PARENT_ID,
-        parent_role=Birth.ParentRole.MOTHER,
-        mother_name="禤秀兰",
-        mother_id_number=MOTHER_ID,
-        mother_phone="13877112345",
-        father_name="覃建华",
-        father_id_number=FATHER_ID,
-        father_phone="13977154321",
-        birth_hospital_name="南宁市第一人民医院",
+
+@pytest.mark.parametrize("state", [Newborn.State.REGISTERED, Newborn.State.PAID])
+def test_a_registered_or_paid_card_prints_up_to_its_last_day(state):
+    newborn = unsaved_newborn(state=state, benefit_start=date(2025, 1, 2))
+    assert newborn.last_day == date(2025, 4, 1)
+    assert card_refusal(newborn, today=date(2025, 4, 1)) is None
+    assert page_count(render_cards([newborn], with_notice=False, today=date(2025, 4, 1))) == 1
+
+
+def test_a_void_card_is_refused():
+    refusal = card_refusal(unsaved_newborn(state=Newborn.State.VOID), today=date(2025, 1, 3))
+    assert isinstance(refusal, CardStateError) and refusal.reason == "void"
+    assert "已作废" in str(refusal)
+
+
+def test_a_formally_enrolled_babys_card_is_refused_for_the_real_id():
+    newborn = unsaved_newborn(state=Newborn.State.FORMALIZED, benefit_start=date(2025, 1, 2))
+    with pytest.raises(CardStateError) as refused:
+        render_cards([newborn], today=date(2025, 1, 10))
+    assert refused.value.reason == "formalized" and refused.value.newborn is newborn
+    message = str(refused.value)
+    assert "已办理正式参保登记" in message
+    assert all(word in message for word in ("居民身份证", "医保电子凭证", "社会保障卡"))
+
+
+def test_a_card_past_its_last_day_is_refused_with_the_day_it_expired():
+    newborn = unsaved_newborn(state=Newborn.State.PAID, benefit_start=date(2025, 1, 2))
+    with pytest.raises(CardStateError) as refused:
+        render_cards([newborn], today=date(2025, 4, 2))
+    assert refused.value.reason == "expired"
+    assert str(refused.value).startswith(
+        "登记卡在出生后3个月内有效，已于2025年4月2日过期（有效期至2025年4月1日）"
     )
-    return Newborn(
-        birth=birth,
-        name="禤秀兰之女",
-        sex=Sex.FEMALE,
-        birth_date=born,
-        temp_id=MOTHER_ID + "X",
-        personal_number="4501000001",
-        last_day=pre_enrollment_last_day(born),
-    )
+    assert "办理正式参保登记" in str(refused.value)
+
+
+def test_render_cards_uses_the_local_date_when_not_told_the_day(monkeypatch):
+    newborn = unsaved_newborn()
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: date(2025, 4, 2))
+    with pytest.raises(CardStateError):
+        render_cards([newborn])
+
+
+def test_text_the_font_cannot_draw_is_refused_before_rendering_naming_record_and_characters(monkeypatch):
+    newborn = unsaved_newborn(name="𠮷秀兰之女")
+    newborn.birth.mother_name = "𠮷秀兰"
+    newborn.birth.birth_hospital_name = "龘龘医院😀"
+    rendered = []
+    monkeypatch.setattr(services, "html_to_pdf", lambda *args, **kwargs: rendered.append(args))
+    with pytest.raises(CardTextError) as refused:
+        render_cards([newborn, unsaved_newborn(personal_number="4501000002")], today=date(2025, 1, 3))
+    assert rendered == []
+    error = refused.value
+    assert isinstance(error, ValueError) and error.newborn is newborn
+    assert error.characters == ["龘", "😀"]  # 𠮷 is in the font
+    assert error.problems == [(newborn, {"出生医院": ["龘", "😀"]})]
+    assert "「𠮷秀兰之女」（个人编号4501000001）的出生医院中的「龘」、「😀」" in str(error)
+    assert "空白方框" in str(error)
+
+
+def test_card_refusal_reports_text_problems_of_a_valid_card():
+    newborn = unsaved_newborn()
+    newborn.birth.father_name = "王龘"
+    refusal = card_refusal(newborn, today=date(2025, 1, 3))
+    assert isinstance(refusal, CardTextError) and refusal.problems[0][1] == {"父亲姓名": ["龘"]}
+
+
+def test_a_layout_that_does_not_fit_its_pages_is_refused_not_printed(monkeypatch):
+    # A part laid out on more pages than it must (here: the rule asks a card for none) is an error.
+    monkeypatch.setattr(services, "CARD_PAGES", 0)
+    with pytest.raises(services.CardLayoutError, match="card-1占1页，应为0页"):
+        render_cards([unsaved_newborn()], with_notice=False, today=date(2025, 1, 3))
+
+
+@needs_pdftotext
+def test_guangxi_surnames_and_characters_beyond_the_table_print_as_themselves():
+    newborn = unsaved_newborn(name="𠮷秀兰之女")
+    newborn.birth.mother_name, newborn.birth.father_name = "𠮷秀兰", "禤覃韦农蒙"
+    pdf = render_cards([newborn], with_notice=False, today=date(2025, 1, 3))
+    card = pdf_pages_text(pdf)[0]
+    assert "姓名𠮷秀兰之女" in card and "父亲禤覃韦农蒙" in card and "母亲𠮷秀兰" in card

@@ -1,15 +1,17 @@
 """Printing views: inline PDFs of the own hospital's records only, refusals in Chinese, audit entries."""
 
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
-from registration.models import AuditEntry, Newborn
-from registration.services import BabyInput, ParentInput, Sex, newborn_void
+from registration.models import AuditEntry, Birth, Newborn
+from registration.services import BabyInput, ParentInput, Sex, newborn_void, payment_record
 from tests import factories
+from tests.cards.helpers import needs_pdftotext, pdf_pages_text
 from tests.factories import PASSWORD, TODAY, id_number, register
 
 pytestmark = pytest.mark.django_db
@@ -100,6 +102,63 @@ def test_anonymous_visitors_are_sent_to_login(client, twins):
     assert client.get(batch_url("date=2026-03-02")).status_code == 302
 
 
+def formalize(newborn: Newborn) -> None:
+    # The state alone matters here; newborn_formalize's checks of the real ID are tested elsewhere.
+    Newborn.objects.filter(pk=newborn.pk).update(
+        state=Newborn.State.FORMALIZED,
+        formalized_at=timezone.now(),
+        real_name="李小红",
+        real_id_number=id_number(born="20260226", order="002"),
+        benefit_start=newborn.birth_date,
+    )
+
+
+def test_a_formally_enrolled_babys_card_is_refused_with_what_to_settle_with(logged_in, twins):
+    formalize(twins[0])
+    response = logged_in.get(card_url(twins[0]))
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "已办理正式参保登记" in html and "医保电子凭证" in html and "社会保障卡" in html
+    assert prints() == []
+
+
+def test_a_card_past_its_last_day_is_refused(logged_in, twins, monkeypatch):
+    assert twins[0].last_day == date(2026, 5, 25)
+    assert logged_in.get(card_url(twins[0], notice=0)).status_code == 200
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: date(2026, 5, 26))
+    response = logged_in.get(card_url(twins[0]))
+    assert response.status_code == 409
+    assert "登记卡在出生后3个月内有效，已于2026年5月26日过期" in response.content.decode()
+    assert "请家长为宝宝办理户籍登记后" in response.content.decode()
+    assert len(prints()) == 1
+
+
+def test_a_name_the_card_font_cannot_print_is_refused_in_chinese(logged_in, twins):
+    Birth.objects.filter(pk=twins[0].birth_id).update(mother_name="张龘")
+    response = logged_in.get(card_url(twins[0]))
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "母亲姓名中的「龘」" in html and "空白方框" in html
+    assert logged_in.get(batch_url(f"ids={twins[0].pk}")).status_code == 422
+    assert prints() == []
+
+
+@needs_pdftotext
+def test_a_paid_babys_card_prints_with_a_notice_that_asks_no_payment(logged_in, clerk, twins):
+    payment_record(newborn=twins[0], user=clerk, paid_on=TODAY, years=[2026], today=TODAY)
+    response = logged_in.get(card_url(twins[0]))
+    assert response.status_code == 200
+    card, notice = pdf_pages_text(response.content)
+    assert "保费已缴纳" in notice and "待遇享受起始日：2026年2月26日" in notice
+    assert "前缴纳城乡居民基本医疗保险费" not in notice
+
+
+@needs_pdftotext
+def test_the_one_card_view_says_twins(logged_in, twins):
+    response = logged_in.get(card_url(twins[1], notice=0))
+    assert "出生顺序双胞胎第2个" in pdf_pages_text(response.content)[0]
+
+
 def test_a_void_record_is_refused_and_not_audited(logged_in, clerk, twins):
     newborn_void(newborn=twins[0], user=clerk, reason="家属要求作废")
     response = logged_in.get(card_url(twins[0]))
@@ -128,12 +187,49 @@ def test_it_prints_the_days_registrations_of_the_own_hospital(logged_in, twins, 
     assert {entry.detail["cards"] for entry in prints()} == {2}
 
 
-def test_a_day_batch_leaves_out_void_records(logged_in, clerk, twins):
+def test_a_day_batch_lists_the_records_it_leaves_out_then_prints_the_rest(logged_in, clerk, twins):
     newborn_void(newborn=twins[1], user=clerk, reason="家属要求作废")
     response = logged_in.get(batch_url("date=2026-03-02&notice=0"))
+    # First a page for the clerk, not the card stock: which record is left out, and why.
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
+    html = response.content.decode()
+    assert "以下1条记录不能打印登记卡，其余1张可以打印" in html
+    assert twins[1].personal_number in html and "已作废" in html
+    assert twins[1].temp_id not in html  # masked, as in every list
+    assert prints() == []
+    print_url = response.context["print_url"]
+    assert f"skip={twins[1].pk}" in print_url and "打印其余1张登记卡" in html
+    response = logged_in.get(print_url)
     assert response.status_code == 200 and pages(response) == 1
+    assert (response["X-Cards-Printed"], response["X-Cards-Skipped"]) == ("1", "1")
     assert response["X-Cards-Void-Skipped"] == "1"
     assert [entry.newborn for entry in prints()] == [twins[0]]
+
+
+def test_a_batch_asks_again_when_what_it_leaves_out_has_changed(logged_in, clerk, twins):
+    newborn_void(newborn=twins[1], user=clerk, reason="家属要求作废")
+    print_url = logged_in.get(batch_url("date=2026-03-02&notice=0")).context["print_url"]
+    newborn_void(newborn=twins[0], user=clerk, reason="家属要求作废")
+    Newborn.objects.filter(pk=twins[1].pk).update(
+        state=Newborn.State.REGISTERED, voided_at=None, void_reason=""
+    )
+    response = logged_in.get(print_url)
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
+    assert twins[0].personal_number in response.content.decode()
+    assert prints() == []
+
+
+def test_a_batch_leaves_out_expired_and_formally_enrolled_records_with_their_reasons(
+    logged_in, clerk, twins, monkeypatch
+):
+    formalize(twins[0])
+    later = date(2026, 5, 26)  # the day after the twins' last day
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: later)
+    response = logged_in.get(batch_url("date=2026-03-02"))
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "所选记录都不能打印登记卡" in html and "打印其余" not in html
+    assert "已办理正式参保登记" in html and "已于2026年5月26日过期（有效期至2026年5月25日）" in html
 
 
 def test_it_prints_a_selection_in_the_order_asked(logged_in, twins):
@@ -158,9 +254,10 @@ def test_a_day_without_registrations_is_a_404_in_chinese(logged_in, twins):
 
 def test_a_selection_of_void_records_only_is_refused(logged_in, clerk, twins):
     newborn_void(newborn=twins[0], user=clerk, reason="家属要求作废")
-    response = logged_in.get(batch_url(f"ids={twins[0].pk}"))
+    response = logged_in.get(batch_url(f"ids={twins[0].pk}&skip={twins[0].pk}"))
     assert response.status_code == 409
-    assert "均已作废" in response.content.decode()
+    assert "所选记录都不能打印登记卡" in response.content.decode() and "已作废" in response.content.decode()
+    assert prints() == []
 
 
 @pytest.mark.parametrize(

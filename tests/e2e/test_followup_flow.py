@@ -106,6 +106,13 @@ def test_a_supervisor_requests_a_clerk_and_an_administrator_grants_it(browser, l
 
     newcomer = new_page()
     login(newcomer, "wangxf", password)
+    newcomer.goto("/followup/")  # the one-time password is replaced first
+    expect(newcomer.get_by_role("heading", name="修改密码")).to_be_visible()
+    newcomer.locator("#id_old_password").fill(password)
+    newcomer.locator("#id_new_password1").fill("Qingxiu-Ward-2026")
+    newcomer.locator("#id_new_password2").fill("Qingxiu-Ward-2026")
+    newcomer.get_by_role("button", name="修改密码").click()
+    expect(newcomer.get_by_text("密码已修改")).to_be_visible()
     newcomer.goto("/followup/")
     expect(newcomer.get_by_text("尚未开通")).to_be_visible()
 

@@ -35,8 +35,11 @@ def born_days_ago(days: int) -> str:
     return (timezone.localdate() - timedelta(days=days)).isoformat()
 
 
-def fill_registration(page, *, mother_id: str = MOTHER_ID, girls_born_days_ago=(4,), address: str = ""):
-    """Fill the new-registration page as a clerk does: community, mother, babies, shared fields."""
+def fill_registration(
+    page, *, mother_id: str = MOTHER_ID, girls_born_days_ago=(4,), address: str = "", defer_scans: bool = True
+):
+    """Fill the new-registration page as a clerk does: community, mother, babies, shared fields; the scans
+    deferred unless the test uploads them."""
     page.goto("/register/")
     page.locator("#id_community_text").fill("450103001001")
     page.locator("#id_mother_name").fill("张三")
@@ -55,6 +58,8 @@ def fill_registration(page, *, mother_id: str = MOTHER_ID, girls_born_days_ago=(
     page.locator("#id_phone").fill("13877112345")
     page.locator("#id_no_household_registration").check()
     page.locator("#id_parent_has_guangxi_household").check()
+    if defer_scans:
+        page.locator("#id_materials_deferred").check()
 
 
 def save(page):
@@ -69,9 +74,16 @@ def done_birth(page) -> Birth:
 def test_a_clerk_registers_twin_girls_with_a_scan_and_opens_the_card(logged_in_page, tmp_path):
     page = logged_in_page
     scan = png_file(tmp_path, "户主页.png", "white")
+    others = {"household_parent": "本人页.png", "birth_record": "出生记录.png"}
 
-    fill_registration(page, girls_born_days_ago=(3, 3), address="广西南宁市青秀区新竹路1号")
+    fill_registration(
+        page, girls_born_days_ago=(3, 3), address="广西南宁市青秀区新竹路1号", defer_scans=False
+    )
     page.locator('input[name="material_household_head"]').set_input_files(scan)
+    for kind, name in others.items():
+        page.locator(f'input[name="material_{kind}"]').set_input_files(png_file(tmp_path, name, "gray"))
+    # The page names the chosen file in Chinese words, not the browser's "No file chosen".
+    expect(page.locator("[data-material]").first).to_contain_text("户主页.png")
 
     # Before saving, the page shows what will be issued.
     preview = page.locator("[data-preview-list]")
@@ -85,9 +97,10 @@ def test_a_clerk_registers_twin_girls_with_a_scan_and_opens_the_card(logged_in_p
     assert [n.temp_id for n in newborns] == [MOTHER_ID + "X", MOTHER_ID + "x"]
     assert [n.name for n in newborns] == ["张三之女", "张三之女"]
     assert [n.ethnicity for n in newborns] == ["08", "08"]
-    material = birth.materials.get()
-    assert material.kind == "household_head" and material.original_name == "户主页.png"
-    assert material.file.read() == scan.read_bytes()
+    materials = {material.kind: material for material in birth.materials.all()}
+    assert sorted(materials) == ["birth_record", "household_head", "household_parent"]
+    assert materials["household_head"].original_name == "户主页.png"
+    assert materials["household_head"].file.read() == scan.read_bytes()
 
     results = page.get_by_role("status")
     expect(results).to_have_count(2)
@@ -117,6 +130,8 @@ def test_a_baby_born_more_than_three_months_ago_is_refused_with_the_reason(logge
     page = logged_in_page
 
     fill_registration(page, girls_born_days_ago=(120,), address="广西南宁市青秀区新竹路1号")
+    # Said while the clerk types, before any submit.
+    expect(page.locator("[data-baby-preview]").first).to_contain_text("不能登记：新生儿出生已满3个月")
     save(page)
 
     expect(page.locator("#id_babies-0-birth_date_error")).to_contain_text("出生已满3个月")
@@ -183,28 +198,50 @@ def test_a_resubmitted_page_registers_the_birth_once(logged_in_page):
     expect(page.get_by_role("status")).to_have_count(1)
 
 
-def test_a_failed_submit_keeps_the_uploaded_file_for_the_next_one(logged_in_page, tmp_path):
+def test_a_failed_submit_keeps_the_uploaded_files_for_the_next_one(logged_in_page, tmp_path):
     page = logged_in_page
     scan = png_file(tmp_path, "母亲页.png", "black")
 
-    fill_registration(page, address="")  # 户口详址 forgotten
+    fill_registration(page, address="", defer_scans=False)  # 户口详址 forgotten, and two scans
     page.locator('input[name="material_household_parent"]').set_input_files(scan)
+    page.locator('input[name="material_id_card"]').set_input_files(png_file(tmp_path, "身份证.png", "gray"))
     save(page)
 
-    expect(page.locator("#register-errors")).to_contain_text("请填写户口详址")
+    errors = page.locator("#register-errors")
+    expect(errors).to_contain_text("请填写户口详址")
+    expect(errors).to_contain_text("请上传出生记录")  # every problem at once, the missing scan too
     kept = page.locator("[data-staged]")
-    expect(kept).to_have_count(1)
-    expect(kept).to_contain_text("已上传：母亲页.png")
+    expect(kept).to_have_count(2)
+    expect(kept.first).to_contain_text("已上传：母亲页.png")
     assert not Birth.objects.exists() and not Material.objects.exists()
 
-    # Nothing is uploaded again: the clerk only adds the address.
+    # Nothing is uploaded again: the clerk adds the address and the one scan missing.
     page.locator("#id_household_address").fill("广西南宁市青秀区新竹路1号")
+    page.locator('input[name="material_birth_record"]').set_input_files(
+        png_file(tmp_path, "出生记录.png", "white")
+    )
     save(page)
 
     birth = done_birth(page)
-    material = birth.materials.get()
-    assert material.kind == "household_parent" and material.original_name == "母亲页.png"
-    assert material.file.read() == scan.read_bytes()
+    materials = {material.kind: material for material in birth.materials.all()}
+    assert sorted(materials) == ["birth_record", "household_parent", "id_card"]
+    assert materials["household_parent"].original_name == "母亲页.png"
+    assert materials["household_parent"].file.read() == scan.read_bytes()
+
+
+def test_the_same_baby_registered_again_is_warned_of_before_a_second_number(logged_in_page):
+    page = logged_in_page
+    fill_registration(page, address="广西南宁市青秀区新竹路1号")
+    save(page)
+    first = done_birth(page).newborns.get()
+
+    fill_registration(page, address="广西南宁市青秀区新竹路1号")
+    save(page)
+
+    warning = page.locator("#agency-warning")
+    expect(warning).to_contain_text("可能重复登记")
+    expect(warning).to_contain_text(first.personal_number)
+    assert Newborn.objects.count() == 1
 
 
 @pytest.fixture(autouse=True)

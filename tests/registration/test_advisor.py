@@ -227,3 +227,40 @@ def test_the_registration_page_carries_the_advisor(client, nanning_clerk):
     assert 'data-advice-url="/register/advice"' in html
     assert "新生儿出生一件事" in html
     assert "js/register-advisor.js" in html
+
+
+# --- the last day is a day the family may still apply: said with 最迟…（含当日）, never "…前" -------------
+
+
+def test_the_day_after_the_last_day_names_the_last_day_as_included():
+    born = date(2026, 2, 2)  # last day 2026-03-01
+    advice = joint_handling_advice(replace(QUALIFYING, birth_dates=(born,), today=date(2026, 3, 2)))
+
+    [reason] = advice.unmet
+    assert "最迟须于2026年3月1日（含当日）申请" in reason
+    assert "前申请" not in reason
+
+
+def test_the_advisor_box_says_the_last_day_is_included():
+    from django.template.loader import render_to_string
+
+    html = render_to_string("registration/_advisor.html")
+
+    assert "最迟于 <strong data-advisor-last-day></strong>（含当日）申请" in html
+    assert "前申请" not in html
+
+
+@pytest.mark.django_db
+def test_the_endpoint_gives_the_last_day_itself_on_the_last_day(client, nanning_clerk):
+    client.force_login(nanning_clerk)
+    today = timezone.localdate()
+    # The baby whose last day is today (around the months' ends some days are nobody's last day).
+    candidates = [today - timedelta(days=days) for days in range(26, 33)]
+    born = next((day for day in candidates if joint_handling_last_day(day) == today), None)
+    if born is None:
+        pytest.skip(f"no birth date has {today} as its last day")
+
+    advice = client.post("/register/advice", form_data(birth_dates=born.isoformat())).json()["advice"]
+
+    assert advice["eligible"] is True
+    assert advice["last_day"] == today.isoformat()

@@ -1,5 +1,6 @@
 """seed_demo and void_expired, through call_command as cron and `make demo` run them."""
 
+import logging
 from datetime import timedelta
 from io import StringIO
 
@@ -49,13 +50,15 @@ def test_seed_demo_refuses_a_silly_count():
         run("seed_demo", "--registrations", "-1")
 
 
-def test_void_expired_dry_run_then_for_real():
+def test_void_expired_dry_run_then_for_real(monkeypatch):
     run("seed_demo", "--registrations", "24")
-    later = (timezone.localdate() + timedelta(days=200)).isoformat()
+    later_day = timezone.localdate() + timedelta(days=200)
+    later = later_day.isoformat()
     unpaid = Newborn.objects.filter(state=Newborn.State.REGISTERED).count()
     assert unpaid > 0
     assert f"{unpaid} record(s) would be voided" in run("void_expired", "--dry-run", "--today", later)
     assert Newborn.objects.filter(state=Newborn.State.REGISTERED).count() == unpaid
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: later_day)  # 200 days have passed
     output = run("void_expired", "--today", later)
     assert f"{unpaid} record(s) voided" in output and "*****" in output
     assert "0 record(s) voided" in run("void_expired", "--today", later)
@@ -64,3 +67,39 @@ def test_void_expired_dry_run_then_for_real():
 def test_void_expired_refuses_a_bad_date():
     with pytest.raises(CommandError, match="--today"):
         run("void_expired", "--today", "2026-02-30")
+
+
+def test_void_expired_refuses_a_day_after_today_and_voids_nothing():
+    run("seed_demo", "--registrations", "6")
+    unpaid = Newborn.objects.filter(state=Newborn.State.REGISTERED).count()
+    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+
+    with pytest.raises(CommandError, match="after today's date"):
+        run("void_expired", "--today", tomorrow)
+
+    assert Newborn.objects.filter(state=Newborn.State.REGISTERED).count() == unpaid
+
+
+def test_void_expired_may_judge_by_today_or_an_earlier_day():
+    today = timezone.localdate()
+    assert f"as of {today}" in run("void_expired", "--today", today.isoformat())
+    assert "as of 2026-01-01" in run("void_expired", "--today", "2026-01-01")
+
+
+def test_void_expired_dry_run_may_look_ahead():
+    later = (timezone.localdate() + timedelta(days=30)).isoformat()
+    assert f"would be voided as of {later}" in run("void_expired", "--dry-run", "--today", later)
+
+
+def test_management_commands_print_no_axes_startup_chatter(caplog):
+    from axes.apps import AppConfig as AxesConfig
+
+    AxesConfig.initialized = False  # the start-up message is written once per process
+    with caplog.at_level(logging.INFO):
+        AxesConfig.initialize()
+        run("void_expired", "--dry-run")
+        logging.getLogger("axes.handlers.database").info("AXES: Successful login by ...")
+        logging.getLogger("axes.handlers.database").warning("AXES: Locked out ...")
+
+    assert "AXES: BEGIN" not in caplog.text and "Successful login" not in caplog.text
+    assert "Locked out" in caplog.text  # lock-outs are still logged

@@ -218,10 +218,11 @@ def test_it_exports_the_list_cell_by_cell_with_masked_ids_for_staff(client, cler
     assert first[2] == mask_id_number(soon.temp_id)
     assert first[3] == soon.personal_number
     assert first[4] == 2
-    assert first[5].date() == soon.last_day
-    assert first[6:10] == ["母亲1", "13877110001", "李四", "13977154321"]
-    assert first[11].date() == soon.birth.registered_on
-    assert first[12] == "南宁市第一人民医院"
+    assert first[5] == "剩2天"
+    assert first[6].date() == soon.last_day
+    assert first[7:11] == ["母亲1", "13877110001", "李四", "13977154321"]
+    assert first[12].date() == soon.birth.registered_on
+    assert first[13] == "南宁市第一人民医院"
     assert sheet["B5"].value == later.name
     assert sheet.max_row == 5
     values = [str(cell.value) for row in sheet.iter_rows() for cell in row]
@@ -251,6 +252,21 @@ def test_it_records_each_export_in_the_audit_log(client, clerk):
     assert entry.detail["kind"] == "followup"
     assert entry.detail["rows"] == 1
     assert entry.detail["full_ids"] is False
+
+
+def test_it_colours_the_export_like_the_page_and_says_each_rows_state_in_words(client, clerk):
+    unpaid(clerk, 1, -3), unpaid(clerk, 2, 0), unpaid(clerk, 3, 7), unpaid(clerk, 4, 8)
+    client.force_login(clerk)
+
+    sheet = workbook(client.get("/followup/export.xlsx"))["待跟进"]
+
+    assert "黄色" in sheet["A2"].value and "红色" in sheet["A2"].value  # the legend
+    rows = {row[4].value: row for row in sheet.iter_rows(min_row=4)}
+    fills = {days: row[0].fill.fgColor.rgb[-6:] for days, row in rows.items() if row[0].fill.fill_type}
+    assert fills == {-3: "F8D7DA", 0: "FFF3CD", 7: "FFF3CD"}  # 8 days left: not highlighted
+    assert all(cell.fill.fgColor.rgb[-6:] == "F8D7DA" for cell in rows[-3])  # the whole row
+    labels = {days: row[5].value for days, row in rows.items()}
+    assert labels == {-3: "已过期3天，待作废", 0: "今天截止", 7: "剩7天", 8: None}
 
 
 def test_it_writes_a_name_beginning_with_an_equals_sign_as_text_not_a_formula(client, clerk):

@@ -13,7 +13,7 @@ from registration.forms import (
     error_summary,
     service_errors_apply,
 )
-from registration.reference import Sex
+from registration.reference import NATIONALITY_CHOICES, Sex
 from registration.services import BabyInput, ParentInput
 from tests.factories import FATHER_ID, MOTHER_ID
 
@@ -326,3 +326,32 @@ def test_the_preview_query_parses_sexes_with_gaps():
 )
 def test_the_preview_query_refuses_garbage(query):
     assert not PreviewForm(query).is_valid()
+
+
+def test_the_nationalities_are_cldr_names_with_china_first_and_no_region_as_a_nationality():
+    names = dict(NATIONALITY_CHOICES)
+
+    assert NATIONALITY_CHOICES[0] == ("CHN", "中国")
+    assert (names["KHM"], names["KGZ"], names["MLT"], names["GTM"]) == (
+        "柬埔寨",
+        "吉尔吉斯斯坦",
+        "马耳他",
+        "危地马拉",
+    )
+    assert not {"TWN", "HKG", "MAC"} & set(names)
+    assert len(names) == 246
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "shown"),
+    [
+        ("mother_name", "劉德華", "「劉」、「華」"),
+        ("father_name", "张\u2603", "「\u2603」"),
+        ("birth_hospital_name", "廣西醫院", "「廣」、「醫」"),
+    ],
+)
+def test_the_page_refuses_what_the_card_cannot_print(field, value, shown):
+    form = RegisterForm({field: value})
+    form.is_valid()
+
+    assert shown in form.errors[field][0] and "无法打印在登记卡上" in form.errors[field][0]

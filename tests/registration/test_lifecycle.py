@@ -307,3 +307,132 @@ def test_a_special_group_is_refused_on_a_void_record_or_an_unknown_category(newb
         newborn_void(newborn=newborn, user=clerk, reason="重复登记")
     with pytest.raises(ValidationError, match=message):
         newborn_special_group_set(newborn=newborn, user=clerk, special_group=group)
+
+
+# --- the benefit start on real records: the years paid decide (README, Rules and decisions) ----------------
+
+
+def test_paying_in_the_birth_year_for_the_next_year_only_starts_benefits_on_its_new_years_day(clerk):
+    born = date(2026, 11, 20)
+    newborn = register(clerk, babies=[BabyInput(Sex.FEMALE, born)], today=date(2026, 11, 22)).newborns.get()
+    payment_record(
+        newborn=newborn, user=clerk, paid_on=date(2026, 11, 26), years={2027}, today=date(2026, 11, 26)
+    )
+    newborn.refresh_from_db()
+    assert newborn.benefit_start == date(2027, 1, 1)
+    assert "未缴纳出生当年（2026年）保费" in newborn.benefit_rule
+
+
+def test_paying_next_year_for_the_birth_year_only_starts_at_birth_and_says_the_payment_year_is_unpaid(
+    newborn, clerk
+):
+    pay(newborn, clerk, date(2026, 2, 10), {2025})
+    newborn.refresh_from_db()
+    assert newborn.benefit_start == BORN
+    assert "2026年度保费尚未缴纳" in newborn.benefit_rule and "未补缴" not in newborn.benefit_rule
+
+
+def test_paying_the_missing_year_later_drops_the_unpaid_note(newborn, clerk):
+    pay(newborn, clerk, date(2026, 2, 10), {2025})
+    pay(newborn, clerk, date(2026, 3, 1), {2026})
+    newborn.refresh_from_db()
+    assert newborn.benefit_start == BORN and "尚未缴纳" not in newborn.benefit_rule
+
+
+# --- a payment must come after the registration that issued the numbers it was paid under ----------------
+
+
+def test_a_payment_dated_before_the_registration_date_is_refused(clerk):
+    # Born 2025-12-05, registered 2025-12-20: nothing could be paid under its numbers on 2025-12-10.
+    birth = register(clerk, babies=[BabyInput(Sex.FEMALE, BORN)], today=date(2025, 12, 20))
+    newborn = birth.newborns.get()
+
+    with pytest.raises(ValidationError) as excinfo:
+        pay(newborn, clerk, date(2025, 12, 10), {2025})
+
+    [message] = excinfo.value.message_dict["paid_on"]
+    assert "早于预参保登记日期（2025年12月20日）" in message and "尚未生成" in message
+    assert not newborn.payments.exists()
+    pay(newborn, clerk, date(2025, 12, 20), {2025})  # the registration day itself is fine
+    assert newborn.payments.count() == 1
+
+
+# --- one receipt, one baby ----------------------------------------------------------------------------------
+
+
+def test_a_receipt_number_already_recorded_for_another_baby_is_refused(newborn, clerk):
+    other = register(
+        clerk, babies=[BabyInput(Sex.MALE, BORN)], parent_role="father", today=date(2025, 12, 8)
+    ).newborns.get()
+    pay(other, clerk, date(2026, 2, 10), {2026}, receipt_number="GX-001")
+
+    with pytest.raises(ValidationError) as excinfo:
+        pay(newborn, clerk, date(2026, 2, 10), {2026}, receipt_number="GX-001")
+
+    [message] = excinfo.value.message_dict["receipt_number"]
+    assert "已用于另一名新生儿" in message and other.name not in message  # names no one
+    assert not newborn.payments.exists()
+
+
+def test_the_database_refuses_one_receipt_number_on_two_babies(newborn, clerk):
+    from django.db import IntegrityError, transaction
+
+    from registration.models import Payment
+
+    other = register(
+        clerk, babies=[BabyInput(Sex.MALE, BORN)], parent_role="father", today=date(2025, 12, 8)
+    ).newborns.get()
+    pay(other, clerk, date(2026, 2, 10), {2026}, receipt_number="GX-002")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Payment.objects.create(
+            newborn=newborn,
+            paid_on=date(2026, 2, 10),
+            years=[2026],
+            receipt_number="GX-002",
+            recorded_by=clerk,
+        )
+
+
+# --- the real name of formal enrollment --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["卢\u202e一", "卢\u200b一", "卢\x00一", "\u2066张小花", "张\ue000花"])
+def test_formal_enrollment_refuses_invisible_or_control_characters_in_the_real_name(newborn, clerk, name):
+    pay(newborn, clerk, date(2026, 2, 10), {2026})
+    with pytest.raises(ValidationError) as excinfo:
+        newborn_formalize(
+            newborn=newborn,
+            user=clerk,
+            real_name=name,
+            real_id_number=factories.id_number(born="20251205", order="004"),
+            today=date(2026, 3, 1),
+        )
+    assert "无法识别的字符" in excinfo.value.message_dict["real_name"][0]
+    newborn.refresh_from_db()
+    assert newborn.state == Newborn.State.PAID
+
+
+def test_formal_enrollment_normalises_the_real_names_spaces(newborn, clerk):
+    pay(newborn, clerk, date(2026, 2, 10), {2026})
+    newborn_formalize(
+        newborn=newborn,
+        user=clerk,
+        real_name="  阿依古丽 · 买买提  ",
+        real_id_number=factories.id_number(born="20251205", order="004"),
+        today=date(2026, 3, 1),
+    )
+    newborn.refresh_from_db()
+    assert newborn.real_name == "阿依古丽 · 买买提"
+
+
+@pytest.mark.parametrize(("name", "message"), [("  ", "请填写真实姓名"), ("张" * 51, "最多50个字")])
+def test_formal_enrollment_needs_a_real_name_of_reasonable_length(newborn, clerk, name, message):
+    pay(newborn, clerk, date(2026, 2, 10), {2026})
+    with pytest.raises(ValidationError, match=message):
+        newborn_formalize(
+            newborn=newborn,
+            user=clerk,
+            real_name=name,
+            real_id_number=factories.id_number(born="20251205", order="004"),
+            today=date(2026, 3, 1),
+        )

@@ -201,6 +201,10 @@ def test_the_new_clerk_cannot_use_the_module_before_access_is_granted(client, su
     client.logout()
 
     assert client.login(username="wangxf", password=password)
+    assert client.get("/followup/")["Location"] == "/password/"  # the one-time password goes first
+    new = "Qingxiu-Ward-2026"
+    change = {"old_password": password, "new_password1": new, "new_password2": new}
+    assert client.post("/password/", change).status_code == 302
     assert client.get("/followup/").status_code == 403
     operator = Operator.objects.get(user__username="wangxf")
     operator_access_decide(operator=operator, decision="grant", user=administrator)

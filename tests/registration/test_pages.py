@@ -155,3 +155,13 @@ def test_it_vendors_bootstrap_with_its_license_and_without_source_map_links():
     assert "MIT License" in Path(finders.find("vendor/bootstrap/LICENSE")).read_text(encoding="utf-8")
     for path in ["vendor/bootstrap/bootstrap.min.css", "vendor/bootstrap/bootstrap.bundle.min.js"]:
         assert "sourceMappingURL" not in Path(finders.find(path)).read_text(encoding="utf-8")
+
+
+def test_the_pages_fall_back_on_the_cards_own_chinese_font_served_by_the_app():
+    # A screen without a Chinese font (a thin client, a test browser) would show empty boxes.
+    css = Path(finders.find("css/app.css")).read_text(encoding="utf-8")
+    font = re.search(r'url\("\.\./(fonts/CardSansSC-Regular\.ttf)"\)', css)
+
+    assert font and finders.find(font.group(1)) is not None
+    assert '--app-font-sans: "App CJK",' in css
+    assert "http" not in css

@@ -773,3 +773,149 @@ def test_a_double_confirmation_records_each_payment_once(with_payment_by_hand):
         assert paid == [newborns[-1].pk] and "by hand" in outcomes
     if not with_payment_by_hand:
         assert imported == [10]  # one of the two confirmations goes through
+
+
+# --- rows refused by the same rules as a payment entered by hand ----------------------------------------
+
+
+def test_a_row_paid_before_the_registration_date_is_refused(admin, twins):
+    # Registered 2026-01-12: the temporary ID did not exist on 2026-01-11.
+    plan = plan_of(
+        csv_bytes([row(twins[0], paid_on="2026-01-11"), row(twins[1], paid_on="2026-01-12")]), admin
+    )
+
+    assert [r.outcome for r in plan.rows] == [Outcome.ERROR, Outcome.RECORD]
+    [message] = plan.rows[0].messages
+    assert message.startswith("第2行「到账日期」：到账日期早于预参保登记日期（2026年1月12日）")
+
+
+def test_a_receipt_number_on_two_babies_rows_refuses_both_rows(admin, twins, certified):
+    content = csv_bytes(
+        [
+            row(twins[0], receipt="GX-9"),
+            row(twins[1], receipt="GX-9"),
+            row(temp_id="", certificate=CERTIFICATE, receipt="GX-10"),
+        ]
+    )
+
+    plan = plan_of(content, admin)
+
+    assert [r.outcome for r in plan.rows] == [Outcome.ERROR, Outcome.ERROR, Outcome.RECORD]
+    assert plan.rows[0].messages == ("第2行「缴费凭证号」：与第3行相同，但对应的是另一名新生儿。",)
+    assert plan.rows[1].messages == ("第3行「缴费凭证号」：与第2行相同，但对应的是另一名新生儿。",)
+
+
+def test_a_receipt_number_already_recorded_for_another_baby_refuses_the_row(admin, clerk, twins):
+    payment_record(
+        newborn=twins[1],
+        user=clerk,
+        paid_on=date(2026, 2, 10),
+        years={2026},
+        receipt_number="GX-7",
+        today=TODAY,
+    )
+
+    plan = plan_of(csv_bytes([row(twins[0], receipt="GX-7")]), admin)
+
+    assert plan.rows[0].outcome == Outcome.ERROR
+    assert plan.rows[0].messages == (
+        "第2行「缴费凭证号」：缴费凭证号「GX-7」已用于另一名新生儿的缴费，一张缴费凭证只对应一名新生儿，请核对。",
+    )
+
+
+def test_the_same_receipt_for_the_same_baby_on_its_recorded_payment_is_skipped_not_refused(
+    admin, clerk, twins
+):
+    payment_record(
+        newborn=twins[0],
+        user=clerk,
+        paid_on=date(2026, 2, 10),
+        years={2026},
+        receipt_number="GX-8",
+        today=TODAY,
+    )
+
+    plan = plan_of(csv_bytes([row(twins[0], receipt="GX-8")]), admin)
+
+    assert plan.rows[0].outcome == Outcome.RECORDED
+
+
+def test_the_preview_shows_a_personal_number_in_full_and_id_numbers_masked(admin_client, twins, certified):
+    content = csv_bytes(
+        [
+            row(temp_id="", personal=twins[0].personal_number),
+            row(twins[1]),
+            row(temp_id="", certificate=CERTIFICATE),
+        ]
+    )
+
+    html = admin_client.get(preview_url(upload_file(admin_client, content))).content.decode()
+
+    assert twins[0].personal_number in html  # not sensitive: the records list shows it too
+    assert twins[1].temp_id not in html and twins[1].temp_id[:6] + "*****" in html
+    assert CERTIFICATE not in html
+
+
+# --- XLSX formula cells ------------------------------------------------------------------------------------
+
+
+def xlsx_with_formulas(rows, *, cached: dict[str, str] | None = None) -> bytes:
+    """An XLSX whose cells may hold formulas; `cached` writes a computed result into the named cells, as Excel
+    and WPS do when they save (openpyxl itself saves formulas without results)."""
+    content = xlsx_bytes(rows)
+    if not cached:
+        return content
+    source = zipfile.ZipFile(io.BytesIO(content))
+    sheet = source.read("xl/worksheets/sheet1.xml").decode()
+    for reference, value in cached.items():
+        start = sheet.index(f'<c r="{reference}"')
+        end = sheet.index("</c>", start)
+        cell = sheet[start:end]
+        formula = cell[cell.index("<f>") : cell.index("</f>") + 4]
+        cell_type = ' t="str"' if not value.replace(".", "").isdigit() else ""
+        sheet = sheet[:start] + f'<c r="{reference}"{cell_type}>{formula}<v>{value}</v>' + sheet[end:]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as target:
+        for item in source.infolist():
+            data = (
+                sheet.encode() if item.filename == "xl/worksheets/sheet1.xml" else source.read(item.filename)
+            )
+            target.writestr(item, data)
+    return buffer.getvalue()
+
+
+def test_a_formula_cell_is_read_as_its_saved_result(admin, twins):
+    content = xlsx_with_formulas(
+        [row(twins[0], years="=2025+1", receipt='=CONCATENATE("GX","-1")')],
+        cached={"E2": "2026", "F2": "GX-1"},
+    )
+
+    [planned] = plan_of(content, admin).rows
+
+    assert planned.outcome == Outcome.RECORD
+    assert (planned.years, planned.receipt_number) == ((2026,), "GX-1")
+
+
+def test_a_formula_cell_without_a_saved_result_is_refused_not_read_as_empty(admin, twins):
+    content = xlsx_with_formulas(
+        [row(twins[0], paid_on="=DATE(2026,2,10)", receipt='=CONCATENATE("GX","-1")')]
+    )
+
+    [planned] = plan_of(content, admin).rows
+
+    assert planned.outcome == Outcome.ERROR
+    assert planned.messages[0].startswith(
+        "第2行「到账日期」：该单元格是公式（=DATE(2026,2,10)），文件中没有保存计算结果"
+    )
+    assert planned.messages[1].startswith("第2行「缴费凭证号」：该单元格是公式")
+    assert not any("不能为空" in message for message in planned.messages)
+
+
+def test_an_identity_formula_without_a_saved_result_is_refused_by_its_column(admin, twins):
+    content = xlsx_with_formulas([row(temp_id="=A1", personal=twins[0].personal_number)])
+
+    [planned] = plan_of(content, admin).rows
+
+    assert planned.outcome == Outcome.ERROR
+    assert planned.messages[0].startswith("第2行「新生儿编码」：该单元格是公式（=A1）")
+    assert not any("至少要填一项" in message for message in planned.messages)

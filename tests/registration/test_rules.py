@@ -10,6 +10,7 @@ from registration.services import (
     Sex,
     SuffixesExhausted,
     benefit_start,
+    benefit_start_combined,
     benefit_start_rule,
     days_left,
     eligibility_problems,
@@ -186,20 +187,183 @@ def test_benefit_start_rule_explains_itself():
 
 @pytest.mark.parametrize(
     ("paid_on", "years"),
-    [(date(2025, 12, 4), {2025}), (date(2025, 12, 20), set()), (date(2025, 12, 20), {2024, 2025})],
+    [
+        (date(2025, 12, 4), {2025}),
+        (date(2025, 12, 20), set()),
+        (date(2025, 12, 20), {2024, 2025}),
+        (date(2025, 12, 20), {2027}),
+    ],
 )
 def test_benefit_start_refuses_impossible_payments(paid_on, years):
     with pytest.raises(ValueError):
         benefit_start(date(2025, 12, 5), paid_on, years)
 
 
-@given(days, st.integers(min_value=0, max_value=800), st.sets(st.integers(0, 2), min_size=1))
-def test_benefits_never_start_before_birth_nor_long_after_payment(born, delay, offsets):
-    paid = born + timedelta(days=delay)
-    start = benefit_start(born, paid, {born.year + offset for offset in offsets})
-    assert born <= start <= three_month_date(paid)
-    if paid <= pre_enrollment_last_day(born) and paid.year == born.year:
-        assert start == born
+def test_benefit_start_paid_in_the_window_for_the_next_year_only_is_that_years_new_years_day():
+    # Born 2026-11-20, paid 2026-11-26 for 2027 only: the 2026 premium was not paid.
+    start = benefit_start_rule(date(2026, 11, 20), date(2026, 11, 26), {2027})
+    assert start.start == date(2027, 1, 1)
+    assert "未缴纳出生当年（2026年）保费" in start.rule and "2027年1月1日" in start.rule
+
+
+def test_benefit_start_paid_next_year_for_the_birth_year_only_is_the_birth_date_and_says_what_is_unpaid():
+    start = benefit_start_rule(date(2025, 12, 5), date(2026, 2, 10), {2025})
+    assert start.start == date(2025, 12, 5)
+    assert "从出生之日起" in start.rule and "2026年度保费尚未缴纳" in start.rule
+    assert "未补缴" not in start.rule
+
+
+def test_benefit_start_paid_next_year_for_a_later_year_only_is_that_years_new_years_day():
+    start = benefit_start_rule(date(2025, 12, 5), date(2026, 2, 10), {2027})
+    assert start.start == date(2027, 1, 1)
+    assert "2026年度保费尚未缴纳" in start.rule
+
+
+def test_benefit_start_paid_late_is_not_before_the_first_paid_year():
+    start = benefit_start_rule(date(2025, 12, 5), date(2026, 3, 10), {2027})
+    assert start.start == date(2027, 1, 1)
+    assert "等待期" in start.rule and "2026年度保费未缴纳" in start.rule
+
+
+def test_benefit_start_paid_late_for_a_year_that_ends_in_the_waiting_period_names_the_year_to_pay():
+    # Born 2025-01-02, paid 2025-11-01 for 2025 only: the waiting period ends in 2026, which is unpaid.
+    start = benefit_start_rule(date(2025, 1, 2), date(2025, 11, 1), {2025})
+    assert (start.start, start.covered) == (date(2026, 2, 1), False)
+    assert "须缴纳2026年度保费" in start.rule
+
+
+def test_benefit_start_paid_late_for_the_waiting_periods_year_too_is_covered():
+    start = benefit_start_rule(date(2025, 1, 2), date(2025, 11, 1), {2025, 2026})
+    assert (start.start, start.covered) == (date(2026, 2, 1), True)
+
+
+def test_benefit_start_combined_takes_the_earliest_start_any_payment_gives():
+    payments = [(date(2026, 2, 10), {2026}), (date(2026, 2, 20), {2025})]
+    assert benefit_start_combined(date(2025, 12, 5), payments).start == date(2025, 12, 5)
+
+
+def test_benefit_start_combined_words_a_birth_year_paid_late_as_late_not_unpaid():
+    payments = [(date(2026, 2, 10), {2026}), (date(2026, 4, 1), {2025})]
+    start = benefit_start_combined(date(2025, 12, 5), payments)
+    assert start.start == date(2026, 1, 1)
+    assert "后才到账" in start.rule and "未缴纳出生当年" not in start.rule
+
+
+def test_benefit_start_combined_drops_an_unpaid_year_note_once_a_later_payment_pays_it():
+    payments = [(date(2026, 2, 10), {2025}), (date(2026, 3, 1), {2026})]
+    start = benefit_start_combined(date(2025, 12, 5), payments)
+    assert start.start == date(2025, 12, 5)
+    assert "尚未缴纳" not in start.rule
+
+
+def test_benefit_start_combined_prefers_a_covered_start_to_an_earlier_uncovered_one():
+    payments = [(date(2025, 11, 1), {2025}), (date(2025, 12, 1), {2026})]
+    start = benefit_start_combined(date(2025, 1, 2), payments)
+    assert (start.start, start.covered) == (date(2026, 3, 1), True)
+
+
+def test_benefit_start_combined_needs_a_payment():
+    with pytest.raises(ValueError):
+        benefit_start_combined(date(2025, 12, 5), [])
+
+
+# Properties over every valid payment: a birth date, a delay, the years paid (birth year .. payment year + 1).
+
+
+@st.composite
+def payments_of(draw, born, count=1):
+    paid = sorted(draw(st.lists(st.integers(min_value=0, max_value=800), min_size=count, max_size=count)))
+    result = []
+    for delay in paid:
+        paid_on = born + timedelta(days=delay)
+        choices = list(range(born.year, paid_on.year + 2))
+        result.append((paid_on, draw(st.sets(st.sampled_from(choices), min_size=1))))
+    return result
+
+
+@st.composite
+def a_birth_and_payments(draw, max_payments=3):
+    born = draw(days)
+    count = draw(st.integers(min_value=1, max_value=max_payments))
+    return born, draw(payments_of(born, count))
+
+
+def _years_paid(payments):
+    return set().union(*(years for _, years in payments))
+
+
+@given(a_birth_and_payments(max_payments=1))
+def test_benefits_never_start_before_birth(case):
+    born, [(paid_on, years)] = case
+    assert benefit_start(born, paid_on, years) >= born
+
+
+@given(a_birth_and_payments())
+def test_a_covered_start_is_always_inside_a_paid_year(case):
+    born, payments = case
+    start = benefit_start_combined(born, payments)
+    if start.covered:
+        assert start.start.year in _years_paid(payments)
+    else:
+        # Only a late payment whose paid years all end before its waiting period does: the rule says so.
+        assert all(year < start.start.year for year in _years_paid(payments))
+        assert f"须缴纳{start.start.year}年度保费" in start.rule
+
+
+@given(a_birth_and_payments(max_payments=1))
+def test_paid_by_the_last_day_starts_at_birth_exactly_when_the_birth_year_is_paid(case):
+    born, [(paid_on, years)] = case
+    start = benefit_start(born, paid_on, years)
+    if paid_on <= pre_enrollment_last_day(born):
+        if born.year in years:
+            assert start == born
+        else:
+            assert start == date(min(years), 1, 1)
+
+
+@given(a_birth_and_payments(max_payments=1))
+def test_paid_after_the_last_day_waits_three_months_and_starts_in_the_first_paid_year_after(case):
+    born, [(paid_on, years)] = case
+    if paid_on > pre_enrollment_last_day(born):
+        start = benefit_start_rule(born, paid_on, years)
+        assert start.start >= three_month_date(paid_on)
+        assert start.start >= date(min(years), 1, 1)
+        assert "等待期" in start.rule
+        if start.start != three_month_date(paid_on):
+            assert start.start == date(start.start.year, 1, 1)
+
+
+@given(a_birth_and_payments(max_payments=1), st.integers(min_value=0, max_value=3))
+def test_paying_one_more_year_never_delays_benefits(case, extra):
+    born, [(paid_on, years)] = case
+    more = years | {min(born.year + extra, paid_on.year + 1)}
+    fewer, extended = benefit_start_rule(born, paid_on, years), benefit_start_rule(born, paid_on, more)
+    if fewer.covered:  # an uncovered start is only the earliest day benefits could begin
+        assert extended.covered and extended.start <= fewer.start
+
+
+@given(a_birth_and_payments())
+def test_another_payment_never_delays_benefits(case):
+    born, payments = case
+    first = benefit_start_combined(born, payments[:1])
+    every = benefit_start_combined(born, payments)
+    if first.covered:
+        assert every.covered and every.start <= first.start
+
+
+@given(a_birth_and_payments())
+def test_the_rule_never_says_a_paid_year_is_unpaid_and_fits_its_column(case):
+    born, payments = case
+    start = benefit_start_combined(born, payments)
+    paid = _years_paid(payments)
+    for year in range(born.year, born.year + 5):
+        if year in paid:
+            assert (
+                f"{year}年度保费尚未缴纳" not in start.rule and f"、{year}年度保费尚未缴纳" not in start.rule
+            )
+            assert f"未缴纳出生当年（{year}年）" not in start.rule
+            assert f"{year}年度保费未缴纳" not in start.rule
+    assert len(start.rule) <= 200  # Newborn.benefit_rule
 
 
 # Eligibility (SPEC.md, Who may be pre-enrolled)

@@ -160,3 +160,33 @@ def test_material_type_is_judged_by_content():
 def test_bad_materials_are_refused_with_a_reason(content, message):
     with pytest.raises(ValidationError, match=message):
         validators.material_content_type(content, max_bytes=10_000)
+
+
+# --- names (formal enrollment's real name) -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["卢\u202e一", "卢\u200d一", "卢\u0007一", "卢\ue000一", "卢\U000e0001一"])
+def test_name_validate_refuses_control_and_invisible_characters(value):
+    with pytest.raises(ValidationError, match="无法识别的字符"):
+        validators.name_validate(value, label="真实姓名")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (" 卢  一 ", "卢 一"),
+        ("禤小梅", "禤小梅"),
+        ("e\u0301", "\u00e9"),
+        ("阿依古丽·买买提", "阿依古丽·买买提"),
+    ],
+)
+def test_name_validate_keeps_real_names_normalised(value, expected):
+    assert validators.name_validate(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "message"), [("", "请填写姓名"), (None, "请填写姓名"), ("张" * 51, "最多50个字")]
+)
+def test_name_validate_needs_a_name_of_reasonable_length(value, message):
+    with pytest.raises(ValidationError, match=message):
+        validators.name_validate(value)

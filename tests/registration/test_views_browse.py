@@ -117,7 +117,8 @@ def test_it_searches_by_name_personal_number_birth_dates_and_state(logged_in, cl
         ({"born_from": "2026-02-30"}, "有效的日期"),
         ({"born_from": "2026-03-01", "born_to": "2026-02-01"}, "起始日不能晚于截止日"),
         ({"personal_number": "123"}, "个人编号应为10位数字"),
-        ({"identity_number": MOTHER_ID}, "新生儿编码应为父母身份证号码加1个字母"),
+        ({"identity_number": MOTHER_ID + "XY"}, "新生儿编码应为父母身份证号码加1个字母"),
+        ({"identity_number": MOTHER_ID[:-1] + ("1" if MOTHER_ID[-1] != "1" else "2")}, "校验位不正确"),
         ({"identity_number": "abc"}, "出生医学证明编号应为1位字母加9位数字"),
         ({"state": "deleted"}, "选择一个有效的选项"),
         ({"name": "张" * 51}, "50"),
@@ -159,7 +160,7 @@ def test_it_lists_with_a_bounded_number_of_queries(logged_in, clerk, count, djan
 # --- the detail page -----------------------------------------------------------------------------------
 
 
-def test_it_shows_everything_on_the_records_own_page(logged_in, twins):
+def test_it_shows_everything_on_the_records_own_page(logged_in, twins, pinned_today):
     girl = twins[0]
 
     html = logged_in.get(f"/newborns/{girl.pk}/").content.decode()
@@ -346,3 +347,12 @@ def test_it_shows_administrators_every_hospital_with_its_name(client, foreign_cl
     assert response.context["page"].paginator.count == 3
     assert "桂林市人民医院" in html
     assert "南宁市第一人民医院" in html
+
+
+def test_a_records_page_offers_no_card_once_the_card_has_expired_and_says_why(logged_in, twins, monkeypatch):
+    newborn = twins[0]
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *args: newborn.last_day + timedelta(days=1))
+    html = logged_in.get(f"/newborns/{newborn.pk}/").content.decode()
+
+    assert f"/cards/{newborn.pk}/card.pdf" not in html
+    assert "不能打印登记卡：登记卡在出生后3个月内有效" in html

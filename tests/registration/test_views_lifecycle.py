@@ -118,7 +118,7 @@ def test_it_shows_every_action_page_with_a_bounded_number_of_queries(
         response = logged_in.get(url(paid, action))
 
     assert response.status_code == 200
-    assert paid.temp_id in response.content.decode()
+    assert paid.name in response.content.decode()
 
 
 # --- payment -------------------------------------------------------------------------------------------
@@ -426,3 +426,79 @@ def test_the_payment_import_is_in_the_menu_of_administrators_only(client, logged
     client.force_login(factories.user_make("admin", is_staff=True))
 
     assert "缴费导入" in client.get("/newborns/").content.decode()
+
+
+# --- full numbers stay on the record's own page ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+def test_the_action_pages_show_the_number_masked_and_audit_no_view(logged_in, newborn, action):
+    from registration.masking import mask_id_number
+
+    before = AuditEntry.objects.filter(action=AuditEntry.Action.VIEW_ID).count()
+
+    page = logged_in.get(url(newborn, action))
+    refused = logged_in.post(url(newborn, action), {"paid_on": "2026-02-30", "reason": "", "real_name": ""})
+
+    for response in (page, refused):
+        html = response.content.decode()
+        assert newborn.temp_id not in html and newborn.birth.mother_id_number not in html
+        assert mask_id_number(newborn.temp_id) in html
+        assert newborn.personal_number in html  # not sensitive: the records list shows it too
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.VIEW_ID).count() == before
+
+
+def test_the_void_confirmation_names_the_baby_by_name_birth_date_and_masked_number(logged_in, newborn):
+    from registration.masking import mask_id_number
+
+    html = logged_in.get(url(newborn, "void")).content.decode()
+
+    born = f"{newborn.birth_date.year}年{newborn.birth_date.month}月{newborn.birth_date.day}日出生"
+    assert (
+        f"确认作废 <strong>{newborn.name}</strong>（{born}，编码 {mask_id_number(newborn.temp_id)}）" in html
+    )
+
+
+def test_it_refuses_a_payment_dated_before_the_registration(logged_in, newborn, born):
+    # Registered the day after the birth: a payment on the birth day predates the temporary ID.
+    response = logged_in.post(url(newborn, "payment"), {"paid_on": born.isoformat(), "years": [born.year]})
+
+    assert response.status_code == 400
+    [message] = response.context["form"].errors["paid_on"]
+    assert "早于预参保登记日期" in message and "尚未生成" in message
+    assert not Payment.objects.exists()
+
+
+def test_it_refuses_a_real_name_with_invisible_characters_next_to_the_field(logged_in, paid):
+    real_id = factories.id_number(born=paid.birth_date.strftime("%Y%m%d"), order="004")
+
+    response = logged_in.post(url(paid, "formalize"), {"real_name": "卢\u202e一", "real_id_number": real_id})
+
+    assert response.status_code == 400
+    assert "无法识别的字符" in " ".join(response.context["form"].errors["real_name"])
+    paid.refresh_from_db()
+    assert paid.state == Newborn.State.PAID
+
+
+@pytest.mark.parametrize("automatic", [True, False])
+def test_a_void_records_page_says_neither_that_the_card_is_valid_nor_that_benefits_follow_payment(
+    logged_in, newborn, clerk, automatic
+):
+    if automatic:
+        newborn_void_expired(today=newborn.last_day + timedelta(days=1))
+    else:
+        newborn_void(newborn=newborn, user=clerk, reason="重复登记")
+
+    html = logged_in.get(f"/newborns/{newborn.pk}/").content.decode()
+
+    assert "登记卡有效期至同日" not in html and "缴费后确定" not in html
+    assert "登记卡不再有效" in html and "记录已作废，不享受待遇" in html
+    assert ("按到账日期重新确定" in html) is automatic
+
+
+def test_a_registered_records_page_still_says_when_the_card_ends_and_that_benefits_follow_payment(
+    logged_in, newborn
+):
+    html = logged_in.get(f"/newborns/{newborn.pk}/").content.decode()
+
+    assert "登记卡有效期至同日" in html and "缴费后确定" in html

@@ -69,6 +69,7 @@ def form_data(*, babies=(("2", 4),), **overrides) -> dict:
         "birth_hospital_name": "南宁市第一人民医院",
         "no_household_registration": "on",
         "parent_has_guangxi_household": "on",
+        "materials_deferred": "on",  # the tests of uploads send files and leave this out
         "babies-TOTAL_FORMS": str(len(babies)),
         "babies-INITIAL_FORMS": "0",
         "babies-MIN_NUM_FORMS": "1",
@@ -99,7 +100,9 @@ def test_it_shows_the_empty_form_to_a_granted_clerk(logged_in):
     assert "新生儿尚未办理户籍登记" in html and "证件所属父（母）亲为广西户籍（以户口簿为准）" in html
     assert "添加婴儿" in html and "以保存时为准" in html
     assert re.search(r'name="request_key" value="[0-9a-f-]{36}"', html)
-    assert html.count('accept="image/jpeg,image/png,application/pdf" capture="environment"') == 5
+    # Each of the 5 materials: a file box (scans, PDFs) and a camera box for phones and tablets.
+    assert html.count('accept="image/jpeg,image/png,application/pdf"') == 5
+    assert html.count('accept="image/*" capture="environment"') == 5
     assert 'value="南宁市第一人民医院"' in html  # the birth hospital defaults to the clerk's
     assert response.headers["Cache-Control"].startswith("max-age=0")
 
@@ -210,7 +213,7 @@ def test_it_lists_every_problem_at_once(logged_in):
     html = logged_in.post(URL, data).content.decode()
 
     assert "出生已满3个月" in html
-    assert "新生儿已办理户籍登记" in html
+    assert "请核对户口簿后勾选“新生儿尚未办理户籍登记”" in html
     assert "须为广西户籍" in html
     assert "未保存：请修改以下 3 处" in html
     assert not Birth.objects.exists()
@@ -250,16 +253,24 @@ def test_it_warns_of_an_agency_mismatch_and_registers_once_confirmed(logged_in):
 
     assert response.status_code == 200
     assert "桂林市医疗保障事业管理中心" in html and "确认无误，继续登记" in html
-    assert 'name="agency_warning_confirmed"' in html
+    assert 'name="confirmed_warnings" value="agency_mismatch"' in html
     assert f'value="{GUILIN_MOTHER}"' in html and 'value="广西南宁市青秀区新竹路1号"' in html
     assert f'value="{data["request_key"]}"' in html
     assert not Birth.objects.exists()
 
-    response = logged_in.post(URL, {**data, "agency_warning_confirmed": "on"})
+    response = logged_in.post(URL, {**data, "confirmed_warnings": "agency_mismatch"})
 
     birth = Birth.objects.get()
     assert response.status_code == 302
     assert birth.agency_warning_confirmed and birth.parent_agency.code == "450300"
+
+
+def test_the_agency_confirmation_also_arrives_under_its_own_name(logged_in):
+    factories.agency_make(code="450300", name="桂林市医疗保障事业管理中心", covers=("4503",))
+    data = form_data(mother_id_number=GUILIN_MOTHER, agency_warning_confirmed="on")
+
+    assert logged_in.post(URL, data).status_code == 302
+    assert Birth.objects.get().agency_warning_confirmed
 
 
 def test_it_keeps_the_uploads_of_a_failed_submit_and_saves_them_next_time(logged_in, clerk):

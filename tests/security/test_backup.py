@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import stat
 from io import StringIO
 from pathlib import Path
 
@@ -70,7 +71,10 @@ def test_it_restores_every_row_and_every_file(data, tmp_path):
     assert not Newborn.objects.exists()
     call_command("restore_data", tmp_path / "backup", "--yes", stdout=StringIO())
 
-    assert _rows() == rows
+    restored = _rows()
+    restore_entry = restored["registration.AuditEntry"].pop()  # the one row a restore adds: its own entry
+    assert restored == rows
+    assert AuditEntry.objects.get(pk=restore_entry[0]).action == AuditEntry.Action.RESTORE
     assert _media(data) == media
     material = Material.objects.get(kind="birth_record")
     assert hashlib.sha256((data / material.file.name).read_bytes()).hexdigest() == material.sha256
@@ -124,3 +128,51 @@ def test_it_refuses_a_backup_whose_material_was_altered(data, tmp_path):
         call_command("restore_data", tmp_path / "backup", "--yes")
 
     assert Newborn.objects.exists()
+
+
+def test_it_writes_every_backup_file_for_its_owner_only(data, tmp_path):
+    call_command("backup_data", tmp_path / "backup", stdout=StringIO())
+
+    backup = tmp_path / "backup"
+    assert stat.S_IMODE(backup.stat().st_mode) == 0o700
+    files = sorted(path.name for path in backup.iterdir())
+    assert files == sorted(
+        ["manifest.json", "media.tar", json.loads((backup / "manifest.json").read_text())["database"]["file"]]
+    )
+    for path in backup.iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name
+
+
+def test_it_audits_a_backup_with_where_it_went(data, tmp_path):
+    call_command("backup_data", tmp_path / "backup", stdout=StringIO())
+
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.BACKUP)
+    manifest = json.loads((tmp_path / "backup" / "manifest.json").read_text())
+    assert entry.user is None and entry.username.startswith("backup_data (")
+    assert entry.detail["path"] == str(tmp_path / "backup")
+    assert entry.detail["database_sha256"] == manifest["database"]["sha256"]
+    assert entry.detail["media_files"] == 2
+
+
+def test_it_audits_a_restore_in_the_restored_database(data, tmp_path):
+    call_command("backup_data", tmp_path / "backup", stdout=StringIO())
+    _wipe(data)
+
+    call_command("restore_data", tmp_path / "backup", "--yes", stdout=StringIO())
+
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.RESTORE)
+    manifest = json.loads((tmp_path / "backup" / "manifest.json").read_text())
+    assert entry.username.startswith("restore_data (")
+    assert entry.detail["backup_created_at"] == manifest["created_at"]
+    # The backup's own entry was written after the copy: the restored log does not hold it.
+    assert not AuditEntry.objects.filter(action=AuditEntry.Action.BACKUP).exists()
+
+
+def test_a_refused_restore_leaves_no_restore_entry(data, tmp_path):
+    call_command("backup_data", tmp_path / "backup", stdout=StringIO())
+    (tmp_path / "backup" / "media.tar").write_bytes(b"damaged")
+
+    with pytest.raises(CommandError, match="damaged"):
+        call_command("restore_data", tmp_path / "backup", "--yes")
+
+    assert not AuditEntry.objects.filter(action=AuditEntry.Action.RESTORE).exists()

@@ -64,6 +64,9 @@ def _instances(form_class, data):
         signature = inspect.signature(form_class.__init__)
         if "newborn" in signature.parameters:
             continue  # bound to a record: covered by the views' garbage test
+        if "request" in signature.parameters:  # the login form: Django's, request first
+            yield form_class(None, data, **kwargs)
+            continue
         yield form_class(data, **kwargs)
 
 

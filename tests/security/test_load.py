@@ -107,6 +107,10 @@ def _form(*, community: int, mother: str, babies: int, request_key: str) -> dict
         "birth_hospital_name": "南宁市第一人民医院",
         "no_household_registration": "on",
         "parent_has_guangxi_household": "on",
+        # No uploads, and the clerks confirm the warning that a mother's baby born that day is registered
+        # already: the test wants her letters contended, as they are for twins registered one at a time.
+        "materials_deferred": "on",
+        "confirmed_warnings": "possible_duplicate",
         "babies-TOTAL_FORMS": str(babies),
         "babies-INITIAL_FORMS": "0",
         "babies-MIN_NUM_FORMS": "1",

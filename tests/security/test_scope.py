@@ -13,6 +13,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from registration.models import AuditEntry
 from tests.security.conftest import Side, World
 
+# The records are born around the factories' TODAY; printing their cards depends on the date.
+pytestmark = pytest.mark.usefixtures("pinned_today")
+
 ROLES = ("clerk", "supervisor")
 MISSING_ID = 2_000_000_000  # fits PostgreSQL's integer; no test creates that many rows
 

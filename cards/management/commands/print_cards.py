@@ -5,12 +5,25 @@ from datetime import date
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
-from cards.services import CARD_RELATED, PAGE_SIZES, render_cards
+from cards.services import (
+    CARD_PREFETCH,
+    CARD_RELATED,
+    PAGE_SIZES,
+    CardRefused,
+    card_state_refusal,
+    render_cards,
+)
 from registration.models import Hospital, Newborn
 from registration.services.audit import newborns_print_record
 
 AUDIT_USERNAME = "print_cards"
+LEFT_OUT = {
+    "void": "is void",
+    "formalized": "is formally enrolled (the card is replaced by the real ID)",
+    "expired": "has expired (the card was valid until {last_day})",
+}
 
 
 def _date(value: str) -> date:
@@ -33,7 +46,8 @@ def _ids(value: str) -> list[int]:
 class Command(BaseCommand):
     help = (
         "Print registration cards (新生儿预参保登记卡) to a PDF file: a hospital's registrations of a day "
-        "(--hospital CODE --date YYYY-MM-DD) or chosen records (--ids 1,2,3). Void records are left out; "
+        "(--hospital CODE --date YYYY-MM-DD) or chosen records (--ids 1,2,3). Records whose card is no "
+        "longer valid (void, formally enrolled, past the last day) are left out, each with a message; "
         "every printed card is audit-logged."
     )
 
@@ -60,7 +74,11 @@ class Command(BaseCommand):
             raise CommandError(f"--output must be a .pdf file, got {output}")
         if not output.parent.is_dir():
             raise CommandError(f"the folder of --output does not exist: {output.parent}")
-        rows = Newborn.objects.select_related(*CARD_RELATED).order_by("birth__registered_at", "birth_order")
+        rows = (
+            Newborn.objects.select_related(*CARD_RELATED)
+            .prefetch_related(*CARD_PREFETCH)
+            .order_by("birth__registered_at", "birth_order")
+        )
         if hospital is not None:
             found = Hospital.objects.filter(code=hospital).first()
             if found is None:
@@ -76,16 +94,25 @@ class Command(BaseCommand):
                 where += " registered that day" if day else ""
                 raise CommandError(f"no record{where} with id {', '.join(map(str, missing))}")
             rows = [by_pk[pk] for pk in ids]
-        rows = list(rows)
-        void = [newborn for newborn in rows if newborn.state == Newborn.State.VOID]
-        printable = [newborn for newborn in rows if newborn.state != Newborn.State.VOID]
-        for newborn in void:
-            self.stderr.write(f"left out: record {newborn.pk} ({newborn.personal_number}) is void")
+        rows, today = list(rows), timezone.localdate()
+        printable = []
+        for newborn in rows:
+            refusal = card_state_refusal(newborn, today=today)
+            if refusal is None:
+                printable.append(newborn)
+            else:
+                why = LEFT_OUT[refusal.reason].format(last_day=newborn.last_day.isoformat())
+                self.stderr.write(
+                    f"left out: record {newborn.pk} ({newborn.personal_number}) {why}: {refusal}"
+                )
         if not printable:
             raise CommandError(
-                "no card to print: " + ("every record chosen is void" if rows else "no record")
+                "no card to print: " + ("every record chosen was left out" if rows else "no record")
             )
-        pdf = render_cards(printable, with_notice=not no_notice, page_size=size)
+        try:
+            pdf = render_cards(printable, with_notice=not no_notice, page_size=size, today=today)
+        except CardRefused as refusal:
+            raise CommandError(f"cannot print: {refusal}") from None
         try:
             output.write_bytes(pdf)
         except OSError as error:

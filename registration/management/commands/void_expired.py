@@ -15,14 +15,25 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="list what would be voided, change nothing"
         )
         parser.add_argument(
-            "--today", help="the day to judge by, YYYY-MM-DD (default: today in Asia/Shanghai)"
+            "--today",
+            help="the day to judge by, YYYY-MM-DD, not after today unless --dry-run "
+            "(default: today in Asia/Shanghai)",
         )
 
     def handle(self, *args, dry_run, today, **options):
+        actual = timezone.localdate()
         try:
-            day = date.fromisoformat(today) if today else timezone.localdate()
+            day = date.fromisoformat(today) if today else actual
         except ValueError:
             raise CommandError(f"--today must be a date like 2026-03-05, got {today!r}") from None
+        if day > actual and not dry_run:
+            # Judging by a later day would void records whose last day has not passed yet. A dry run
+            # changes nothing, so it may look ahead ("what will be void next week?").
+            raise CommandError(
+                f"--today {day} is after today's date ({actual}, {timezone.get_current_timezone_name()}): "
+                "that would void records that still have days left to pay. Use today or an earlier day, "
+                "or --dry-run to see what a later day would void."
+            )
         newborns = newborn_void_expired(today=day, dry_run=dry_run)
         for newborn in newborns:
             self.stdout.write(

@@ -1,0 +1,60 @@
+"""Migration 0006: a receipt number already shared by two babies stops it with the numbers to correct."""
+
+from datetime import date
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from registration.models import Sex
+from registration.services import BabyInput
+from tests import factories
+
+BEFORE = [("registration", "0005_division_name_bigrams")]
+
+
+def _latest(executor):
+    return [key for key in executor.loader.graph.leaf_nodes() if key[0] == "registration"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_refuses_to_migrate_over_a_receipt_number_shared_by_two_babies(clerk):
+    born = date(2026, 3, 2)
+    twins = factories.register(
+        clerk, babies=[BabyInput(Sex.FEMALE, born), BabyInput(Sex.FEMALE, born)], today=born
+    ).newborns.order_by("birth_order")
+    executor = MigrationExecutor(connection)
+    latest = _latest(executor)
+    try:
+        executor.migrate(BEFORE)
+        old_apps = MigrationExecutor(connection).loader.project_state(BEFORE).apps
+        Payment = old_apps.get_model("registration", "Payment")
+        for newborn in twins:  # allowed before 0006: the number was unique per baby only
+            Payment.objects.create(
+                newborn_id=newborn.pk,
+                paid_on=born,
+                years=[2026],
+                receipt_number="GX-1",
+                recorded_by_id=clerk.pk,
+            )
+
+        with pytest.raises(RuntimeError, match="GX-1"):
+            MigrationExecutor(connection).migrate(latest)
+
+        Payment.objects.filter(newborn_id=twins[1].pk).update(receipt_number="GX-2")
+    finally:
+        MigrationExecutor(connection).migrate(latest)
+    assert MigrationExecutor(connection).migration_plan(latest) == []
+
+
+@pytest.mark.django_db
+def test_the_models_and_the_migrations_agree():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    try:
+        call_command("makemigrations", "--check", "--dry-run", stdout=out, stderr=out)
+    except SystemExit as exit_:
+        pytest.fail(f"a model change has no migration (makemigrations exits {exit_.code}):\n{out.getvalue()}")

@@ -1,0 +1,111 @@
+"""Passwords someone else chose (services.passwords): set, pending, expired, replaced; changes audited."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone, translation
+
+from registration.models import AuditEntry, Operator, TemporaryPassword
+from registration.services.operators import OperatorInput, operator_request_new
+from registration.services.passwords import (
+    password_change,
+    password_reset_record,
+    temporary_password_expired,
+    temporary_password_pending,
+    temporary_password_set,
+)
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+NEW_PASSWORD = "Qingxiu-Ward-2026"
+
+
+@pytest.fixture
+def supervisor(clerk):
+    hospital = clerk.operator.hospital
+    return factories.operator_make(
+        username="super",
+        hospital=hospital,
+        role=Operator.Role.SUPERVISOR,
+        id_number=factories.id_number(order="035"),
+    ).user
+
+
+@pytest.fixture
+def administrator(db):
+    return factories.user_make("admin", is_staff=True)
+
+
+def test_a_clerk_created_with_a_one_time_password_must_replace_it(supervisor):
+    data = OperatorInput("wangxf", "王晓芳", factories.id_number(born="19920304", order="046"), "13977100001")
+    operator, _ = operator_request_new(hospital=supervisor.operator.hospital, data=data, user=supervisor)
+
+    temporary = temporary_password_pending(operator.user)
+    assert temporary is not None and temporary.issued_by == supervisor
+
+
+def test_an_account_with_its_own_password_has_nothing_pending(clerk):
+    assert temporary_password_pending(clerk) is None
+
+
+def test_a_temporary_password_expires_after_the_configured_days(clerk, settings):
+    settings.TEMPORARY_PASSWORD_DAYS = 7
+    temporary = temporary_password_set(user=clerk, issued_by=None)
+
+    assert not temporary_password_expired(temporary, now=temporary.issued_at + timedelta(days=7))
+    assert temporary_password_expired(temporary, now=temporary.issued_at + timedelta(days=7, seconds=1))
+    assert not temporary_password_expired(None)
+
+
+def test_changing_the_password_replaces_the_temporary_one_and_is_audited(clerk):
+    temporary_password_set(user=clerk, issued_by=None)
+
+    password_change(user=clerk, new_password=NEW_PASSWORD, ip="10.1.2.3")
+
+    clerk.refresh_from_db()
+    assert clerk.check_password(NEW_PASSWORD)
+    assert temporary_password_pending(clerk) is None
+    assert TemporaryPassword.objects.get(user=clerk).replaced_at is not None  # the history stays
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.PASSWORD)
+    assert (entry.user, entry.ip, entry.hospital) == (clerk, "10.1.2.3", clerk.operator.hospital)
+    assert entry.detail == {"by": "self", "temporary_replaced": True}
+    assert NEW_PASSWORD not in str(entry.detail) + entry.reason + entry.object_repr
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        (factories.PASSWORD, "不能与当前密码相同"),
+        ("12345678901", "密码只包含数字"),
+        ("short-1", "密码太短，至少需要10个字符"),
+    ],
+)
+def test_a_weak_or_unchanged_password_is_refused_and_nothing_is_recorded(clerk, password, message):
+    temporary_password_set(user=clerk, issued_by=None)
+
+    with translation.override("zh-hans"), pytest.raises(ValidationError, match=message):
+        password_change(user=clerk, new_password=password)
+
+    assert temporary_password_pending(clerk) is not None
+    assert not AuditEntry.objects.filter(action=AuditEntry.Action.PASSWORD).exists()
+
+
+def test_an_administrators_reset_is_audited_and_must_be_replaced(clerk, administrator):
+    password_reset_record(user=clerk, admin=administrator, usable=True, ip="10.9.9.9")
+
+    temporary = temporary_password_pending(clerk)
+    assert temporary is not None and temporary.issued_by == administrator
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.PASSWORD)
+    assert entry.user == administrator and entry.hospital == clerk.operator.hospital
+    assert entry.detail == {"by": "admin", "target": "clerk", "usable": True}
+
+
+def test_a_reset_sets_a_new_expiry(clerk, administrator):
+    old = temporary_password_set(user=clerk, issued_by=None)
+    TemporaryPassword.objects.filter(pk=old.pk).update(issued_at=timezone.now() - timedelta(days=30))
+
+    password_reset_record(user=clerk, admin=administrator, usable=True)
+
+    assert not temporary_password_expired(temporary_password_pending(clerk))
