@@ -42,6 +42,29 @@ def _ethnicity_choices():
     return [("", "请选择民族"), ("广西常见民族", common), ("其他民族", others)]
 
 
+class ReferenceChoiceField(forms.ChoiceField):
+    """A choice among reference data (民族, 国籍, 户口性质): the choices are fixed for the process, so every
+    form's copy of the field shares them, and a value is checked against a set, not the list walked."""
+
+    def __init__(self, *, choices, **kwargs):
+        super().__init__(choices=choices, **kwargs)
+        values = set()
+        for value, label in self.choices:
+            if isinstance(label, list | tuple):  # a group: (group name, [(value, label), …])
+                values.update(str(inner) for inner, _ in label)
+            else:
+                values.add(str(value))
+        self._values = frozenset(values)
+
+    def __deepcopy__(self, memo):
+        result = super(forms.ChoiceField, self).__deepcopy__(memo)  # Field's copy, without the choices'
+        result._choices = self._choices
+        return result
+
+    def valid_value(self, value) -> bool:
+        return str(value) in self._values
+
+
 class TextField(forms.CharField):
     """A line of text: NFC-normalised, inner whitespace collapsed, no invisible or control characters."""
 
@@ -125,18 +148,18 @@ class RegisterForm(forms.Form):
     father_id_number = IdentityField(label="身份证号码", max_length=40)
     father_phone = IdentityField(label="联系电话", max_length=30)
 
-    ethnicity = forms.ChoiceField(
+    ethnicity = ReferenceChoiceField(
         label="民族",
-        choices=_ethnicity_choices,
+        choices=_ethnicity_choices(),
         error_messages={"required": "请选择民族。", "invalid_choice": "请从列表中选择民族。"},
     )
-    nationality = forms.ChoiceField(
+    nationality = ReferenceChoiceField(
         label="国籍",
         choices=NATIONALITY_CHOICES,
         initial="CHN",
         error_messages={"required": "请选择国籍。", "invalid_choice": "请从列表中选择国籍。"},
     )
-    household_type = forms.ChoiceField(
+    household_type = ReferenceChoiceField(
         label="户口性质",
         choices=[("", "请选择户口性质"), *HOUSEHOLD_TYPE_CHOICES],
         error_messages={"required": "请选择户口性质。", "invalid_choice": "请从列表中选择户口性质。"},

@@ -229,7 +229,12 @@ class Birth(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "登记（一次分娩）"
         ordering = ["-registered_at"]
-        indexes = [models.Index(fields=["hospital", "registered_on"], name="registration_birth_hosp_day")]
+        indexes = [
+            models.Index(fields=["hospital", "registered_on"], name="registration_birth_hosp_day"),
+            # A parent's registrations: the duplicate warning and the records list's search by a parent's ID.
+            models.Index(fields=["mother_id_number"], name="registration_birth_mother_id"),
+            models.Index(fields=["father_id_number"], name="registration_birth_father_id"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(route__in=["parent_id", "birth_certificate"]),

@@ -7,6 +7,7 @@ an operator without it may not register, print, record payments or see records u
 
 from functools import wraps
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
@@ -17,13 +18,20 @@ DENIED_TEMPLATE = "registration/denied.html"
 
 
 def user_operator(user) -> Operator | None:
-    """The user's Operator row, or None (administrators, users linked to no hospital, anonymous users)."""
+    """The user's Operator row, or None (administrators, users linked to no hospital, anonymous users).
+
+    Read once per request with its hospital and the hospital's division (every page of the module asks for
+    both), and kept where `user.operator` finds it, as Django itself caches the relation.
+    """
     if not user.is_authenticated:
         return None
-    try:
-        return user.operator
-    except Operator.DoesNotExist:
-        return None
+    descriptor = get_user_model().operator  # the user may be the request's lazy object
+    if not descriptor.related.is_cached(user):
+        operator = Operator.objects.select_related("hospital__division").filter(user=user).first()
+        descriptor.related.set_cached_value(user, operator)
+        if operator is not None:
+            operator.user = user
+    return getattr(user, "operator", None)
 
 
 def module_denied_reason(user) -> str | None:

@@ -65,9 +65,12 @@ def _nationality_choices() -> tuple[tuple[str, str], ...]:
 NATIONALITY_CHOICES = list(_nationality_choices())
 
 
+_NATIONALITY_NAMES = dict(NATIONALITY_CHOICES)
+
+
 def nationality_name(code: str) -> str:
     """The Chinese name of a nationality code, or the code itself when unknown."""
-    return dict(NATIONALITY_CHOICES).get(code, code)
+    return _NATIONALITY_NAMES.get(code, code)
 
 
 def nationality_code_validate(code: str) -> None:
@@ -78,5 +81,5 @@ def nationality_code_validate(code: str) -> None:
     """
     from django.core.exceptions import ValidationError
 
-    if code not in dict(NATIONALITY_CHOICES):
+    if code not in _NATIONALITY_NAMES:
         raise ValidationError("请从列表中选择国籍。", code="invalid_choice")

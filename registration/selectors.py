@@ -54,18 +54,28 @@ def agency_for_division_code(code: str) -> InsuranceAgency | None:
 
     The code can be a community's (12 digits) or the region code of a resident ID (6 digits).
     """
-    prefixes = _prefixes(code)
-    if not prefixes:
-        return None
-    links = (
-        InsuranceAgency.divisions.through.objects.filter(
-            division__code__in=prefixes, insuranceagency__is_active=True
+    return agencies_for_codes([code])[code]
+
+
+def agencies_for_codes(codes) -> dict[str, InsuranceAgency | None]:
+    """agency_for_division_code for several codes at once, in one query."""
+    codes = list(codes)
+    prefixes = {prefix for code in codes for prefix in _prefixes(code)}
+    by_code: dict[str, InsuranceAgency] = {}
+    if prefixes:
+        links = (
+            InsuranceAgency.divisions.through.objects.filter(
+                division__code__in=prefixes, insuranceagency__is_active=True
+            )
+            .select_related("insuranceagency", "division")
+            .order_by()
         )
-        .select_related("insuranceagency", "division")
-        .order_by()
-    )
-    best = max(links, key=lambda link: len(link.division.code), default=None)
-    return best.insuranceagency if best is not None else None
+        for link in links:
+            by_code.setdefault(link.division.code, link.insuranceagency)
+    return {
+        code: next((by_code[prefix] for prefix in reversed(_prefixes(code)) if prefix in by_code), None)
+        for code in codes
+    }
 
 
 def division_get(*, pk) -> Division:
@@ -83,9 +93,17 @@ def newborns_of_parents_born_on(*, id_numbers: list[str], birth_dates: set[date]
     the ID numbers as mother or father, at any hospital: the possible duplicates of a new registration."""
     if not id_numbers or not birth_dates:
         return []
-    parents = Q(birth__mother_id_number__in=id_numbers) | Q(birth__father_id_number__in=id_numbers)
+    # The parents' births first, through their indexes, then their babies: one join on a fresh table whose
+    # statistics are not yet gathered looped over every baby born that day.
+    births = list(
+        Birth.objects.filter(Q(mother_id_number__in=id_numbers) | Q(father_id_number__in=id_numbers))
+        .order_by()
+        .values_list("pk", flat=True)
+    )
+    if not births:
+        return []
     return list(
-        Newborn.objects.filter(parents, birth_date__in=birth_dates)
+        Newborn.objects.filter(birth_id__in=births, birth_date__in=birth_dates)
         .exclude(state=Newborn.State.VOID)
         .select_related("birth__hospital")
         .order_by("birth__registered_at", "birth_order")
@@ -284,25 +302,8 @@ def division_children(parent_id: int | None = None) -> list[Division]:
 def division_agencies(divisions) -> dict[int, InsuranceAgency | None]:
     """The agency of each division (by id), as agency_for_division_code decides it, in one query."""
     divisions = list(divisions)
-    prefixes = {prefix for division in divisions for prefix in _prefixes(division.code)}
-    if not prefixes:
-        return {}
-    links = (
-        InsuranceAgency.divisions.through.objects.filter(
-            division__code__in=prefixes, insuranceagency__is_active=True
-        )
-        .select_related("insuranceagency", "division")
-        .order_by()
-    )
-    by_code: dict[str, InsuranceAgency] = {}
-    for link in links:
-        by_code.setdefault(link.division.code, link.insuranceagency)
-    return {
-        division.pk: next(
-            (by_code[prefix] for prefix in reversed(_prefixes(division.code)) if prefix in by_code), None
-        )
-        for division in divisions
-    }
+    agencies = agencies_for_codes(division.code for division in divisions)
+    return {division.pk: agencies[division.code] for division in divisions}
 
 
 # --- The registrations list and a record's own page ---------------------------------------------------

@@ -25,8 +25,51 @@ def audit_record(
     username: str = "",
 ) -> AuditEntry:
     """Append one entry to the audit log; object descriptions are masked before they are stored."""
+    entry = _entry(
+        user=user,
+        action=action,
+        obj=obj,
+        newborn=newborn,
+        hospital=hospital,
+        reason=reason,
+        detail=detail,
+        ip=ip,
+        username=username,
+    )
+    entry.save()
+    return entry
+
+
+def audit_records(
+    *,
+    user,
+    action: str,
+    objects,
+    details: list[dict],
+    hospital: Hospital | None = None,
+    ip: str | None = None,
+) -> list[AuditEntry]:
+    """One entry per object (with its detail), in one insert: audit_record for a birth's babies."""
+    return AuditEntry.objects.bulk_create(
+        _entry(user=user, action=action, obj=obj, hospital=hospital, detail=detail, ip=ip)
+        for obj, detail in zip(objects, details, strict=True)
+    )
+
+
+def _entry(
+    *,
+    user,
+    action: str,
+    obj: models.Model | None = None,
+    newborn: Newborn | None = None,
+    hospital: Hospital | None = None,
+    reason: str = "",
+    detail: dict | None = None,
+    ip: str | None = None,
+    username: str = "",
+) -> AuditEntry:
     authenticated = user is not None and getattr(user, "is_authenticated", False)
-    return AuditEntry.objects.create(
+    return AuditEntry(
         user=user if authenticated else None,
         username=username or (user.get_username() if authenticated else ""),
         hospital=hospital or (user_hospital(user) if authenticated else None),
@@ -62,19 +105,15 @@ def newborns_print_record(
             action=AuditEntry.Action.PRINT, newborn_id__in=[newborn.pk for newborn in newborns]
         ).values_list("newborn_id", flat=True)
     )
-    authenticated = user is not None and getattr(user, "is_authenticated", False)
     return AuditEntry.objects.bulk_create(
-        AuditEntry(
-            user=user if authenticated else None,
-            username=username or (user.get_username() if authenticated else ""),
-            hospital_id=newborn.birth.hospital_id,
-            ip=ip,
+        _entry(
+            user=user,
             action=AuditEntry.Action.PRINT,
-            object_type=newborn._meta.label_lower,
-            object_id=str(newborn.pk),
-            object_repr=_masked_repr(newborn),
-            newborn=newborn,
+            obj=newborn,
+            hospital=newborn.birth.hospital,
+            ip=ip,
             detail={**(detail or {}), "reprint": newborn.pk in printed_before},
+            username=username,
         )
         for newborn in newborns
     )

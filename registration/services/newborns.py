@@ -30,7 +30,7 @@ from registration.models import (
     Sex,
 )
 from registration.services import rules
-from registration.services.audit import audit_record
+from registration.services.audit import audit_record, audit_records
 from registration.services.materials import material_clean
 
 MAX_BABIES_PER_BIRTH = 8
@@ -138,23 +138,29 @@ def newborn_register(
     """
     today = today or timezone.localdate()
     confirmed = set(confirmed_warnings) | ({WARNING_AGENCY} if agency_warning_confirmed else set())
-    if request_key is not None and (existing := _birth_for_request_key(request_key, clerk)) is not None:
-        return existing
-    checked = _check(
-        clerk=clerk,
-        route=route,
-        parent_role=parent_role,
-        mother=mother,
-        father=father,
-        babies=babies,
-        community=community,
-        has_household_registration=has_household_registration,
-        parent_has_guangxi_household=parent_has_guangxi_household,
-        confirmed=confirmed,
-        materials=materials,
-        materials_deferred=materials_deferred,
-        today=today,
-    )
+    try:
+        checked = _check(
+            clerk=clerk,
+            route=route,
+            parent_role=parent_role,
+            mother=mother,
+            father=father,
+            babies=babies,
+            community=community,
+            has_household_registration=has_household_registration,
+            parent_has_guangxi_household=parent_has_guangxi_household,
+            confirmed=confirmed,
+            materials=materials,
+            materials_deferred=materials_deferred,
+            today=today,
+        )
+    except ValidationError:
+        # A submit sent again after it was saved (a resubmit, a retry after a timeout) meets its own
+        # registration as a duplicate, its scans already moved: the saved registration is the answer.
+        # Looked up only then: the insert's unique request key catches the rest (below).
+        if request_key is not None and (existing := _birth_for_request_key(request_key, clerk)) is not None:
+            return existing
+        raise
     # Files are written before the transaction: no file I/O while the parent's row is locked.
     stored = [_store_material(material, content_type) for material, content_type in checked.materials]
     try:
@@ -203,7 +209,11 @@ def _birth_for_request_key(request_key: uuid.UUID, clerk) -> Birth | None:
 
 
 def _operator_hospital(clerk) -> Hospital:
-    operator = Operator.objects.select_related("hospital", "hospital__division").filter(user=clerk).first()
+    # The request's user holds its operator and hospital already (the view's access check read them).
+    try:
+        operator = clerk.operator
+    except Operator.DoesNotExist:
+        operator = None
     if operator is None or not clerk.is_active:
         raise PermissionDenied("只有定点医疗机构的经办人可以办理新生儿预参保登记。")
     if not operator.has_module_access:
@@ -261,8 +271,8 @@ def _check(
         raise ValidationError(dict(errors))
 
     parent = mother if parent_role == Birth.ParentRole.MOTHER else father
-    agency = selectors.agency_for_division_code(community.code)
-    parent_agency = selectors.agency_for_division_code(parent.id_number[:6])
+    agencies = selectors.agencies_for_codes([community.code, parent.id_number[:6]])
+    agency, parent_agency = agencies[community.code], agencies[parent.id_number[:6]]
     warnings = []
     if WARNING_AGENCY not in confirmed and (parent_agency is None or parent_agency != agency):
         warnings.append(ValidationError(_agency_warning_message(agency, parent_agency), code=WARNING_AGENCY))
@@ -415,6 +425,27 @@ def _store_material(material: MaterialInput, content_type: str) -> str:
     return default_storage.save(name, ContentFile(material.content))
 
 
+def _parent_lock(checked: _Checked, now) -> tuple[Parent, bool]:
+    """The ID parent's row, created or updated with the name and phone just typed, and locked until the
+    transaction ends; and whether it was created now.
+
+    One statement: INSERT … ON CONFLICT DO UPDATE both creates the row without a race and takes the row
+    lock (FOR NO KEY UPDATE on PostgreSQL: no key column changes) that serialises the letters issued with
+    this ID number; SQLite's IMMEDIATE transactions serialise writers instead. A row created now carries
+    `now` as its creation time, an older one keeps its own.
+    """
+    table = connection.ops.quote_name(Parent._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} (id_number, name, phone, created_at) VALUES (%s, %s, %s, %s) "
+        "ON CONFLICT (id_number) DO UPDATE SET name = excluded.name, "
+        f"phone = CASE WHEN excluded.phone = '' THEN {table}.phone ELSE excluded.phone END "
+        "RETURNING id, id_number, name, phone, created_at"
+    )
+    params = [checked.parent_id_number, checked.parent_name, checked.parent_phone, now]
+    [parent] = Parent.objects.raw(sql, params)
+    return parent, parent.created_at == now
+
+
 def _personal_numbers(count: int) -> list[str]:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -450,15 +481,7 @@ def _register_locked(
     ip,
 ) -> Birth:
     now = timezone.now()
-    parent, _ = Parent.objects.get_or_create(
-        id_number=checked.parent_id_number,
-        defaults={"name": checked.parent_name, "phone": checked.parent_phone},
-    )
-    # Serialise allocations per parent ID number: lock the parent's row (SQLite has no row locks;
-    # its IMMEDIATE transactions serialise instead).
-    parent = Parent.objects.select_for_update(no_key=True).get(pk=parent.pk)
-    parent.name, parent.phone = checked.parent_name, checked.parent_phone or parent.phone
-    parent.save(update_fields=["name", "phone"])
+    parent, new_parent = _parent_lock(checked, now)
 
     birth = Birth(
         hospital=checked.hospital,
@@ -487,7 +510,12 @@ def _register_locked(
 
     letters = [None] * len(babies)
     if route == Birth.Route.PARENT_ID:
-        taken = set(IssuedTemporaryId.objects.filter(parent=parent).values_list("suffix", flat=True))
+        # A parent row created just now has no number issued with it yet (the register points at it).
+        taken = (
+            set()
+            if new_parent
+            else set(IssuedTemporaryId.objects.filter(parent=parent).values_list("suffix", flat=True))
+        )
         try:
             letters = rules.suffixes_for_birth([baby.sex for baby in babies], taken)
         except rules.SuffixesExhausted as exc:
@@ -530,20 +558,22 @@ def _register_locked(
         )
         for (material, content_type), name in zip(checked.materials, stored, strict=True)
     )
-    for newborn in newborns:
-        audit_record(
-            user=clerk,
-            action=AuditEntry.Action.REGISTER,
-            obj=newborn,
-            hospital=checked.hospital,
-            ip=ip,
-            detail={
+    audit_records(
+        user=clerk,
+        action=AuditEntry.Action.REGISTER,
+        objects=newborns,
+        hospital=checked.hospital,
+        ip=ip,
+        details=[
+            {
                 "birth": birth.pk,
                 "personal_number": newborn.personal_number,
                 "materials": len(stored),
                 "materials_deferred": materials_deferred,
-            },
-        )
+            }
+            for newborn in newborns
+        ],
+    )
     return birth
 
 

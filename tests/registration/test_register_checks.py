@@ -2,6 +2,7 @@
 scans added to a saved registration (birth_material_add)."""
 
 import io
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -243,3 +244,14 @@ def test_a_parents_name_the_card_cannot_print_is_refused(clerk):
 def test_the_rare_characters_of_guangxi_names_are_accepted(clerk):
     birth = register(clerk, mother=ParentInput("禤\U00020bb7覃", MOTHER_ID, "13877112345"))
     assert birth.newborns.get().name == "禤\U00020bb7覃之女"
+
+
+def test_a_saved_submit_sent_again_returns_its_registration_whatever_it_now_lacks(clerk):
+    # The first submit moved its scans and issued the numbers; the same submit again would be a duplicate
+    # without scans: the request key makes it the same registration.
+    key = uuid.uuid4()
+    first = register(clerk, **strict(materials=scans("id_card", "birth_record"), request_key=key))
+    again = register(clerk, **strict(request_key=key))
+
+    assert again.pk == first.pk
+    assert Newborn.objects.count() == 1 and Material.objects.count() == 2
