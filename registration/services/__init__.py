@@ -2,6 +2,7 @@
 
 from registration.reference import Sex
 from registration.services.audit import audit_record
+from registration.services.birth_materials import MaterialInput, birth_material_add
 from registration.services.divisions import DivisionImportStats, divisions_import
 from registration.services.lifecycle import (
     newborn_benefit_start,
@@ -20,10 +21,8 @@ from registration.services.newborns import (
     WARNING_PARENT_NAME,
     AgencyWarning,
     BabyInput,
-    MaterialInput,
     ParentInput,
     RegistrationWarning,
-    birth_material_add,
     newborn_register,
 )
 from registration.services.operators import operator_access_set

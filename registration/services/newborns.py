@@ -1,14 +1,12 @@
 """The registration write: one birth of 1..N babies, their letters, numbers, materials and audit entries."""
 
-import hashlib
 import uuid
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
@@ -30,8 +28,13 @@ from registration.models import (
     Sex,
 )
 from registration.services import rules
-from registration.services.audit import audit_record, audit_records
-from registration.services.materials import material_clean
+from registration.services.audit import audit_records
+from registration.services.birth_materials import (
+    MaterialInput,
+    material_row,
+    material_store,
+    materials_checked,
+)
 
 MAX_BABIES_PER_BIRTH = 8
 # full_clean() checks field values; foreign keys are excluded because the rows were just loaded, and
@@ -55,13 +58,6 @@ class BabyInput:
     sex: Sex
     birth_date: date
     birth_certificate_number: str = ""
-
-
-@dataclass(frozen=True)
-class MaterialInput:
-    kind: str
-    content: bytes
-    original_name: str = ""
 
 
 class RegistrationWarning(ValidationError):
@@ -162,7 +158,7 @@ def newborn_register(
             return existing
         raise
     # Files are written before the transaction: no file I/O while the parent's row is locked.
-    stored = [_store_material(material, content_type) for material, content_type in checked.materials]
+    stored = [material_store(material, content_type) for material, content_type in checked.materials]
     try:
         with transaction.atomic():
             return _register_locked(
@@ -263,7 +259,9 @@ def _check(
     certificates = _check_babies(babies, route, today, flags, errors)
     if community.level != Division.Level.VILLAGE:
         errors.add("community", "请选择到村（社区）一级的参保社区。")
-    checked_materials = _check_materials(materials, errors)
+    checked_materials, problems = materials_checked(materials)
+    for field, message in problems:
+        errors.add(field, message)
     if not materials_deferred:
         for message in rules.materials_missing(route, [material.kind for material, _ in checked_materials]):
             errors.add("materials", message)
@@ -356,22 +354,6 @@ def _check_babies(babies, route, today, flags, errors) -> list[str]:
     return certificates
 
 
-def _check_materials(materials, errors) -> list[tuple[MaterialInput, str]]:
-    checked = []
-    for index, material in enumerate(materials):
-        if material.kind not in Material.Kind.values:
-            errors.add(f"materials.{index}", "材料类型无效。")
-            continue
-        try:
-            # Checked by content; images re-encoded without their metadata (EXIF GPS), PDFs validated.
-            content_type, content = material_clean(material.content, max_bytes=settings.MATERIAL_MAX_BYTES)
-        except ValidationError as exc:
-            errors.add(f"materials.{index}", f"{material.original_name or '文件'}：{exc.messages[0]}")
-            continue
-        checked.append((replace(material, content=content), content_type))
-    return checked
-
-
 def _agency_warning_message(agency, parent_agency) -> str:
     if parent_agency is None:
         return (
@@ -416,13 +398,6 @@ def _parent_name_warning(parent: ParentInput, parent_role: str) -> str:
         f"该身份证号码此前登记的{label}姓名为「{earlier}」，与本次填写的「{parent.name}」不一致。"
         "请核对身份证：新生儿姓名将按本次填写的姓名生成。"
     )
-
-
-def _store_material(material: MaterialInput, content_type: str) -> str:
-    # A random name: the original file name may carry a family's name or ID number.
-    extension = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
-    name = f"materials/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}.{extension[content_type]}"
-    return default_storage.save(name, ContentFile(material.content))
 
 
 def _parent_lock(checked: _Checked, now) -> tuple[Parent, bool]:
@@ -546,16 +521,7 @@ def _register_locked(
         if n.temp_id
     )
     Material.objects.bulk_create(
-        Material(
-            birth=birth,
-            kind=material.kind,
-            file=name,
-            content_type=content_type,
-            size=len(material.content),
-            sha256=hashlib.sha256(material.content).hexdigest(),
-            original_name=material.original_name[:255],
-            uploaded_by=clerk,
-        )
+        material_row(birth, material, content_type, name, clerk)
         for (material, content_type), name in zip(checked.materials, stored, strict=True)
     )
     audit_records(
@@ -575,43 +541,3 @@ def _register_locked(
         ],
     )
     return birth
-
-
-def birth_material_add(*, user, newborn: Newborn, material: MaterialInput, ip: str | None = None) -> Material:
-    """Add a scan to a saved registration (its materials deferred, or a page scanned again); audited.
-
-    The caller has checked that the user may see the record (selectors); a void record takes nothing.
-    Raises ValidationError (Chinese) for a bad file or a void record.
-    """
-    if newborn.state == Newborn.State.VOID:
-        raise ValidationError("该记录已作废，不能再补传材料。", code="void")
-    errors = _Errors()
-    checked = _check_materials([material], errors)
-    if errors:
-        raise ValidationError([message for messages in errors.values() for message in messages])
-    ((cleaned, content_type),) = checked
-    name = _store_material(cleaned, content_type)  # before the transaction: no file I/O inside it
-    try:
-        with transaction.atomic():
-            added = Material.objects.create(
-                birth=newborn.birth,
-                kind=cleaned.kind,
-                file=name,
-                content_type=content_type,
-                size=len(cleaned.content),
-                sha256=hashlib.sha256(cleaned.content).hexdigest(),
-                original_name=cleaned.original_name[:255],
-                uploaded_by=user,
-            )
-            audit_record(
-                user=user,
-                action=AuditEntry.Action.UPDATE,
-                obj=newborn,
-                hospital=newborn.birth.hospital,
-                ip=ip,
-                detail={"material_added": cleaned.kind, "material": added.pk},
-            )
-    except Exception:
-        default_storage.delete(name)
-        raise
-    return added
