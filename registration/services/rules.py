@@ -217,6 +217,21 @@ class Problem:
     message: str
 
 
+def birth_date_problem(birth_date: date, today: date) -> Problem | None:
+    """The age condition of SPEC.md's eligibility: born, and not older than three months, or why not."""
+    if birth_date > today:
+        return Problem("birth_date", "born_in_future", "出生日期不能晚于今天。")
+    if today > pre_enrollment_last_day(birth_date):
+        return Problem(
+            "birth_date",
+            "too_old",
+            f"新生儿出生已满3个月（最后可办理日为{format_date_zh(pre_enrollment_last_day(birth_date))}），"
+            "不属于预参保登记范围。请取得户籍身份信息后，使用新生儿真实姓名及身份证号码，"
+            "按户籍所在地的规定参加城乡居民基本医疗保险。",
+        )
+    return None
+
+
 def eligibility_problems(
     *,
     birth_date: date,
@@ -227,19 +242,7 @@ def eligibility_problems(
     hospital_has_maternity_ward: bool,
 ) -> list[Problem]:
     """Every failed condition of SPEC.md's eligibility, all at once, in the order of the form."""
-    problems = []
-    if birth_date > today:
-        problems.append(Problem("birth_date", "born_in_future", "出生日期不能晚于今天。"))
-    elif today > pre_enrollment_last_day(birth_date):
-        problems.append(
-            Problem(
-                "birth_date",
-                "too_old",
-                f"新生儿出生已满3个月（最后可办理日为{format_date_zh(pre_enrollment_last_day(birth_date))}），"
-                "不属于预参保登记范围。请取得户籍身份信息后，使用新生儿真实姓名及身份证号码，"
-                "按户籍所在地的规定参加城乡居民基本医疗保险。",
-            )
-        )
+    problems = [problem] if (problem := birth_date_problem(birth_date, today)) else []
     if has_household_registration:
         problems.append(
             Problem(

@@ -209,8 +209,8 @@ def newborn_material_add(request, pk):
         else:
             messages.success(request, f"已补传：{Material.Kind(form.cleaned_data['kind']).label}。")
             return redirect(f"{reverse('newborn_detail', args=[newborn.pk])}#h-materials")
-    # The page again with the form's errors (its full numbers: audited like any view of the page).
-    newborn = selectors.newborn_detail_get_for_user(user=request.user, pk=pk)
+    # The page again with the form's errors (its full numbers: audited like any view of the page); nothing
+    # was added, so the record read above is still what the page shows.
     return _detail(request, newborn, material_form=form, status=400)
 
 

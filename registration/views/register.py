@@ -29,6 +29,7 @@ from registration.services import (
     RegistrationWarning,
     SuffixesExhausted,
     audit_record,
+    birth_date_problem,
     eligibility_problems,
     materials_missing,
     newborn_name,
@@ -268,23 +269,15 @@ def register_preview(request):
                 "letter": letter,
                 "temp_id": parent_id + letter if letter else None,
                 "name": newborn_name(name, sex) if sex and name else None,
-                "problem": _birth_date_problem(birth_date, today) if birth_date else None,
+                "problem": _problem_message(birth_date, today),
             }
         )
     return JsonResponse({"parent_id": parent_id or None, "babies": babies, "note": "以保存时为准"})
 
 
-def _birth_date_problem(birth_date, today) -> str | None:
-    """Why a baby born on that day cannot be registered today (too old, born in the future), or None."""
-    problems = eligibility_problems(
-        birth_date=birth_date,
-        today=today,
-        has_household_registration=False,
-        parent_has_guangxi_household=True,
-        hospital_in_guangxi=True,
-        hospital_has_maternity_ward=True,
-    )
-    return next((problem.message for problem in problems if problem.field == "birth_date"), None)
+def _problem_message(birth_date, today) -> str | None:
+    problem = birth_date_problem(birth_date, today) if birth_date else None
+    return problem.message if problem else None
 
 
 @never_cache
