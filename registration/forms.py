@@ -5,6 +5,7 @@ Chinese messages. Whether a family may be pre-enrolled is decided by newborn_reg
 service_errors_apply puts next to the same fields.
 """
 
+import copy
 import unicodedata
 import uuid
 from datetime import date
@@ -42,9 +43,22 @@ def _ethnicity_choices():
     return [("", "请选择民族"), ("广西常见民族", common), ("其他民族", others)]
 
 
+class ReferenceSelect(forms.Select):
+    """A Select whose copies share its choices: Django's copy normalises them again for every form."""
+
+    def __deepcopy__(self, memo):
+        result = copy.copy(self)
+        result.attrs = self.attrs.copy()
+        memo[id(self)] = result
+        return result
+
+
 class ReferenceChoiceField(forms.ChoiceField):
     """A choice among reference data (民族, 国籍, 户口性质): the choices are fixed for the process, so every
-    form's copy of the field shares them, and a value is checked against a set, not the list walked."""
+    form's copy of the field (and of its widget) shares them, and a value is checked against a set, not
+    the list walked."""
+
+    widget = ReferenceSelect
 
     def __init__(self, *, choices, **kwargs):
         super().__init__(choices=choices, **kwargs)

@@ -182,7 +182,10 @@ class Birth(models.Model):
         MOTHER = "mother", "母亲"
         FATHER = "father", "父亲"
 
-    hospital = models.ForeignKey(Hospital, models.PROTECT, related_name="births", verbose_name="登记医院")
+    # Indexed by the (hospital, registered_on) index of Meta, which starts with it.
+    hospital = models.ForeignKey(
+        Hospital, models.PROTECT, related_name="births", verbose_name="登记医院", db_index=False
+    )
     clerk = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="births", verbose_name="经办人"
     )
@@ -277,7 +280,10 @@ class Newborn(models.Model):
         POVERTY_MONITORED = "poverty_monitored", "防止返贫监测对象"
         OTHER = "other", "其他"
 
-    birth = models.ForeignKey(Birth, models.PROTECT, related_name="newborns", verbose_name="登记")
+    # Indexed by the unique (birth, birth_order) of Meta, which starts with it.
+    birth = models.ForeignKey(
+        Birth, models.PROTECT, related_name="newborns", verbose_name="登记", db_index=False
+    )
     birth_order = models.PositiveSmallIntegerField("出生顺序", default=1)
     name = models.CharField("姓名", max_length=60)
     sex = models.PositiveSmallIntegerField("性别", choices=Sex.choices)
@@ -413,7 +419,10 @@ class IssuedTemporaryId(models.Model):
     """
 
     number = models.CharField("新生儿编码", max_length=19, unique=True)
-    parent = models.ForeignKey(Parent, models.PROTECT, related_name="issued_ids", verbose_name="父母")
+    # Indexed by the unique (parent, suffix) of Meta, which starts with it.
+    parent = models.ForeignKey(
+        Parent, models.PROTECT, related_name="issued_ids", verbose_name="父母", db_index=False
+    )
     suffix = models.CharField("字母", max_length=1)
     newborn = models.OneToOneField(
         Newborn, models.PROTECT, null=True, blank=True, related_name="issued_id", verbose_name="新生儿"
@@ -556,8 +565,15 @@ class AuditEntry(models.Model):
         settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="用户"
     )
     username = models.CharField("用户名", max_length=150, blank=True)
+    # The foreign keys hospital and newborn are indexed by the (…, at) indexes of Meta, which start with them.
     hospital = models.ForeignKey(
-        Hospital, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="医疗机构"
+        Hospital,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="医疗机构",
+        db_index=False,
     )
     ip = models.GenericIPAddressField("IP地址", null=True, blank=True)
     action = models.CharField("操作", max_length=20, choices=Action.choices)
@@ -566,7 +582,13 @@ class AuditEntry(models.Model):
     # Already masked: the log never holds a full ID number.
     object_repr = models.CharField("对象", max_length=200, blank=True)
     newborn = models.ForeignKey(
-        Newborn, models.PROTECT, null=True, blank=True, related_name="audit_entries", verbose_name="新生儿"
+        Newborn,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_entries",
+        verbose_name="新生儿",
+        db_index=False,
     )
     reason = models.CharField("原因", max_length=500, blank=True)
     detail = models.JSONField("详情", default=dict, blank=True)

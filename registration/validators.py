@@ -1,5 +1,6 @@
 """Parsing and normalising identity numbers, phones and scans: a value, or a Chinese ValidationError."""
 
+import functools
 import re
 import unicodedata
 from datetime import date
@@ -60,6 +61,7 @@ def resident_id_validate(value, *, today: date | None = None, label: str = "身�
     return number
 
 
+@functools.lru_cache(maxsize=4096)
 def region_code_known(code: str) -> bool:
     """Whether a 6-digit code was ever an administrative division code (stdnum's GB/T 2260 table).
 
@@ -131,12 +133,28 @@ def personal_number_validate(value) -> str:
 def phone_validate(value, *, label: str = "联系电话") -> str:
     """A mainland mobile or landline number (phonenumbers), stored as national digits: 13877112345."""
     text = _normalise(value, label).replace("-", "")
+    match _phone_parse(text):
+        case "unparsable":
+            raise ValidationError(f"{label}格式不正确。", code="phone")
+        case "invalid":
+            raise ValidationError(f"{label}不是有效的手机或固定电话号码。", code="phone")
+        case number:
+            return number
+
+
+# phonenumbers' parse and check cost a few hundred microseconds, and a registration checks the same
+# numbers more than once (the page's form, then newborn_register; the record's phone is usually the
+# parent's): the answers (a pure function of the text) for the last few numbers are kept, no more than
+# one request needs, so that the process does not hold a list of families' phone numbers.
+@functools.lru_cache(maxsize=16)
+def _phone_parse(text: str) -> str:
+    """The number's stored form, or "unparsable" / "invalid"."""
     try:
         parsed = phonenumbers.parse(text, "CN")
     except phonenumbers.NumberParseException:
-        raise ValidationError(f"{label}格式不正确。", code="phone") from None
+        return "unparsable"
     if not phonenumbers.is_valid_number(parsed):
-        raise ValidationError(f"{label}不是有效的手机或固定电话号码。", code="phone")
+        return "invalid"
     if parsed.country_code != 86:
         return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     national = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)

@@ -269,14 +269,20 @@ def _check(
         raise ValidationError(dict(errors))
 
     parent = mother if parent_role == Birth.ParentRole.MOTHER else father
-    agencies = selectors.agencies_for_codes([community.code, parent.id_number[:6]])
-    agency, parent_agency = agencies[community.code], agencies[parent.id_number[:6]]
+    context = selectors.registration_context(
+        codes=[community.code, parent.id_number[:6]],
+        id_number=parent.id_number,
+        id_numbers=[person.id_number for person in (mother, father) if person.id_number],
+    )
+    agency, parent_agency = context.agencies[community.code], context.agencies[parent.id_number[:6]]
     warnings = []
     if WARNING_AGENCY not in confirmed and (parent_agency is None or parent_agency != agency):
         warnings.append(ValidationError(_agency_warning_message(agency, parent_agency), code=WARNING_AGENCY))
-    if WARNING_DUPLICATE not in confirmed and (message := _duplicate_warning(mother, father, babies)):
+    if WARNING_DUPLICATE not in confirmed and (message := _duplicate_warning(context.births, babies)):
         warnings.append(ValidationError(message, code=WARNING_DUPLICATE))
-    if WARNING_PARENT_NAME not in confirmed and (message := _parent_name_warning(parent, parent_role)):
+    if WARNING_PARENT_NAME not in confirmed and (
+        message := _parent_name_warning(parent, parent_role, context.earlier_name)
+    ):
         warnings.append(ValidationError(message, code=WARNING_PARENT_NAME))
     if warnings:
         agency_among = any(warning.code == WARNING_AGENCY for warning in warnings)
@@ -348,9 +354,10 @@ def _check_babies(babies, route, today, flags, errors) -> list[str]:
                 errors.add(f"babies.{index}.birth_certificate_number", prefix + exc.messages[0])
     if len(set(certificates)) != len(certificates):
         errors.add("babies", "同一次登记的新生儿出生医学证明编号不能相同。")
-    registered = Newborn.objects.filter(birth_certificate_number__in=certificates)
-    for number in sorted(registered.values_list("birth_certificate_number", flat=True)):
-        errors.add("babies", f"出生医学证明编号 {number} 已经登记过，不能重复登记。")
+    if certificates:
+        registered = Newborn.objects.filter(birth_certificate_number__in=certificates)
+        for number in sorted(registered.values_list("birth_certificate_number", flat=True)):
+            errors.add("babies", f"出生医学证明编号 {number} 已经登记过，不能重复登记。")
     return certificates
 
 
@@ -367,13 +374,12 @@ def _agency_warning_message(agency, parent_agency) -> str:
     )
 
 
-def _duplicate_warning(mother: ParentInput, father: ParentInput, babies) -> str:
+def _duplicate_warning(births: list[int], babies) -> str:
     # The same baby registered twice would be issued a second number (y after Y): a family member comes
     # back, a clerk does not find the first registration. Twins registered one at a time look the same,
-    # hence a warning, not a refusal.
-    existing = selectors.newborns_of_parents_born_on(
-        id_numbers=[parent.id_number for parent in (mother, father) if parent.id_number],
-        birth_dates={baby.birth_date for baby in babies},
+    # hence a warning, not a refusal. `births`: the parents' earlier births (registration_context).
+    existing = selectors.newborns_of_births_born_on(
+        births=births, birth_dates={baby.birth_date for baby in babies}
     )
     if not existing:
         return ""
@@ -389,8 +395,8 @@ def _duplicate_warning(mother: ParentInput, father: ParentInput, babies) -> str:
     )
 
 
-def _parent_name_warning(parent: ParentInput, parent_role: str) -> str:
-    earlier = Parent.objects.filter(id_number=parent.id_number).values_list("name", flat=True).first()
+def _parent_name_warning(parent: ParentInput, parent_role: str, earlier: str | None) -> str:
+    """`earlier`: the name last registered with the parent's ID number (registration_context), if any."""
     if earlier is None or earlier == parent.name:
         return ""
     label = validators.ROLE_LABEL[parent_role]

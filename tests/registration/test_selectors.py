@@ -8,7 +8,7 @@ from django.http import Http404
 from registration import selectors
 from registration.models import Division, Newborn, Operator, Sex
 from registration.selectors import DivisionQueryError
-from registration.services import BabyInput
+from registration.services import BabyInput, ParentInput
 from tests import factories
 from tests.factories import TODAY
 
@@ -260,6 +260,56 @@ def test_division_agencies_picks_the_most_specific_active_agency_in_one_query(
     }
     for division in divisions:
         assert agencies[division.pk] == selectors.agency_for_division_code(division.code)
+
+
+def test_registration_context_reads_agencies_name_and_births_in_one_query(places, django_assert_num_queries):
+    factories.agency_make(code="450100", name="南宁市医保中心", covers=("4501",))
+    factories.agency_make(code="450126", name="宾阳县医保中心", covers=("450126",))
+    inactive = factories.agency_make(code="450300", name="桂林市医保中心", covers=("4503",))
+    inactive.is_active = False
+    inactive.save(update_fields=["is_active"])
+    factories.division_chain()  # the factories' community, 450103001001
+    clerk = factories.operator_make().user
+    first = factories.register(clerk, mother=ParentInput("张三", factories.MOTHER_ID, ""))
+    # A later registration names the father only, as the ID parent: his births count as well.
+    second = factories.register(
+        clerk,
+        parent_role="father",
+        mother=ParentInput("", "", ""),
+        father=ParentInput("李四", factories.FATHER_ID, ""),
+    )
+    factories.register(  # another family
+        clerk,
+        mother=ParentInput("王五", factories.id_number(order="022"), ""),
+        father=ParentInput("", "", ""),
+    )
+    codes = [places["xinzhu"].code, places["exact"].code, places["guilin_xinzhu"].code, "450126", "110101"]
+
+    with django_assert_num_queries(1):
+        context = selectors.registration_context(
+            codes=codes, id_number=factories.MOTHER_ID, id_numbers=[factories.MOTHER_ID, factories.FATHER_ID]
+        )
+
+    assert {code: agency and agency.name for code, agency in context.agencies.items()} == {
+        places["xinzhu"].code: "南宁市医保中心",
+        places["exact"].code: "宾阳县医保中心",
+        places["guilin_xinzhu"].code: None,
+        "450126": "宾阳县医保中心",
+        "110101": None,
+    }
+    assert context.agencies == selectors.agencies_for_codes(codes)
+    assert context.earlier_name == "张三"
+    assert sorted(context.births) == sorted([first.pk, second.pk])
+
+
+def test_registration_context_of_a_new_family(places):
+    context = selectors.registration_context(
+        codes=[places["xinzhu"].code], id_number=factories.MOTHER_ID, id_numbers=[factories.MOTHER_ID]
+    )
+
+    assert context.agencies == {places["xinzhu"].code: None}
+    assert context.earlier_name is None
+    assert context.births == []
 
 
 # --- newborn_list_for_user: who sees what ----------------------------------------------------------------

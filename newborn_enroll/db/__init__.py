@@ -1,0 +1,1 @@
+"""Database backends: Django's, with the changes this application's workload needs."""
