@@ -51,9 +51,26 @@ def audit_records(
 ) -> list[AuditEntry]:
     """One entry per object (with its detail), in one insert: audit_record for a birth's babies."""
     return AuditEntry.objects.bulk_create(
+        audit_entries_build(
+            user=user, action=action, objects=objects, details=details, hospital=hospital, ip=ip
+        )
+    )
+
+
+def audit_entries_build(
+    *,
+    user,
+    action: str,
+    objects,
+    details: list[dict],
+    hospital: Hospital | None = None,
+    ip: str | None = None,
+) -> list[AuditEntry]:
+    """audit_records' entries, not yet saved: for a caller that inserts them with its other rows."""
+    return [
         _entry(user=user, action=action, obj=obj, hospital=hospital, detail=detail, ip=ip)
         for obj, detail in zip(objects, details, strict=True)
-    )
+    ]
 
 
 def _entry(

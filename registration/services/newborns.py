@@ -9,7 +9,6 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from registration import selectors, validators
@@ -22,19 +21,19 @@ from registration.models import (
     IssuedTemporaryId,
     Material,
     Newborn,
-    NumberSequence,
     Operator,
     Parent,
     Sex,
 )
 from registration.services import rules
-from registration.services.audit import audit_records
+from registration.services.audit import audit_entries_build
 from registration.services.birth_materials import (
     MaterialInput,
     material_row,
     material_store,
     materials_checked,
 )
+from registration.services.row_batch import RowBatch
 
 MAX_BABIES_PER_BIRTH = 8
 # full_clean() checks field values; foreign keys are excluded because the rows were just loaded, and
@@ -43,7 +42,8 @@ _FOREIGN_KEYS = {
     model: [field.name for field in model._meta.concrete_fields if field.is_relation]
     for model in (Birth, Newborn)
 }
-PERSONAL_NUMBER_SEQUENCE = "registration_personal_number_seq"
+# The personal numbers' sequence (RowBatch: registration_personal_number_seq on PostgreSQL).
+PERSONAL_NUMBER_SEQUENCE = "personal_number"
 
 
 @dataclass(frozen=True)
@@ -427,22 +427,6 @@ def _parent_lock(checked: _Checked, now) -> tuple[Parent, bool]:
     return parent, parent.created_at == now
 
 
-def _personal_numbers(count: int) -> list[str]:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT nextval('{PERSONAL_NUMBER_SEQUENCE}') FROM generate_series(1, %s)", [count]
-            )
-            values = [row[0] for row in cursor.fetchall()]
-    else:
-        # Without sequences (SQLite) a counter row serves: IMMEDIATE transactions serialise its writers.
-        NumberSequence.objects.get_or_create(name="personal_number")
-        NumberSequence.objects.filter(name="personal_number").update(last_value=F("last_value") + count)
-        last = NumberSequence.objects.get(name="personal_number").last_value
-        values = list(range(last - count + 1, last + 1))
-    return [validators.personal_number_format(value) for value in values]
-
-
 def _register_locked(
     *,
     clerk,
@@ -463,6 +447,17 @@ def _register_locked(
 ) -> Birth:
     now = timezone.now()
     parent, new_parent = _parent_lock(checked, now)
+    count = len(babies)
+    rows = RowBatch(
+        {
+            Birth: 1,
+            Newborn: count,
+            IssuedTemporaryId: count if route == Birth.Route.PARENT_ID else 0,
+            Material: len(stored),
+            AuditEntry: count,
+        },
+        sequences={PERSONAL_NUMBER_SEQUENCE: count},
+    )
 
     birth = Birth(
         hospital=checked.hospital,
@@ -487,9 +482,9 @@ def _register_locked(
         birth_hospital_name=birth_hospital_name or checked.hospital.name,
     )
     birth.full_clean(exclude=_FOREIGN_KEYS[Birth], validate_unique=False, validate_constraints=False)
-    birth.save()
+    rows.add([birth])
 
-    letters = [None] * len(babies)
+    letters = [None] * count
     if route == Birth.Route.PARENT_ID:
         # A parent row created just now has no number issued with it yet (the register points at it).
         taken = (
@@ -501,7 +496,9 @@ def _register_locked(
             letters = rules.suffixes_for_birth([baby.sex for baby in babies], taken)
         except rules.SuffixesExhausted as exc:
             raise ValidationError({"babies": [str(exc)]}) from None
-    numbers = _personal_numbers(len(babies))
+    numbers = [
+        validators.personal_number_format(value) for value in rows.sequence_values(PERSONAL_NUMBER_SEQUENCE)
+    ]
     newborns = []
     for order, (baby, letter, number) in enumerate(zip(babies, letters, numbers, strict=True), start=1):
         newborn = Newborn(
@@ -520,30 +517,37 @@ def _register_locked(
         )
         newborn.full_clean(exclude=_FOREIGN_KEYS[Newborn], validate_unique=False, validate_constraints=False)
         newborns.append(newborn)
-    Newborn.objects.bulk_create(newborns)
-    IssuedTemporaryId.objects.bulk_create(
-        IssuedTemporaryId(number=n.temp_id, parent=parent, suffix=n.temp_id[-1], newborn=n, issued_at=now)
-        for n in newborns
-        if n.temp_id
+    rows.add(newborns)
+    rows.add(
+        [
+            IssuedTemporaryId(number=n.temp_id, parent=parent, suffix=n.temp_id[-1], newborn=n, issued_at=now)
+            for n in newborns
+            if n.temp_id
+        ]
     )
-    Material.objects.bulk_create(
-        material_row(birth, material, content_type, name, clerk)
-        for (material, content_type), name in zip(checked.materials, stored, strict=True)
+    rows.add(
+        [
+            material_row(birth, material, content_type, name, clerk)
+            for (material, content_type), name in zip(checked.materials, stored, strict=True)
+        ]
     )
-    audit_records(
-        user=clerk,
-        action=AuditEntry.Action.REGISTER,
-        objects=newborns,
-        hospital=checked.hospital,
-        ip=ip,
-        details=[
-            {
-                "birth": birth.pk,
-                "personal_number": newborn.personal_number,
-                "materials": len(stored),
-                "materials_deferred": materials_deferred,
-            }
-            for newborn in newborns
-        ],
+    rows.add(
+        audit_entries_build(
+            user=clerk,
+            action=AuditEntry.Action.REGISTER,
+            objects=newborns,
+            hospital=checked.hospital,
+            ip=ip,
+            details=[
+                {
+                    "birth": birth.pk,
+                    "personal_number": newborn.personal_number,
+                    "materials": len(stored),
+                    "materials_deferred": materials_deferred,
+                }
+                for newborn in newborns
+            ],
+        )
     )
+    rows.write()
     return birth

@@ -225,10 +225,10 @@ def test_a_bad_material_refuses_the_registration_and_stores_nothing(clerk):
 def test_a_failure_inside_the_transaction_removes_the_stored_files(clerk, monkeypatch):
     from registration.services import newborns
 
-    def explode(count):
+    def explode(self):
         raise IntegrityError("simulated")
 
-    monkeypatch.setattr(newborns, "_personal_numbers", explode)
+    monkeypatch.setattr(newborns.RowBatch, "write", explode)
     with pytest.raises(ValidationError, match="未保存任何内容"):
         register(clerk, materials=[MaterialInput("household_head", png_bytes(), "a.png")])
     assert not Birth.objects.exists()
