@@ -129,6 +129,11 @@ class BirthDateField(forms.DateField):
         return super().to_python(value)
 
 
+# Identity numbers and phones: no browser autofill or spelling marks; phones get a phone keypad.
+_ID_INPUT = forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"})
+_PHONE_INPUT = forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"})
+
+
 class RegisterForm(forms.Form):
     """One birth: the community, the identity route, the parents, the shared fields, the materials."""
 
@@ -156,11 +161,11 @@ class RegisterForm(forms.Form):
         },
     )
     mother_name = TextField(label="姓名", max_length=50)
-    mother_id_number = IdentityField(label="身份证号码", max_length=40)
-    mother_phone = IdentityField(label="联系电话", max_length=30)
+    mother_id_number = IdentityField(label="身份证号码", max_length=40, widget=_ID_INPUT)
+    mother_phone = IdentityField(label="联系电话", max_length=30, widget=_PHONE_INPUT)
     father_name = TextField(label="姓名", max_length=50)
-    father_id_number = IdentityField(label="身份证号码", max_length=40)
-    father_phone = IdentityField(label="联系电话", max_length=30)
+    father_id_number = IdentityField(label="身份证号码", max_length=40, widget=_ID_INPUT)
+    father_phone = IdentityField(label="联系电话", max_length=30, widget=_PHONE_INPUT)
 
     ethnicity = ReferenceChoiceField(
         label="民族",
@@ -185,7 +190,11 @@ class RegisterForm(forms.Form):
         error_messages={"required": "请填写户口详址（以户口簿为准）。"},
     )
     phone = IdentityField(
-        label="联系电话", max_length=30, required=True, error_messages={"required": "请填写联系电话。"}
+        label="联系电话",
+        max_length=30,
+        required=True,
+        widget=_PHONE_INPUT,
+        error_messages={"required": "请填写联系电话。"},
     )
     birth_hospital_name = TextField(label="出生医院", max_length=100)
 
@@ -207,18 +216,6 @@ class RegisterForm(forms.Form):
     def __init__(self, *args, today: date | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today or timezone.localdate()
-        for kind, label in Material.Kind.choices:
-            self.fields[f"material_{kind}"] = forms.FileField(
-                label=label,
-                required=False,
-                widget=forms.FileInput(attrs={"accept": MATERIAL_ACCEPT}),
-                error_messages={"empty": "上传的文件是空的。", "invalid": "上传的文件无效，请重新选择。"},
-            )
-            self.fields[f"staged_{kind}"] = forms.CharField(required=False, widget=forms.HiddenInput)
-        for name in ("mother_id_number", "father_id_number"):
-            self.fields[name].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
-        for name in ("mother_phone", "father_phone", "phone"):
-            self.fields[name].widget.attrs.update({"inputmode": "tel", "autocomplete": "off"})
 
     def clean_community(self) -> int | None:
         value = "".join(self.cleaned_data["community"].split())
@@ -323,6 +320,19 @@ class RegisterForm(forms.Form):
             "confirmed_warnings": data["confirmed_warnings"],
             "materials_deferred": data["materials_deferred"],
         }
+
+
+# Each material's file input and the token of its scan kept from an earlier submit, after the declared
+# fields: built once, like them, rather than for every form.
+for _kind, _label in Material.Kind.choices:
+    RegisterForm.base_fields[f"material_{_kind}"] = forms.FileField(
+        label=_label,
+        required=False,
+        widget=forms.FileInput(attrs={"accept": MATERIAL_ACCEPT}),
+        error_messages={"empty": "上传的文件是空的。", "invalid": "上传的文件无效，请重新选择。"},
+    )
+    RegisterForm.base_fields[f"staged_{_kind}"] = forms.CharField(required=False, widget=forms.HiddenInput)
+del _kind, _label
 
 
 class BabyForm(forms.Form):
