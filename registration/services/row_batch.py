@@ -67,9 +67,13 @@ class RowBatch:
             return
         statements = [self._insert_sql(rows) for rows in self._queued]
         with connection.cursor() as cursor:
-            cursor.execute(
-                "; ".join(sql for sql, _ in statements), [p for _, params in statements for p in params]
-            )
+            if connection.settings_dict.get("OPTIONS", {}).get("server_side_binding"):
+                # Server-side binding prepares each query, and a prepared query is one statement.
+                for sql, params in statements:
+                    cursor.execute(sql, params)
+            else:
+                sql = "; ".join(sql for sql, _ in statements)
+                cursor.execute(sql, [param for _, params in statements for param in params])
         for rows in self._queued:
             for row in rows:
                 row._state.adding, row._state.db = False, connection.alias

@@ -54,6 +54,19 @@ def test_on_postgresql_the_ids_and_the_inserts_take_a_round_trip_each(county, dj
     assert AuditEntry.objects.filter(hospital=hospital).count() == 2
 
 
+@pytest.mark.postgres
+def test_with_server_side_binding_the_inserts_go_one_by_one(county, django_assert_num_queries, monkeypatch):
+    monkeypatch.setitem(connection.settings_dict, "OPTIONS", {"server_side_binding": True})
+    with transaction.atomic(), django_assert_num_queries(3):
+        rows = RowBatch({Hospital: 1, AuditEntry: 1})
+        hospital = _hospital("H1", county)
+        rows.add([hospital])
+        rows.add([_entry(hospital, "一")])
+        rows.write()
+
+    assert AuditEntry.objects.get(hospital=hospital).reason == "一"
+
+
 def test_sequence_values_are_new_on_every_batch():
     with transaction.atomic():
         first = RowBatch({}, sequences={"personal_number": 2}).sequence_values("personal_number")
