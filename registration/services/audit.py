@@ -1,4 +1,4 @@
-"""The audit log's single writer: every service records what it did through here."""
+"""The audit log's entries are made here: every service records what it did through these functions."""
 
 from django.db import models
 
@@ -40,23 +40,6 @@ def audit_record(
     return entry
 
 
-def audit_records(
-    *,
-    user,
-    action: str,
-    objects,
-    details: list[dict],
-    hospital: Hospital | None = None,
-    ip: str | None = None,
-) -> list[AuditEntry]:
-    """One entry per object (with its detail), in one insert: audit_record for a birth's babies."""
-    return AuditEntry.objects.bulk_create(
-        audit_entries_build(
-            user=user, action=action, objects=objects, details=details, hospital=hospital, ip=ip
-        )
-    )
-
-
 def audit_entries_build(
     *,
     user,
@@ -66,7 +49,8 @@ def audit_entries_build(
     hospital: Hospital | None = None,
     ip: str | None = None,
 ) -> list[AuditEntry]:
-    """audit_records' entries, not yet saved: for a caller that inserts them with its other rows."""
+    """One entry per object (with its detail), not yet saved: audit_record for a birth's babies, whose
+    entries newborn_register inserts with its other rows (RowBatch)."""
     return [
         _entry(user=user, action=action, obj=obj, hospital=hospital, detail=detail, ip=ip)
         for obj, detail in zip(objects, details, strict=True)
