@@ -63,17 +63,26 @@ def agencies_for_codes(codes) -> dict[str, InsuranceAgency | None]:
     """agency_for_division_code for several codes at once, in one query."""
     codes = list(codes)
     prefixes = {prefix for code in codes for prefix in _prefixes(code)}
-    by_code: dict[str, InsuranceAgency] = {}
+    links = []
     if prefixes:
         agencies = (
             InsuranceAgency.objects.filter(divisions__code__in=prefixes, is_active=True)
             .annotate(covered_code=F("divisions__code"))
             .order_by()
         )
-        for agency in agencies:
-            by_code.setdefault(agency.covered_code, agency)
+        links = [(agency.covered_code, agency) for agency in agencies]
+    return _agencies_choose(codes, links)
+
+
+def _agencies_choose(codes, links) -> dict[str, InsuranceAgency | None]:
+    """Each code's agency among the (covered division code, active agency) links: the most specific
+    covered division wins, and of two agencies covering the same division the one with the lower code."""
+    covering: dict[str, InsuranceAgency] = {}
+    for division_code, agency in links:
+        if division_code not in covering or agency.code < covering[division_code].code:
+            covering[division_code] = agency
     return {
-        code: next((by_code[prefix] for prefix in reversed(_prefixes(code)) if prefix in by_code), None)
+        code: next((covering[prefix] for prefix in reversed(_prefixes(code)) if prefix in covering), None)
         for code in codes
     }
 
@@ -106,54 +115,52 @@ def registration_context(*, codes: list[str], id_number: str, id_numbers: list[s
 
     A registration's checks read these three things; as three ORM queries they cost the registration
     POST about a millisecond more (bench/registration.py). The agencies are chosen as agencies_for_codes
-    chooses them; tests/registration/test_selectors.py compares the two.
+    chooses them (_agencies_choose); tests/registration/test_selectors.py compares the two.
     """
-    tables = {
-        name: connection.ops.quote_name(model._meta.db_table)
-        for name, model in (
-            ("link", InsuranceAgency.divisions.through),
-            ("division", Division),
-            ("agency", InsuranceAgency),
-            ("parent", Parent),
-            ("birth", Birth),
-        )
-    }
-    prefixes = sorted({prefix for code in codes for prefix in _prefixes(code)})
-    parts = [
-        # 1: an active agency and a division code it covers; 2: the parent's name; 3: a birth.
-        f"SELECT 1, d.code, a.id, a.code, a.name FROM {tables['link']} l "
-        f"JOIN {tables['division']} d ON d.id = l.division_id "
-        f"JOIN {tables['agency']} a ON a.id = l.insuranceagency_id "
-        f"WHERE a.is_active AND d.code IN ({', '.join(['%s'] * len(prefixes))})",
-        f"SELECT 2, NULL, NULL, NULL, name FROM {tables['parent']} WHERE id_number = %s",
+    sql, params = _registration_context_sql(codes, id_number, id_numbers)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    # Each row is (1, division code, agency id, code, name), (2, …, the parent's name) or (3, …, a birth).
+    links = [
+        (division_code, InsuranceAgency.from_db(connection.alias, _AGENCY_FIELDS, (pk, code, name, True)))
+        for kind, division_code, pk, code, name in rows
+        if kind == 1
     ]
-    params = [*prefixes, id_number]
+    return RegistrationContext(
+        agencies=_agencies_choose(codes, links),
+        earlier_name=next((name for kind, *_, name in rows if kind == 2), None),
+        births=[pk for kind, _, pk, *_ in rows if kind == 3],
+    )
+
+
+def _registration_context_sql(codes, id_number, id_numbers) -> tuple[str, list]:
+    """The UNION ALL of registration_context (PostgreSQL gives each column the type of the parts that
+    are not NULL there)."""
+    table = {
+        model: connection.ops.quote_name(model._meta.db_table)
+        for model in (InsuranceAgency.divisions.through, Division, InsuranceAgency, Parent, Birth)
+    }
+    parts = [f"SELECT 2, NULL, NULL, NULL, name FROM {table[Parent]} WHERE id_number = %s"]
+    params = [id_number]
+    if prefixes := sorted({prefix for code in codes for prefix in _prefixes(code)}):
+        parts.insert(
+            0,
+            f"SELECT 1, d.code, a.id, a.code, a.name FROM {table[InsuranceAgency.divisions.through]} l "
+            f"JOIN {table[Division]} d ON d.id = l.division_id "
+            f"JOIN {table[InsuranceAgency]} a ON a.id = l.insuranceagency_id "
+            f"WHERE a.is_active AND d.code IN ({', '.join(['%s'] * len(prefixes))})",
+        )
+        params[:0] = prefixes
     if id_numbers:
         numbers = ", ".join(["%s"] * len(id_numbers))
         # Through the births' mother and father indexes.
         parts.append(
-            f"SELECT 3, NULL, id, NULL, NULL FROM {tables['birth']} "
+            f"SELECT 3, NULL, id, NULL, NULL FROM {table[Birth]} "
             f"WHERE mother_id_number IN ({numbers}) OR father_id_number IN ({numbers})"
         )
         params += [*id_numbers, *id_numbers]
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
-        rows = cursor.fetchall()
-    covering: dict[str, InsuranceAgency] = {}
-    earlier_name, births = None, []
-    for kind, division_code, pk, code, name in rows:
-        if kind == 1:
-            agency = InsuranceAgency.from_db(connection.alias, _AGENCY_FIELDS, (pk, code, name, True))
-            covering.setdefault(division_code, agency)
-        elif kind == 2:
-            earlier_name = name
-        else:
-            births.append(pk)
-    agencies = {
-        code: next((covering[prefix] for prefix in reversed(_prefixes(code)) if prefix in covering), None)
-        for code in codes
-    }
-    return RegistrationContext(agencies=agencies, earlier_name=earlier_name, births=births)
+    return " UNION ALL ".join(parts), params
 
 
 def newborns_of_births_born_on(*, births: list[int], birth_dates: set[date]) -> list[Newborn]:

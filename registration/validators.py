@@ -144,8 +144,8 @@ def phone_validate(value, *, label: str = "联系电话") -> str:
 
 # phonenumbers' parse and check cost a few hundred microseconds, and a registration checks the same
 # numbers more than once (the page's form, then newborn_register; the record's phone is usually the
-# parent's): the answers (a pure function of the text) for the last few numbers are kept, no more than
-# one request needs, so that the process does not hold a list of families' phone numbers.
+# parent's): the answers (a pure function of the text) are kept for the last 16 numbers, about what one
+# request needs; each worker process holds those 16 until newer ones push them out.
 @functools.lru_cache(maxsize=16)
 def _phone_parse(text: str) -> str:
     """The number's stored form, or "unparsable" / "invalid"."""

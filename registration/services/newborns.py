@@ -484,39 +484,16 @@ def _register_locked(
     birth.full_clean(exclude=_FOREIGN_KEYS[Birth], validate_unique=False, validate_constraints=False)
     rows.add([birth])
 
-    letters = [None] * count
-    if route == Birth.Route.PARENT_ID:
-        # A parent row created just now has no number issued with it yet (the register points at it).
-        taken = (
-            set()
-            if new_parent
-            else set(IssuedTemporaryId.objects.filter(parent=parent).values_list("suffix", flat=True))
-        )
-        try:
-            letters = rules.suffixes_for_birth([baby.sex for baby in babies], taken)
-        except rules.SuffixesExhausted as exc:
-            raise ValidationError({"babies": [str(exc)]}) from None
+    letters = _letters(route, parent, new_parent, babies)
     numbers = [
         validators.personal_number_format(value) for value in rows.sequence_values(PERSONAL_NUMBER_SEQUENCE)
     ]
-    newborns = []
-    for order, (baby, letter, number) in enumerate(zip(babies, letters, numbers, strict=True), start=1):
-        newborn = Newborn(
-            birth=birth,
-            birth_order=order,
-            name=rules.newborn_name(checked.parent_name, baby.sex),
-            sex=baby.sex,
-            birth_date=baby.birth_date,
-            temp_id=(parent.id_number + letter) if letter else None,
-            birth_certificate_number=checked.certificates[order - 1] if not letter else None,
-            personal_number=number,
-            last_day=rules.pre_enrollment_last_day(baby.birth_date),
-            state=Newborn.State.REGISTERED,
-            state_changed_at=now,
-            **fields,
+    newborns = [
+        _newborn_row(
+            birth, order, baby, letter, number, parent=parent, checked=checked, now=now, fields=fields
         )
-        newborn.full_clean(exclude=_FOREIGN_KEYS[Newborn], validate_unique=False, validate_constraints=False)
-        newborns.append(newborn)
+        for order, (baby, letter, number) in enumerate(zip(babies, letters, numbers, strict=True), start=1)
+    ]
     rows.add(newborns)
     rows.add(
         [
@@ -551,3 +528,38 @@ def _register_locked(
     )
     rows.write()
     return birth
+
+
+def _letters(route, parent: Parent, new_parent: bool, babies) -> list[str | None]:
+    """The babies' letters (X, Y, …) on the parent-ID route, read after the parent's row is locked."""
+    if route != Birth.Route.PARENT_ID:
+        return [None] * len(babies)
+    # A parent row created just now has no number issued with it yet (the register points at it).
+    taken = (
+        set()
+        if new_parent
+        else set(IssuedTemporaryId.objects.filter(parent=parent).values_list("suffix", flat=True))
+    )
+    try:
+        return rules.suffixes_for_birth([baby.sex for baby in babies], taken)
+    except rules.SuffixesExhausted as exc:
+        raise ValidationError({"babies": [str(exc)]}) from None
+
+
+def _newborn_row(birth, order, baby, letter, number, *, parent, checked: _Checked, now, fields) -> Newborn:
+    newborn = Newborn(
+        birth=birth,
+        birth_order=order,
+        name=rules.newborn_name(checked.parent_name, baby.sex),
+        sex=baby.sex,
+        birth_date=baby.birth_date,
+        temp_id=(parent.id_number + letter) if letter else None,
+        birth_certificate_number=checked.certificates[order - 1] if not letter else None,
+        personal_number=number,
+        last_day=rules.pre_enrollment_last_day(baby.birth_date),
+        state=Newborn.State.REGISTERED,
+        state_changed_at=now,
+        **fields,
+    )
+    newborn.full_clean(exclude=_FOREIGN_KEYS[Newborn], validate_unique=False, validate_constraints=False)
+    return newborn

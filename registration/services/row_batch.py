@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 
 from django.db import connection
 from django.db.models import F, Model
+from django.db.models.fields import AutoFieldMixin
 from django.db.models.sql import InsertQuery
 
 from registration.models import NumberSequence
@@ -27,8 +28,13 @@ class RowBatch:
     on SQLite the NumberSequence row <name>. Rows added get their primary key at once.
     """
 
-    def __init__(self, counts: Mapping[type[Model], int], *, sequences: Mapping[str, int] = {}):
+    def __init__(self, counts: Mapping[type[Model], int], *, sequences: Mapping[str, int] | None = None):
+        sequences = sequences or {}
         self._batched = connection.vendor == "postgresql"
+        if self._batched:
+            for model in counts:
+                if not isinstance(model._meta.pk, AutoFieldMixin):
+                    raise ValueError(f"{model.__name__}'s primary key is not drawn from a sequence")
         self._left = dict(counts)
         self._queued: list[list[Model]] = []
         self._ids: dict[type[Model], list[int]] = {}
@@ -42,6 +48,7 @@ class RowBatch:
             self._values = {name: self._counter_values(name, count) for name, count in sequences.items()}
 
     def sequence_values(self, name: str) -> list[int]:
+        """The values drawn from the sequence `name` for this transaction, in increasing order."""
         return self._values[name]
 
     def add(self, rows: Sequence[Model]) -> None:
@@ -59,6 +66,9 @@ class RowBatch:
         ids = self._ids[model]
         for row in rows:
             row.pk = ids.pop(0)
+            # What bulk_create checks first: a related row must have its id (added before this one), and
+            # a foreign key assigned before its row got its id takes it now.
+            row._prepare_related_fields_for_save(operation_name="RowBatch.add")
         self._queued.append(rows)
 
     def write(self) -> None:
@@ -95,7 +105,7 @@ class RowBatch:
         with connection.cursor() as cursor:
             cursor.execute("SELECT " + ", ".join(columns), params)
             drawn = cursor.fetchone()
-        self._ids = dict(zip(counts, (list(values) for values in drawn), strict=False))
+        self._ids = dict(zip(counts, (list(values) for values in drawn[: len(counts)]), strict=True))
         self._values = dict(zip(sequences, (list(values) for values in drawn[len(counts) :]), strict=True))
 
     @staticmethod
@@ -103,7 +113,7 @@ class RowBatch:
         # The statement bulk_create would send, with the ids given and nothing returned.
         model = type(rows[0])
         query = InsertQuery(model)
-        query.insert_values(model._meta.concrete_fields, rows)
+        query.insert_values([field for field in model._meta.concrete_fields if not field.generated], rows)
         [(sql, params)] = query.get_compiler(connection=connection).as_sql()
         return sql, params
 

@@ -89,6 +89,21 @@ def test_more_rows_than_counted_are_refused(county):
             rows.add([_entry(None, "未计入")])
 
 
+def test_a_row_referring_to_a_row_without_id_is_refused(county):
+    with transaction.atomic():
+        rows = RowBatch({AuditEntry: 1})
+        with pytest.raises(ValueError, match="prohibited to prevent data loss"):
+            rows.add([_entry(_hospital("H1", county), "医院未保存")])
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_model_whose_id_is_not_drawn_from_a_sequence_is_refused():
+    from django.contrib.sessions.models import Session
+
+    with pytest.raises(ValueError, match="Session's primary key"):
+        RowBatch({Session: 1})
+
+
 def test_a_conflicting_row_fails_the_batch_and_nothing_is_kept(county):
     _hospital("H1", county).save()
     with pytest.raises(IntegrityError), transaction.atomic():

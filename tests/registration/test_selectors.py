@@ -312,6 +312,28 @@ def test_registration_context_of_a_new_family(places):
     assert context.births == []
 
 
+def test_of_two_agencies_covering_one_division_both_reads_choose_the_lower_code(places):
+    factories.agency_make(code="450199", name="南宁市医保中心（新）", covers=("4501",))
+    factories.agency_make(code="450100", name="南宁市医保中心", covers=("4501",))
+    code = places["xinzhu"].code
+
+    context = selectors.registration_context(codes=[code], id_number=factories.MOTHER_ID, id_numbers=[])
+
+    assert context.agencies[code].code == "450100"
+    assert selectors.agencies_for_codes([code])[code].code == "450100"
+
+
+def test_registration_context_without_codes_or_other_numbers(places):
+    factories.division_chain()
+    factories.register(factories.operator_make().user, agency_warning_confirmed=True)
+
+    context = selectors.registration_context(codes=[], id_number=factories.MOTHER_ID, id_numbers=[])
+
+    assert context.agencies == {}
+    assert context.earlier_name == "张三"
+    assert context.births == []
+
+
 # --- newborn_list_for_user: who sees what ----------------------------------------------------------------
 
 
