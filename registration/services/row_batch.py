@@ -31,15 +31,14 @@ class RowBatch:
     def __init__(self, counts: Mapping[type[Model], int], *, sequences: Mapping[str, int] | None = None):
         sequences = sequences or {}
         self._batched = connection.vendor == "postgresql"
-        if self._batched:
-            for model in counts:
-                if not isinstance(model._meta.pk, AutoFieldMixin):
-                    raise ValueError(f"{model.__name__}'s primary key is not drawn from a sequence")
         self._left = dict(counts)
         self._queued: list[list[Model]] = []
         self._ids: dict[type[Model], list[int]] = {}
         self._values: dict[str, list[int]] = {}
         if self._batched:
+            for model in counts:
+                if not isinstance(model._meta.pk, AutoFieldMixin):
+                    raise ValueError(f"{model.__name__}'s primary key is not drawn from a sequence")
             self._draw(
                 {model: count for model, count in counts.items() if count},
                 {name: count for name, count in sequences.items() if count},
