@@ -27,7 +27,7 @@ from registration.services import (
     days_left,
     materials_missing,
 )
-from registration.services.kept_files import display_name
+from registration.services.kept_uploads import display_name
 from registration.validators import (
     MAX_INPUT_LENGTH,
     birth_certificate_number_validate,
