@@ -1,13 +1,16 @@
-"""Backup and restore of the database and the uploaded materials, with the database's own tools.
+"""Backup and restore of the database and the file storage, with the database's own tools.
 
 A backup is a directory:
 
     manifest.json      what it holds: the database vendor, every file with its size and SHA-256
     database.sqlite3   SQLite: a consistent copy made with SQLite's online backup API, or
     database.pgdump    PostgreSQL: `pg_dump --format=custom`, restored with `pg_restore`
-    media.tar          MEDIA_ROOT (the materials), without the upload staging area
+    media.tar          every file of the default storage (the materials, the kept uploads of their rows)
 
-A restore checks every checksum before it touches anything, then replaces the database and MEDIA_ROOT.
+The files are read and written through Django's storage API only (listdir, open, save, delete), so a
+backup works the same on the local filesystem and on an object storage. A restore checks every checksum
+before it touches anything, then replaces the database and the storage's files: each file of the backup
+is written back unless the storage holds it already, and a file the backup does not hold is deleted.
 The audit log's triggers travel with the database (they are part of the schema).
 """
 
@@ -20,24 +23,28 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.core.files.utils import validate_file_name
 from django.db import connections
 from django.utils import timezone
 
 from registration.models import AuditEntry
 from registration.services.audit import audit_record
+from registration.services.kept_uploads import storage_files
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 MEDIA_TAR = "media.tar"
 DATABASE_FILES = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
-# Uploads kept only between a failed submit and the next one (services/staging.py): not worth keeping.
-SKIPPED_MEDIA = {"staging"}
 CHUNK = 1024 * 1024
+SPOOL_BYTES = 16 * CHUNK  # a file read from the storage waits in memory up to this size, then on disk
 
 
 class BackupError(Exception):
@@ -62,23 +69,42 @@ def _private_file(path: Path) -> Path:
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
+        return _stream_sha256(handle)
+
+
+def _stream_sha256(handle) -> str:
+    digest = hashlib.sha256()
+    while chunk := handle.read(CHUNK):
+        digest.update(chunk)
     return digest.hexdigest()
 
 
-def _media_files(root: Path) -> list[Path]:
-    if not root.is_dir():
-        return []
-    files = []
-    for path in sorted(root.rglob("*")):
-        relative = path.relative_to(root)
-        if relative.parts[0] in SKIPPED_MEDIA or not path.is_file() or path.is_symlink():
-            continue
-        files.append(relative)
-    return files
+def _storage():
+    """The storage of the materials and the kept uploads (their FileFields name no other)."""
+    return default_storage
+
+
+def _media_archive(archive: tarfile.TarFile, storage) -> dict[str, dict]:
+    """Every file of the storage into the archive; the manifest's entries (size, SHA-256) by name."""
+    entries = {}
+    for name in storage_files(storage):
+        digest = hashlib.sha256()
+        with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as copy:
+            try:
+                with storage.open(name, "rb") as handle:
+                    while chunk := handle.read(CHUNK):
+                        digest.update(chunk)
+                        copy.write(chunk)
+            except FileNotFoundError:  # a kept upload used or cleaned meanwhile: its row is gone too
+                continue
+            size = copy.tell()
+            copy.seek(0)
+            info = tarfile.TarInfo(name)
+            info.size, info.mode, info.mtime = size, FILE_MODE, int(time.time())
+            archive.addfile(info, copy)
+        entries[name] = {"size": size, "sha256": digest.hexdigest()}
+    return entries
 
 
 def _pg_environment(database: dict) -> tuple[list[str], dict]:
@@ -129,7 +155,7 @@ def _database_backup(alias: str, target: Path) -> str:
 
 
 def backup_create(path: Path, *, alias: str = "default") -> BackupSummary:
-    """Write a backup of the database and MEDIA_ROOT into the new directory `path`."""
+    """Write a backup of the database and the storage's files into the new directory `path`."""
     path = Path(path)
     if path.exists():
         raise BackupError(f"{path} exists already: a backup never overwrites another")
@@ -142,27 +168,18 @@ def backup_create(path: Path, *, alias: str = "default") -> BackupSummary:
         # Created 0600 first: sqlite3, pg_dump and tarfile write into the file and keep its mode.
         database_file = _private_file(partial / DATABASE_FILES[vendor])
         _database_backup(alias, database_file)
-        media_root = Path(settings.MEDIA_ROOT)
-        media = _media_files(media_root)
         with (
             _private_file(partial / MEDIA_TAR).open("wb") as handle,
             tarfile.open(fileobj=handle, mode="w") as archive,
         ):
-            for relative in media:
-                archive.add(media_root / relative, arcname=relative.as_posix(), recursive=False)
+            media = _media_archive(archive, _storage())
         manifest = {
             "format": FORMAT_VERSION,
             "created_at": timezone.now().isoformat(),
             "vendor": vendor,
             "database": {"file": database_file.name, "sha256": _sha256(database_file)},
             "media_tar": {"file": MEDIA_TAR, "sha256": _sha256(partial / MEDIA_TAR)},
-            "media": {
-                relative.as_posix(): {
-                    "size": (media_root / relative).stat().st_size,
-                    "sha256": _sha256(media_root / relative),
-                }
-                for relative in media
-            },
+            "media": media,
         }
         _private_file(partial / MANIFEST).write_text(
             json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8"
@@ -196,15 +213,53 @@ def _verify(path: Path, entry: dict) -> Path:
     return file
 
 
-def _media_unpack(archive_path: Path, manifest: dict, into: Path) -> None:
+def _media_check(archive_path: Path, manifest: dict) -> None:
+    """The archive holds exactly the manifest's files, each with its checksum; BackupError otherwise."""
+    mismatch = BackupError("media.tar does not hold exactly the files the manifest lists")
+    found = set()
     with tarfile.open(archive_path) as archive:
-        archive.extractall(into, filter="data")  # no absolute paths, no "..", no links out of the tree
-    unpacked = {relative.as_posix() for relative in _media_files(into)}
-    if unpacked != set(manifest["media"]):
-        raise BackupError("media.tar does not hold exactly the files the manifest lists")
-    for name, expected in manifest["media"].items():
-        if _sha256(into / name) != expected["sha256"]:
-            raise BackupError(f"material {name} is damaged (its SHA-256 does not match the manifest)")
+        for member in archive:
+            if not member.isfile() or member.name not in manifest["media"] or member.name in found:
+                raise mismatch
+            try:
+                validate_file_name(member.name, allow_relative_path=True)  # no absolute path, no ".."
+            except SuspiciousFileOperation:
+                raise mismatch from None
+            if _stream_sha256(archive.extractfile(member)) != manifest["media"][member.name]["sha256"]:
+                raise BackupError(
+                    f"material {member.name} is damaged (its SHA-256 does not match the manifest)"
+                )
+            found.add(member.name)
+    if found != set(manifest["media"]):
+        raise mismatch
+
+
+def _media_restore(archive_path: Path, manifest: dict, storage) -> None:
+    """The storage's files made the backup's: written back where they differ, the others deleted."""
+    with tarfile.open(archive_path) as archive:
+        for member in archive:
+            if _stored_already(storage, member.name, manifest["media"][member.name]):
+                continue
+            if storage.exists(member.name):
+                storage.delete(member.name)
+            content = File(archive.extractfile(member), name=member.name)
+            content.size = member.size  # File would try the member's name as a path on this disk
+            saved = storage.save(member.name, content)
+            if saved != member.name:
+                raise BackupError(f"the storage saved {member.name} as {saved}; the restore is incomplete")
+    for name in storage_files(storage):
+        if name not in manifest["media"]:
+            storage.delete(name)
+
+
+def _stored_already(storage, name: str, expected: dict) -> bool:
+    try:
+        if storage.size(name) != expected["size"]:
+            return False
+        with storage.open(name, "rb") as handle:
+            return _stream_sha256(handle) == expected["sha256"]
+    except FileNotFoundError:
+        return False
 
 
 def _database_restore(alias: str, source: Path, vendor: str) -> None:
@@ -241,25 +296,15 @@ def _database_restore(alias: str, source: Path, vendor: str) -> None:
 
 
 def backup_restore(path: Path, *, alias: str = "default") -> BackupSummary:
-    """Replace the database and MEDIA_ROOT with a backup's, after checking every checksum."""
+    """Replace the database and the storage's files with a backup's, after checking every checksum."""
     path = Path(path)
     manifest = _manifest(path)
     vendor = manifest["vendor"]
     database_file = _verify(path, manifest["database"])
     media_tar = _verify(path, manifest["media_tar"])
-    media_root = Path(settings.MEDIA_ROOT)
-    media_root.parent.mkdir(parents=True, exist_ok=True)
-    incoming = Path(tempfile.mkdtemp(prefix=".restore-", dir=media_root.parent))
-    try:
-        _media_unpack(media_tar, manifest, incoming)
-        _database_restore(alias, database_file, vendor)
-        outgoing = media_root.with_name(f".{media_root.name}.replaced-{uuid.uuid4().hex}")
-        if media_root.exists():
-            media_root.rename(outgoing)
-        incoming.rename(media_root)
-        shutil.rmtree(outgoing, ignore_errors=True)
-    finally:
-        shutil.rmtree(incoming, ignore_errors=True)
+    _media_check(media_tar, manifest)
+    _database_restore(alias, database_file, vendor)
+    _media_restore(media_tar, manifest, _storage())
     summary = BackupSummary(path, vendor, len(manifest["media"]), database_file.stat().st_size)
     # Written into the restored database: the entries made since the backup are gone with the old one,
     # and this one says so.

@@ -25,6 +25,8 @@ from registration.models import KeptUpload, Material
 from registration.services.materials import material_clean
 
 KEPT_DIR = "kept"  # KeptUpload.file's upload_to
+# Where versions before KeptUpload kept them, files with JSON sidecars and no rows: swept like orphans.
+LEGACY_DIRS = ("staging", "payment_imports")
 PAYMENT_LIST_MAX_AGE = timedelta(days=1)
 SCAN_MAX_AGE = timedelta(days=1)  # clean_staging's default; a clerk may correct a form for hours
 
@@ -73,6 +75,7 @@ def kept_scan_store(*, user, material_kind: str, original_name: str, content: by
 
 def kept_payment_list_store(*, user, original_name: str, content: bytes) -> KeptUpload:
     """Keep an uploaded payment list (already read successfully) for its uploader's confirmation."""
+    _expired_remove(KeptUpload.Kind.PAYMENT_LIST, PAYMENT_LIST_MAX_AGE)  # a list holds personal numbers
     return _store(
         user=user,
         kind=KeptUpload.Kind.PAYMENT_LIST,
@@ -143,29 +146,28 @@ def kept_uploads_clean(
     """Remove the kept uploads nobody came back to, rows and files, and kept files that lost their row.
 
     An orphan is a file under kept/ without a row (its request failed between the two writes, or its row
-    went with its owner); it is removed once it is as old as an expired scan, so that a file whose row is
-    being written at this moment stays.
+    went with its owner), or one left by an older version under staging/ or payment_imports/; it is
+    removed once it is as old as an expired scan, so that a file whose row is being written now stays.
     """
-    now = timezone.now()
-    removed = {}
-    for kind, older_than in (
-        (KeptUpload.Kind.SCAN, scans_older_than),
-        (KeptUpload.Kind.PAYMENT_LIST, payment_lists_older_than),
-    ):
-        removed[kind] = 0
-        expired = KeptUpload.objects.filter(kind=kind, created__lt=now - older_than)
-        for upload in expired.iterator():
-            deleted, _ = KeptUpload.objects.filter(pk=upload.pk).delete()  # 0: a concurrent cleanup
-            if deleted:
-                _file_delete(upload.file.name)
-                removed[kind] += 1
-    orphans = _orphans_clean(now - min(scans_older_than, payment_lists_older_than))
-    return KeptCleanup(removed[KeptUpload.Kind.SCAN], removed[KeptUpload.Kind.PAYMENT_LIST], orphans)
+    scans = _expired_remove(KeptUpload.Kind.SCAN, scans_older_than)
+    payment_lists = _expired_remove(KeptUpload.Kind.PAYMENT_LIST, payment_lists_older_than)
+    orphans = _orphans_clean(timezone.now() - min(scans_older_than, payment_lists_older_than))
+    return KeptCleanup(scans, payment_lists, orphans)
+
+
+def _expired_remove(kind: str, older_than: timedelta) -> int:
+    removed = 0
+    for upload in KeptUpload.objects.filter(kind=kind, created__lt=timezone.now() - older_than).iterator():
+        deleted, _ = KeptUpload.objects.filter(pk=upload.pk).delete()  # 0: a concurrent cleanup was first
+        if deleted:
+            _file_delete(upload.file.name)
+            removed += 1
+    return removed
 
 
 def _orphans_clean(cutoff: datetime) -> int:
     storage = KeptUpload._meta.get_field("file").storage
-    names = set(storage_files(storage, KEPT_DIR))
+    names = {name for directory in (KEPT_DIR, *LEGACY_DIRS) for name in storage_files(storage, directory)}
     if not names:
         return 0
     names -= set(KeptUpload.objects.filter(file__in=names).values_list("file", flat=True))

@@ -123,6 +123,16 @@ def test_a_payment_list_expires_after_a_day(clerk):
     assert kept_payment_list_get(user=clerk, token=listed.token) is None
 
 
+def test_a_new_payment_list_removes_the_expired_ones(clerk):
+    expired = kept_payment_list_store(user=clerk, original_name="a.csv", content=b"a,b\n")
+    KeptUpload.objects.filter(pk=expired.pk).update(created=timezone.now() - timedelta(hours=25))
+
+    fresh = kept_payment_list_store(user=factories.user_make("other"), original_name="b.csv", content=b"c\n")
+
+    assert list(KeptUpload.objects.all()) == [fresh]
+    assert not default_storage.exists(expired.file.name)
+
+
 # --- the register page: a failed submit, then the retry -------------------------------------------------
 
 

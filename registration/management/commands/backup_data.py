@@ -1,4 +1,4 @@
-"""manage.py backup_data PATH: the database (pg_dump or SQLite's backup API) and the materials."""
+"""manage.py backup_data PATH: the database (pg_dump or SQLite's backup API) and the stored files."""
 
 from pathlib import Path
 
@@ -8,7 +8,7 @@ from registration.backup import BackupError, backup_create
 
 
 class Command(BaseCommand):
-    help = "Back up the database and the uploaded materials into a new directory PATH (README, Operations)."
+    help = "Back up the database and the stored files into a new directory PATH (README, Operations)."
 
     def add_arguments(self, parser):
         parser.add_argument("path", type=Path, help="a directory that does not exist yet")
@@ -20,5 +20,5 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         self.stdout.write(
             f"Backed up the {summary.vendor} database ({summary.database_bytes} bytes) and "
-            f"{summary.media_files} material files into {summary.path}"
+            f"{summary.media_files} stored files into {summary.path}"
         )

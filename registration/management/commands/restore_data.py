@@ -1,4 +1,4 @@
-"""manage.py restore_data PATH: replace the database and the materials with a backup's (checksums first)."""
+"""manage.py restore_data PATH: the database and the stored files replaced by a backup's (checksums first)."""
 
 from pathlib import Path
 
@@ -9,7 +9,8 @@ from registration.backup import BackupError, backup_restore
 
 class Command(BaseCommand):
     help = (
-        "Replace the database and MEDIA_ROOT with the backup in PATH, after verifying every checksum. "
+        "Replace the database and the files of the storage with the backup in PATH, after verifying every "
+        "checksum. "
         "Stop the application first."
     )
 
@@ -29,6 +30,6 @@ class Command(BaseCommand):
         except BackupError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(
-            f"Restored the {summary.vendor} database and {summary.media_files} material files "
+            f"Restored the {summary.vendor} database and {summary.media_files} stored files "
             f"from {summary.path}"
         )
