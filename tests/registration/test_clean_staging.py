@@ -84,15 +84,20 @@ def test_it_removes_kept_files_that_lost_their_row_once_they_are_old(clerk, sett
     orphan = default_storage.save("kept/orphan", ContentFile(b"left by a failed request"))
     recent_orphan = default_storage.save("kept/recent-orphan", ContentFile(b"its row is being written"))
     material = default_storage.save("materials/2026/01/not-kept.png", ContentFile(png_bytes()))
+    legacy = [  # an older version's staged scan with its sidecar, kept without a row
+        default_storage.save(f"staging/{'a' * 32}", ContentFile(png_bytes())),
+        default_storage.save(f"staging/{'a' * 32}.json", ContentFile(b'{"user": 1}')),
+    ]
     two_days_ago = time.time() - 2 * 86400
-    for name in (orphan, kept.file.name, material):  # the test's storage is a directory (conftest)
+    for name in (orphan, kept.file.name, material, *legacy):  # the test's storage is a directory (conftest)
         os.utime(Path(settings.MEDIA_ROOT) / name, (two_days_ago, two_days_ago))
     out = StringIO()
 
     call_command("clean_staging", stdout=out)
 
-    assert "1 kept file(s) without their row removed" in out.getvalue()
+    assert "3 kept file(s) without their row removed" in out.getvalue()
     assert not default_storage.exists(orphan)
+    assert not any(default_storage.exists(name) for name in legacy)
     assert default_storage.exists(recent_orphan)
     assert default_storage.exists(kept.file.name)  # a file with its row is the row's to expire
     assert default_storage.exists(material)  # only the kept uploads' folder is swept
