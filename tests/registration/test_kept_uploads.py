@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.functional import empty
 
 from registration.models import KeptUpload, Material, Payment, Sex
-from registration.services import BabyInput
+from registration.services import BabyInput, MaterialInput
 from registration.services.kept_uploads import (
     kept_payment_list_get,
     kept_payment_list_store,
@@ -208,3 +208,13 @@ def test_a_payment_list_is_previewed_and_confirmed_across_requests_on_any_storag
     assert not default_storage.exists(upload.file.name)
     if storage_backend == "memory":
         assert not [path for path in _media_files(settings) if "kept" in path.parts]
+
+
+def test_kept_and_material_files_on_the_disk_are_the_applications_only(clerk, settings):
+    kept = kept_scan_store(user=clerk, material_kind="id_card", original_name="a.png", content=png_bytes())
+    birth = factories.register(clerk, materials=[MaterialInput("id_card", png_bytes(), "b.png")])
+    root = Path(settings.MEDIA_ROOT)
+
+    for name in (kept.file.name, birth.materials.get().file.name):
+        assert (root / name).stat().st_mode & 0o777 == 0o600
+        assert (root / name).parent.stat().st_mode & 0o777 == 0o700
