@@ -25,11 +25,10 @@ from cards.services import (
     card_state_refusal,
     render_cards,
 )
-from registration import selectors
+from registration import access, selectors
 from registration.http import client_ip
 from registration.masking import mask_id_number
 from registration.models import Newborn
-from registration.permissions import module_access_required
 from registration.services.audit import newborns_print_record
 
 # A day's registrations of one hospital are a few dozen; the cap keeps a mistaken request from
@@ -89,7 +88,7 @@ def _pdf_response(request, newborns: list[Newborn], *, size: str, notice: bool, 
 
 @never_cache
 @require_GET
-@module_access_required
+@access.module_access_required
 def card_pdf(request, pk):
     """GET /cards/<pk>/card.pdf?size=A4|A6&notice=1|0: one record's card, inline."""
     newborns = list(_visible(request).filter(pk=pk))
@@ -163,7 +162,7 @@ def _skipped_page(request, skipped: list[tuple[Newborn, CardStateError]], printa
 
 @never_cache
 @require_GET
-@module_access_required
+@access.module_access_required
 def batch_pdf(request):
     """GET /cards/batch.pdf?date=YYYY-MM-DD or ?ids=1,2,3 (&size=A4|A6&notice=1|0): many cards in one PDF.
 

@@ -2,8 +2,8 @@
 
 from django.db.models import QuerySet
 
-from registration.models import AuditEntry, Operator
-from registration.selectors.people import user_is_administrator
+from registration.access import audit_scope
+from registration.models import AuditEntry
 
 
 def audit_entries_for_user(
@@ -22,12 +22,7 @@ def audit_entries_for_user(
     logins, administrators' work); administrators read every entry; anyone else none.
     """
 
-    entries = AuditEntry.objects.select_related("hospital").order_by("-at", "-pk")
-    if not user_is_administrator(user):
-        operator = getattr(user, "operator", None) if user.is_authenticated and user.is_active else None
-        if operator is None or operator.role != Operator.Role.SUPERVISOR:
-            return entries.none()
-        entries = entries.filter(hospital_id=operator.hospital_id)
+    entries = audit_scope(user).select_related("hospital").order_by("-at", "-pk")
     if at_from is not None:
         entries = entries.filter(at__gte=at_from)
     if at_before is not None:

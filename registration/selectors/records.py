@@ -7,6 +7,7 @@ from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
+from registration.access import newborns_scope
 from registration.models import (
     AuditEntry,
     Birth,
@@ -18,18 +19,13 @@ from registration.models import (
     Parent,
 )
 from registration.selectors.divisions import _agencies_choose, _prefixes
-from registration.selectors.people import user_is_administrator
 
 
 def newborn_list_for_user(*, user) -> QuerySet[Newborn]:
-    """The newborns a user may see: their own hospital's, or all for administrators, none otherwise."""
-    newborns = Newborn.objects.select_related("birth", "birth__hospital", "birth__community", "birth__parent")
-    if user_is_administrator(user):
-        return newborns
-    operator = getattr(user, "operator", None) if user.is_authenticated and user.is_active else None
-    if operator is None:
-        return newborns.none()
-    return newborns.filter(birth__hospital_id=operator.hospital_id)
+    """The newborns a user may see (registration.access.records_scope), with their birth's rows."""
+    return newborns_scope(user).select_related(
+        "birth", "birth__hospital", "birth__community", "birth__parent"
+    )
 
 
 def newborn_get_for_user(*, user, pk) -> Newborn:

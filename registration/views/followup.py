@@ -16,11 +16,10 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from registration import selectors
+from registration import access, selectors
 from registration.http import client_ip
 from registration.masking import mask_id_number
 from registration.models import Newborn
-from registration.permissions import module_access_required
 from registration.services.exports import (
     XLSX_CONTENT_TYPE,
     Sheet,
@@ -62,7 +61,7 @@ def followup_row(newborn: Newborn, today: date) -> FollowupRow:
 
 def _scope(request) -> tuple[list, object | None, str]:
     """The hospitals an administrator may pick from, the picked hospital (404 if not the user's), an error."""
-    administrator = selectors.user_is_administrator(request.user)
+    administrator = access.user_is_administrator(request.user)
     hospitals = list(selectors.hospitals_for_user(user=request.user)) if administrator else []
     raw = request.GET.get("hospital", "").strip()
     if not raw:
@@ -83,7 +82,7 @@ def _counts(newborns, today: date) -> dict:
 
 @never_cache
 @require_GET
-@module_access_required
+@access.module_access_required
 def followup(request):
     """GET /followup/: unpaid records, fewest days left first, 50 a page, with the counts for today."""
     hospitals, hospital, error = _scope(request)
@@ -109,7 +108,7 @@ def followup(request):
         "only_urgent": only_urgent,
         "hospitals": hospitals,
         "hospital": hospital,
-        "show_hospital": selectors.user_is_administrator(request.user) and hospital is None,
+        "show_hospital": access.user_is_administrator(request.user) and hospital is None,
     }
     return render(request, "registration/followup.html", context)
 
@@ -134,7 +133,7 @@ EXPORT_HEADERS = [
 
 @never_cache
 @require_GET
-@module_access_required
+@access.module_access_required
 def followup_export(request):
     """GET /followup/export.xlsx: the whole follow-up list as XLSX, audited as EXPORT."""
     _, hospital, error = _scope(request)
@@ -188,7 +187,7 @@ def followup_export(request):
 
 
 def _scope_name(user) -> str:
-    operator = getattr(user, "operator", None)
+    operator = access.user_operator(user)
     return operator.hospital.name if operator is not None else "全部医疗机构"
 
 

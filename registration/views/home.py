@@ -11,10 +11,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from cards.services import card_state_refusal
-from registration import selectors
+from registration import access, selectors
 from registration.masking import mask_id_number
 from registration.models import Newborn
-from registration.permissions import module_denied_reason, user_operator
 
 TODAY_LIMIT = 50  # a busy ward registers a few dozen a day; the full list is one click away
 UNPAID_LIMIT = 10
@@ -33,8 +32,8 @@ class HomeRow:
 @require_GET
 @login_required
 def home(request):
-    operator = user_operator(request.user)
-    denied_reason = module_denied_reason(request.user)
+    operator = access.user_operator(request.user)
+    denied_reason = access.module_denied_reason(request.user)
     context = {"operator": operator, "denied_reason": denied_reason}
     if denied_reason is None:
         today = timezone.localdate()
@@ -49,7 +48,7 @@ def home(request):
             urgent_count=unpaid.filter(last_day__lte=today + timedelta(days=URGENT_DAYS)).count(),
             urgent_days=URGENT_DAYS,
             today_limit=TODAY_LIMIT,
-            is_administrator=selectors.user_is_administrator(request.user),
+            is_administrator=access.user_is_administrator(request.user),
         )
     return render(request, "registration/home.html", context)
 

@@ -13,12 +13,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from cards.services import card_state_refusal
-from registration import selectors
+from registration import access, selectors
 from registration.forms.newborns import MaterialAddForm, NewbornFilterForm
 from registration.http import client_ip
 from registration.masking import mask_id_number, mask_phone
 from registration.models import AuditEntry, Material, Newborn
-from registration.permissions import module_access_required
 from registration.services import (
     MaterialInput,
     audit_record,
@@ -43,7 +42,7 @@ class NewbornRow:
 
 
 @require_GET
-@module_access_required
+@access.module_access_required
 def newborn_list(request):
     """GET /newborns/: the user's hospital's registrations, searched, 25 a page, numbers masked."""
     form = NewbornFilterForm(request.GET or None)
@@ -59,7 +58,7 @@ def newborn_list(request):
         "form": form,
         "page": page,
         "rows": rows,
-        "show_hospital": selectors.user_is_administrator(request.user),  # they see every hospital's
+        "show_hospital": access.user_is_administrator(request.user),  # they see every hospital's
     }
     return render(request, "registration/newborn_list.html", context)
 
@@ -75,7 +74,7 @@ def _row(newborn: Newborn, today: date) -> NewbornRow:
 
 
 @require_GET
-@module_access_required
+@access.module_access_required
 def newborn_detail(request, pk):
     """GET /newborns/<pk>/: the record's own page, full numbers included, so every view is audited."""
     return _detail(request, selectors.newborn_detail_get_for_user(user=request.user, pk=pk))
@@ -112,7 +111,7 @@ def _detail(request, newborn: Newborn, *, material_form: MaterialAddForm | None 
 
 
 @require_POST
-@module_access_required
+@access.module_access_required
 def newborn_material_add(request, pk):
     """POST /newborns/<pk>/materials/add: a scan added to the record's registration (all its babies')."""
     newborn = selectors.newborn_detail_get_for_user(user=request.user, pk=pk)  # 404 outside the hospital
@@ -140,7 +139,7 @@ def newborn_material_add(request, pk):
 
 
 @require_GET
-@module_access_required
+@access.module_access_required
 def material_view(request, pk, material_pk):
     """GET /newborns/<pk>/materials/<material_pk>: a scan, streamed only to those who may see the record."""
     newborn, material = selectors.material_get_for_user(
