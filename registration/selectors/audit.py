@@ -3,6 +3,7 @@
 from django.db.models import QuerySet
 
 from registration.access import audit_scope
+from registration.filters import AuditFilter
 from registration.models import AuditEntry
 
 
@@ -23,16 +24,12 @@ def audit_entries_for_user(
     """
 
     entries = audit_scope(user).select_related("hospital").order_by("-at", "-pk")
-    if at_from is not None:
-        entries = entries.filter(at__gte=at_from)
-    if at_before is not None:
-        entries = entries.filter(at__lt=at_before)
-    if action:
-        entries = entries.filter(action=action)
-    if username:
-        entries = entries.filter(username=username)
-    if hospital_id is not None:
-        entries = entries.filter(hospital_id=hospital_id)
-    if newborn_id is not None:
-        entries = entries.filter(newborn_id=newborn_id)
-    return entries
+    values = {
+        "at_from": at_from,
+        "at_before": at_before,
+        "action": action,
+        "username": username,
+        "hospital_id": hospital_id,
+        "newborn_id": newborn_id,
+    }
+    return AuditFilter.apply(entries, values)

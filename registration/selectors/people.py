@@ -1,9 +1,12 @@
 """Reads of hospitals and operators: who administers, which hospitals and operators a user may manage."""
 
+from collections.abc import Sequence
+
 from django.db.models import QuerySet
 from django.http import Http404
 
 from registration.access import hospitals_scope, operators_scope
+from registration.filters import OperatorFilter
 from registration.models import Hospital, Operator
 
 # --- Follow-up, reports and operators (issue 5, items 5-7) ----------------------------------------------
@@ -23,17 +26,17 @@ def hospital_get_for_user(*, user, pk):
         raise Http404("没有找到该医疗机构。") from None
 
 
-def operators_for_user(*, user, hospital_id: int | None = None, access: str = "") -> QuerySet:
-    """The operators a user may manage: their hospital's for a supervisor, all for administrators."""
+def operators_for_user(
+    *, user, hospital_id: int | None = None, access: str = "", access_in: Sequence[str] = ()
+) -> QuerySet:
+    """The operators a user may manage: their hospital's for a supervisor, all for administrators; of one
+    hospital, with one access state, or with one of `access_in`, when they are given."""
 
     # In the order they were entered: 附件1 numbers its rows (序号) and new requests come last.
     operators = operators_scope(user).select_related("user", "hospital", "hospital__division")
     operators = operators.order_by("hospital__code", "pk")
-    if hospital_id is not None:
-        operators = operators.filter(hospital_id=hospital_id)
-    if access:
-        operators = operators.filter(access=access)
-    return operators
+    values = {"hospital_id": hospital_id, "access": access, "access_in": list(access_in)}
+    return OperatorFilter.apply(operators, values)
 
 
 def operator_get_for_user(*, user, pk):

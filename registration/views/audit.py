@@ -78,11 +78,7 @@ def audit_list(request):
     filters = {}
     if form.is_bound:
         filters = _filters(request, form) if form.is_valid() else None
-    entries = (
-        selectors.audit_entries_for_user(user=request.user, **filters)
-        if filters is not None
-        else AuditEntry.objects.none()
-    )
+    entries = selectors.audit_entries_for_user(user=request.user, **filters) if filters is not None else []
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "form": form,

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -20,6 +19,7 @@ from registration import access, selectors
 from registration.http import client_ip
 from registration.masking import mask_id_number
 from registration.models import Newborn
+from registration.selectors.reports import followup_counts
 from registration.services.exports import (
     XLSX_CONTENT_TYPE,
     Sheet,
@@ -71,15 +71,6 @@ def _scope(request) -> tuple[list, object | None, str]:
     return hospitals, selectors.hospital_get_for_user(user=request.user, pk=int(raw)), ""
 
 
-def _counts(newborns, today: date) -> dict:
-    return newborns.order_by().aggregate(
-        total=Count("pk"),
-        expired=Count("pk", filter=Q(last_day__lt=today)),
-        due_today=Count("pk", filter=Q(last_day=today)),
-        urgent=Count("pk", filter=Q(last_day__gte=today, last_day__lte=today + timedelta(days=URGENT_DAYS))),
-    )
-
-
 @never_cache
 @require_GET
 @access.module_access_required
@@ -91,13 +82,14 @@ def followup(request):
             request, "registration/followup.html", {"error": error, "hospitals": hospitals}, status=400
         )
     today = timezone.localdate()
-    newborns = selectors.newborns_followup_for_user(
-        user=request.user, hospital_id=hospital.pk if hospital else None
-    )
+    hospital_id = hospital.pk if hospital else None
+    newborns = selectors.newborns_followup_for_user(user=request.user, hospital_id=hospital_id)
+    counts = followup_counts(newborns, today=today, urgent_days=URGENT_DAYS)
     only_urgent = request.GET.get("urgent") == "1"
-    counts = _counts(newborns, today)
     if only_urgent:
-        newborns = newborns.filter(last_day__lte=today + timedelta(days=URGENT_DAYS))
+        newborns = selectors.newborns_followup_for_user(
+            user=request.user, hospital_id=hospital_id, last_day_by=today + timedelta(days=URGENT_DAYS)
+        )
     page = Paginator(newborns, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page,

@@ -2,7 +2,6 @@
 unpaid ones with the days they have left (issue 3, item 1)."""
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
@@ -14,6 +13,7 @@ from cards.services import card_state_refusal
 from registration import access, selectors
 from registration.masking import mask_id_number
 from registration.models import Newborn
+from registration.selectors.reports import home_counts
 
 TODAY_LIMIT = 50  # a busy ward registers a few dozen a day; the full list is one click away
 UNPAID_LIMIT = 10
@@ -39,13 +39,14 @@ def home(request):
         today = timezone.localdate()
         registered_today = selectors.newborns_registered_on(user=request.user, day=today)
         unpaid = selectors.newborns_unpaid(user=request.user)
+        counts = home_counts(user=request.user, today=today, urgent_days=URGENT_DAYS)
         context.update(
             today=today,
             today_rows=[_row(newborn, today) for newborn in registered_today[:TODAY_LIMIT]],
-            today_count=registered_today.count(),
+            today_count=counts.registered_today,
             unpaid_rows=[_row(newborn, today) for newborn in unpaid[:UNPAID_LIMIT]],
-            unpaid_count=unpaid.count(),
-            urgent_count=unpaid.filter(last_day__lte=today + timedelta(days=URGENT_DAYS)).count(),
+            unpaid_count=counts.unpaid,
+            urgent_count=counts.urgent,
             urgent_days=URGENT_DAYS,
             today_limit=TODAY_LIMIT,
             is_administrator=access.user_is_administrator(request.user),

@@ -17,7 +17,7 @@ from registration.forms.lifecycle import FormalizeForm, PaymentForm, SpecialGrou
 from registration.http import client_ip
 from registration.masking import mask_id_number
 from registration.models import Newborn
-from registration.services import (
+from registration.services.lifecycle import (
     newborn_formalize,
     newborn_special_group_set,
     newborn_void,

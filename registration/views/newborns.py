@@ -18,14 +18,10 @@ from registration.forms.newborns import MaterialAddForm, NewbornFilterForm
 from registration.http import client_ip
 from registration.masking import mask_id_number, mask_phone
 from registration.models import AuditEntry, Material, Newborn
-from registration.services import (
-    MaterialInput,
-    audit_record,
-    birth_material_add,
-    days_left,
-    materials_missing,
-)
+from registration.services.audit import audit_record
+from registration.services.birth_materials import MaterialInput, birth_material_add
 from registration.services.kept_files import display_name
+from registration.services.rules import days_left, materials_missing
 
 PAGE_SIZE = 25
 MATERIAL_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
@@ -48,7 +44,7 @@ def newborn_list(request):
     form = NewbornFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
     if form.is_bound and form.errors:
-        newborns = Newborn.objects.none()
+        newborns = []  # the form says what to correct
     else:
         newborns = selectors.newborn_search_for_user(user=request.user, **filters)
     page = Paginator(newborns, PAGE_SIZE).get_page(request.GET.get("page"))

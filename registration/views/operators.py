@@ -177,10 +177,11 @@ def operator_export(request):
     if error:
         return denied_400(request, error)
     operators = selectors.operators_for_user(
-        user=request.user, hospital_id=hospital.pk if hospital else None, access=access_state
+        user=request.user,
+        hospital_id=hospital.pk if hospital else None,
+        access=access_state,
+        access_in=() if access_state else EXPORTED_BY_DEFAULT,
     )
-    if not access_state:
-        operators = operators.filter(access__in=EXPORTED_BY_DEFAULT)
     operators = list(operators[:MAX_OPERATORS])
     by_hospital: dict[int, list[Operator]] = {}
     for operator in operators:

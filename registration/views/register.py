@@ -23,22 +23,17 @@ from registration.forms.register import (
 )
 from registration.http import client_ip
 from registration.models import AuditEntry, Material
-from registration.services import (
-    MaterialInput,
-    RegistrationWarning,
-    SuffixesExhausted,
-    audit_record,
+from registration.services import SuffixesExhausted, newborn_name
+from registration.services.audit import audit_record
+from registration.services.birth_materials import MaterialInput
+from registration.services.newborns import RegistrationWarning, newborn_register
+from registration.services.rules import (
     birth_date_problem,
     eligibility_problems,
     materials_missing,
-    newborn_name,
-    newborn_register,
-    staging_discard,
-    staging_get,
-    staging_read,
-    staging_store,
     suffixes_for_birth,
 )
+from registration.services.staging import staging_discard, staging_get, staging_read, staging_store
 
 TEMPLATE = "registration/register.html"
 

@@ -1,6 +1,6 @@
 """Reports (统计报表, issue 5 item 6): a hospital's for its supervisor, every hospital's for administrators.
 
-The figures come from registration.services.reports (grouped SQL, a fixed number of queries); the charts
+The figures come from registration.selectors.reports (grouped SQL, a fixed number of queries); the charts
 are inline SVG drawn here by registration.charts; the export holds the same figures and, as its second
 sheet, the records (ID numbers full for administrators only).
 """
@@ -18,6 +18,13 @@ from registration.charts import bar_chart_svg, share_bar_svg
 from registration.forms.reports import ReportForm
 from registration.http import client_ip
 from registration.models import Newborn
+from registration.selectors.reports import (
+    Report,
+    StateCounts,
+    report_build,
+    report_newborns_for_user,
+    report_records,
+)
 from registration.services.exports import (
     XLSX_CONTENT_TYPE,
     Block,
@@ -27,7 +34,6 @@ from registration.services.exports import (
     id_for_export,
     xlsx_build,
 )
-from registration.services.reports import Report, StateCounts, report_build, report_records
 
 EXPORT_MAX_RECORDS = 50_000
 STATE_COLOURS = {"paid": "#198754", "formalized": "#0d6efd", "void": "#6c757d", "registered": "#ffc107"}
@@ -41,9 +47,7 @@ def _report_input(request):
     hospital = None
     if form.cleaned_data["hospital"] is not None:
         hospital = selectors.hospital_get_for_user(user=request.user, pk=form.cleaned_data["hospital"])
-    newborns = selectors.newborn_list_for_user(user=request.user)
-    if hospital is not None:
-        newborns = newborns.filter(birth__hospital_id=hospital.pk)
+    newborns = report_newborns_for_user(user=request.user, hospital_id=hospital.pk if hospital else None)
     return form, hospital, newborns
 
 

@@ -9,8 +9,8 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from registration.services import staging_get, staging_store
 from registration.services.payment_uploads import payment_upload_get, payment_upload_store
+from registration.services.staging import staging_get, staging_store
 from tests.registration.test_views_register import png_bytes
 
 

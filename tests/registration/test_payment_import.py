@@ -15,15 +15,9 @@ from django.db import IntegrityError, connection, transaction
 from openpyxl import Workbook, load_workbook
 
 from registration.models import AuditEntry, Newborn, Operator, Payment, Sex
-from registration.services import (
-    BabyInput,
-    ParentInput,
-    newborn_void,
-    newborn_void_expired,
-    payment_files,
-    payment_record,
-    payments,
-)
+from registration.services import payment_files, payments
+from registration.services.lifecycle import newborn_void, newborn_void_expired, payment_record
+from registration.services.newborns import BabyInput, ParentInput
 from registration.services.payment_files import TEMPLATE_HEADERS, payment_rows_read
 from registration.services.payment_uploads import payment_upload_get, payment_upload_store
 from registration.services.payments import Outcome, PlanChanged, payment_import_apply, payment_import_plan

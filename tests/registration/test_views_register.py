@@ -15,7 +15,7 @@ from django.utils import timezone
 from PIL import Image
 
 from registration.models import AuditEntry, Birth, Division, Material, Newborn, Operator
-from registration.services import (
+from registration.services.staging import (
     staging_cleanup,
     staging_discard,
     staging_get,

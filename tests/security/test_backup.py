@@ -13,7 +13,8 @@ from django.db import DatabaseError, connection, transaction
 
 from registration.audit_triggers import triggers_present
 from registration.models import AuditEntry, Material, Newborn
-from registration.services import MaterialInput, audit_record
+from registration.services.audit import audit_record
+from registration.services.birth_materials import MaterialInput
 from tests import factories
 from tests.security.test_materials import jpeg_with_gps, pdf_bytes
 

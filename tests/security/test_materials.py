@@ -10,8 +10,9 @@ from PIL import Image
 from pypdf import PdfWriter
 
 from registration.models import Material
-from registration.services import MaterialInput, staging_get, staging_read, staging_store
+from registration.services.birth_materials import MaterialInput
 from registration.services.materials import material_clean
+from registration.services.staging import staging_get, staging_read, staging_store
 from tests import factories
 
 MAX = 10 * 1024 * 1024

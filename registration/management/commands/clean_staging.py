@@ -2,8 +2,8 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 
-from registration.services import staging_cleanup
 from registration.services.payment_uploads import payment_uploads_cleanup
+from registration.services.staging import staging_cleanup
 
 
 class Command(BaseCommand):
