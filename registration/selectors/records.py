@@ -60,7 +60,7 @@ def registration_context(*, codes: list[str], id_number: str, id_numbers: list[s
 
     A registration's checks read these three things; as three ORM queries they cost the registration
     POST about a millisecond more (bench/registration.py). The agencies are chosen as agencies_for_codes
-    chooses them (_agencies_choose); tests/registration/test_selectors.py compares the two.
+    chooses them (_agencies_choose); tests/registration/selectors/test_selectors.py compares the two.
     """
     sql, params = _registration_context_sql(codes, id_number, id_numbers)
     with connection.cursor() as cursor:

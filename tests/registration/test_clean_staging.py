@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 
 from registration.services.payment_uploads import payment_upload_get, payment_upload_store
 from registration.services.staging import staging_get, staging_store
-from tests.registration.test_views_register import png_bytes
+from tests.registration.views.test_register import png_bytes
 
 
 def _age(token: str, hours: float) -> None:
