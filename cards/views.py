@@ -1,10 +1,10 @@
 """Printing the registration card: one record's, or a day's or a selection's, as a PDF shown inline.
 
-Rows come only through registration.selectors (another hospital's record is a 404); every successful
-print writes one PRINT audit entry per card, after the PDF has been rendered. A card is printed only
-while it is valid (cards.services.card_state_refusal): one record's is refused with the reason (409);
-a batch leaves such records out, and says so on a page of its own before printing the rest, never
-on the card stock.
+Rows come only through cards.selectors, built on registration.selectors (another hospital's record is a
+404); every successful print writes one PRINT audit entry per card, after the PDF has been rendered. A
+card is printed only while it is valid (cards.services.card_state_refusal): one record's is refused with
+the reason (409); a batch leaves such records out, and says so on a page of its own before printing the
+rest, never on the card stock.
 """
 
 from datetime import date
@@ -15,9 +15,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from cards.selectors import card_newborns_by_pk_for_user, card_newborns_for_user, card_newborns_registered_on
 from cards.services import (
-    CARD_PREFETCH,
-    CARD_RELATED,
     PAGE_SIZES,
     VOID_REFUSED,  # noqa: F401  (kept importable from here)
     CardRefused,
@@ -25,11 +24,10 @@ from cards.services import (
     card_state_refusal,
     render_cards,
 )
-from registration import selectors
+from registration import access
 from registration.http import client_ip
 from registration.masking import mask_id_number
 from registration.models import Newborn
-from registration.permissions import module_access_required
 from registration.services.audit import newborns_print_record
 
 # A day's registrations of one hospital are a few dozen; the cap keeps a mistaken request from
@@ -61,14 +59,6 @@ def _refused(request, refusal: CardRefused):
     return _error(request, 409 if isinstance(refusal, CardStateError) else 422, str(refusal))
 
 
-def _visible(request):
-    return (
-        selectors.newborn_list_for_user(user=request.user)
-        .select_related(*CARD_RELATED)
-        .prefetch_related(*CARD_PREFETCH)
-    )
-
-
 def _pdf_response(request, newborns: list[Newborn], *, size: str, notice: bool, filename: str, today: date):
     try:
         pdf = render_cards(newborns, with_notice=notice, page_size=size, today=today)
@@ -89,10 +79,10 @@ def _pdf_response(request, newborns: list[Newborn], *, size: str, notice: bool, 
 
 @never_cache
 @require_GET
-@module_access_required
+@access.module_access_required
 def card_pdf(request, pk):
     """GET /cards/<pk>/card.pdf?size=A4|A6&notice=1|0: one record's card, inline."""
-    newborns = list(_visible(request).filter(pk=pk))
+    newborns = card_newborns_for_user(user=request.user, pk=pk)
     if not newborns:
         raise Http404("没有找到该登记记录。")  # absent, or another hospital's: the same answer
     try:
@@ -111,16 +101,13 @@ def _selection(request) -> tuple[list[Newborn], str]:
     day, ids = request.GET.get("date"), request.GET.get("ids")
     if (day is None) == (ids is None):
         raise BadRequest("请指定登记日期（date=YYYY-MM-DD）或记录编号（ids=1,2,3），二者选一。")
-    visible = _visible(request)
     if day is not None:
         try:
             registered_on = date.fromisoformat(day.strip())
         except ValueError:
             raise BadRequest("登记日期（date）格式应为 YYYY-MM-DD，例如 2026-03-02。") from None
-        rows = visible.filter(birth__registered_on=registered_on).order_by(
-            "birth__registered_at", "birth_order"
-        )
-        return list(rows[: MAX_BATCH + 1]), f"cards-{registered_on.isoformat()}.pdf"
+        rows = card_newborns_registered_on(user=request.user, day=registered_on, limit=MAX_BATCH + 1)
+        return rows, f"cards-{registered_on.isoformat()}.pdf"
     try:
         wanted = list(dict.fromkeys(int(part) for part in ids.split(",") if part.strip()))
     except ValueError:
@@ -129,7 +116,7 @@ def _selection(request) -> tuple[list[Newborn], str]:
         raise BadRequest("没有选择任何记录（ids 为空）。")
     if len(wanted) > MAX_BATCH:
         raise BadRequest(f"一次最多打印{MAX_BATCH}张登记卡。")
-    found = {newborn.pk: newborn for newborn in visible.filter(pk__in=wanted)}
+    found = card_newborns_by_pk_for_user(user=request.user, pks=wanted)
     if len(found) != len(wanted):
         # Unknown ids and other hospitals' ids look alike: neither exists for this user.
         raise LookupError("所选记录中有不存在或不属于本院的记录。")
@@ -163,7 +150,7 @@ def _skipped_page(request, skipped: list[tuple[Newborn, CardStateError]], printa
 
 @never_cache
 @require_GET
-@module_access_required
+@access.module_access_required
 def batch_pdf(request):
     """GET /cards/batch.pdf?date=YYYY-MM-DD or ?ids=1,2,3 (&size=A4|A6&notice=1|0): many cards in one PDF.
 

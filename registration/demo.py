@@ -15,18 +15,15 @@ from PIL import Image, ImageDraw
 from stdnum.cn.ric import calc_check_digit
 
 from registration.models import Birth, Division, Hospital, InsuranceAgency, Newborn, Operator
-from registration.services import (
-    BabyInput,
-    MaterialInput,
-    ParentInput,
-    RegistrationWarning,
-    Sex,
+from registration.services import Sex
+from registration.services.birth_materials import MaterialInput
+from registration.services.lifecycle import (
     newborn_formalize,
-    newborn_register,
     newborn_void,
     newborn_void_expired,
     payment_record,
 )
+from registration.services.newborns import BabyInput, ParentInput, RegistrationWarning, newborn_register
 
 ADMIN_LOGIN = ("admin", "admin-demo-2026")
 STAFF_PASSWORD = "demo-pass-2026"

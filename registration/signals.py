@@ -1,6 +1,6 @@
 """Receivers wired in RegistrationConfig.ready(): logins into the audit log, the audit log's triggers.
 
-Only the recording of what happened lives here; the audit entries are written by services.audit_record,
+Only the recording of what happened lives here; the audit entries are written by services.audit.audit_record,
 the audit log's single writer.
 """
 
@@ -10,11 +10,17 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db import connections
 from django.db.backends.signals import connection_created
+from django.db.migrations.recorder import MigrationRecorder
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 
+from registration.audit_triggers import TABLE, triggers_install, triggers_present
 from registration.http import client_ip
 from registration.logging import mask_sensitive
+from registration.middleware import password_change_required_set
+from registration.models import AuditEntry
+from registration.services.audit import audit_record, user_hospital
+from registration.services.passwords import temporary_password_pending
 
 logger = logging.getLogger(__name__)
 
@@ -23,8 +29,6 @@ USERNAME_MAX_LENGTH = 150
 
 @receiver(user_logged_in, dispatch_uid="registration.audit_login")
 def audit_login(sender, request, user, **kwargs):
-    from registration.models import AuditEntry
-    from registration.services import audit_record
 
     audit_record(user=user, action=AuditEntry.Action.LOGIN, ip=client_ip(request) if request else None)
 
@@ -32,8 +36,6 @@ def audit_login(sender, request, user, **kwargs):
 @receiver(user_logged_in, dispatch_uid="registration.password_change_required")
 def password_change_required_on_login(sender, request, user, **kwargs):
     """Whether the new session must change its password first: looked up once, at login."""
-    from registration.middleware import password_change_required_set
-    from registration.services.passwords import temporary_password_pending
 
     if request is not None and hasattr(request, "session"):
         password_change_required_set(request, user, temporary_password_pending(user) is not None)
@@ -41,8 +43,6 @@ def password_change_required_on_login(sender, request, user, **kwargs):
 
 @receiver(user_logged_out, dispatch_uid="registration.audit_logout")
 def audit_logout(sender, request, user, **kwargs):
-    from registration.models import AuditEntry
-    from registration.services import audit_record
 
     if user is None or not user.is_authenticated:  # logging out without a session: nothing happened
         return
@@ -52,9 +52,6 @@ def audit_logout(sender, request, user, **kwargs):
 @receiver(user_login_failed, dispatch_uid="registration.audit_login_failed")
 def audit_login_failed(sender, credentials, request=None, **kwargs):
     """Record the username tried (masked when it looks like an ID number) and the account's hospital."""
-    from registration.models import AuditEntry
-    from registration.services import audit_record
-    from registration.services.audit import user_hospital
 
     tried = credentials.get(get_user_model().USERNAME_FIELD) or credentials.get("username") or ""
     tried = "".join(char for char in str(tried) if char.isprintable())
@@ -86,15 +83,11 @@ def sqlite_audit_function(sender, connection, **kwargs):
 @receiver(post_migrate, dispatch_uid="registration.audit_triggers")
 def audit_triggers_ensure(sender, using="default", **kwargs):
     """Re-create the append-only triggers if a table rebuild (SQLite) dropped them."""
-    from registration.audit_triggers import TABLE, triggers_install, triggers_present
-
     if sender.name != "registration":
         return
     connection = connections[using]
     if TABLE not in connection.introspection.table_names():
         return  # migrated backwards past 0001
-    from django.db.migrations.recorder import MigrationRecorder
-
     applied = MigrationRecorder(connection).applied_migrations()
     if ("registration", "0004_audit_append_only") not in applied:
         return  # migrated backwards past the triggers on purpose

@@ -193,40 +193,6 @@ MATERIAL_SIGNATURES = (
 )
 
 
-def material_content_type(content: bytes, *, max_bytes: int) -> str:
-    """The type of an uploaded scan judged by its content, never its name: JPEG, PNG or PDF."""
-    if not content:
-        raise ValidationError("上传的文件是空的。", code="empty")
-    if len(content) > max_bytes:
-        raise ValidationError(
-            f"上传的文件超过 {max_bytes // (1024 * 1024)} MB，请压缩后再上传。", code="too_large"
-        )
-    content_type = next(
-        (kind for signature, kind in MATERIAL_SIGNATURES if content.startswith(signature)), None
-    )
-    if content_type is None:
-        raise ValidationError("只能上传 JPEG、PNG 图片或 PDF 文件。", code="type")
-    if content_type == "application/pdf":
-        if b"%%EOF" not in content[-2048:]:
-            raise ValidationError("PDF 文件不完整，请重新扫描。", code="truncated")
-        return content_type
-    _image_verify(content)
-    return content_type
-
-
-def _image_verify(content: bytes) -> None:
-    from io import BytesIO
-
-    from PIL import Image
-
-    try:
-        with Image.open(BytesIO(content)) as image:
-            # Decoding every pixel: a truncated or corrupt scan fails here, not on a reader's screen.
-            image.load()
-    except Exception:  # Pillow raises many types for bad data; any of them means the same to the clerk
-        raise ValidationError("图片文件已损坏或不完整，请重新拍摄或扫描。", code="corrupt") from None
-
-
 def card_text_validate(value: str, *, label: str) -> str:
     """Text the registration card prints (names, the birth hospital): every character must be one the card's
     font can draw (cards/charset.py), else the card would print an empty box in a family's name."""

@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from stdnum.cn.ric import calc_check_digit
 
 from registration.models import Division, Hospital, InsuranceAgency, Operator, Sex
-from registration.services import (
+from registration.services.newborns import (
     WARNING_DUPLICATE,
     WARNING_PARENT_NAME,
     BabyInput,

@@ -14,8 +14,7 @@ from django.contrib.auth.models import Group
 from registration.admin.base import ViewOnlyAdmin
 from registration.http import client_ip
 from registration.models import AuditEntry, TemporaryPassword
-from registration.services import audit_record
-from registration.services.audit import user_hospital
+from registration.services.audit import audit_record, user_hospital
 from registration.services.passwords import password_reset_record, temporary_password_set
 
 User = get_user_model()

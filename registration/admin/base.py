@@ -4,7 +4,7 @@ from django.contrib import admin
 
 from registration.http import client_ip
 from registration.models import AuditEntry
-from registration.services import audit_record
+from registration.services.audit import audit_record
 
 
 class AuditedAdmin(admin.ModelAdmin):

@@ -7,7 +7,7 @@ from registration.admin.base import AuditedAdmin
 from registration.http import client_ip
 from registration.masking import mask_id_number, mask_phone
 from registration.models import Operator, Parent
-from registration.services import operator_access_set
+from registration.services.operators import operator_access_set
 from registration.validators import phone_validate, resident_id_validate
 
 

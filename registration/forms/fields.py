@@ -12,7 +12,7 @@ from registration.reference import (
     GUANGXI_COMMON_ETHNICITIES,
 )
 
-# Scans and photos: what validators.material_content_type accepts, and a phone's or tablet's back camera.
+# Scans and photos: what services.materials.material_clean accepts, and a phone's or tablet's back camera.
 MATERIAL_ACCEPT = "image/jpeg,image/png,application/pdf"
 MATERIAL_KINDS = [kind for kind, _ in Material.Kind.choices]
 # Unicode categories no name or address contains: controls, invisible format characters, surrogates,

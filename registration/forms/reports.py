@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from django import forms
 from django.core.exceptions import ValidationError
 
-from registration.services.reports import MAX_DAYS
+from registration.selectors.reports import MAX_DAYS
 
 DEFAULT_DAYS = 30
 DATE_INPUT = forms.DateInput(

@@ -26,7 +26,6 @@ from registration.selectors.people import (
     hospitals_for_user,
     operator_get_for_user,
     operators_for_user,
-    user_is_administrator,
 )
 from registration.selectors.records import (
     RegistrationContext,
@@ -78,5 +77,4 @@ __all__ = [
     "operator_get_for_user",
     "operators_for_user",
     "registration_context",
-    "user_is_administrator",
 ]

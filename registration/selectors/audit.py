@@ -2,8 +2,9 @@
 
 from django.db.models import QuerySet
 
-from registration.models import AuditEntry, Operator
-from registration.selectors.people import user_is_administrator
+from registration.access import audit_scope
+from registration.filters import AuditFilter
+from registration.models import AuditEntry
 
 
 def audit_entries_for_user(
@@ -22,22 +23,13 @@ def audit_entries_for_user(
     logins, administrators' work); administrators read every entry; anyone else none.
     """
 
-    entries = AuditEntry.objects.select_related("hospital").order_by("-at", "-pk")
-    if not user_is_administrator(user):
-        operator = getattr(user, "operator", None) if user.is_authenticated and user.is_active else None
-        if operator is None or operator.role != Operator.Role.SUPERVISOR:
-            return entries.none()
-        entries = entries.filter(hospital_id=operator.hospital_id)
-    if at_from is not None:
-        entries = entries.filter(at__gte=at_from)
-    if at_before is not None:
-        entries = entries.filter(at__lt=at_before)
-    if action:
-        entries = entries.filter(action=action)
-    if username:
-        entries = entries.filter(username=username)
-    if hospital_id is not None:
-        entries = entries.filter(hospital_id=hospital_id)
-    if newborn_id is not None:
-        entries = entries.filter(newborn_id=newborn_id)
-    return entries
+    entries = audit_scope(user).select_related("hospital").order_by("-at", "-pk")
+    values = {
+        "at_from": at_from,
+        "at_before": at_before,
+        "action": action,
+        "username": username,
+        "hospital_id": hospital_id,
+        "newborn_id": newborn_id,
+    }
+    return AuditFilter.apply(entries, values)

@@ -4,9 +4,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
+from registration.access import newborns_scope
+from registration.filters import NewbornFilter
 from registration.models import (
     AuditEntry,
     Birth,
@@ -18,18 +20,13 @@ from registration.models import (
     Parent,
 )
 from registration.selectors.divisions import _agencies_choose, _prefixes
-from registration.selectors.people import user_is_administrator
 
 
 def newborn_list_for_user(*, user) -> QuerySet[Newborn]:
-    """The newborns a user may see: their own hospital's, or all for administrators, none otherwise."""
-    newborns = Newborn.objects.select_related("birth", "birth__hospital", "birth__community", "birth__parent")
-    if user_is_administrator(user):
-        return newborns
-    operator = getattr(user, "operator", None) if user.is_authenticated and user.is_active else None
-    if operator is None:
-        return newborns.none()
-    return newborns.filter(birth__hospital_id=operator.hospital_id)
+    """The newborns a user may see (registration.access.records_scope), with their birth's rows."""
+    return newborns_scope(user).select_related(
+        "birth", "birth__hospital", "birth__community", "birth__parent"
+    )
 
 
 def newborn_get_for_user(*, user, pk) -> Newborn:
@@ -63,7 +60,7 @@ def registration_context(*, codes: list[str], id_number: str, id_numbers: list[s
 
     A registration's checks read these three things; as three ORM queries they cost the registration
     POST about a millisecond more (bench/registration.py). The agencies are chosen as agencies_for_codes
-    chooses them (_agencies_choose); tests/registration/test_selectors.py compares the two.
+    chooses them (_agencies_choose); tests/registration/selectors/test_selectors.py compares the two.
     """
     sql, params = _registration_context_sql(codes, id_number, id_numbers)
     with connection.cursor() as cursor:
@@ -162,28 +159,15 @@ def newborn_search_for_user(
     The temporary ID is compared with "=", never LIKE or iexact: …1234X and …1234x are two babies. An
     18-character identity number finds the babies registered with that parent's ID (or formalized with it).
     """
-    newborns = newborn_list_for_user(user=user)
-    if name:
-        newborns = newborns.filter(Q(name__contains=name) | Q(real_name__contains=name))
-    if personal_number:
-        newborns = newborns.filter(personal_number=personal_number)
-    if identity_number:
-        if len(identity_number) == 18:  # a parent's resident ID, or the baby's own after formal enrollment
-            newborns = newborns.filter(
-                Q(birth__mother_id_number=identity_number)
-                | Q(birth__father_id_number=identity_number)
-                | Q(real_id_number=identity_number)
-            )
-        else:
-            newborns = newborns.filter(
-                Q(temp_id=identity_number) | Q(birth_certificate_number=identity_number)
-            )
-    if born_from:
-        newborns = newborns.filter(birth_date__gte=born_from)
-    if born_to:
-        newborns = newborns.filter(birth_date__lte=born_to)
-    if state:
-        newborns = newborns.filter(state=state)
+    values = {
+        "name": name,
+        "personal_number": personal_number,
+        "identity_number": identity_number,
+        "born_from": born_from,
+        "born_to": born_to,
+        "state": state,
+    }
+    newborns = NewbornFilter.apply(newborn_list_for_user(user=user), values)
     return newborns.order_by("-birth__registered_at", "-birth_id", "birth_order")
 
 
@@ -241,12 +225,17 @@ def newborns_unpaid(*, user) -> QuerySet[Newborn]:
     )
 
 
-def newborns_followup_for_user(*, user, hospital_id: int | None = None) -> QuerySet[Newborn]:
-    """Unpaid (registered) newborns the user may see, fewest days left first; optionally of one hospital.
+def newborns_followup_for_user(
+    *, user, hospital_id: int | None = None, last_day_by: date | None = None
+) -> QuerySet[Newborn]:
+    """Unpaid (registered) newborns the user may see, fewest days left first; optionally of one hospital,
+    or only those whose last day is at the latest `last_day_by`.
 
     Expired ones that the daily void job has not reached yet come first: they are the most urgent.
     """
     newborns = newborns_unpaid(user=user).select_related("birth__hospital")
     if hospital_id is not None:
         newborns = newborns.filter(birth__hospital_id=hospital_id)
+    if last_day_by is not None:
+        newborns = newborns.filter(last_day__lte=last_day_by)
     return newborns

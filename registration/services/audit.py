@@ -2,13 +2,14 @@
 
 from django.db import models
 
+from registration.access import user_operator
 from registration.masking import mask_id_number
 from registration.models import AuditEntry, Hospital, Newborn
 
 
 def user_hospital(user) -> Hospital | None:
     """The hospital a user works for, or None for administrators and anonymous users."""
-    operator = getattr(user, "operator", None) if user is not None and user.is_authenticated else None
+    operator = user_operator(user)
     return operator.hospital if operator is not None else None
 
 

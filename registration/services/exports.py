@@ -15,9 +15,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from registration.access import user_is_administrator
 from registration.masking import mask_id_number
 from registration.models import AuditEntry
-from registration.selectors import user_is_administrator
 from registration.services.audit import audit_record
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -16,8 +16,7 @@ from registration.forms.accounts import EXPIRED, LoginForm
 from registration.http import client_ip
 from registration.middleware import password_change_required, password_change_required_set
 from registration.models import AuditEntry
-from registration.services import audit_record
-from registration.services.audit import user_hospital
+from registration.services.audit import audit_record, user_hospital
 from registration.services.passwords import (
     password_change,
 )

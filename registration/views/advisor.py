@@ -12,9 +12,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from registration import selectors, validators
+from registration import access, selectors, validators
 from registration.forms.advisor import AdviceForm
-from registration.permissions import module_denied_reason, user_operator
 from registration.services.joint_handling import JointHandlingFacts, joint_handling_advice
 
 
@@ -33,9 +32,9 @@ def register_advice(request):
     """The advice for what the clerk has typed so far: {"advice": null} or its conditions."""
     if not request.user.is_authenticated:
         return JsonResponse({"error": "请先登录。"}, status=401)
-    operator = user_operator(request.user)
-    if (reason := module_denied_reason(request.user)) is not None or operator is None:
-        return JsonResponse({"error": reason or "只有定点医疗机构的经办人可以办理登记。"}, status=403)
+    if (reason := access.registering_denied_reason(request.user)) is not None:
+        return JsonResponse({"error": reason}, status=403)
+    operator = access.user_operator(request.user)
     form = AdviceForm(request.POST)
     if not form.is_valid():
         return JsonResponse({"advice": None, "error": "填写内容格式有误。"}, status=400)

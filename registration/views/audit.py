@@ -14,11 +14,10 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from registration import selectors
+from registration import access, selectors
 from registration.forms.audit import AuditFilterForm
 from registration.logging import mask_sensitive
 from registration.models import AuditEntry
-from registration.permissions import supervisor_required
 
 PAGE_SIZE = 50
 
@@ -71,19 +70,15 @@ def _filters(request, form: AuditFilterForm) -> dict | None:
 
 @never_cache
 @require_GET
-@supervisor_required
+@access.supervisor_required
 def audit_list(request):
     """GET /audit/: the audit log, filtered, 50 entries a page, newest first."""
-    administrator = selectors.user_is_administrator(request.user)
+    administrator = access.user_is_administrator(request.user)
     form = AuditFilterForm(request.GET or None, administrator=administrator)
     filters = {}
     if form.is_bound:
         filters = _filters(request, form) if form.is_valid() else None
-    entries = (
-        selectors.audit_entries_for_user(user=request.user, **filters)
-        if filters is not None
-        else AuditEntry.objects.none()
-    )
+    entries = selectors.audit_entries_for_user(user=request.user, **filters) if filters is not None else []
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "form": form,

@@ -9,18 +9,17 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from registration import selectors
+from registration import access, selectors
 from registration.http import client_ip
 from registration.masking import mask_id_number
 from registration.models import Newborn
-from registration.permissions import module_access_required
+from registration.selectors.reports import followup_counts
 from registration.services.exports import (
     XLSX_CONTENT_TYPE,
     Sheet,
@@ -62,7 +61,7 @@ def followup_row(newborn: Newborn, today: date) -> FollowupRow:
 
 def _scope(request) -> tuple[list, object | None, str]:
     """The hospitals an administrator may pick from, the picked hospital (404 if not the user's), an error."""
-    administrator = selectors.user_is_administrator(request.user)
+    administrator = access.user_is_administrator(request.user)
     hospitals = list(selectors.hospitals_for_user(user=request.user)) if administrator else []
     raw = request.GET.get("hospital", "").strip()
     if not raw:
@@ -72,18 +71,9 @@ def _scope(request) -> tuple[list, object | None, str]:
     return hospitals, selectors.hospital_get_for_user(user=request.user, pk=int(raw)), ""
 
 
-def _counts(newborns, today: date) -> dict:
-    return newborns.order_by().aggregate(
-        total=Count("pk"),
-        expired=Count("pk", filter=Q(last_day__lt=today)),
-        due_today=Count("pk", filter=Q(last_day=today)),
-        urgent=Count("pk", filter=Q(last_day__gte=today, last_day__lte=today + timedelta(days=URGENT_DAYS))),
-    )
-
-
 @never_cache
 @require_GET
-@module_access_required
+@access.module_access_required
 def followup(request):
     """GET /followup/: unpaid records, fewest days left first, 50 a page, with the counts for today."""
     hospitals, hospital, error = _scope(request)
@@ -92,13 +82,14 @@ def followup(request):
             request, "registration/followup.html", {"error": error, "hospitals": hospitals}, status=400
         )
     today = timezone.localdate()
-    newborns = selectors.newborns_followup_for_user(
-        user=request.user, hospital_id=hospital.pk if hospital else None
-    )
+    hospital_id = hospital.pk if hospital else None
+    newborns = selectors.newborns_followup_for_user(user=request.user, hospital_id=hospital_id)
+    counts = followup_counts(newborns, today=today, urgent_days=URGENT_DAYS)
     only_urgent = request.GET.get("urgent") == "1"
-    counts = _counts(newborns, today)
     if only_urgent:
-        newborns = newborns.filter(last_day__lte=today + timedelta(days=URGENT_DAYS))
+        newborns = selectors.newborns_followup_for_user(
+            user=request.user, hospital_id=hospital_id, last_day_by=today + timedelta(days=URGENT_DAYS)
+        )
     page = Paginator(newborns, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page,
@@ -109,7 +100,7 @@ def followup(request):
         "only_urgent": only_urgent,
         "hospitals": hospitals,
         "hospital": hospital,
-        "show_hospital": selectors.user_is_administrator(request.user) and hospital is None,
+        "show_hospital": access.user_is_administrator(request.user) and hospital is None,
     }
     return render(request, "registration/followup.html", context)
 
@@ -134,7 +125,7 @@ EXPORT_HEADERS = [
 
 @never_cache
 @require_GET
-@module_access_required
+@access.module_access_required
 def followup_export(request):
     """GET /followup/export.xlsx: the whole follow-up list as XLSX, audited as EXPORT."""
     _, hospital, error = _scope(request)
@@ -188,7 +179,7 @@ def followup_export(request):
 
 
 def _scope_name(user) -> str:
-    operator = getattr(user, "operator", None)
+    operator = access.user_operator(user)
     return operator.hospital.name if operator is not None else "全部医疗机构"
 
 

@@ -2,7 +2,6 @@
 unpaid ones with the days they have left (issue 3, item 1)."""
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
@@ -11,10 +10,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from cards.services import card_state_refusal
-from registration import selectors
+from registration import access, selectors
 from registration.masking import mask_id_number
 from registration.models import Newborn
-from registration.permissions import module_denied_reason, user_operator
+from registration.selectors.reports import home_counts
 
 TODAY_LIMIT = 50  # a busy ward registers a few dozen a day; the full list is one click away
 UNPAID_LIMIT = 10
@@ -33,23 +32,24 @@ class HomeRow:
 @require_GET
 @login_required
 def home(request):
-    operator = user_operator(request.user)
-    denied_reason = module_denied_reason(request.user)
+    operator = access.user_operator(request.user)
+    denied_reason = access.module_denied_reason(request.user)
     context = {"operator": operator, "denied_reason": denied_reason}
     if denied_reason is None:
         today = timezone.localdate()
         registered_today = selectors.newborns_registered_on(user=request.user, day=today)
         unpaid = selectors.newborns_unpaid(user=request.user)
+        counts = home_counts(user=request.user, today=today, urgent_days=URGENT_DAYS)
         context.update(
             today=today,
             today_rows=[_row(newborn, today) for newborn in registered_today[:TODAY_LIMIT]],
-            today_count=registered_today.count(),
+            today_count=counts.registered_today,
             unpaid_rows=[_row(newborn, today) for newborn in unpaid[:UNPAID_LIMIT]],
-            unpaid_count=unpaid.count(),
-            urgent_count=unpaid.filter(last_day__lte=today + timedelta(days=URGENT_DAYS)).count(),
+            unpaid_count=counts.unpaid,
+            urgent_count=counts.urgent,
             urgent_days=URGENT_DAYS,
             today_limit=TODAY_LIMIT,
-            is_administrator=selectors.user_is_administrator(request.user),
+            is_administrator=access.user_is_administrator(request.user),
         )
     return render(request, "registration/home.html", context)
 

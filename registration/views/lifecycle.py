@@ -12,13 +12,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from registration import selectors
+from registration import access, selectors
 from registration.forms.lifecycle import FormalizeForm, PaymentForm, SpecialGroupForm, VoidForm
 from registration.http import client_ip
 from registration.masking import mask_id_number
 from registration.models import Newborn
-from registration.permissions import module_access_required
-from registration.services import (
+from registration.services.lifecycle import (
     newborn_formalize,
     newborn_special_group_set,
     newborn_void,
@@ -61,7 +60,7 @@ def payment_blocked_reason(newborn: Newborn) -> str | None:
 
 
 @require_http_methods(["GET", "POST"])
-@module_access_required
+@access.module_access_required
 def newborn_payment(request, pk):
     """GET/POST /newborns/<pk>/payment: record a payment that arrived (到账日期, 缴费年度, 凭证号)."""
     newborn = selectors.newborn_get_for_user(user=request.user, pk=pk)  # 404 outside the hospital
@@ -95,7 +94,7 @@ def void_blocked_reason(newborn: Newborn) -> str | None:
 
 
 @require_http_methods(["GET", "POST"])
-@module_access_required
+@access.module_access_required
 def newborn_void_view(request, pk):
     """GET/POST /newborns/<pk>/void: void a record by hand, with a reason and a confirmation."""
     newborn = selectors.newborn_get_for_user(user=request.user, pk=pk)
@@ -129,7 +128,7 @@ def formalize_blocked_reason(newborn: Newborn) -> str | None:
 
 
 @require_http_methods(["GET", "POST"])
-@module_access_required
+@access.module_access_required
 def newborn_formalize_view(request, pk):
     """GET/POST /newborns/<pk>/formalize: the baby's real name and 18-digit ID (正式参保)."""
     newborn = selectors.newborn_get_for_user(user=request.user, pk=pk)
@@ -150,7 +149,7 @@ def newborn_formalize_view(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
-@module_access_required
+@access.module_access_required
 def newborn_special_group_view(request, pk):
     """GET/POST /newborns/<pk>/special-group: flag or unflag the record as a special group (特殊人群)."""
     newborn = selectors.newborn_get_for_user(user=request.user, pk=pk)

@@ -13,20 +13,15 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from cards.services import card_state_refusal
-from registration import selectors
+from registration import access, selectors
 from registration.forms.newborns import MaterialAddForm, NewbornFilterForm
 from registration.http import client_ip
 from registration.masking import mask_id_number, mask_phone
 from registration.models import AuditEntry, Material, Newborn
-from registration.permissions import module_access_required
-from registration.services import (
-    MaterialInput,
-    audit_record,
-    birth_material_add,
-    days_left,
-    materials_missing,
-)
+from registration.services.audit import audit_record
+from registration.services.birth_materials import MaterialInput, birth_material_add
 from registration.services.kept_uploads import display_name
+from registration.services.rules import days_left, materials_missing
 
 PAGE_SIZE = 25
 MATERIAL_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
@@ -43,13 +38,13 @@ class NewbornRow:
 
 
 @require_GET
-@module_access_required
+@access.module_access_required
 def newborn_list(request):
     """GET /newborns/: the user's hospital's registrations, searched, 25 a page, numbers masked."""
     form = NewbornFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
     if form.is_bound and form.errors:
-        newborns = Newborn.objects.none()
+        newborns = []  # the form says what to correct
     else:
         newborns = selectors.newborn_search_for_user(user=request.user, **filters)
     page = Paginator(newborns, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -59,7 +54,7 @@ def newborn_list(request):
         "form": form,
         "page": page,
         "rows": rows,
-        "show_hospital": selectors.user_is_administrator(request.user),  # they see every hospital's
+        "show_hospital": access.user_is_administrator(request.user),  # they see every hospital's
     }
     return render(request, "registration/newborn_list.html", context)
 
@@ -75,7 +70,7 @@ def _row(newborn: Newborn, today: date) -> NewbornRow:
 
 
 @require_GET
-@module_access_required
+@access.module_access_required
 def newborn_detail(request, pk):
     """GET /newborns/<pk>/: the record's own page, full numbers included, so every view is audited."""
     return _detail(request, selectors.newborn_detail_get_for_user(user=request.user, pk=pk))
@@ -112,7 +107,7 @@ def _detail(request, newborn: Newborn, *, material_form: MaterialAddForm | None 
 
 
 @require_POST
-@module_access_required
+@access.module_access_required
 def newborn_material_add(request, pk):
     """POST /newborns/<pk>/materials/add: a scan added to the record's registration (all its babies')."""
     newborn = selectors.newborn_detail_get_for_user(user=request.user, pk=pk)  # 404 outside the hospital
@@ -140,7 +135,7 @@ def newborn_material_add(request, pk):
 
 
 @require_GET
-@module_access_required
+@access.module_access_required
 def material_view(request, pk, material_pk):
     """GET /newborns/<pk>/materials/<material_pk>: a scan, streamed only to those who may see the record."""
     newborn, material = selectors.material_get_for_user(

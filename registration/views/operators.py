@@ -17,12 +17,11 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from registration import selectors
+from registration import access, selectors
 from registration.forms.operators import OperatorFilterForm, OperatorRequestForm
 from registration.http import client_ip
 from registration.masking import mask_id_number
 from registration.models import Division, Operator
-from registration.permissions import administrator_required, denied, supervisor_required, user_operator
 from registration.services.exports import XLSX_CONTENT_TYPE, Sheet, export_record, xlsx_build
 from registration.services.operators import (
     operator_access_decide,
@@ -50,16 +49,16 @@ def _filters(request):
 
 @never_cache
 @require_GET
-@supervisor_required
+@access.supervisor_required
 def operator_list(request):
     """GET /operators/: the hospital's operators (administrators: every hospital's) and their access."""
-    hospital, access, error = _filters(request)
-    administrator = selectors.user_is_administrator(request.user)
+    hospital, access_state, error = _filters(request)
+    administrator = access.user_is_administrator(request.user)
     if error:
         return denied_400(request, error)
     operators = list(
         selectors.operators_for_user(
-            user=request.user, hospital_id=hospital.pk if hospital else None, access=access
+            user=request.user, hospital_id=hospital.pk if hospital else None, access=access_state
         )[:MAX_OPERATORS]
     )
     districts = {operator.hospital_id: district_name(operator.hospital) for operator in operators}
@@ -76,7 +75,7 @@ def operator_list(request):
         "administrator": administrator,
         "hospitals": list(selectors.hospitals_for_user(user=request.user)) if administrator else [],
         "hospital": hospital,
-        "access": access,
+        "access": access_state,
         "access_choices": Operator.Access.choices,
         "requested_count": sum(1 for operator in operators if operator.access == Operator.Access.REQUESTED),
         "query": request.GET.urlencode(),
@@ -90,12 +89,12 @@ def denied_400(request, reason: str):
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-@supervisor_required
+@access.supervisor_required
 def operator_request(request):
     """GET/POST /operators/request/: a supervisor asks access for a new clerk; the password is shown once."""
-    supervisor = user_operator(request.user)
+    supervisor = access.user_operator(request.user)
     if supervisor is None:
-        return denied(
+        return access.denied(
             request, "管理员请在管理后台添加操作人员；此页供医疗机构主管为本院经办人申请开通模块权限。"
         )
     hospital = supervisor.hospital
@@ -132,11 +131,11 @@ def _errors_apply(form: forms.Form, error: ValidationError) -> None:
 
 
 @require_POST
-@supervisor_required
+@access.supervisor_required
 def operator_request_existing(request, pk):
     """POST /operators/<pk>/request: a supervisor asks access for an operator of their hospital."""
-    if user_operator(request.user) is None:
-        return denied(request, "管理员可直接开通模块权限，无需申请。")
+    if access.user_operator(request.user) is None:
+        return access.denied(request, "管理员可直接开通模块权限，无需申请。")
     operator = selectors.operator_get_for_user(user=request.user, pk=pk)  # 404 outside the hospital
     try:
         operator_access_request(operator=operator, user=request.user, ip=client_ip(request))
@@ -148,7 +147,7 @@ def operator_request_existing(request, pk):
 
 
 @require_POST
-@administrator_required
+@access.administrator_required
 def operator_access(request, pk):
     """POST /operators/<pk>/access (decision=grant|withdraw): an administrator decides."""
     operator = selectors.operator_get_for_user(user=request.user, pk=pk)
@@ -171,24 +170,25 @@ def operator_access(request, pk):
 
 @never_cache
 @require_GET
-@supervisor_required
+@access.supervisor_required
 def operator_export(request):
     """GET /operators/export.xlsx: 附件1's form per hospital, full ID numbers, audited as EXPORT."""
-    hospital, access, error = _filters(request)
+    hospital, access_state, error = _filters(request)
     if error:
         return denied_400(request, error)
     operators = selectors.operators_for_user(
-        user=request.user, hospital_id=hospital.pk if hospital else None, access=access
+        user=request.user,
+        hospital_id=hospital.pk if hospital else None,
+        access=access_state,
+        access_in=() if access_state else EXPORTED_BY_DEFAULT,
     )
-    if not access:
-        operators = operators.filter(access__in=EXPORTED_BY_DEFAULT)
     operators = list(operators[:MAX_OPERATORS])
     by_hospital: dict[int, list[Operator]] = {}
     for operator in operators:
         by_hospital.setdefault(operator.hospital_id, []).append(operator)
     today = timezone.localdate()
     sheets = [_form_sheet(rows[0].hospital, rows, today) for rows in by_hospital.values()]
-    own = hospital or getattr(user_operator(request.user), "hospital", None)
+    own = hospital or getattr(access.user_operator(request.user), "hospital", None)
     if not sheets and own is not None:
         sheets = [_form_sheet(own, [], today)]  # the empty form, ready to be filled in
     if not sheets:
@@ -200,7 +200,10 @@ def operator_export(request):
         full_ids=True,
         ip=client_ip(request),
         hospital=hospital,
-        detail={"hospital_id": hospital.pk if hospital else None, "access": access or "requested,granted"},
+        detail={
+            "hospital_id": hospital.pk if hospital else None,
+            "access": access_state or "requested,granted",
+        },
     )
     response = HttpResponse(xlsx_build(sheets), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="operators-{today:%Y%m%d}.xlsx"'

@@ -13,9 +13,9 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from registration import access
 from registration.forms.payments_import import PaymentImportForm
 from registration.http import client_ip
-from registration.permissions import administrator_required
 from registration.services.kept_uploads import (
     kept_payment_list_get,
     kept_payment_list_store,
@@ -43,7 +43,7 @@ GONE_MESSAGE = "上传的文件已失效或不存在（文件保留一天，导�
 
 
 @require_http_methods(["GET", "POST"])
-@administrator_required
+@access.administrator_required
 def payment_import(request):
     """GET/POST /payments/import/: upload a payment list; a usable one goes on to its preview."""
     form = PaymentImportForm(request.POST, request.FILES) if request.method == "POST" else PaymentImportForm()
@@ -66,7 +66,7 @@ def payment_import(request):
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-@administrator_required
+@access.administrator_required
 def payment_import_preview(request, token):
     """GET /payments/import/<token>/: each row's outcome; POST applies the previewed plan."""
     upload = kept_payment_list_get(user=request.user, token=token)
@@ -136,7 +136,7 @@ TEMPLATES = {
 
 
 @require_GET
-@administrator_required
+@access.administrator_required
 def payment_import_template(request, extension):
     """GET /payments/import/template.csv|.xlsx: an empty list with the expected headers."""
     if extension not in TEMPLATES:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from registration import selectors
+from registration import access, selectors
 from registration.forms.register import (
     MATERIAL_KINDS,
     PreviewForm,
@@ -23,53 +23,35 @@ from registration.forms.register import (
 )
 from registration.http import client_ip
 from registration.models import AuditEntry, Material
-from registration.permissions import module_access_required, module_denied_reason, user_operator
-from registration.services import (
-    MaterialInput,
-    RegistrationWarning,
-    SuffixesExhausted,
-    audit_record,
-    birth_date_problem,
-    eligibility_problems,
-    materials_missing,
-    newborn_name,
-    newborn_register,
-    suffixes_for_birth,
-)
+from registration.services import SuffixesExhausted, newborn_name
+from registration.services.audit import audit_record
+from registration.services.birth_materials import MaterialInput
 from registration.services.kept_uploads import (
     kept_scan_get,
     kept_scan_store,
     kept_upload_discard,
     kept_upload_read,
 )
+from registration.services.newborns import RegistrationWarning, newborn_register
+from registration.services.rules import (
+    birth_date_problem,
+    eligibility_problems,
+    materials_missing,
+    suffixes_for_birth,
+)
 
 TEMPLATE = "registration/register.html"
 
 
-def _access_denied_reason(user) -> str | None:
-    """Why the user may not register newborns (附件1), or None when they may.
-
-    registration.permissions decides module access (granted, at an active hospital); a registration also
-    belongs to a hospital, so an administrator, who has none, cannot register.
-    """
-    if (reason := module_denied_reason(user)) is not None:
-        return reason
-    if user_operator(user) is None:
-        return "只有定点医疗机构的经办人可以办理新生儿预参保登记。您的账号没有关联任何医疗机构的经办人员。"
-    return None
-
-
 def _denied(request, reason: str):
-    return render(request, TEMPLATE, {"denied_reason": reason}, status=403)
+    return access.denied(request, reason, template=TEMPLATE)
 
 
 @never_cache
-@login_required
 @require_http_methods(["GET", "POST"])
+@access.registering_clerk_required
 def register(request):
     """GET: an empty form. POST: register the birth and go to its result, or show every problem."""
-    if (reason := _access_denied_reason(request.user)) is not None:
-        return _denied(request, reason)
     if request.method == "POST":
         return _register_post(request)
     form = RegisterForm(initial={"birth_hospital_name": request.user.operator.hospital.name})
@@ -246,7 +228,7 @@ def _render(request, form, formset, *, staged, request_key, warnings=()):
 @require_GET
 def register_preview(request):
     """The letters and names that would be issued now for a parent's ID; the save decides under the lock."""
-    if (reason := _access_denied_reason(request.user)) is not None:
+    if (reason := access.registering_denied_reason(request.user)) is not None:
         return JsonResponse({"error": reason}, status=403)
     form = PreviewForm(request.GET)
     if not form.is_valid():
@@ -285,7 +267,7 @@ def _problem_message(birth_date, today) -> str | None:
 
 
 @never_cache
-@module_access_required
+@access.module_access_required
 def register_done(request, pk):
     """The result: each baby's personal number and temporary ID, and the cards to print."""
     birth = selectors.birth_get_for_user(user=request.user, pk=pk)

@@ -1,6 +1,6 @@
 """Reports (统计报表, issue 5 item 6): a hospital's for its supervisor, every hospital's for administrators.
 
-The figures come from registration.services.reports (grouped SQL, a fixed number of queries); the charts
+The figures come from registration.selectors.reports (grouped SQL, a fixed number of queries); the charts
 are inline SVG drawn here by registration.charts; the export holds the same figures and, as its second
 sheet, the records (ID numbers full for administrators only).
 """
@@ -13,12 +13,18 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from registration import selectors
+from registration import access, selectors
 from registration.charts import bar_chart_svg, share_bar_svg
 from registration.forms.reports import ReportForm
 from registration.http import client_ip
 from registration.models import Newborn
-from registration.permissions import module_denied_reason, supervisor_required
+from registration.selectors.reports import (
+    Report,
+    StateCounts,
+    report_build,
+    report_newborns_for_user,
+    report_records,
+)
 from registration.services.exports import (
     XLSX_CONTENT_TYPE,
     Block,
@@ -28,7 +34,6 @@ from registration.services.exports import (
     id_for_export,
     xlsx_build,
 )
-from registration.services.reports import Report, StateCounts, report_build, report_records
 
 EXPORT_MAX_RECORDS = 50_000
 STATE_COLOURS = {"paid": "#198754", "formalized": "#0d6efd", "void": "#6c757d", "registered": "#ffc107"}
@@ -42,19 +47,17 @@ def _report_input(request):
     hospital = None
     if form.cleaned_data["hospital"] is not None:
         hospital = selectors.hospital_get_for_user(user=request.user, pk=form.cleaned_data["hospital"])
-    newborns = selectors.newborn_list_for_user(user=request.user)
-    if hospital is not None:
-        newborns = newborns.filter(birth__hospital_id=hospital.pk)
+    newborns = report_newborns_for_user(user=request.user, hospital_id=hospital.pk if hospital else None)
     return form, hospital, newborns
 
 
 @never_cache
 @require_GET
-@supervisor_required
+@access.supervisor_required
 def reports(request):
     """GET /reports/: registrations per day or week, states, median days to the first payment, charts."""
     form, hospital, newborns = _report_input(request)
-    administrator = selectors.user_is_administrator(request.user)
+    administrator = access.user_is_administrator(request.user)
     context = {
         "form": form,
         "administrator": administrator,
@@ -83,7 +86,7 @@ def reports(request):
 
 
 def _scope_name(user) -> str:
-    operator = getattr(user, "operator", None)
+    operator = access.user_operator(user)
     return operator.hospital.name if operator is not None else "全部医疗机构"
 
 
@@ -160,14 +163,14 @@ RECORD_HEADERS = [
 
 @never_cache
 @require_GET
-@supervisor_required
+@access.supervisor_required
 def reports_export(request):
     """GET /reports/export.xlsx: the figures (sheet 1) and the records (sheet 2), audited as EXPORT."""
     form, hospital, newborns = _report_input(request)
     if newborns is None:
         return render(request, "registration/denied.html", {"denied_reason": _first_error(form)}, status=400)
     data = form.cleaned_data
-    administrator = selectors.user_is_administrator(request.user)
+    administrator = access.user_is_administrator(request.user)
     report = report_build(
         newborns=newborns,
         date_from=data["date_from"],
@@ -177,7 +180,7 @@ def reports_export(request):
     )
     full = export_shows_full_ids(request.user)
     # The records are module data: a supervisor whose module access is not granted gets the figures only.
-    with_records = module_denied_reason(request.user) is None
+    with_records = access.module_denied_reason(request.user) is None
     records = (
         list(
             report_records(

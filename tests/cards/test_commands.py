@@ -8,7 +8,9 @@ from django.core.management import CommandError, call_command
 from pypdf import PdfReader
 
 from registration.models import AuditEntry, Birth
-from registration.services import BabyInput, Sex, newborn_void
+from registration.services import Sex
+from registration.services.lifecycle import newborn_void
+from registration.services.newborns import BabyInput
 from tests.factories import TODAY, register
 
 pytestmark = pytest.mark.django_db

@@ -18,7 +18,8 @@ from cards.services import (
     render_cards,
 )
 from registration.models import Birth, Newborn
-from registration.services import BabyInput, ParentInput, Sex
+from registration.services import Sex
+from registration.services.newborns import BabyInput, ParentInput
 from tests.cards.helpers import (
     babies_prefetched,
     embedded_fonts,

@@ -9,7 +9,9 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from registration.models import AuditEntry, Birth, Newborn
-from registration.services import BabyInput, ParentInput, Sex, newborn_void, payment_record
+from registration.services import Sex
+from registration.services.lifecycle import newborn_void, payment_record
+from registration.services.newborns import BabyInput, ParentInput
 from tests import factories
 from tests.cards.helpers import needs_pdftotext, pdf_pages_text
 from tests.factories import PASSWORD, TODAY, id_number, register

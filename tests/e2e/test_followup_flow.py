@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from registration.models import Newborn, Operator, Sex
-from registration.services import BabyInput, ParentInput
+from registration.services.newborns import BabyInput, ParentInput
 from tests import factories
 from tests.e2e.test_registration_flow import fill_registration
 from tests.factories import FATHER_ID

@@ -8,7 +8,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from registration.models import AuditEntry, Newborn, Payment, Sex
-from registration.services import BabyInput
+from registration.services.newborns import BabyInput
 from tests import factories
 
 pytestmark = pytest.mark.e2e

@@ -19,7 +19,7 @@ from registration.services.kept_uploads import (
     kept_scan_get,
     kept_scan_store,
 )
-from tests.registration.test_views_register import png_bytes
+from tests.registration.views.test_register import png_bytes
 
 
 def _age(upload: KeptUpload, hours: float) -> None:

@@ -7,7 +7,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from registration.models import Sex
-from registration.services import BabyInput
+from registration.services.newborns import BabyInput
 from tests import factories
 
 BEFORE = [("registration", "0005_division_name_bigrams")]

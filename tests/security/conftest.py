@@ -8,7 +8,9 @@ import pytest
 from PIL import Image
 
 from registration.models import Birth, Hospital, Material, Newborn, Operator, Payment, Sex
-from registration.services import BabyInput, MaterialInput, ParentInput, payment_record
+from registration.services.birth_materials import MaterialInput
+from registration.services.lifecycle import payment_record
+from registration.services.newborns import BabyInput, ParentInput
 from tests import factories
 from tests.factories import TODAY
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from registration.masking import mask_id_number
 from registration.models import AuditEntry
-from registration.services import audit_record
+from registration.services.audit import audit_record
 from tests import factories
 from tests.factories import PASSWORD
 from tests.security.conftest import World

@@ -9,7 +9,7 @@ from django.db import DatabaseError, connection, transaction
 
 from registration.audit_triggers import triggers_present, triggers_uninstall
 from registration.models import AuditEntry
-from registration.services import audit_record
+from registration.services.audit import audit_record
 from registration.signals import audit_triggers_ensure
 from tests import factories
 

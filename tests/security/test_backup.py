@@ -16,7 +16,8 @@ from django.db import DatabaseError, connection, transaction
 
 from registration.audit_triggers import triggers_present
 from registration.models import AuditEntry, Material, Newborn
-from registration.services import MaterialInput, audit_record
+from registration.services.audit import audit_record
+from registration.services.birth_materials import MaterialInput
 from registration.services.kept_uploads import (
     kept_payment_list_get,
     kept_payment_list_store,
@@ -27,7 +28,7 @@ from registration.services.kept_uploads import (
     storage_files,
 )
 from tests import factories
-from tests.registration.test_views_register import png_bytes
+from tests.registration.views.test_register import png_bytes
 from tests.security.test_materials import jpeg_with_gps, pdf_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)

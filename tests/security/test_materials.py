@@ -10,7 +10,7 @@ from PIL import Image
 from pypdf import PdfWriter
 
 from registration.models import Material
-from registration.services import MaterialInput
+from registration.services.birth_materials import MaterialInput
 from registration.services.kept_uploads import kept_scan_get, kept_scan_store, kept_upload_read
 from registration.services.materials import material_clean
 from tests import factories

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from registration.masking import mask_id_number
-from registration.services import newborn_void_expired
+from registration.services.lifecycle import newborn_void_expired
 
 
 class Command(BaseCommand):

@@ -6,7 +6,8 @@ import pytest
 from django.utils import timezone
 
 from registration.models import Newborn, Operator, Sex
-from registration.services import BabyInput, newborn_void
+from registration.services.lifecycle import newborn_void
+from registration.services.newborns import BabyInput
 from tests import factories
 
 

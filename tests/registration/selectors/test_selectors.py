@@ -8,7 +8,7 @@ from django.http import Http404
 from registration import selectors
 from registration.models import Division, Newborn, Operator, Sex
 from registration.selectors import DivisionQueryError
-from registration.services import BabyInput, ParentInput
+from registration.services.newborns import BabyInput, ParentInput
 from tests import factories
 from tests.factories import TODAY
 

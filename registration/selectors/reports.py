@@ -1,4 +1,5 @@
-"""Registration reports (统计报表, issue 5 item 6): figures computed in the database with aggregates.
+"""Figures computed in the database with aggregates: the reports (统计报表, issue 5 item 6), and the counts of
+the home page and the follow-up list.
 
 Each figure is one grouped query whatever the number of records: registrations per day or week, the
 records' current states, and the median number of days from registration to the first payment, which
@@ -15,6 +16,7 @@ from django.db.models import Count, DateField, ExpressionWrapper, F, Func, Integ
 from django.db.models.functions import TruncWeek
 
 from registration.models import Newborn, Payment
+from registration.selectors.records import newborn_list_for_user, newborns_registered_on, newborns_unpaid
 
 GRANULARITIES = ("day", "week")
 MAX_DAYS = {"day": 366, "week": 3 * 366}  # a chart with more bars than this says nothing any more
@@ -229,3 +231,38 @@ class DayNumber(Func):
     def as_postgresql(self, compiler, connection, **extra_context):
         sql, params = compiler.compile(self.source_expressions[0])
         return f"(({sql})::date - DATE '1970-01-01')", params
+
+
+def report_newborns_for_user(*, user, hospital_id: int | None = None):
+    """The newborns a report counts: those the user may see, of one hospital when it is given."""
+    newborns = newborn_list_for_user(user=user)
+    if hospital_id is not None:
+        newborns = newborns.filter(birth__hospital_id=hospital_id)
+    return newborns
+
+
+@dataclass(frozen=True)
+class HomeCounts:
+    registered_today: int
+    unpaid: int
+    urgent: int  # unpaid with at most `urgent_days` left, the expired ones included
+
+
+def home_counts(*, user, today: date, urgent_days: int) -> HomeCounts:
+    """The home page's figures: registered today, unpaid, and unpaid within `urgent_days` of the last day."""
+    unpaid = newborns_unpaid(user=user).order_by()
+    figures = unpaid.aggregate(
+        unpaid=Count("pk"), urgent=Count("pk", filter=Q(last_day__lte=today + timedelta(days=urgent_days)))
+    )
+    registered_today = newborns_registered_on(user=user, day=today).order_by().count()
+    return HomeCounts(registered_today=registered_today, unpaid=figures["unpaid"], urgent=figures["urgent"])
+
+
+def followup_counts(newborns, *, today: date, urgent_days: int) -> dict[str, int]:
+    """The follow-up list's figures over its newborns: all, expired, due today, urgent (not yet expired)."""
+    return newborns.order_by().aggregate(
+        total=Count("pk"),
+        expired=Count("pk", filter=Q(last_day__lt=today)),
+        due_today=Count("pk", filter=Q(last_day=today)),
+        urgent=Count("pk", filter=Q(last_day__gte=today, last_day__lte=today + timedelta(days=urgent_days))),
+    )

@@ -423,8 +423,8 @@ def _kwargs(resolver, name, values, pk):
     "access", [Operator.Access.WITHDRAWN, Operator.Access.REQUESTED, Operator.Access.NONE]
 )
 def test_every_module_page_refuses_a_clerk_without_granted_access(client, clerk, access):
-    from registration.services import MaterialInput
-    from tests.registration.test_views_browse import png_bytes
+    from registration.services.birth_materials import MaterialInput
+    from tests.registration.views.test_newborns import png_bytes
 
     birth = factories.register(clerk, materials=[MaterialInput("household_head", png_bytes(), "户主页.png")])
     newborn, material = birth.newborns.get(), birth.materials.get()

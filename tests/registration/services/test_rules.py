@@ -10,17 +10,20 @@ from registration.services import (
     Sex,
     SuffixesExhausted,
     benefit_start,
+    newborn_name,
+    next_suffix,
+    pre_enrollment_last_day,
+)
+from registration.services.rules import (
+    ALL_SUFFIXES,
+    SUFFIXES,
     benefit_start_combined,
     benefit_start_rule,
     days_left,
     eligibility_problems,
-    newborn_name,
-    next_suffix,
-    pre_enrollment_last_day,
     suffixes_for_birth,
     three_month_date,
 )
-from registration.services.rules import ALL_SUFFIXES, SUFFIXES
 
 letters = st.sampled_from(sorted(ALL_SUFFIXES))
 sexes = st.sampled_from([Sex.FEMALE, Sex.MALE])

@@ -27,7 +27,7 @@ from registration.models import (
     Payment,
     Sex,
 )
-from registration.services import audit_record
+from registration.services.audit import audit_record
 from tests import factories
 
 TODAY = date(2026, 3, 2)

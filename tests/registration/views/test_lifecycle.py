@@ -7,7 +7,8 @@ from django.contrib.messages import get_messages
 from django.utils import timezone
 
 from registration.models import AuditEntry, IssuedTemporaryId, Newborn, Operator, Payment, Sex
-from registration.services import BabyInput, newborn_void, newborn_void_expired, payment_record
+from registration.services.lifecycle import newborn_void, newborn_void_expired, payment_record
+from registration.services.newborns import BabyInput
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.functional import empty
 
 from registration.models import KeptUpload, Material, Payment, Sex
-from registration.services import BabyInput, MaterialInput
+from registration.services.birth_materials import MaterialInput
 from registration.services.kept_uploads import (
     kept_payment_list_get,
     kept_payment_list_store,
@@ -25,9 +25,10 @@ from registration.services.kept_uploads import (
     kept_upload_read,
     storage_files,
 )
+from registration.services.newborns import BabyInput
 from tests import factories
-from tests.registration.test_payment_import import csv_bytes, row
-from tests.registration.test_views_register import URL, form_data, png_bytes, staged_tokens
+from tests.registration.views.test_payments_import import csv_bytes, row
+from tests.registration.views.test_register import URL, form_data, png_bytes, staged_tokens
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,9 @@ from openpyxl import load_workbook
 from registration.masking import mask_id_number
 from registration.models import AuditEntry, Newborn, Operator, Sex
 from registration.selectors import newborn_list_for_user
-from registration.services import BabyInput, ParentInput, newborn_formalize, newborn_void, payment_record
-from registration.services.reports import median_from_histogram, period_start, report_build
+from registration.selectors.reports import median_from_histogram, period_start, report_build
+from registration.services.lifecycle import newborn_formalize, newborn_void, payment_record
+from registration.services.newborns import BabyInput, ParentInput
 from registration.views.reports import RECORD_HEADERS
 from tests import factories
 

@@ -10,21 +10,24 @@ from django.core.exceptions import ValidationError
 from PIL import Image
 
 from registration.models import AuditEntry, Birth, Material, Newborn
-from registration.services import (
+from registration.services import Sex
+from registration.services.birth_materials import MaterialInput, birth_material_add
+from registration.services.lifecycle import newborn_void
+from registration.services.newborns import (
     WARNING_AGENCY,
     WARNING_DUPLICATE,
     WARNING_PARENT_NAME,
     AgencyWarning,
     BabyInput,
-    MaterialInput,
     ParentInput,
     RegistrationWarning,
-    Sex,
-    birth_material_add,
-    materials_missing,
-    newborn_void,
 )
-from registration.services.rules import HOUSEHOLD_PAGES, MATERIAL_BIRTH_CERTIFICATE, MATERIAL_BIRTH_RECORD
+from registration.services.rules import (
+    HOUSEHOLD_PAGES,
+    MATERIAL_BIRTH_CERTIFICATE,
+    MATERIAL_BIRTH_RECORD,
+    materials_missing,
+)
 from tests import factories
 from tests.factories import MOTHER_ID, TODAY, register
 

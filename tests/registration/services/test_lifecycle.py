@@ -8,15 +8,15 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
 from registration.models import AuditEntry, IssuedTemporaryId, Newborn
-from registration.services import (
-    BabyInput,
-    Sex,
+from registration.services import Sex
+from registration.services.lifecycle import (
     newborn_formalize,
     newborn_special_group_set,
     newborn_void,
     newborn_void_expired,
     payment_record,
 )
+from registration.services.newborns import BabyInput
 from tests import factories
 from tests.factories import register
 

@@ -11,7 +11,9 @@ from django.db import IntegrityError, transaction
 from PIL import Image
 
 from registration.models import AuditEntry, Birth, IssuedTemporaryId, Material, Newborn, Operator, Parent
-from registration.services import AgencyWarning, BabyInput, MaterialInput, ParentInput, Sex
+from registration.services import Sex
+from registration.services.birth_materials import MaterialInput
+from registration.services.newborns import AgencyWarning, BabyInput, ParentInput
 from registration.services.rules import SUFFIXES
 from tests import factories
 from tests.factories import FATHER_ID, MOTHER_ID, TODAY, register
@@ -302,7 +304,7 @@ def test_the_newborn_constraints_refuse_inconsistent_rows(clerk, changes):
 
 
 def test_operator_access_set_stamps_the_change_and_audits_it(clerk):
-    from registration.services import operator_access_set
+    from registration.services.operators import operator_access_set
 
     operator = clerk.operator
     admin = factories.user_make("admin", is_staff=True)

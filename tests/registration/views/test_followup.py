@@ -11,7 +11,8 @@ from openpyxl import load_workbook
 
 from registration.masking import mask_id_number
 from registration.models import AuditEntry, Newborn, Operator, Sex
-from registration.services import BabyInput, ParentInput, payment_record
+from registration.services.lifecycle import payment_record
+from registration.services.newborns import BabyInput, ParentInput
 from registration.views.followup import EXPORT_HEADERS
 from tests import factories
 

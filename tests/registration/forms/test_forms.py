@@ -14,7 +14,7 @@ from registration.forms.register import (
     service_errors_apply,
 )
 from registration.reference import NATIONALITY_CHOICES, Sex
-from registration.services import BabyInput, ParentInput
+from registration.services.newborns import BabyInput, ParentInput
 from tests.factories import FATHER_ID, MOTHER_ID
 
 TODAY = date(2026, 3, 2)

@@ -7,10 +7,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from registration.models import AuditEntry, Birth, Material, Newborn, Operator
-from registration.services import newborn_void
+from registration.services.lifecycle import newborn_void
 from tests import factories
 from tests.factories import MOTHER_ID
-from tests.registration.test_views_register import URL, days_ago, form_data, png_bytes
+from tests.registration.views.test_register import URL, days_ago, form_data, png_bytes
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,8 @@ from PIL import Image
 
 from registration.masking import mask_id_number, mask_phone
 from registration.models import AuditEntry, Division, Material, Sex
-from registration.services import BabyInput, MaterialInput, ParentInput
+from registration.services.birth_materials import MaterialInput
+from registration.services.newborns import BabyInput, ParentInput
 from tests import factories
 from tests.factories import MOTHER_ID, TODAY
 

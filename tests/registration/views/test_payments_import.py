@@ -15,20 +15,14 @@ from django.db import IntegrityError, connection, transaction
 from openpyxl import Workbook, load_workbook
 
 from registration.models import AuditEntry, Newborn, Operator, Payment, Sex
-from registration.services import (
-    BabyInput,
-    ParentInput,
-    newborn_void,
-    newborn_void_expired,
-    payment_files,
-    payment_record,
-    payments,
-)
+from registration.services import payment_files, payments
 from registration.services.kept_uploads import (
     kept_payment_list_get,
     kept_payment_list_store,
     kept_upload_read,
 )
+from registration.services.lifecycle import newborn_void, newborn_void_expired, payment_record
+from registration.services.newborns import BabyInput, ParentInput
 from registration.services.payment_files import TEMPLATE_HEADERS, payment_rows_read
 from registration.services.payments import Outcome, PlanChanged, payment_import_apply, payment_import_plan
 from tests import factories

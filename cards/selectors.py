@@ -1,0 +1,36 @@
+"""The records a card print reads: only those the user may see (registration.selectors), with what the card
+prints fetched up front (cards.services.CARD_RELATED, CARD_PREFETCH)."""
+
+from datetime import date
+
+from django.db.models import QuerySet
+
+from cards.services import CARD_PREFETCH, CARD_RELATED
+from registration import selectors
+from registration.models import Newborn
+
+
+def _cards_for_user(user) -> QuerySet[Newborn]:
+    return (
+        selectors.newborn_list_for_user(user=user)
+        .select_related(*CARD_RELATED)
+        .prefetch_related(*CARD_PREFETCH)
+    )
+
+
+def card_newborns_for_user(*, user, pk) -> list[Newborn]:
+    """The one record of a card, or [] when it is missing or another hospital's (the same answer)."""
+    return list(_cards_for_user(user).filter(pk=pk))
+
+
+def card_newborns_registered_on(*, user, day: date, limit: int) -> list[Newborn]:
+    """Up to `limit` records the user may see registered on a day, in the order they were registered."""
+    rows = (
+        _cards_for_user(user).filter(birth__registered_on=day).order_by("birth__registered_at", "birth_order")
+    )
+    return list(rows[:limit])
+
+
+def card_newborns_by_pk_for_user(*, user, pks: list[int]) -> dict[int, Newborn]:
+    """The records among `pks` the user may see, by pk (unknown and other hospitals' ids are left out)."""
+    return {newborn.pk: newborn for newborn in _cards_for_user(user).filter(pk__in=pks)}

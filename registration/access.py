@@ -1,0 +1,249 @@
+"""Who may do what, and which hospital's rows they may see: the one place access is decided.
+
+Three roles (issue 6): a hospital's clerk (经办人), its supervisor (主管), and the 医保中心 administrator
+(a staff user without an Operator row). Module access (附件1) is granted per operator by an administrator;
+an operator without it, or of a disabled hospital, may not register, print, record payments or see
+records. A registration belongs to a hospital, so only a hospital's operator registers (never an
+administrator).
+
+Views use the decorators (or, for a JSON answer or a page that explains itself, the `*_denied_reason`
+functions); selectors start every hospital-bound read from a `*_scope` function; a caller without a
+request (a command, the integration API) builds a `Scope` of a hospital and reads through `*_in(scope)`.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import wraps
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
+from django.shortcuts import render
+
+from registration.models import AuditEntry, Hospital, Newborn, Operator
+
+DENIED_TEMPLATE = "registration/denied.html"
+
+
+class Role(StrEnum):
+    CLERK = "clerk"  # 经办人
+    SUPERVISOR = "supervisor"  # 主管
+    ADMINISTRATOR = "administrator"  # 医保中心
+
+
+# --- Who the user is ------------------------------------------------------------------------------------
+
+
+def user_operator(user) -> Operator | None:
+    """The user's Operator row, or None (administrators, users linked to no hospital, anonymous users).
+
+    Read once per request with its hospital and the hospital's division (every page of the module asks for
+    both), and kept where `user.operator` finds it, as Django itself caches the relation: request.user is
+    a new object for every request, so nothing outlives the request.
+    """
+    if user is None or not user.is_authenticated:
+        return None
+    descriptor = get_user_model().operator  # the user may be the request's lazy object
+    if not descriptor.related.is_cached(user):
+        operator = Operator.objects.select_related("hospital__division").filter(user=user).first()
+        descriptor.related.set_cached_value(user, operator)
+        if operator is not None:
+            operator.user = user
+    return getattr(user, "operator", None)
+
+
+def user_is_administrator(user) -> bool:
+    """医保中心 administrators see every hospital's records; hospital staff have an Operator row."""
+    return (
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and user.is_staff
+        and user_operator(user) is None
+    )
+
+
+def user_role(user) -> Role | None:
+    """The user's role, or None (anonymous, inactive, or neither staff nor linked to a hospital)."""
+    if user_is_administrator(user):
+        return Role.ADMINISTRATOR
+    operator = user_operator(user) if user is not None and user.is_active else None
+    if operator is None:
+        return None
+    return Role.SUPERVISOR if operator.role == Operator.Role.SUPERVISOR else Role.CLERK
+
+
+def _active_operator(user) -> Operator | None:
+    """The user's operator while both the account and the hospital are enabled, else None."""
+    operator = user_operator(user) if user is not None and user.is_active else None
+    return operator if operator is not None and operator.hospital.is_active else None
+
+
+# --- What the user may do -------------------------------------------------------------------------------
+
+
+def module_denied_reason(user) -> str | None:
+    """Why the user may not use the registration module (附件1), or None when they may."""
+    if user_is_administrator(user):
+        return None
+    operator = user_operator(user)
+    if operator is None:
+        return (
+            "只有定点医疗机构的经办人可以使用新生儿预参保登记模块。您的账号没有关联任何医疗机构的经办人员。"
+        )
+    if not operator.hospital.is_active:
+        return f"您所在的医疗机构（{operator.hospital.name}）已停用，不能办理新生儿预参保登记业务。"
+    if not operator.has_module_access:
+        return (
+            "您的账号尚未开通“新生儿参保登记”模块权限（当前状态："
+            f"{operator.get_access_display()}）。按附件1的规定，模块权限须由医疗机构向医保中心申请开通，"
+            "请联系本院主管。"
+        )
+    return None
+
+
+def registering_denied_reason(user) -> str | None:
+    """Why the user may not register newborns, or None: module access, and a hospital to register for."""
+    if (reason := module_denied_reason(user)) is not None:
+        return reason
+    if user_operator(user) is None:
+        return "只有定点医疗机构的经办人可以办理新生儿预参保登记。您的账号没有关联任何医疗机构的经办人员。"
+    return None
+
+
+def supervisor_denied_reason(user) -> str | None:
+    """Why the user may not use a supervisor's pages (reports, operator requests), or None."""
+    if user_is_administrator(user):
+        return None
+    operator = user_operator(user)
+    if operator is None or operator.role != Operator.Role.SUPERVISOR:
+        return "只有医疗机构的主管或医保中心管理员可以使用此功能。"
+    if not operator.hospital.is_active:
+        return f"您所在的医疗机构（{operator.hospital.name}）已停用。"
+    return None
+
+
+def administrator_denied_reason(user) -> str | None:
+    """Why the user may not use a 医保中心 administrator's pages, or None."""
+    if user_is_administrator(user):
+        return None
+    return "只有医保中心管理员可以使用此功能。"
+
+
+def denied(request, reason: str, *, template: str = DENIED_TEMPLATE):
+    """The 403 page: says in Chinese why, and what to do."""
+    return render(request, template, {"denied_reason": reason}, status=403)
+
+
+def _requires(reason_for, *, template: str = DENIED_TEMPLATE):
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if (reason := reason_for(request.user)) is not None:
+                return denied(request, reason, template=template)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+module_access_required = _requires(module_denied_reason)
+"""Logged in, and an administrator or an operator with granted module access at an active hospital."""
+
+registering_clerk_required = _requires(registering_denied_reason, template="registration/register.html")
+"""Logged in as an operator with granted module access at an active hospital (the register page says why
+not on itself)."""
+
+supervisor_required = _requires(supervisor_denied_reason)
+"""Logged in, and an administrator or a hospital's supervisor (module access not needed: they request it)."""
+
+administrator_required = _requires(administrator_denied_reason)
+"""Logged in as a 医保中心 administrator."""
+
+
+# --- Which hospitals' rows the user may see ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The hospitals whose rows a reader may see: every hospital (`every`), one (`hospital_id`), or none."""
+
+    every: bool = False
+    hospital_id: int | None = None
+
+    @classmethod
+    def of_hospital(cls, hospital: Hospital) -> "Scope":
+        """One hospital's rows: for a caller that has no request (the integration API, a command)."""
+        return cls(hospital_id=hospital.pk)
+
+    def apply(self, queryset: QuerySet, field: str = "hospital_id") -> QuerySet:
+        """The queryset cut down to the scope, `field` naming the rows' hospital."""
+        if self.every:
+            return queryset
+        if self.hospital_id is None:
+            return queryset.none()
+        return queryset.filter(**{field: self.hospital_id})
+
+
+EVERY_HOSPITAL = Scope(every=True)
+NO_HOSPITAL = Scope()
+
+
+def records_scope(user) -> Scope:
+    """The hospitals whose records a user may read: all for administrators, their own for its operators
+    (an enabled account at an enabled hospital), none otherwise."""
+    if user_is_administrator(user):
+        return EVERY_HOSPITAL
+    operator = _active_operator(user)
+    return Scope(hospital_id=operator.hospital_id) if operator is not None else NO_HOSPITAL
+
+
+def supervision_scope(user) -> Scope:
+    """The hospitals whose operators and audit log a user may read: all for administrators, their own for
+    a supervisor, none for anyone else."""
+    if user_is_administrator(user):
+        return EVERY_HOSPITAL
+    operator = _active_operator(user)
+    if operator is None or operator.role != Operator.Role.SUPERVISOR:
+        return NO_HOSPITAL
+    return Scope(hospital_id=operator.hospital_id)
+
+
+def newborns_in(scope: Scope) -> QuerySet[Newborn]:
+    return scope.apply(Newborn.objects.all(), "birth__hospital_id")
+
+
+def hospitals_in(scope: Scope) -> QuerySet[Hospital]:
+    return scope.apply(Hospital.objects.all(), "pk")
+
+
+def operators_in(scope: Scope) -> QuerySet[Operator]:
+    return scope.apply(Operator.objects.all())
+
+
+def audit_in(scope: Scope) -> QuerySet[AuditEntry]:
+    # A hospital's supervisor reads their hospital's entries, not those of no hospital (an unknown
+    # username's failed logins, administrators' work): only every-hospital readers see those.
+    return scope.apply(AuditEntry.objects.all())
+
+
+def newborns_scope(user) -> QuerySet[Newborn]:
+    """The newborns a user may see."""
+    return newborns_in(records_scope(user))
+
+
+def hospitals_scope(user) -> QuerySet[Hospital]:
+    """The hospitals whose figures a user may see."""
+    return hospitals_in(records_scope(user))
+
+
+def operators_scope(user) -> QuerySet[Operator]:
+    """The operators a user may manage."""
+    return operators_in(supervision_scope(user))
+
+
+def audit_scope(user) -> QuerySet[AuditEntry]:
+    """The audit entries a user may read."""
+    return audit_in(supervision_scope(user))

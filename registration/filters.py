@@ -1,0 +1,81 @@
+"""The lists' filters (django-filter): each names what narrows a list; the forms parse what was typed.
+
+A FilterSet's form is the page's own form (registration.forms), unchanged: its fields, messages and
+cross-field checks. The selectors apply the filters to the rows a user may see (registration.access), so
+the filters never decide who sees what.
+"""
+
+import django_filters
+from django.db.models import Q, QuerySet
+
+from registration.forms.newborns import NewbornFilterForm
+from registration.models import AuditEntry, Newborn, Operator
+
+
+class FormFilterSet(django_filters.FilterSet):
+    """A FilterSet whose form is exactly Meta.form: the form declares the fields, the filters only filter."""
+
+    def get_form_class(self):
+        return self._meta.form
+
+    @classmethod
+    def apply(cls, queryset: QuerySet, values: dict) -> QuerySet:
+        """The queryset narrowed by already-cleaned values (the form's cleaned_data, or a part of it)."""
+        filterset = cls(queryset=queryset)
+        for name, value in values.items():
+            queryset = filterset.filters[name].filter(queryset, value)
+        return queryset
+
+
+class NewbornFilter(FormFilterSet):
+    """The registrations list's search (/newborns/, and the audit log's record lookup)."""
+
+    name = django_filters.CharFilter(method="filter_name")
+    personal_number = django_filters.CharFilter(field_name="personal_number")
+    identity_number = django_filters.CharFilter(method="filter_identity_number")
+    born_from = django_filters.DateFilter(field_name="birth_date", lookup_expr="gte")
+    born_to = django_filters.DateFilter(field_name="birth_date", lookup_expr="lte")
+    state = django_filters.ChoiceFilter(field_name="state", choices=Newborn.State.choices)
+
+    class Meta:
+        model = Newborn
+        fields = []  # all declared above
+        form = NewbornFilterForm
+
+    def filter_name(self, queryset, name, value):
+        return queryset.filter(Q(name__contains=value) | Q(real_name__contains=value))
+
+    def filter_identity_number(self, queryset, name, value):
+        # The temporary ID is compared with "=", never LIKE or iexact: …1234X and …1234x are two babies.
+        if len(value) == 18:  # a parent's resident ID, or the baby's own after formal enrollment
+            return queryset.filter(
+                Q(birth__mother_id_number=value) | Q(birth__father_id_number=value) | Q(real_id_number=value)
+            )
+        return queryset.filter(Q(temp_id=value) | Q(birth_certificate_number=value))
+
+
+class AuditFilter(FormFilterSet):
+    """The audit log's filters, by the selector's names (the page's form names them for the user)."""
+
+    at_from = django_filters.DateTimeFilter(field_name="at", lookup_expr="gte")
+    at_before = django_filters.DateTimeFilter(field_name="at", lookup_expr="lt")
+    action = django_filters.CharFilter(field_name="action")
+    username = django_filters.CharFilter(field_name="username")
+    hospital_id = django_filters.NumberFilter(field_name="hospital_id")
+    newborn_id = django_filters.NumberFilter(field_name="newborn_id")
+
+    class Meta:
+        model = AuditEntry
+        fields = []
+
+
+class OperatorFilter(FormFilterSet):
+    """The operators list's filters: a hospital, one access state, or any of several."""
+
+    hospital_id = django_filters.NumberFilter(field_name="hospital_id")
+    access = django_filters.CharFilter(field_name="access")
+    access_in = django_filters.BaseInFilter(field_name="access")
+
+    class Meta:
+        model = Operator
+        fields = []
