@@ -29,7 +29,6 @@ from registration.selectors.people import (
     user_is_administrator,
 )
 from registration.selectors.records import (
-    RegistrationContext,
     birth_get_for_user,
     issued_suffixes_for,
     material_get_for_user,
@@ -39,10 +38,10 @@ from registration.selectors.records import (
     newborn_list_for_user,
     newborn_search_for_user,
     newborns_followup_for_user,
-    newborns_of_births_born_on,
+    newborns_of_parents_born_on,
     newborns_registered_on,
     newborns_unpaid,
-    registration_context,
+    parent_name_registered,
 )
 
 __all__ = [
@@ -50,7 +49,6 @@ __all__ = [
     "DIVISION_QUERY_MAX_LENGTH",
     "DIVISION_SEARCH_MAX_LIMIT",
     "DivisionQueryError",
-    "RegistrationContext",
     "agencies_for_codes",
     "agency_for_division_code",
     "audit_entries_for_user",
@@ -72,11 +70,11 @@ __all__ = [
     "newborn_list_for_user",
     "newborn_search_for_user",
     "newborns_followup_for_user",
-    "newborns_of_births_born_on",
+    "newborns_of_parents_born_on",
     "newborns_registered_on",
     "newborns_unpaid",
     "operator_get_for_user",
     "operators_for_user",
-    "registration_context",
+    "parent_name_registered",
     "user_is_administrator",
 ]

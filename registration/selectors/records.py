@@ -1,23 +1,18 @@
 """Reads of the registrations: the newborns and births a user may see, a record's page, the home lists."""
 
-from dataclasses import dataclass
 from datetime import date
 
-from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from registration.models import (
     AuditEntry,
     Birth,
-    Division,
-    InsuranceAgency,
     IssuedTemporaryId,
     Material,
     Newborn,
     Parent,
 )
-from registration.selectors.divisions import _agencies_choose, _prefixes
 from registration.selectors.people import user_is_administrator
 
 
@@ -45,79 +40,25 @@ def issued_suffixes_for(id_number: str) -> set[str]:
     return set(IssuedTemporaryId.objects.filter(parent__id_number=id_number).values_list("suffix", flat=True))
 
 
-@dataclass(frozen=True)
-class RegistrationContext:
-    """What newborn_register reads before it writes (registration_context)."""
-
-    agencies: dict[str, InsuranceAgency | None]  # by division code, as agencies_for_codes
-    earlier_name: str | None  # the name last registered with the ID parent's number, None if never
-    births: list[int]  # the births recorded with a parent's ID number, as mother or father
+def parent_name_registered(id_number: str) -> str | None:
+    """The name last registered with a parent's ID number, or None if it was never registered."""
+    return Parent.objects.filter(id_number=id_number).values_list("name", flat=True).first()
 
 
-_AGENCY_FIELDS = ["id", "code", "name", "is_active"]
-
-
-def registration_context(*, codes: list[str], id_number: str, id_numbers: list[str]) -> RegistrationContext:
-    """The agencies covering the codes (the community's, the parent's region), the ID parent's earlier
-    name and the parents' earlier births (the possible duplicates), in one query.
-
-    A registration's checks read these three things; as three ORM queries they cost the registration
-    POST about a millisecond more (bench/registration.py). The agencies are chosen as agencies_for_codes
-    chooses them (_agencies_choose); tests/registration/test_selectors.py compares the two.
-    """
-    sql, params = _registration_context_sql(codes, id_number, id_numbers)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    # Each row is (1, division code, agency id, code, name), (2, …, the parent's name) or (3, …, a birth).
-    links = [
-        (division_code, InsuranceAgency.from_db(connection.alias, _AGENCY_FIELDS, (pk, code, name, True)))
-        for kind, division_code, pk, code, name in rows
-        if kind == 1
-    ]
-    return RegistrationContext(
-        agencies=_agencies_choose(codes, links),
-        earlier_name=next((name for kind, *_, name in rows if kind == 2), None),
-        births=[pk for kind, _, pk, *_ in rows if kind == 3],
-    )
-
-
-def _registration_context_sql(codes, id_number, id_numbers) -> tuple[str, list]:
-    """The UNION ALL of registration_context (PostgreSQL gives each column the type of the parts that
-    are not NULL there)."""
-    table = {
-        model: connection.ops.quote_name(model._meta.db_table)
-        for model in (InsuranceAgency.divisions.through, Division, InsuranceAgency, Parent, Birth)
-    }
-    parts = [f"SELECT 2, NULL, NULL, NULL, name FROM {table[Parent]} WHERE id_number = %s"]
-    params = [id_number]
-    if prefixes := sorted({prefix for code in codes for prefix in _prefixes(code)}):
-        parts.insert(
-            0,
-            f"SELECT 1, d.code, a.id, a.code, a.name FROM {table[InsuranceAgency.divisions.through]} l "
-            f"JOIN {table[Division]} d ON d.id = l.division_id "
-            f"JOIN {table[InsuranceAgency]} a ON a.id = l.insuranceagency_id "
-            f"WHERE a.is_active AND d.code IN ({', '.join(['%s'] * len(prefixes))})",
-        )
-        params[:0] = prefixes
-    if id_numbers:
-        numbers = ", ".join(["%s"] * len(id_numbers))
-        # Through the births' mother and father indexes.
-        parts.append(
-            f"SELECT 3, NULL, id, NULL, NULL FROM {table[Birth]} "
-            f"WHERE mother_id_number IN ({numbers}) OR father_id_number IN ({numbers})"
-        )
-        params += [*id_numbers, *id_numbers]
-    return " UNION ALL ".join(parts), params
-
-
-def newborns_of_births_born_on(*, births: list[int], birth_dates: set[date]) -> list[Newborn]:
-    """Registrations still in force (not void) of the babies of these births born on one of the days: with
-    the births of registration_context, the possible duplicates of a new registration."""
-    if not births or not birth_dates:
+def newborns_of_parents_born_on(*, id_numbers: list[str], birth_dates: set[date]) -> list[Newborn]:
+    """Registrations still in force (not void) of these parents' babies (as mother or father) born on one
+    of the days: the possible duplicates of a new registration."""
+    if not id_numbers or not birth_dates:
         return []
-    # The births first (registration_context, through their indexes), then their babies: one join on a fresh
-    # table whose statistics are not yet gathered looped over every baby born that day.
+    # The births first, through the births' mother and father indexes, then their babies: one join on a
+    # fresh table whose statistics are not yet gathered looped over every baby born that day.
+    births = list(
+        Birth.objects.filter(Q(mother_id_number__in=id_numbers) | Q(father_id_number__in=id_numbers))
+        .order_by()
+        .values_list("pk", flat=True)
+    )
+    if not births:
+        return []
     return list(
         Newborn.objects.filter(birth_id__in=births, birth_date__in=birth_dates)
         .exclude(state=Newborn.State.VOID)

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from registration import selectors, validators
@@ -21,6 +22,7 @@ from registration.models import (
     IssuedTemporaryId,
     Material,
     Newborn,
+    NumberSequence,
     Operator,
     Parent,
     Sex,
@@ -33,17 +35,23 @@ from registration.services.birth_materials import (
     material_store,
     materials_checked,
 )
-from registration.services.row_batch import RowBatch
 
 MAX_BABIES_PER_BIRTH = 8
 # full_clean() checks field values; foreign keys are excluded because the rows were just loaded, and
 # uniqueness and constraints are left to the database, whose errors newborn_register turns into messages.
-_FOREIGN_KEYS = {
-    model: [field.name for field in model._meta.concrete_fields if field.is_relation]
-    for model in (Birth, Newborn)
-}
-# The personal numbers' sequence (RowBatch: registration_personal_number_seq on PostgreSQL).
-PERSONAL_NUMBER_SEQUENCE = "personal_number"
+_BIRTH_RELATIONS = [
+    "hospital",
+    "clerk",
+    "parent",
+    "community",
+    "agency",
+    "parent_agency",
+    "birth_hospital",
+]
+_NEWBORN_RELATIONS = ["birth"]
+# The personal numbers' sequence on PostgreSQL (migration 0002) and SQLite's counter row.
+PERSONAL_NUMBER_SEQUENCE = "registration_personal_number_seq"
+PERSONAL_NUMBER_COUNTER = "personal_number"
 
 
 @dataclass(frozen=True)
@@ -269,19 +277,18 @@ def _check(
         raise ValidationError(dict(errors))
 
     parent = mother if parent_role == Birth.ParentRole.MOTHER else father
-    context = selectors.registration_context(
-        codes=[community.code, parent.id_number[:6]],
-        id_number=parent.id_number,
-        id_numbers=[person.id_number for person in (mother, father) if person.id_number],
-    )
-    agency, parent_agency = context.agencies[community.code], context.agencies[parent.id_number[:6]]
+    agencies = selectors.agencies_for_codes([community.code, parent.id_number[:6]])
+    agency, parent_agency = agencies[community.code], agencies[parent.id_number[:6]]
     warnings = []
     if WARNING_AGENCY not in confirmed and (parent_agency is None or parent_agency != agency):
         warnings.append(ValidationError(_agency_warning_message(agency, parent_agency), code=WARNING_AGENCY))
-    if WARNING_DUPLICATE not in confirmed and (message := _duplicate_warning(context.births, babies)):
+    id_numbers = [person.id_number for person in (mother, father) if person.id_number]
+    if WARNING_DUPLICATE not in confirmed and (message := _duplicate_warning(id_numbers, babies)):
         warnings.append(ValidationError(message, code=WARNING_DUPLICATE))
     if WARNING_PARENT_NAME not in confirmed and (
-        message := _parent_name_warning(parent, parent_role, context.earlier_name)
+        message := _parent_name_warning(
+            parent, parent_role, selectors.parent_name_registered(parent.id_number)
+        )
     ):
         warnings.append(ValidationError(message, code=WARNING_PARENT_NAME))
     if warnings:
@@ -374,12 +381,12 @@ def _agency_warning_message(agency, parent_agency) -> str:
     )
 
 
-def _duplicate_warning(births: list[int], babies) -> str:
+def _duplicate_warning(id_numbers: list[str], babies) -> str:
     # The same baby registered twice would be issued a second number (y after Y): a family member comes
     # back, a clerk does not find the first registration. Twins registered one at a time look the same,
-    # hence a warning, not a refusal. `births`: the parents' earlier births (registration_context).
-    existing = selectors.newborns_of_births_born_on(
-        births=births, birth_dates={baby.birth_date for baby in babies}
+    # hence a warning, not a refusal.
+    existing = selectors.newborns_of_parents_born_on(
+        id_numbers=id_numbers, birth_dates={baby.birth_date for baby in babies}
     )
     if not existing:
         return ""
@@ -396,7 +403,7 @@ def _duplicate_warning(births: list[int], babies) -> str:
 
 
 def _parent_name_warning(parent: ParentInput, parent_role: str, earlier: str | None) -> str:
-    """`earlier`: the name last registered with the parent's ID number (registration_context), if any."""
+    """`earlier`: the name last registered with the parent's ID number, if any."""
     if earlier is None or earlier == parent.name:
         return ""
     label = validators.ROLE_LABEL[parent_role]
@@ -406,25 +413,40 @@ def _parent_name_warning(parent: ParentInput, parent_role: str, earlier: str | N
     )
 
 
-def _parent_lock(checked: _Checked, now) -> tuple[Parent, bool]:
-    """The ID parent's row, created or updated with the name and phone just typed, and locked until the
-    transaction ends; and whether it was created now.
+def _parent_lock(checked: _Checked) -> Parent:
+    """The ID parent's row, created or updated with the name (and the phone, when one was typed), and
+    locked until the transaction ends.
 
-    One statement: INSERT … ON CONFLICT DO UPDATE both creates the row without a race and takes the row
-    lock (FOR NO KEY UPDATE on PostgreSQL: no key column changes) that serialises the letters issued with
-    this ID number; SQLite's IMMEDIATE transactions serialise writers instead. A row created now carries
-    `now` as its creation time, an older one keeps its own.
+    One statement: INSERT … ON CONFLICT DO UPDATE (bulk_create with update_conflicts) both creates the
+    row without a race and takes the row lock (PostgreSQL: no key column changes) that serialises the
+    letters issued with this ID number; SQLite's IMMEDIATE transactions serialise writers instead.
     """
-    table = connection.ops.quote_name(Parent._meta.db_table)
-    sql = (
-        f"INSERT INTO {table} (id_number, name, phone, created_at) VALUES (%s, %s, %s, %s) "
-        "ON CONFLICT (id_number) DO UPDATE SET name = excluded.name, "
-        f"phone = CASE WHEN excluded.phone = '' THEN {table}.phone ELSE excluded.phone END "
-        "RETURNING id, id_number, name, phone, created_at"
+    parent = Parent(id_number=checked.parent_id_number, name=checked.parent_name, phone=checked.parent_phone)
+    Parent.objects.bulk_create(
+        [parent],
+        update_conflicts=True,
+        unique_fields=["id_number"],
+        update_fields=["name", "phone"] if checked.parent_phone else ["name"],
     )
-    params = [checked.parent_id_number, checked.parent_name, checked.parent_phone, now]
-    [parent] = Parent.objects.raw(sql, params)
-    return parent, parent.created_at == now
+    return parent
+
+
+def _personal_numbers(count: int) -> list[str]:
+    """`count` new personal numbers: PostgreSQL's sequence (migration 0002), never rolled back, so that no
+    number is issued twice and families do not queue behind one counter; SQLite's counter row."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT nextval('{PERSONAL_NUMBER_SEQUENCE}') FROM generate_series(1, %s)", [count]
+            )
+            values = [row[0] for row in cursor.fetchall()]
+    else:
+        # IMMEDIATE transactions serialise the counter's writers.
+        NumberSequence.objects.get_or_create(name=PERSONAL_NUMBER_COUNTER)
+        NumberSequence.objects.filter(name=PERSONAL_NUMBER_COUNTER).update(last_value=F("last_value") + count)
+        last = NumberSequence.objects.get(name=PERSONAL_NUMBER_COUNTER).last_value
+        values = list(range(last - count + 1, last + 1))
+    return [validators.personal_number_format(value) for value in values]
 
 
 def _register_locked(
@@ -446,19 +468,7 @@ def _register_locked(
     ip,
 ) -> Birth:
     now = timezone.now()
-    parent, new_parent = _parent_lock(checked, now)
-    count = len(babies)
-    rows = RowBatch(
-        {
-            Birth: 1,
-            Newborn: count,
-            IssuedTemporaryId: count if route == Birth.Route.PARENT_ID else 0,
-            Material: len(stored),
-            AuditEntry: count,
-        },
-        sequences={PERSONAL_NUMBER_SEQUENCE: count},
-    )
-
+    parent = _parent_lock(checked)
     birth = Birth(
         hospital=checked.hospital,
         clerk=clerk,
@@ -481,34 +491,30 @@ def _register_locked(
         birth_hospital=birth_hospital,
         birth_hospital_name=birth_hospital_name or checked.hospital.name,
     )
-    birth.full_clean(exclude=_FOREIGN_KEYS[Birth], validate_unique=False, validate_constraints=False)
-    rows.add([birth])
+    birth.full_clean(exclude=_BIRTH_RELATIONS, validate_unique=False, validate_constraints=False)
+    birth.save()
 
-    letters = _letters(route, parent, new_parent, babies)
-    numbers = [
-        validators.personal_number_format(value) for value in rows.sequence_values(PERSONAL_NUMBER_SEQUENCE)
-    ]
-    newborns = [
+    letters = _letters(route, parent, babies)
+    numbers = _personal_numbers(len(babies))
+    newborns = Newborn.objects.bulk_create(
         _newborn_row(
             birth, order, baby, letter, number, parent=parent, checked=checked, now=now, fields=fields
         )
         for order, (baby, letter, number) in enumerate(zip(babies, letters, numbers, strict=True), start=1)
-    ]
-    rows.add(newborns)
-    rows.add(
-        [
-            IssuedTemporaryId(number=n.temp_id, parent=parent, suffix=n.temp_id[-1], newborn=n, issued_at=now)
-            for n in newborns
-            if n.temp_id
-        ]
     )
-    rows.add(
-        [
+    issued = [
+        IssuedTemporaryId(number=n.temp_id, parent=parent, suffix=n.temp_id[-1], newborn=n, issued_at=now)
+        for n in newborns
+        if n.temp_id
+    ]
+    if issued:
+        IssuedTemporaryId.objects.bulk_create(issued)
+    if stored:
+        Material.objects.bulk_create(
             material_row(birth, material, content_type, name, clerk)
             for (material, content_type), name in zip(checked.materials, stored, strict=True)
-        ]
-    )
-    rows.add(
+        )
+    AuditEntry.objects.bulk_create(
         audit_entries_build(
             user=clerk,
             action=AuditEntry.Action.REGISTER,
@@ -526,20 +532,14 @@ def _register_locked(
             ],
         )
     )
-    rows.write()
     return birth
 
 
-def _letters(route, parent: Parent, new_parent: bool, babies) -> list[str | None]:
+def _letters(route, parent: Parent, babies) -> list[str | None]:
     """The babies' letters (X, Y, …) on the parent-ID route, read after the parent's row is locked."""
     if route != Birth.Route.PARENT_ID:
         return [None] * len(babies)
-    # A parent row created just now has no number issued with it yet (the register points at it).
-    taken = (
-        set()
-        if new_parent
-        else set(IssuedTemporaryId.objects.filter(parent=parent).values_list("suffix", flat=True))
-    )
+    taken = set(IssuedTemporaryId.objects.filter(parent=parent).values_list("suffix", flat=True))
     try:
         return rules.suffixes_for_birth([baby.sex for baby in babies], taken)
     except rules.SuffixesExhausted as exc:
@@ -561,5 +561,5 @@ def _newborn_row(birth, order, baby, letter, number, *, parent, checked: _Checke
         state_changed_at=now,
         **fields,
     )
-    newborn.full_clean(exclude=_FOREIGN_KEYS[Newborn], validate_unique=False, validate_constraints=False)
+    newborn.full_clean(exclude=_NEWBORN_RELATIONS, validate_unique=False, validate_constraints=False)
     return newborn
