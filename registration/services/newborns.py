@@ -2,41 +2,42 @@
 
 import uuid
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from datetime import date
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from registration import selectors, validators
+from registration import validators
 from registration.models import (
     AuditEntry,
     Birth,
     Division,
     Hospital,
-    InsuranceAgency,
     IssuedTemporaryId,
     Material,
     Newborn,
     NumberSequence,
     Operator,
     Parent,
-    Sex,
 )
 from registration.services import rules
 from registration.services.audit import audit_entries_build
-from registration.services.birth_materials import (
-    MaterialInput,
-    material_row,
-    material_store,
-    materials_checked,
+from registration.services.birth_materials import MaterialInput, material_row, material_store
+from registration.services.registration_check import (  # the inputs and codes, also by this name
+    MAX_BABIES_PER_BIRTH,  # noqa: F401
+    WARNING_AGENCY,
+    WARNING_CODES,  # noqa: F401
+    WARNING_DUPLICATE,  # noqa: F401
+    WARNING_PARENT_NAME,  # noqa: F401
+    BabyInput,
+    ParentInput,
+    RegistrationCheck,
+    registration_check,
 )
 
-MAX_BABIES_PER_BIRTH = 8
 # full_clean() checks field values; foreign keys are excluded because the rows were just loaded, and
 # uniqueness and constraints are left to the database, whose errors newborn_register turns into messages.
 _BIRTH_RELATIONS = [
@@ -54,20 +55,6 @@ PERSONAL_NUMBER_SEQUENCE = "registration_personal_number_seq"
 PERSONAL_NUMBER_COUNTER = "personal_number"
 
 
-@dataclass(frozen=True)
-class ParentInput:
-    name: str = ""
-    id_number: str = ""
-    phone: str = ""
-
-
-@dataclass(frozen=True)
-class BabyInput:
-    sex: Sex
-    birth_date: date
-    birth_certificate_number: str = ""
-
-
 class RegistrationWarning(ValidationError):
     """What the clerk should check before saving, and may confirm to go on ("点击确定后仍然可以继续新增").
 
@@ -81,28 +68,6 @@ class RegistrationWarning(ValidationError):
 
 class AgencyWarning(RegistrationWarning):
     """Among the warnings: the parent's agency is unknown or differs from the community's (附件2)."""
-
-
-WARNING_AGENCY = "agency_mismatch"
-WARNING_DUPLICATE = "possible_duplicate"
-WARNING_PARENT_NAME = "parent_name_changed"
-WARNING_CODES = (WARNING_AGENCY, WARNING_DUPLICATE, WARNING_PARENT_NAME)
-
-
-@dataclass(frozen=True)
-class _Checked:
-    """Everything newborn_register validated before it takes the lock."""
-
-    hospital: Hospital
-    parent_id_number: str
-    parent_name: str
-    parent_phone: str
-    mother: ParentInput
-    father: ParentInput
-    certificates: list[str]
-    agency: InsuranceAgency | None
-    parent_agency: InsuranceAgency | None
-    materials: list[tuple[MaterialInput, str]]
 
 
 def newborn_register(
@@ -142,35 +107,36 @@ def newborn_register(
     """
     today = today or timezone.localdate()
     confirmed = set(confirmed_warnings) | ({WARNING_AGENCY} if agency_warning_confirmed else set())
-    try:
-        checked = _check(
-            clerk=clerk,
-            route=route,
-            parent_role=parent_role,
-            mother=mother,
-            father=father,
-            babies=babies,
-            community=community,
-            has_household_registration=has_household_registration,
-            parent_has_guangxi_household=parent_has_guangxi_household,
-            confirmed=confirmed,
-            materials=materials,
-            materials_deferred=materials_deferred,
-            today=today,
-        )
-    except ValidationError:
+    hospital = _operator_hospital(clerk)
+    checked = registration_check(
+        hospital=hospital,
+        route=route,
+        parent_role=parent_role,
+        mother=mother,
+        father=father,
+        babies=babies,
+        community=community,
+        has_household_registration=has_household_registration,
+        parent_has_guangxi_household=parent_has_guangxi_household,
+        materials=materials,
+        materials_deferred=materials_deferred,
+        confirmed_warnings=confirmed,
+        today=today,
+    )
+    if checked.errors or checked.warnings:
         # A submit sent again after it was saved (a resubmit, a retry after a timeout) meets its own
         # registration as a duplicate, its scans already moved: the saved registration is the answer.
         # Looked up only then: the insert's unique request key catches the rest (below).
         if request_key is not None and (existing := _birth_for_request_key(request_key, clerk)) is not None:
             return existing
-        raise
+        raise _refusal(checked)
     # Files are written before the transaction: no file I/O while the parent's row is locked.
     stored = [material_store(material, content_type) for material, content_type in checked.materials]
     try:
         with transaction.atomic():
             return _register_locked(
                 clerk=clerk,
+                hospital=hospital,
                 checked=checked,
                 route=route,
                 parent_role=parent_role,
@@ -227,193 +193,16 @@ def _operator_hospital(clerk) -> Hospital:
     return operator.hospital
 
 
-class _Errors(dict):
-    """Field name → Chinese messages, collected so that the clerk sees every problem at once."""
-
-    def add(self, field: str, message: str) -> None:
-        self.setdefault(field, []).append(message)
-
-
-def _check(
-    *,
-    clerk,
-    route,
-    parent_role,
-    mother,
-    father,
-    babies,
-    community,
-    has_household_registration,
-    parent_has_guangxi_household,
-    confirmed,
-    materials,
-    materials_deferred,
-    today,
-) -> _Checked:
-    hospital = _operator_hospital(clerk)
-    errors = _Errors()
-    if route not in Birth.Route.values:
-        errors.add("route", "请选择证件类型。")
-    if parent_role not in Birth.ParentRole.values:
-        errors.add("parent_role", "请选择使用母亲还是父亲的身份证号码。")
-        parent_role = Birth.ParentRole.MOTHER
-    mother, father = _check_parents(mother, father, parent_role, today, errors)
-    flags = {
-        "has_household_registration": has_household_registration,
-        "parent_has_guangxi_household": parent_has_guangxi_household,
-        "hospital_in_guangxi": hospital.division.code.startswith(settings.PROVINCE_CODE),
-        "hospital_has_maternity_ward": hospital.has_maternity_ward,
-    }
-    certificates = _check_babies(babies, route, today, flags, errors)
-    if community.level != Division.Level.VILLAGE:
-        errors.add("community", "请选择到村（社区）一级的参保社区。")
-    checked_materials, problems = materials_checked(materials)
-    for field, message in problems:
-        errors.add(field, message)
-    if not materials_deferred:
-        for message in rules.materials_missing(route, [material.kind for material, _ in checked_materials]):
-            errors.add("materials", message)
-    if errors:
-        raise ValidationError(dict(errors))
-
-    parent = mother if parent_role == Birth.ParentRole.MOTHER else father
-    agencies = selectors.agencies_for_codes([community.code, parent.id_number[:6]])
-    agency, parent_agency = agencies[community.code], agencies[parent.id_number[:6]]
-    warnings = []
-    if WARNING_AGENCY not in confirmed and (parent_agency is None or parent_agency != agency):
-        warnings.append(ValidationError(_agency_warning_message(agency, parent_agency), code=WARNING_AGENCY))
-    id_numbers = [person.id_number for person in (mother, father) if person.id_number]
-    if WARNING_DUPLICATE not in confirmed and (message := _duplicate_warning(id_numbers, babies)):
-        warnings.append(ValidationError(message, code=WARNING_DUPLICATE))
-    if WARNING_PARENT_NAME not in confirmed and (
-        message := _parent_name_warning(
-            parent, parent_role, selectors.parent_name_registered(parent.id_number)
-        )
-    ):
-        warnings.append(ValidationError(message, code=WARNING_PARENT_NAME))
-    if warnings:
-        agency_among = any(warning.code == WARNING_AGENCY for warning in warnings)
-        raise (AgencyWarning if agency_among else RegistrationWarning)(warnings)
-    return _Checked(
-        hospital=hospital,
-        parent_id_number=parent.id_number,
-        parent_name=parent.name,
-        parent_phone=parent.phone,
-        mother=mother,
-        father=father,
-        certificates=certificates,
-        agency=agency,
-        parent_agency=parent_agency,
-        materials=checked_materials,
-    )
+def _refusal(checked: RegistrationCheck) -> ValidationError:
+    """The errors by field path, else the warnings to confirm (AgencyWarning when the agency's is one)."""
+    if checked.errors:
+        return ValidationError(checked.errors)
+    warnings = [ValidationError(warning.message, code=warning.code) for warning in checked.warnings]
+    agency_among = any(warning.code == WARNING_AGENCY for warning in checked.warnings)
+    return (AgencyWarning if agency_among else RegistrationWarning)(warnings)
 
 
-def _check_parents(mother, father, parent_role, today, errors) -> tuple[ParentInput, ParentInput]:
-    """Both parents normalised; the ID parent's name and ID are required, the other's ID when given."""
-    checked = {}
-    for role, person in (("mother", mother), ("father", father)):
-        id_number = phone = ""
-        if person.id_number or role == parent_role:
-            try:
-                id_number = validators.parent_id_validate(person.id_number, role=role, today=today)
-            except ValidationError as exc:
-                errors.add(f"{role}_id_number", exc.messages[0])
-        if person.phone:
-            try:
-                phone = validators.phone_validate(person.phone)
-            except ValidationError as exc:
-                errors.add(f"{role}_phone", exc.messages[0])
-        name = person.name.strip()
-        try:
-            validators.card_text_validate(name, label=f"{validators.ROLE_LABEL[role]}姓名")
-        except ValidationError as exc:
-            errors.add(f"{role}_name", exc.messages[0])
-        checked[role] = ParentInput(name, id_number, phone)
-    if not checked[parent_role].name:
-        errors.add(f"{parent_role}_name", "证件所属父（母）亲的姓名必须填写。")
-    if checked["mother"].id_number and checked["mother"].id_number == checked["father"].id_number:
-        errors.add("father_id_number", "父亲和母亲的身份证号码不能相同。")
-    return checked["mother"], checked["father"]
-
-
-def _check_babies(babies, route, today, flags, errors) -> list[str]:
-    """Each baby's sex, date and certificate; every eligibility condition reported once, by its field."""
-    if not 1 <= len(babies) <= MAX_BABIES_PER_BIRTH:
-        errors.add("babies", f"一次登记的新生儿须为1至{MAX_BABIES_PER_BIRTH}名。")
-        return []
-    certificates, reported = [], set()
-    for index, baby in enumerate(babies):
-        prefix = f"第{index + 1}名新生儿：" if len(babies) > 1 else ""
-        if baby.sex not in Sex.values:
-            errors.add(f"babies.{index}.sex", f"{prefix}请选择性别。")
-        for problem in rules.eligibility_problems(birth_date=baby.birth_date, today=today, **flags):
-            if problem.field == "birth_date":
-                errors.add(f"babies.{index}.birth_date", prefix + problem.message)
-            elif problem.code not in reported:
-                reported.add(problem.code)
-                errors.add(problem.field, problem.message)
-        if route == Birth.Route.BIRTH_CERTIFICATE:
-            try:
-                certificates.append(
-                    validators.birth_certificate_number_validate(baby.birth_certificate_number)
-                )
-            except ValidationError as exc:
-                errors.add(f"babies.{index}.birth_certificate_number", prefix + exc.messages[0])
-    if len(set(certificates)) != len(certificates):
-        errors.add("babies", "同一次登记的新生儿出生医学证明编号不能相同。")
-    if certificates:
-        registered = Newborn.objects.filter(birth_certificate_number__in=certificates)
-        for number in sorted(registered.values_list("birth_certificate_number", flat=True)):
-            errors.add("babies", f"出生医学证明编号 {number} 已经登记过，不能重复登记。")
-    return certificates
-
-
-def _agency_warning_message(agency, parent_agency) -> str:
-    if parent_agency is None:
-        return (
-            "未能根据证件所属父（母）亲身份证号码的前6位获取其参保所属机构。"
-            f"所选参保社区属于「{agency or '未知机构'}」。确认无误后可继续登记。"
-        )
-    return (
-        f"根据身份证号码获取的父母参保所属机构为「{parent_agency}」，"
-        f"与所选参保社区的参保所属机构「{agency or '未知机构'}」不一致。"
-        "原则上新生儿参保地需与父母任意一方户籍地一致；确认无误后可继续登记。"
-    )
-
-
-def _duplicate_warning(id_numbers: list[str], babies) -> str:
-    # The same baby registered twice would be issued a second number (y after Y): a family member comes
-    # back, a clerk does not find the first registration. Twins registered one at a time look the same,
-    # hence a warning, not a refusal.
-    existing = selectors.newborns_of_parents_born_on(
-        id_numbers=id_numbers, birth_dates={baby.birth_date for baby in babies}
-    )
-    if not existing:
-        return ""
-    rows = "；".join(
-        f"{newborn.name}（{newborn.get_sex_display()}，出生日期{rules.format_date_zh(newborn.birth_date)}，"
-        f"个人编号{newborn.personal_number}，{newborn.birth.hospital.name}"
-        f"于{rules.format_date_zh(newborn.birth.registered_on)}登记，{newborn.get_state_display()}）"
-        for newborn in existing
-    )
-    return (
-        f"可能重复登记：该父母已有出生日期相同的登记：{rows}。同一名新生儿不能重复登记；"
-        "如确为另一名新生儿（例如双胞胎中的另一名），请确认后继续。"
-    )
-
-
-def _parent_name_warning(parent: ParentInput, parent_role: str, earlier: str | None) -> str:
-    """`earlier`: the name last registered with the parent's ID number, if any."""
-    if earlier is None or earlier == parent.name:
-        return ""
-    label = validators.ROLE_LABEL[parent_role]
-    return (
-        f"该身份证号码此前登记的{label}姓名为「{earlier}」，与本次填写的「{parent.name}」不一致。"
-        "请核对身份证：新生儿姓名将按本次填写的姓名生成。"
-    )
-
-
-def _parent_lock(checked: _Checked) -> Parent:
+def _parent_lock(checked: RegistrationCheck) -> Parent:
     """The ID parent's row, created or updated with the name (and the phone, when one was typed), and
     locked until the transaction ends.
 
@@ -421,12 +210,13 @@ def _parent_lock(checked: _Checked) -> Parent:
     row without a race and takes the row lock (PostgreSQL: no key column changes) that serialises the
     letters issued with this ID number; SQLite's IMMEDIATE transactions serialise writers instead.
     """
-    parent = Parent(id_number=checked.parent_id_number, name=checked.parent_name, phone=checked.parent_phone)
+    person = checked.parent
+    parent = Parent(id_number=person.id_number, name=person.name, phone=person.phone)
     Parent.objects.bulk_create(
         [parent],
         update_conflicts=True,
         unique_fields=["id_number"],
-        update_fields=["name", "phone"] if checked.parent_phone else ["name"],
+        update_fields=["name", "phone"] if person.phone else ["name"],
     )
     return parent
 
@@ -452,7 +242,8 @@ def _personal_numbers(count: int) -> list[str]:
 def _register_locked(
     *,
     clerk,
-    checked: _Checked,
+    hospital: Hospital,
+    checked: RegistrationCheck,
     route,
     parent_role,
     babies,
@@ -470,7 +261,7 @@ def _register_locked(
     now = timezone.now()
     parent = _parent_lock(checked)
     birth = Birth(
-        hospital=checked.hospital,
+        hospital=hospital,
         clerk=clerk,
         registered_at=now,
         registered_on=today,
@@ -489,7 +280,7 @@ def _register_locked(
         parent_agency=checked.parent_agency,
         agency_warning_confirmed=agency_warning_confirmed,
         birth_hospital=birth_hospital,
-        birth_hospital_name=birth_hospital_name or checked.hospital.name,
+        birth_hospital_name=birth_hospital_name or hospital.name,
     )
     birth.full_clean(exclude=_BIRTH_RELATIONS, validate_unique=False, validate_constraints=False)
     birth.save()
@@ -519,7 +310,7 @@ def _register_locked(
             user=clerk,
             action=AuditEntry.Action.REGISTER,
             objects=newborns,
-            hospital=checked.hospital,
+            hospital=hospital,
             ip=ip,
             details=[
                 {
@@ -546,11 +337,13 @@ def _letters(route, parent: Parent, babies) -> list[str | None]:
         raise ValidationError({"babies": [str(exc)]}) from None
 
 
-def _newborn_row(birth, order, baby, letter, number, *, parent, checked: _Checked, now, fields) -> Newborn:
+def _newborn_row(
+    birth, order, baby, letter, number, *, parent, checked: RegistrationCheck, now, fields
+) -> Newborn:
     newborn = Newborn(
         birth=birth,
         birth_order=order,
-        name=rules.newborn_name(checked.parent_name, baby.sex),
+        name=rules.newborn_name(checked.parent.name, baby.sex),
         sex=baby.sex,
         birth_date=baby.birth_date,
         temp_id=(parent.id_number + letter) if letter else None,

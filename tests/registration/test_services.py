@@ -127,9 +127,9 @@ def test_it_lists_every_problem_at_once_by_field(clerk):
         )
     errors = excinfo.value.message_dict
     assert set(errors) == {
-        "mother_id_number",
-        "mother_name",
-        "mother_phone",
+        "mother.id_number",
+        "mother.name",
+        "mother.phone",
         "babies.0.birth_date",
         "babies.1.birth_date",
         "has_household_registration",
