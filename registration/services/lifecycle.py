@@ -1,6 +1,5 @@
 """After registration (SPEC.md, the lifecycle): payment, formal enrollment, void; each locks and audits."""
 
-import unicodedata
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
@@ -276,7 +275,7 @@ def _real_id_problem(error: ValidationError, value: str, newborn: Newborn) -> st
 def _printable(text: str) -> bool:
     # Control and format characters (NUL, ESC, the right-to-left override) have no place in a reason that
     # the history shows: they would hide or reorder what was written.
-    return not any(unicodedata.category(char) in ("Cc", "Cf") and char not in "\n\t" for char in text)
+    return not validators.has_hidden_characters(text, allowed="\n\t")
 
 
 def _void(newborn: Newborn, *, user, reason: str, ip: str | None, automatic: bool) -> Newborn:

@@ -435,3 +435,10 @@ def test_newborn_search_filters_by_name_personal_number_dates_and_state(twins):
     assert list(search(user=clerk, born_from=first.birth_date, born_to=first.birth_date)) == [first, second]
     assert list(search(user=clerk, born_from=first.birth_date + timedelta(days=1))) == []
     assert list(search(user=clerk, state=Newborn.State.PAID)) == []
+
+
+def test_a_community_query_drops_format_characters_and_refuses_other_hidden_ones():
+    assert selectors.division_query_terms("新竹\u200b社区") == ["新竹社区"]
+    for query in ("新竹\x00社区", "新竹\ue000社区"):
+        with pytest.raises(DivisionQueryError):
+            selectors.division_query_terms(query)
