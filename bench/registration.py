@@ -144,36 +144,22 @@ class Client:
 
 
 def twins_form(community) -> dict:
-    """The registration form for twin girls, as the page posts it (tests/security/test_load.py)."""
-    born = (date.today() - timedelta(days=5)).isoformat()
-    data = {
-        "community": str(community.pk),
-        "community_text": community.name,
-        "route": "parent_id",
-        "parent_role": "mother",
-        "mother_name": "覃小梅",
-        "mother_phone": "13877112345",
-        "father_name": "",
-        "father_id_number": "",
-        "father_phone": "",
-        "ethnicity": "08",
-        "nationality": "CHN",
-        "household_type": "30",
-        "household_address": "广西南宁市青秀区新竹路1号",
-        "phone": "13877112345",
-        "birth_hospital_name": "南宁市第一人民医院",
-        "no_household_registration": "on",
-        "parent_has_guangxi_household": "on",
-        "materials_deferred": "on",  # no uploads (issue 7): the scans are deferred, as the page allows
-        "babies-TOTAL_FORMS": "2",
-        "babies-INITIAL_FORMS": "0",
-        "babies-MIN_NUM_FORMS": "1",
-        "babies-MAX_NUM_FORMS": "8",
-    }
-    for index in range(2):
-        data[f"babies-{index}-sex"] = "2"
-        data[f"babies-{index}-birth_date"] = born
-    return data
+    """The registration form for twin girls, as the page posts it: tests/factories.register_post_data, the
+    tests' own payload (no uploads: the scans are deferred, as the page allows); register() gives each
+    post its mother ID and request key."""
+    from registration.models import Sex
+    from tests.factories import register_post_data
+
+    born = date.today() - timedelta(days=5)
+    return register_post_data(
+        community=community,
+        babies=[(Sex.FEMALE, born)] * 2,
+        request_key=None,
+        mother_name="覃小梅",
+        mother_id_number=None,
+        father_name="",
+        father_id_number="",
+    )
 
 
 def django_setup(database_url: str, data_dir: str) -> None:

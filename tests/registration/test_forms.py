@@ -16,33 +16,22 @@ from registration.forms.register import (
 )
 from registration.reference import NATIONALITY_CHOICES, Sex
 from registration.services import BabyInput, ParentInput
-from tests.factories import FATHER_ID, MOTHER_ID
+from tests.factories import FATHER_ID, MOTHER_ID, register_post_data
 
 TODAY = date(2026, 3, 2)
 
 
 def register_data(**overrides) -> dict:
-    data = {
+    """The page's main form as posted (factories.register_post_data), the mother's ID only."""
+    fields = {
         "community": "17",
-        "community_text": "新竹社区",
-        "route": "parent_id",
-        "parent_role": "mother",
-        "mother_name": "张三",
-        "mother_id_number": MOTHER_ID,
         "mother_phone": "",
         "father_name": "",
         "father_id_number": "",
-        "father_phone": "",
-        "ethnicity": "08",
-        "nationality": "CHN",
-        "household_type": "30",
-        "household_address": "广西南宁市青秀区新竹路1号",
-        "phone": "13877112345",
-        "no_household_registration": "on",
-        "parent_has_guangxi_household": "on",
+        "birth_hospital_name": None,
+        "materials_deferred": None,
     }
-    data.update(overrides)
-    return data
+    return register_post_data(**{**fields, **overrides})
 
 
 def register_form(**overrides) -> RegisterForm:

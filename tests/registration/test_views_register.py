@@ -4,7 +4,6 @@ import io
 import os
 import re
 import time
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -49,38 +48,9 @@ def days_ago(days: int) -> str:
 
 
 def form_data(*, babies=(("2", 4),), **overrides) -> dict:
-    """A valid POST of the page: by default one girl born four days ago, the mother's ID."""
-    data = {
-        "request_key": str(uuid.uuid4()),
-        "community": str(Division.objects.get(code="450103001001").pk),
-        "community_text": "新竹社区",
-        "route": "parent_id",
-        "parent_role": "mother",
-        "mother_name": "张三",
-        "mother_id_number": MOTHER_ID,
-        "mother_phone": "13877112345",
-        "father_name": "李四",
-        "father_id_number": FATHER_ID,
-        "father_phone": "",
-        "ethnicity": "08",
-        "nationality": "CHN",
-        "household_type": "30",
-        "household_address": "广西南宁市青秀区新竹路1号",
-        "phone": "13877112345",
-        "birth_hospital_name": "南宁市第一人民医院",
-        "no_household_registration": "on",
-        "parent_has_guangxi_household": "on",
-        "materials_deferred": "on",  # the tests of uploads send files and leave this out
-        "babies-TOTAL_FORMS": str(len(babies)),
-        "babies-INITIAL_FORMS": "0",
-        "babies-MIN_NUM_FORMS": "1",
-        "babies-MAX_NUM_FORMS": "8",
-    }
-    for index, (sex, age) in enumerate(babies):
-        data[f"babies-{index}-sex"] = sex
-        data[f"babies-{index}-birth_date"] = days_ago(age)
-    data.update(overrides)
-    return {key: value for key, value in data.items() if value is not None}
+    """A valid POST of the page (factories.register_post_data): by default one girl born four days ago."""
+    born = [(sex, timezone.localdate() - timedelta(days=age)) for sex, age in babies]
+    return factories.register_post_data(babies=born, **overrides)
 
 
 def staged_tokens(html: str) -> dict[str, str]:
