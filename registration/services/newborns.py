@@ -98,10 +98,10 @@ def newborn_register(
 ) -> Birth:
     """Register one birth: validate everything, then issue letters and numbers under the parent's lock.
 
-    Raises ValidationError (a dict of field → Chinese messages) listing every problem at once,
-    RegistrationWarning (AgencyWarning when the agency is among them) listing what the clerk must
-    confirm (`confirmed_warnings`, by code), PermissionDenied for a user without module access. The
-    household register (or ID card) and the birth record are required unless `materials_deferred`
+    Runs registration_check. Raises ValidationError (its errors: field path → Chinese messages, every
+    problem at once), RegistrationWarning (AgencyWarning when the agency is among them) listing what the
+    clerk must confirm (`confirmed_warnings`, by code), PermissionDenied for a user without module
+    access. The household register (or ID card) and the birth record are required unless `materials_deferred`
     (uploaded later on the record's page). With a `request_key`, a repeated call returns the first
     call's birth.
     """

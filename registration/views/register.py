@@ -15,12 +15,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from registration import selectors
 from registration.forms.register import (
     MATERIAL_KINDS,
-    PreviewForm,
     RegisterForm,
     baby_formset,
     check_errors_apply,
     error_summary,
 )
+from registration.forms.register_preview import PreviewForm
 from registration.http import client_ip
 from registration.models import AuditEntry, Material
 from registration.permissions import module_access_required, module_denied_reason, user_operator

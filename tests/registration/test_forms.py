@@ -8,12 +8,12 @@ from django.core.exceptions import ValidationError
 from registration.forms.register import (
     PAGE_FIELDS,
     BabyForm,
-    PreviewForm,
     RegisterForm,
     baby_formset,
     check_errors_apply,
     error_summary,
 )
+from registration.forms.register_preview import PreviewForm
 from registration.reference import NATIONALITY_CHOICES, Sex
 from registration.services import BabyInput, ParentInput
 from tests.factories import FATHER_ID, MOTHER_ID, register_post_data
