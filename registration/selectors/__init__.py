@@ -30,6 +30,7 @@ from registration.selectors.people import (
 )
 from registration.selectors.records import (
     birth_get_for_user,
+    births_of_parents,
     issued_suffixes_for,
     material_get_for_user,
     newborn_detail_get_for_user,
@@ -38,10 +39,9 @@ from registration.selectors.records import (
     newborn_list_for_user,
     newborn_search_for_user,
     newborns_followup_for_user,
-    newborns_of_parents_born_on,
+    newborns_of_births_born_on,
     newborns_registered_on,
     newborns_unpaid,
-    parent_name_registered,
 )
 
 __all__ = [
@@ -70,11 +70,11 @@ __all__ = [
     "newborn_list_for_user",
     "newborn_search_for_user",
     "newborns_followup_for_user",
-    "newborns_of_parents_born_on",
+    "newborns_of_births_born_on",
     "newborns_registered_on",
     "newborns_unpaid",
     "operator_get_for_user",
     "operators_for_user",
-    "parent_name_registered",
+    "births_of_parents",
     "user_is_administrator",
 ]

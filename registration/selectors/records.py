@@ -11,7 +11,6 @@ from registration.models import (
     IssuedTemporaryId,
     Material,
     Newborn,
-    Parent,
 )
 from registration.selectors.people import user_is_administrator
 
@@ -40,25 +39,26 @@ def issued_suffixes_for(id_number: str) -> set[str]:
     return set(IssuedTemporaryId.objects.filter(parent__id_number=id_number).values_list("suffix", flat=True))
 
 
-def parent_name_registered(id_number: str) -> str | None:
-    """The name last registered with a parent's ID number, or None if it was never registered."""
-    return Parent.objects.filter(id_number=id_number).values_list("name", flat=True).first()
-
-
-def newborns_of_parents_born_on(*, id_numbers: list[str], birth_dates: set[date]) -> list[Newborn]:
-    """Registrations still in force (not void) of these parents' babies (as mother or father) born on one
-    of the days: the possible duplicates of a new registration."""
-    if not id_numbers or not birth_dates:
+def births_of_parents(id_numbers: list[str]) -> list[tuple[int, str, str]]:
+    """The births recorded with any of these ID numbers, as mother or father: (birth id, its ID parent's
+    number, the name last registered with that number). One query, through the births' mother and
+    father indexes: a new registration's possible duplicates and its parent's earlier name."""
+    if not id_numbers:
         return []
-    # The births first, through the births' mother and father indexes, then their babies: one join on a
-    # fresh table whose statistics are not yet gathered looped over every baby born that day.
-    births = list(
+    return list(
         Birth.objects.filter(Q(mother_id_number__in=id_numbers) | Q(father_id_number__in=id_numbers))
         .order_by()
-        .values_list("pk", flat=True)
+        .values_list("pk", "parent__id_number", "parent__name")
     )
-    if not births:
+
+
+def newborns_of_births_born_on(*, births: list[int], birth_dates: set[date]) -> list[Newborn]:
+    """Registrations still in force (not void) of the babies of these births born on one of the days: with
+    births_of_parents, the possible duplicates of a new registration."""
+    if not births or not birth_dates:
         return []
+    # The births first (births_of_parents, through their indexes), then their babies: one join on a fresh
+    # table whose statistics are not yet gathered looped over every baby born that day.
     return list(
         Newborn.objects.filter(birth_id__in=births, birth_date__in=birth_dates)
         .exclude(state=Newborn.State.VOID)

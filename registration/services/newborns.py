@@ -283,7 +283,7 @@ def _register_locked(
         birth_hospital_name=birth_hospital_name or hospital.name,
     )
     birth.full_clean(exclude=_BIRTH_RELATIONS, validate_unique=False, validate_constraints=False)
-    birth.save()
+    Birth.objects.bulk_create([birth])
 
     letters = _letters(route, parent, babies)
     numbers = _personal_numbers(len(babies))

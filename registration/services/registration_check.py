@@ -196,11 +196,13 @@ def _warnings_find(check: RegistrationCheck, community, parent_role, babies, con
     if WARNING_AGENCY not in confirmed and (parent_agency is None or parent_agency != agency):
         check.warnings.append(CheckWarning(WARNING_AGENCY, _agency_message(agency, parent_agency)))
     id_numbers = [person.id_number for person in (check.mother, check.father) if person.id_number]
+    births = selectors.births_of_parents(id_numbers)
     birth_dates = {baby.birth_date for baby in babies if baby.birth_date is not None}
-    if WARNING_DUPLICATE not in confirmed and (message := _duplicate_message(id_numbers, birth_dates)):
+    if WARNING_DUPLICATE not in confirmed and (message := _duplicate_message(births, birth_dates)):
         check.warnings.append(CheckWarning(WARNING_DUPLICATE, message))
     if WARNING_PARENT_NAME not in confirmed and parent.name:
-        earlier = selectors.parent_name_registered(parent.id_number)
+        # The name last registered with the number (a parent's row is written with each birth).
+        earlier = next((name for _, number, name in births if number == parent.id_number), None)
         if earlier is not None and earlier != parent.name:
             label = validators.ROLE_LABEL[parent_role]
             message = (
@@ -223,11 +225,13 @@ def _agency_message(agency, parent_agency) -> str:
     )
 
 
-def _duplicate_message(id_numbers: list[str], birth_dates: set[date]) -> str:
+def _duplicate_message(births: list[tuple[int, str, str]], birth_dates: set[date]) -> str:
     # The same baby registered twice would be issued a second number (y after Y): a family member comes
     # back, a clerk does not find the first registration. Twins registered one at a time look the same,
     # hence a warning, not a refusal.
-    existing = selectors.newborns_of_parents_born_on(id_numbers=id_numbers, birth_dates=birth_dates)
+    existing = selectors.newborns_of_births_born_on(
+        births=[birth for birth, *_ in births], birth_dates=birth_dates
+    )
     if not existing:
         return ""
     rows = "；".join(

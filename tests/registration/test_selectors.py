@@ -303,28 +303,32 @@ def test_the_possible_duplicates_are_the_babies_of_either_parent_born_that_day(p
         mother=ParentInput("王五", factories.id_number(order="022"), ""),
         father=ParentInput("", "", ""),
     )
-    factories.register(clerk, babies=[BabyInput(Sex.MALE, born - timedelta(days=1))])  # another day
+    other_day = factories.register(clerk, babies=[BabyInput(Sex.MALE, born - timedelta(days=1))])
 
-    found = selectors.newborns_of_parents_born_on(
-        id_numbers=[factories.MOTHER_ID, factories.FATHER_ID], birth_dates={born}
-    )
+    births = selectors.births_of_parents([factories.MOTHER_ID, factories.FATHER_ID])
+    found = selectors.newborns_of_births_born_on(births=[pk for pk, *_ in births], birth_dates={born})
 
+    assert sorted(births) == [
+        (first.pk, factories.MOTHER_ID, "张三"),
+        (second.pk, factories.FATHER_ID, "李四"),
+        (other_day.pk, factories.MOTHER_ID, "张三"),
+    ]
     assert [newborn.birth_id for newborn in found] == [first.pk, second.pk]
-    assert selectors.newborns_of_parents_born_on(id_numbers=[factories.MOTHER_ID], birth_dates=set()) == []
-    assert selectors.newborns_of_parents_born_on(id_numbers=[], birth_dates={born}) == []
+    assert selectors.newborns_of_births_born_on(births=[first.pk], birth_dates=set()) == []
+    assert selectors.births_of_parents([]) == []
 
 
-def test_parent_name_registered_is_the_last_name_registered_with_the_number(places):
+def test_the_name_of_a_parents_births_is_the_last_name_registered_with_the_number(places):
     factories.division_chain()
     clerk = factories.operator_make().user
-    assert selectors.parent_name_registered(factories.MOTHER_ID) is None
+    assert selectors.births_of_parents([factories.MOTHER_ID]) == []
 
     factories.register(clerk, agency_warning_confirmed=True)
     factories.register(
         clerk, agency_warning_confirmed=True, mother=ParentInput("张叁", factories.MOTHER_ID, "")
     )
 
-    assert selectors.parent_name_registered(factories.MOTHER_ID) == "张叁"
+    assert {name for *_, name in selectors.births_of_parents([factories.MOTHER_ID])} == {"张叁"}
 
 
 def test_of_two_agencies_covering_one_division_the_lower_code_is_chosen(places):
