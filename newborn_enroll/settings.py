@@ -116,9 +116,6 @@ DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "var")))
 _database_url = env_str("DATABASE_URL")
 if _database_url:
     DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        # Django's backend with small bulk inserts as VALUES (newborn_enroll/db/postgresql/compiler.py).
-        DATABASES["default"]["ENGINE"] = "newborn_enroll.db.postgresql"
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

@@ -161,11 +161,20 @@ def _phone_parse(text: str) -> str:
     return re.sub(r"[^0-9]", "", national)
 
 
-# Unicode categories no name contains: controls, invisible format characters (the right-to-left override
-# that would show 卢\u202e一 reordered), surrogates, private-use and unassigned code points (boxes on a
-# card).
-# The same set as the registration page's text fields (registration.forms.fields.TextField).
-NAME_FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+# Unicode categories no typed text contains: controls, invisible format characters (the right-to-left
+# override that would show 卢\u202e一 reordered), surrogates, private-use and unassigned code points (boxes
+# on a card).
+HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+CONTROL_CATEGORIES = frozenset({"Cc"})
+
+
+def has_hidden_characters(text: str, *, allowed: str = "", categories=HIDDEN_CATEGORIES) -> bool:
+    """Whether the text holds a control or invisible character (`categories`), the `allowed` ones aside.
+
+    The one check of typed text for such characters: the forms' text fields, names, reasons and notes, the
+    community search, the operators' pages, and (controls only) an uploaded payment list.
+    """
+    return any(unicodedata.category(char) in categories and char not in allowed for char in text)
 
 
 def name_validate(value, *, label: str = "姓名", max_length: int = 50) -> str:
@@ -177,7 +186,7 @@ def name_validate(value, *, label: str = "姓名", max_length: int = 50) -> str:
     name = unicodedata.normalize("NFC", " ".join(value.split()))
     if not name:
         raise ValidationError(f"请填写{label}。", code="required")
-    if any(unicodedata.category(char) in NAME_FORBIDDEN_CATEGORIES for char in name):
+    if has_hidden_characters(name):
         raise ValidationError(
             f"{label}含有无法识别的字符（控制字符或不可见字符），请删除后重新输入。", code="chars"
         )

@@ -1,8 +1,11 @@
 """Plain factory functions with fixed defaults and **overrides (STYLE.md, tests)."""
 
+import uuid
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from stdnum.cn.ric import calc_check_digit
 
 from registration.models import Division, Hospital, InsuranceAgency, Operator, Sex
@@ -110,3 +113,57 @@ def registration_kwargs(**overrides) -> dict:
 def register(clerk, **overrides):
     """Register a birth through the real service, with valid defaults."""
     return newborn_register(clerk=clerk, **registration_kwargs(**overrides))
+
+
+def register_post_data(
+    *,
+    community: Division | int | str | None = None,
+    babies: Sequence[tuple[Sex | int | str, date]] | None = None,
+    **overrides,
+) -> dict[str, str]:
+    """The registration page's POST as a browser sends it: by default one girl born four days before the
+    real today (the page's), the mother's ID, both parents named, the scans deferred, a new request key.
+
+    `community`: a Division (its id and name), an id as typed, or None for the factories' community
+    (450103001001, from the database); `babies`: (sex, birth date) in birth order. An override of None
+    leaves the field out, as a browser leaves out an unchecked box.
+    """
+    if community is None:
+        community = Division.objects.get(code="450103001001")
+    if isinstance(community, Division):
+        community_id, community_text = str(community.pk), community.name
+    else:
+        community_id, community_text = str(community), "新竹社区"
+    if babies is None:
+        babies = [(Sex.FEMALE, timezone.localdate() - timedelta(days=4))]
+    data = {
+        "request_key": str(uuid.uuid4()),
+        "community": community_id,
+        "community_text": community_text,
+        "route": "parent_id",
+        "parent_role": "mother",
+        "mother_name": "张三",
+        "mother_id_number": MOTHER_ID,
+        "mother_phone": "13877112345",
+        "father_name": "李四",
+        "father_id_number": FATHER_ID,
+        "father_phone": "",
+        "ethnicity": "08",
+        "nationality": "CHN",
+        "household_type": "30",
+        "household_address": "广西南宁市青秀区新竹路1号",
+        "phone": "13877112345",
+        "birth_hospital_name": "南宁市第一人民医院",
+        "no_household_registration": "on",
+        "parent_has_guangxi_household": "on",
+        "materials_deferred": "on",  # the tests of uploads send files and leave this out
+        "babies-TOTAL_FORMS": str(len(babies)),
+        "babies-INITIAL_FORMS": "0",
+        "babies-MIN_NUM_FORMS": "1",
+        "babies-MAX_NUM_FORMS": "8",
+    }
+    for index, (sex, born) in enumerate(babies):
+        data[f"babies-{index}-sex"] = str(int(sex))
+        data[f"babies-{index}-birth_date"] = born.isoformat()
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}

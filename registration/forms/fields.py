@@ -6,6 +6,7 @@ import unicodedata
 from django import forms
 from django.core.exceptions import ValidationError
 
+from registration import validators
 from registration.models import Material
 from registration.reference import (
     ETHNICITY_CHOICES,
@@ -15,9 +16,6 @@ from registration.reference import (
 # Scans and photos: what services.materials.material_clean accepts, and a phone's or tablet's back camera.
 MATERIAL_ACCEPT = "image/jpeg,image/png,application/pdf"
 MATERIAL_KINDS = [kind for kind, _ in Material.Kind.choices]
-# Unicode categories no name or address contains: controls, invisible format characters, surrogates,
-# private-use and unassigned code points (these would also print as boxes on the card).
-_FORBIDDEN_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn"}
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日"]
 
@@ -79,7 +77,7 @@ class TextField(forms.CharField):
             # Refused before any further work is spent on it.
             raise ValidationError(self._too_long(len(value)), code="max_length")
         value = unicodedata.normalize("NFC", " ".join(value.split()))
-        if any(unicodedata.category(char) in _FORBIDDEN_CATEGORIES for char in value):
+        if validators.has_hidden_characters(value):
             raise ValidationError(
                 "含有无法识别的字符（控制字符或不可见字符），请删除后重新输入。", code="chars"
             )

@@ -1,8 +1,9 @@
 """Parsing and normalising the registration page's input; the rules and the eligibility stay in services.
 
 The forms turn whatever arrives (odd Unicode, huge strings, malformed dates) into typed values or
-Chinese messages. Whether a family may be pre-enrolled is decided by newborn_register, whose messages
-service_errors_apply puts next to the same fields.
+Chinese messages. Whether a family may be pre-enrolled is decided by the registration check
+(services/registration_check.py, run by newborn_register), whose messages check_errors_apply puts next to
+the page's fields: PAGE_FIELDS says which field each of the check's paths is.
 """
 
 import uuid
@@ -10,7 +11,7 @@ from datetime import date
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from registration import validators
@@ -30,7 +31,12 @@ from registration.reference import (
     NATIONALITY_CHOICES,
     Sex,
 )
-from registration.services.newborns import MAX_BABIES_PER_BIRTH, WARNING_CODES, BabyInput, ParentInput
+from registration.services.registration_check import (
+    MAX_BABIES_PER_BIRTH,
+    WARNING_CODES,
+    BabyInput,
+    ParentInput,
+)
 
 # Identity numbers and phones: no browser autofill or spelling marks; phones get a phone keypad.
 _ID_INPUT = forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"})
@@ -202,26 +208,40 @@ class RegisterForm(forms.Form):
         data = getattr(self, "cleaned_data", {})
         return {kind: data[f"staged_{kind}"] for kind in MATERIAL_KINDS if data.get(f"staged_{kind}")}
 
+    def check_kwargs(self, babies: list[BabyInput]) -> dict:
+        """registration_check's inputs from what parsed (community, materials and hospital aside); a
+        value that did not parse is passed empty, as the check expects."""
+        data = getattr(self, "cleaned_data", {})
+
+        def parent(role: str) -> ParentInput:
+            return ParentInput(
+                data.get(f"{role}_name", ""), data.get(f"{role}_id_number", ""), data.get(f"{role}_phone", "")
+            )
+
+        return {
+            "route": data.get("route", ""),
+            "parent_role": data.get("parent_role", ""),
+            "mother": parent("mother"),
+            "father": parent("father"),
+            "babies": babies,
+            "has_household_registration": not data.get("no_household_registration", True),
+            "parent_has_guangxi_household": data.get("parent_has_guangxi_household", True),
+            "materials_deferred": data.get("materials_deferred", False),
+            "confirmed_warnings": data.get("confirmed_warnings", set()),
+        }
+
     def registration_kwargs(self, babies: list[BabyInput]) -> dict:
         """newborn_register's keyword arguments from a valid form (community and materials aside)."""
         data = self.cleaned_data
         return {
-            "route": data["route"],
-            "parent_role": data["parent_role"],
-            "mother": ParentInput(data["mother_name"], data["mother_id_number"], data["mother_phone"]),
-            "father": ParentInput(data["father_name"], data["father_id_number"], data["father_phone"]),
-            "babies": babies,
+            **self.check_kwargs(babies),
             "household_address": data["household_address"],
             "household_type": data["household_type"],
             "phone": data["phone"],
             "ethnicity": data["ethnicity"],
             "nationality": data["nationality"],
             "birth_hospital_name": data["birth_hospital_name"],
-            "has_household_registration": not data["no_household_registration"],
-            "parent_has_guangxi_household": data["parent_has_guangxi_household"],
             "agency_warning_confirmed": data["agency_warning_confirmed"],
-            "confirmed_warnings": data["confirmed_warnings"],
-            "materials_deferred": data["materials_deferred"],
         }
 
 
@@ -274,8 +294,12 @@ class BabyForm(forms.Form):
         return validators.birth_certificate_number_validate(value)
 
     def baby_input(self) -> BabyInput:
-        data = self.cleaned_data
-        return BabyInput(Sex(data["sex"]), data["birth_date"], data["birth_certificate_number"])
+        """The baby as the registration check takes it; what did not parse is None (or "")."""
+        data = getattr(self, "cleaned_data", {})
+        sex = data.get("sex")
+        return BabyInput(
+            Sex(sex) if sex else None, data.get("birth_date"), data.get("birth_certificate_number", "")
+        )
 
 
 class BaseBabyFormSet(forms.BaseFormSet):
@@ -312,43 +336,78 @@ def baby_formset(data=None, *, route: str = "") -> BaseBabyFormSet:
     return BabyFormSet(data, prefix=BABY_PREFIX, form_kwargs={"route": route})
 
 
-# newborn_register names a few fields differently from the page.
-_SERVICE_FIELD = {"has_household_registration": "no_household_registration", "community": "community_text"}
+# The registration check's field paths (its own vocabulary, the JSON API's too) and the page's fields
+# that show their messages. `babies.N.<field>` is the N-th filled baby's form, `materials.N` the file
+# input of the N-th material sent; a path not here, or whose field is hidden, goes above the form.
+PAGE_FIELDS = {
+    "route": "route",
+    "parent_role": "parent_role",
+    "mother.name": "mother_name",
+    "mother.id_number": "mother_id_number",
+    "mother.phone": "mother_phone",
+    "father.name": "father_name",
+    "father.id_number": "father_id_number",
+    "father.phone": "father_phone",
+    "community": "community_text",
+    "has_household_registration": "no_household_registration",
+    "parent_has_guangxi_household": "parent_has_guangxi_household",
+    "materials": "materials_deferred",
+}
 
 
-def service_errors_apply(
-    error: ValidationError, form: RegisterForm, formset: BaseBabyFormSet, material_kinds: list[str]
+def check_errors_apply(
+    errors: ValidationError | dict[str, list[str]],
+    form: RegisterForm,
+    formset: BaseBabyFormSet,
+    material_kinds: list[str],
+    *,
+    hints: bool = False,
 ) -> None:
-    """Put newborn_register's messages next to the fields they concern ("babies.0.birth_date", …)."""
-    if not hasattr(error, "error_dict"):
-        for message in error.messages:
-            form.add_error(None, message)
-        return
-    for key, messages in error.message_dict.items():
+    """Put the registration check's messages next to the fields they concern (PAGE_FIELDS).
+
+    `hints`: the page has parsing errors of its own; a field that already shows one keeps only it (the
+    check saw that value as missing), and the babies' count is the formset's to report.
+    """
+    if isinstance(errors, ValidationError):
+        if not hasattr(errors, "error_dict"):
+            for message in errors.messages:
+                form.add_error(None, message)
+            return
+        errors = errors.message_dict
+    babies = formset.filled_forms() if formset.is_bound else []
+    for path, messages in errors.items():
+        target, name = _page_field(path, form, formset, babies, material_kinds)
+        if hints and (
+            (target is formset and formset.non_form_errors())
+            or (target is not None and target is not formset and name in target.errors)
+        ):
+            continue
         for message in messages:
-            _service_error_place(key, message, form, formset, material_kinds)
+            if target is formset:
+                formset.non_form_errors().append(message)
+            elif target is None:
+                form.add_error(None, message)
+            else:
+                target.add_error(name, message)
 
 
-def _service_error_place(key, message, form, formset, material_kinds) -> None:
-    parts = key.split(".")
+def _page_field(path: str, form, formset, babies, material_kinds) -> tuple[object, str | None]:
+    """(the form holding the path's field, the field's name); the formset for `babies`; None above."""
+    parts = path.split(".")
+    if path == "babies":
+        return formset, None
     if parts[0] == "babies" and len(parts) == 3 and parts[1].isdigit():
-        index, field, babies = int(parts[1]), parts[2], formset.filled_forms()
-        if index < len(babies) and field in babies[index].fields:
-            babies[index].add_error(field, message)
-            return
-    elif key == "babies":
-        formset.non_form_errors().append(message)
-        return
-    elif parts[0] == "materials" and len(parts) == 2 and parts[1].isdigit():
         index = int(parts[1])
-        if index < len(material_kinds):
-            form.add_error(f"material_{material_kinds[index]}", message)
-            return
-    field = _SERVICE_FIELD.get(key, key)
-    if field != NON_FIELD_ERRORS and field in form.fields and not form.fields[field].widget.is_hidden:
-        form.add_error(field, message)
-    else:
-        form.add_error(None, message)
+        if index < len(babies) and parts[2] in babies[index].fields:
+            return babies[index], parts[2]
+        return None, None
+    if parts[0] == "materials" and len(parts) == 2 and parts[1].isdigit():
+        index = int(parts[1])
+        return (form, f"material_{material_kinds[index]}") if index < len(material_kinds) else (None, None)
+    name = PAGE_FIELDS.get(path)
+    if name is None or form.fields[name].widget.is_hidden:
+        return None, None
+    return form, name
 
 
 def error_summary(form: RegisterForm, formset: BaseBabyFormSet) -> list[dict]:
@@ -367,49 +426,3 @@ def error_summary(form: RegisterForm, formset: BaseBabyFormSet) -> list[dict]:
                 label = f"第{number}名婴儿·{field.label}"
                 items.append({"label": label, "message": message, "anchor": baby[name].auto_id})
     return items
-
-
-class PreviewForm(forms.Form):
-    """The query of the live preview: the parent's ID (and name) when the letters are wanted, the babies'
-    sexes and birth dates in birth order."""
-
-    parent_id = IdentityField(max_length=40)
-    parent_name = TextField(max_length=50)
-    role = forms.ChoiceField(choices=[("", ""), *Birth.ParentRole.choices], required=False)
-    sexes = forms.CharField(required=False, max_length=40)
-    births = forms.CharField(required=False, max_length=200)
-
-    def clean_births(self) -> list[date | None]:
-        # A date not (yet) complete is no date: the clerk is still typing it.
-        births = []
-        for part in self.cleaned_data["births"].split(",")[:MAX_BABIES_PER_BIRTH]:
-            try:
-                births.append(date.fromisoformat(part.strip()))
-            except ValueError:
-                births.append(None)
-        return births
-
-    def clean_sexes(self) -> list[Sex | None]:
-        sexes = []
-        for part in self.cleaned_data["sexes"].split(","):
-            part = part.strip()
-            if part not in ("", "1", "2"):
-                raise ValidationError("性别参数无效。", code="sexes")
-            sexes.append(Sex(int(part)) if part else None)
-        if len(sexes) > MAX_BABIES_PER_BIRTH:
-            raise ValidationError(f"一次登记最多{MAX_BABIES_PER_BIRTH}名婴儿。", code="sexes")
-        return sexes
-
-    def clean(self):
-        data = super().clean()
-        if not data.get("parent_id") and not any(data.get("births") or ()) and "parent_id" not in self.errors:
-            self.add_error("parent_id", "请填写身份证号码。")
-        if data.get("parent_id"):
-            try:
-                if data.get("role"):
-                    data["parent_id"] = validators.parent_id_validate(data["parent_id"], role=data["role"])
-                else:
-                    data["parent_id"] = validators.resident_id_validate(data["parent_id"])
-            except ValidationError as exc:
-                self.add_error("parent_id", exc.messages[0])
-        return data

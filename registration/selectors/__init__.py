@@ -28,8 +28,8 @@ from registration.selectors.people import (
     operators_for_user,
 )
 from registration.selectors.records import (
-    RegistrationContext,
     birth_get_for_user,
+    births_of_parents,
     issued_suffixes_for,
     material_get_for_user,
     newborn_detail_get_for_user,
@@ -41,7 +41,6 @@ from registration.selectors.records import (
     newborns_of_births_born_on,
     newborns_registered_on,
     newborns_unpaid,
-    registration_context,
 )
 
 __all__ = [
@@ -49,7 +48,6 @@ __all__ = [
     "DIVISION_QUERY_MAX_LENGTH",
     "DIVISION_SEARCH_MAX_LIMIT",
     "DivisionQueryError",
-    "RegistrationContext",
     "agencies_for_codes",
     "agency_for_division_code",
     "audit_entries_for_user",
@@ -76,5 +74,5 @@ __all__ = [
     "newborns_unpaid",
     "operator_get_for_user",
     "operators_for_user",
-    "registration_context",
+    "births_of_parents",
 ]

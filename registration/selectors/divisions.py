@@ -8,6 +8,7 @@ from django.db import connection
 from django.db.models import Case, F, Func, IntegerField, Q, TextField, Value, When
 from django.db.models.functions import Length
 
+from registration import validators
 from registration.models import Division, InsuranceAgency
 
 
@@ -98,10 +99,11 @@ def division_query_terms(query: str) -> list[str]:
     """The search words of a query, or DivisionQueryError; full-width digits and spaces become ASCII."""
     if len(query) > DIVISION_QUERY_MAX_LENGTH:
         raise DivisionQueryError(f"查询内容过长（最多{DIVISION_QUERY_MAX_LENGTH}个字符）。")
-    if any(unicodedata.category(char) == "Cc" for char in query):
-        raise DivisionQueryError("查询内容包含无效字符。")
-    # Format characters (zero-width spaces and the like) come along when a name is copied from a web page.
+    # Format characters (zero-width spaces and the like) come along when a name is copied from a web page:
+    # dropped; any other hidden character refuses the query.
     text = "".join(char for char in query if unicodedata.category(char) != "Cf")
+    if validators.has_hidden_characters(text):
+        raise DivisionQueryError("查询内容包含无效字符。")
     return unicodedata.normalize("NFKC", text).split()
 
 

@@ -1,10 +1,8 @@
 """Reads of the registrations: the newborns and births a user may see, a record's page, the home lists."""
 
-from dataclasses import dataclass
 from datetime import date
 
-from django.db import connection
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from registration.access import newborns_scope
@@ -12,14 +10,10 @@ from registration.filters import NewbornFilter
 from registration.models import (
     AuditEntry,
     Birth,
-    Division,
-    InsuranceAgency,
     IssuedTemporaryId,
     Material,
     Newborn,
-    Parent,
 )
-from registration.selectors.divisions import _agencies_choose, _prefixes
 
 
 def newborn_list_for_user(*, user) -> QuerySet[Newborn]:
@@ -42,78 +36,25 @@ def issued_suffixes_for(id_number: str) -> set[str]:
     return set(IssuedTemporaryId.objects.filter(parent__id_number=id_number).values_list("suffix", flat=True))
 
 
-@dataclass(frozen=True)
-class RegistrationContext:
-    """What newborn_register reads before it writes (registration_context)."""
-
-    agencies: dict[str, InsuranceAgency | None]  # by division code, as agencies_for_codes
-    earlier_name: str | None  # the name last registered with the ID parent's number, None if never
-    births: list[int]  # the births recorded with a parent's ID number, as mother or father
-
-
-_AGENCY_FIELDS = ["id", "code", "name", "is_active"]
-
-
-def registration_context(*, codes: list[str], id_number: str, id_numbers: list[str]) -> RegistrationContext:
-    """The agencies covering the codes (the community's, the parent's region), the ID parent's earlier
-    name and the parents' earlier births (the possible duplicates), in one query.
-
-    A registration's checks read these three things; as three ORM queries they cost the registration
-    POST about a millisecond more (bench/registration.py). The agencies are chosen as agencies_for_codes
-    chooses them (_agencies_choose); tests/registration/selectors/test_selectors.py compares the two.
-    """
-    sql, params = _registration_context_sql(codes, id_number, id_numbers)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    # Each row is (1, division code, agency id, code, name), (2, …, the parent's name) or (3, …, a birth).
-    links = [
-        (division_code, InsuranceAgency.from_db(connection.alias, _AGENCY_FIELDS, (pk, code, name, True)))
-        for kind, division_code, pk, code, name in rows
-        if kind == 1
-    ]
-    return RegistrationContext(
-        agencies=_agencies_choose(codes, links),
-        earlier_name=next((name for kind, *_, name in rows if kind == 2), None),
-        births=[pk for kind, _, pk, *_ in rows if kind == 3],
+def births_of_parents(id_numbers: list[str]) -> list[tuple[int, str, str]]:
+    """The births recorded with any of these ID numbers, as mother or father: (birth id, its ID parent's
+    number, the name last registered with that number). One query, through the births' mother and
+    father indexes: a new registration's possible duplicates and its parent's earlier name."""
+    if not id_numbers:
+        return []
+    return list(
+        Birth.objects.filter(Q(mother_id_number__in=id_numbers) | Q(father_id_number__in=id_numbers))
+        .order_by()
+        .values_list("pk", "parent__id_number", "parent__name")
     )
-
-
-def _registration_context_sql(codes, id_number, id_numbers) -> tuple[str, list]:
-    """The UNION ALL of registration_context (PostgreSQL gives each column the type of the parts that
-    are not NULL there)."""
-    table = {
-        model: connection.ops.quote_name(model._meta.db_table)
-        for model in (InsuranceAgency.divisions.through, Division, InsuranceAgency, Parent, Birth)
-    }
-    parts = [f"SELECT 2, NULL, NULL, NULL, name FROM {table[Parent]} WHERE id_number = %s"]
-    params = [id_number]
-    if prefixes := sorted({prefix for code in codes for prefix in _prefixes(code)}):
-        parts.insert(
-            0,
-            f"SELECT 1, d.code, a.id, a.code, a.name FROM {table[InsuranceAgency.divisions.through]} l "
-            f"JOIN {table[Division]} d ON d.id = l.division_id "
-            f"JOIN {table[InsuranceAgency]} a ON a.id = l.insuranceagency_id "
-            f"WHERE a.is_active AND d.code IN ({', '.join(['%s'] * len(prefixes))})",
-        )
-        params[:0] = prefixes
-    if id_numbers:
-        numbers = ", ".join(["%s"] * len(id_numbers))
-        # Through the births' mother and father indexes.
-        parts.append(
-            f"SELECT 3, NULL, id, NULL, NULL FROM {table[Birth]} "
-            f"WHERE mother_id_number IN ({numbers}) OR father_id_number IN ({numbers})"
-        )
-        params += [*id_numbers, *id_numbers]
-    return " UNION ALL ".join(parts), params
 
 
 def newborns_of_births_born_on(*, births: list[int], birth_dates: set[date]) -> list[Newborn]:
     """Registrations still in force (not void) of the babies of these births born on one of the days: with
-    the births of registration_context, the possible duplicates of a new registration."""
+    births_of_parents, the possible duplicates of a new registration."""
     if not births or not birth_dates:
         return []
-    # The births first (registration_context, through their indexes), then their babies: one join on a fresh
+    # The births first (births_of_parents, through their indexes), then their babies: one join on a fresh
     # table whose statistics are not yet gathered looped over every baby born that day.
     return list(
         Newborn.objects.filter(birth_id__in=births, birth_date__in=birth_dates)
@@ -124,7 +65,7 @@ def newborns_of_births_born_on(*, births: list[int], birth_dates: set[date]) -> 
 
 
 def birth_get_for_user(*, user, pk) -> Birth:
-    """One registration (birth) the user may see, with its babies in birth order, or 404.
+    """One registration (birth) the user may see, with its babies in birth order and its scans, or 404.
 
     Access is decided by newborn_list_for_user, the one function that decides what a user may see.
     """
@@ -136,7 +77,7 @@ def birth_get_for_user(*, user, pk) -> Birth:
         raise Http404("没有找到该登记记录。")
     return (
         Birth.objects.select_related("hospital", "community", "parent", "clerk")
-        .prefetch_related(Prefetch("newborns", queryset=Newborn.objects.order_by("birth_order")))
+        .prefetch_related(Prefetch("newborns", queryset=Newborn.objects.order_by("birth_order")), "materials")
         .get(pk=pk)
     )
 

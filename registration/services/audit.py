@@ -51,7 +51,7 @@ def audit_entries_build(
     ip: str | None = None,
 ) -> list[AuditEntry]:
     """One entry per object (with its detail), not yet saved: audit_record for a birth's babies, whose
-    entries newborn_register inserts with its other rows (RowBatch)."""
+    entries newborn_register inserts with one bulk_create."""
     return [
         _entry(user=user, action=action, obj=obj, hospital=hospital, detail=detail, ip=ip)
         for obj, detail in zip(objects, details, strict=True)

@@ -1,6 +1,5 @@
 """After registration (SPEC.md, the lifecycle): payment, formal enrollment, void; each locks and audits."""
 
-import unicodedata
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
@@ -35,15 +34,54 @@ RECEIPT_MAX_LENGTH = 64
 VOID_REASON_MAX_LENGTH = 200
 
 
+# Why an action is not available in a record's state: one message each, shown by the action's page
+# (views/lifecycle.py) before the clerk types anything, and raised by the action's service under the lock.
+
+
+def payment_refusal(newborn: Newborn) -> str | None:
+    """Why no payment can be recorded on this record, or None."""
+    if newborn.state == Newborn.State.VOID and not newborn.voided_automatically:
+        return (
+            "该记录已由经办人手工作废（已作废），不能再录入缴费；"
+            "请家长到户籍所在地医保经办机构办理正式参保登记。"
+        )
+    return None
+
+
+def void_refusal(newborn: Newborn) -> str | None:
+    """Why this record cannot be voided by hand, or None."""
+    if newborn.state == Newborn.State.VOID:
+        return "该记录已经作废。"
+    if newborn.state == Newborn.State.FORMALIZED:
+        return "该新生儿已正式参保，不能作废。"
+    return None
+
+
+def formalize_refusal(newborn: Newborn) -> str | None:
+    """Why formal enrollment cannot be recorded on this record now, or None."""
+    if newborn.state == Newborn.State.REGISTERED:
+        return "该记录尚未缴费：须先录入缴费，只有已缴费的记录才能办理正式参保。"
+    if newborn.state == Newborn.State.FORMALIZED:
+        return "该新生儿已正式参保。"
+    if newborn.state == Newborn.State.VOID:
+        return "该记录已作废，请家长到户籍所在地医保经办机构办理正式参保登记。"
+    return None
+
+
+def special_group_refusal(newborn: Newborn) -> str | None:
+    """Why this record cannot be flagged (or unflagged) as a special group, or None."""
+    if newborn.state == Newborn.State.VOID:
+        return "该记录已作废，不能标记特殊人群。"
+    return None
+
+
 def payment_problems(
     *, newborn: Newborn, paid_on: date, years: list[int], today: date
 ) -> dict[str, list[str]]:
     """What forbids recording this payment on this record, by field (empty when nothing does)."""
     errors = {}
-    if newborn.state == Newborn.State.VOID and not newborn.voided_automatically:
-        errors["paid_on"] = [
-            "该记录已由经办人手工作废（已作废），不能再录入缴费；请家长到户籍所在地医保经办机构办理正式参保登记。"
-        ]
+    if refusal := payment_refusal(newborn):
+        errors["paid_on"] = [refusal]
     elif paid_on > today:
         errors["paid_on"] = ["到账日期不能晚于今天。"]
     elif paid_on < newborn.birth_date:
@@ -186,14 +224,8 @@ def newborn_formalize(
     """Formal enrollment (正式参保): the real name and ID; the temporary ID stays on record, still issued."""
     today = today or timezone.localdate()
     newborn = _locked(newborn)
-    if newborn.state != Newborn.State.PAID:
-        raise ValidationError(
-            {
-                "real_id_number": [
-                    f"只有已缴费的记录才能办理正式参保，该记录状态为「{newborn.get_state_display()}」。"
-                ]
-            }
-        )
+    if refusal := formalize_refusal(newborn):
+        raise ValidationError({"real_id_number": [refusal]})
     errors = {}
     try:
         real_name = validators.name_validate(real_name, label="真实姓名", max_length=50)
@@ -243,7 +275,7 @@ def _real_id_problem(error: ValidationError, value: str, newborn: Newborn) -> st
 def _printable(text: str) -> bool:
     # Control and format characters (NUL, ESC, the right-to-left override) have no place in a reason that
     # the history shows: they would hide or reorder what was written.
-    return not any(unicodedata.category(char) in ("Cc", "Cf") and char not in "\n\t" for char in text)
+    return not validators.has_hidden_characters(text, allowed="\n\t")
 
 
 def _void(newborn: Newborn, *, user, reason: str, ip: str | None, automatic: bool) -> Newborn:
@@ -278,8 +310,8 @@ def newborn_void(*, newborn: Newborn, user, reason: str, ip: str | None = None) 
         raise ValidationError({"reason": [f"作废原因不能超过{VOID_REASON_MAX_LENGTH}个字。"]})
     if not _printable(reason):
         raise ValidationError({"reason": ["作废原因含有无法显示的控制字符，请重新填写。"]})
-    if newborn.state in (Newborn.State.VOID, Newborn.State.FORMALIZED):
-        raise ValidationError({"reason": [f"该记录状态为「{newborn.get_state_display()}」，不能作废。"]})
+    if refusal := void_refusal(newborn):
+        raise ValidationError({"reason": [refusal]})
     return _void(newborn, user=user, reason=reason, ip=ip, automatic=False)
 
 
@@ -311,8 +343,8 @@ def newborn_special_group_set(
     newborn = _locked(newborn)
     if special_group not in Newborn.SpecialGroup.values:
         raise ValidationError({"special_group": ["请选择有效的特殊人群类别。"]})
-    if newborn.state == Newborn.State.VOID:
-        raise ValidationError({"special_group": ["该记录已作废，不能标记特殊人群。"]})
+    if refusal := special_group_refusal(newborn):
+        raise ValidationError({"special_group": [refusal]})
     if special_group == newborn.special_group:
         raise ValidationError({"special_group": ["特殊人群类别没有变化。"]})
     reason = (reason or "").strip()

@@ -1,7 +1,6 @@
 """Operators' module access (附件1): granted and withdrawn by administrators, every change audited."""
 
 import secrets
-import unicodedata
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model, password_validation
@@ -10,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from registration import validators
 from registration.models import AuditEntry, Hospital, Operator
 from registration.services.audit import audit_record
 from registration.services.passwords import temporary_password_set
@@ -116,7 +116,7 @@ def _text_clean(value: str, label: str, max_length: int, *, required: bool = Fal
         raise ValidationError(f"请填写{label}。")
     if len(text) > max_length:
         raise ValidationError(f"{label}最多{max_length}个字符，当前为{len(text)}个。")
-    if any(unicodedata.category(char) in {"Cc", "Cf", "Cs", "Co", "Cn"} for char in text):
+    if validators.has_hidden_characters(text):
         raise ValidationError(f"{label}含有无法识别的字符，请删除后重新输入。")
     return text
 

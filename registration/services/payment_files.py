@@ -16,6 +16,8 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 
+from registration import validators
+
 IMPORT_MAX_BYTES = 5 * 1024 * 1024
 IMPORT_MAX_ROWS = 5000
 # A real list of 5,000 rows unpacks to a few megabytes; far more is a zip bomb, not a payment list.
@@ -103,7 +105,9 @@ def _csv_table(content: bytes) -> Iterator[list[object]]:
         raise ValidationError("上传的不是表格文件，请上传 CSV 或 XLSX 格式的缴费名单。", code="type")
     text = _decode(content)
     # Text files have no NUL or other control characters besides tab and line breaks.
-    if any(unicodedata.category(char) == "Cc" and char not in "\t\r\n" for char in text[:65536]):
+    if validators.has_hidden_characters(
+        text[:65536], allowed="\t\r\n", categories=validators.CONTROL_CATEGORIES
+    ):
         raise ValidationError("上传的不是表格文件，请上传 CSV 或 XLSX 格式的缴费名单。", code="type")
     first_line = next((line for line in text.splitlines() if line.strip()), "")
     # Excel's "Unicode 文本" is tab-separated; its CSV is comma-separated.

@@ -18,10 +18,14 @@ from registration.http import client_ip
 from registration.masking import mask_id_number
 from registration.models import Newborn
 from registration.services.lifecycle import (
+    formalize_refusal,
     newborn_formalize,
     newborn_special_group_set,
     newborn_void,
     payment_record,
+    payment_refusal,
+    special_group_refusal,
+    void_refusal,
 )
 from registration.services.rules import format_date_zh
 
@@ -49,23 +53,13 @@ def _status(form: forms.Form) -> int:
     return 400 if form.is_bound and form.errors else 200
 
 
-def payment_blocked_reason(newborn: Newborn) -> str | None:
-    """Why no payment can be recorded on this record, or None."""
-    if newborn.state == Newborn.State.VOID and not newborn.voided_automatically:
-        return (
-            "该记录已由经办人手工作废，不能再录入缴费。"
-            "请家长持相关材料到户籍所在地医保经办机构办理正式参保登记。"
-        )
-    return None
-
-
 @require_http_methods(["GET", "POST"])
 @access.module_access_required
 def newborn_payment(request, pk):
     """GET/POST /newborns/<pk>/payment: record a payment that arrived (到账日期, 缴费年度, 凭证号)."""
     newborn = selectors.newborn_get_for_user(user=request.user, pk=pk)  # 404 outside the hospital
     today = timezone.localdate()
-    blocked = payment_blocked_reason(newborn)
+    blocked = payment_refusal(newborn)
     form = PaymentForm(request.POST if request.method == "POST" else None, newborn=newborn, today=today)
     if request.method == "POST" and form.is_valid():
         try:
@@ -82,15 +76,6 @@ def newborn_payment(request, pk):
             )
             return redirect("newborn_detail", pk=newborn.pk)
     return _page(request, "payment.html", newborn, form, blocked, _status(form))
-
-
-def void_blocked_reason(newborn: Newborn) -> str | None:
-    """Why this record cannot be voided by hand, or None."""
-    if newborn.state == Newborn.State.VOID:
-        return "该记录已经作废。"
-    if newborn.state == Newborn.State.FORMALIZED:
-        return "该新生儿已正式参保，不能作废。"
-    return None
 
 
 @require_http_methods(["GET", "POST"])
@@ -113,18 +98,7 @@ def newborn_void_view(request, pk):
                 "不会再分配给其他孩子。",
             )
             return redirect("newborn_detail", pk=newborn.pk)
-    return _page(request, "void.html", newborn, form, void_blocked_reason(newborn), _status(form))
-
-
-def formalize_blocked_reason(newborn: Newborn) -> str | None:
-    """Why formal enrollment cannot be recorded on this record now, or None."""
-    if newborn.state == Newborn.State.REGISTERED:
-        return "该记录尚未缴费：须先录入缴费，才能办理正式参保。"
-    if newborn.state == Newborn.State.FORMALIZED:
-        return "该新生儿已正式参保。"
-    if newborn.state == Newborn.State.VOID:
-        return "该记录已作废，请家长到户籍所在地医保经办机构办理正式参保登记。"
-    return None
+    return _page(request, "void.html", newborn, form, void_refusal(newborn), _status(form))
 
 
 @require_http_methods(["GET", "POST"])
@@ -145,7 +119,7 @@ def newborn_formalize_view(request, pk):
                 f"原新生儿编码 {mask_id_number(newborn.identity_number)} 保留为历史记录。",
             )
             return redirect("newborn_detail", pk=newborn.pk)
-    return _page(request, "formalize.html", newborn, form, formalize_blocked_reason(newborn), _status(form))
+    return _page(request, "formalize.html", newborn, form, formalize_refusal(newborn), _status(form))
 
 
 @require_http_methods(["GET", "POST"])
@@ -153,7 +127,7 @@ def newborn_formalize_view(request, pk):
 def newborn_special_group_view(request, pk):
     """GET/POST /newborns/<pk>/special-group: flag or unflag the record as a special group (特殊人群)."""
     newborn = selectors.newborn_get_for_user(user=request.user, pk=pk)
-    blocked = "该记录已作废，不能标记特殊人群。" if newborn.state == Newborn.State.VOID else None
+    blocked = special_group_refusal(newborn)
     form = SpecialGroupForm(
         request.POST if request.method == "POST" else None, initial={"special_group": newborn.special_group}
     )

@@ -10,17 +10,17 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from registration import access, selectors
 from registration.forms.register import (
     MATERIAL_KINDS,
-    PreviewForm,
     RegisterForm,
     baby_formset,
+    check_errors_apply,
     error_summary,
-    service_errors_apply,
 )
+from registration.forms.register_preview import PreviewForm
 from registration.http import client_ip
 from registration.models import AuditEntry, Material
 from registration.services import SuffixesExhausted, newborn_name
@@ -33,9 +33,9 @@ from registration.services.kept_uploads import (
     kept_upload_read,
 )
 from registration.services.newborns import RegistrationWarning, newborn_register
+from registration.services.registration_check import registration_check
 from registration.services.rules import (
     birth_date_problem,
-    eligibility_problems,
     materials_missing,
     suffixes_for_birth,
 )
@@ -67,9 +67,19 @@ def _register_post(request):
     staged = _staged_files(request, form)
     community = _community_resolve(form)  # looked up in the same round as every other check
     materials = _materials_read(form, staged)
+    kinds = [kind for kind, _ in materials]
     if form.errors or not valid:
-        _eligibility_hints(request, form, formset)
-        _materials_hint(form, staged)
+        # The page's own parsing errors, and with them every rule of what did parse (issue 3: all at once):
+        # the same check newborn_register runs, so that the clerk learns in one round trip that, say, the
+        # baby is too old while a phone number was mistyped.
+        hints = registration_check(
+            hospital=request.user.operator.hospital,
+            community=community,
+            materials=[material for _, material in materials],
+            today=form.today,
+            **form.check_kwargs(formset.baby_inputs()),
+        )
+        check_errors_apply(hints.errors, form, formset, kinds, hints=True)
         return _render(request, form, formset, staged=staged, request_key=request_key)
 
     try:
@@ -87,7 +97,7 @@ def _register_post(request):
         warnings = [{"code": error.code, "message": error.messages[0]} for error in exc.error_list]
         return _render(request, form, formset, staged=staged, request_key=request_key, warnings=warnings)
     except ValidationError as exc:
-        service_errors_apply(exc, form, formset, [kind for kind, _ in materials])
+        check_errors_apply(exc, form, formset, kinds)
         return _render(request, form, formset, staged=staged, request_key=request_key)
     for staged_file in staged.values():
         kept_upload_discard(staged_file)
@@ -109,57 +119,6 @@ def _community_resolve(form: RegisterForm):
             else "没有找到该参保社区，请核对社区ID、社区编码或名称，或点击“逐级选择”查找。",
         )
     return community
-
-
-def _materials_hint(form: RegisterForm, staged: dict) -> None:
-    """The missing materials, reported with the page's other errors (newborn_register checks it again)."""
-    data = getattr(form, "cleaned_data", {})
-    if data.get("materials_deferred") or form.errors.get("materials_deferred") or "route" not in data:
-        return
-    for message in materials_missing(data["route"], staged):
-        form.add_error("materials_deferred", message)
-
-
-def _eligibility_hints(request, form: RegisterForm, formset) -> None:
-    """Eligibility problems of what did parse, shown with the page's other errors (issue 3: all at once).
-
-    The save re-checks everything; this only spares the clerk a second round trip to learn that, say, the
-    baby is too old while a phone number was mistyped.
-    """
-    data = getattr(form, "cleaned_data", {})
-    flags = {
-        "has_household_registration": not data.get("no_household_registration", True),
-        "parent_has_guangxi_household": data.get("parent_has_guangxi_household", True),
-    }
-    places = {"has_household_registration": "no_household_registration"}
-    babies = [
-        baby
-        for baby in formset.forms
-        if baby.is_bound
-        and "birth_date" in getattr(baby, "cleaned_data", {})
-        and not baby.errors.get("birth_date")
-    ]
-    birth_dates = [(baby, baby.cleaned_data["birth_date"]) for baby in babies] or [(None, form.today)]
-    hospital = request.user.operator.hospital
-    reported = set()
-    for baby, birth_date in birth_dates:
-        for problem in eligibility_problems(
-            birth_date=birth_date,
-            today=form.today,
-            hospital_in_guangxi=hospital.division.code.startswith(settings.PROVINCE_CODE),
-            hospital_has_maternity_ward=hospital.has_maternity_ward,
-            **flags,
-        ):
-            if problem.field == "birth_date":
-                if baby is not None:
-                    baby.add_error("birth_date", problem.message)
-            elif problem.code not in reported:
-                reported.add(problem.code)
-                field = places.get(problem.field, problem.field)
-                if field in form.fields and field in data and not form.errors.get(field):
-                    form.add_error(field, problem.message)
-                elif field not in form.fields:
-                    form.add_error(None, problem.message)
 
 
 def _staged_files(request, form: RegisterForm) -> dict:
@@ -225,12 +184,16 @@ def _render(request, form, formset, *, staged, request_key, warnings=()):
 
 @never_cache
 @login_required
-@require_GET
+@require_POST
 def register_preview(request):
-    """The letters and names that would be issued now for a parent's ID; the save decides under the lock."""
+    """The letters and names that would be issued now for a parent's ID; the save decides under the lock.
+
+    POST (with the page's CSRF token), not GET: the parent's ID number and name stay out of every URL,
+    and so out of proxy logs and the browser's history (issue 14).
+    """
     if (reason := access.registering_denied_reason(request.user)) is not None:
         return JsonResponse({"error": reason}, status=403)
-    form = PreviewForm(request.GET)
+    form = PreviewForm(request.POST)
     if not form.is_valid():
         messages = [message for messages in form.errors.values() for message in messages]
         return JsonResponse({"error": messages[0]}, status=400)
@@ -283,7 +246,7 @@ def register_done(request, pk):
             "newborns": newborns,
             "ids": ",".join(str(newborn.pk) for newborn in newborns),
             "materials_missing": materials_missing(
-                birth.route, birth.materials.values_list("kind", flat=True)
+                birth.route, [material.kind for material in birth.materials.all()]
             ),
         },
     )

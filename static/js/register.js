@@ -119,11 +119,12 @@
     previewTimer = window.setTimeout(preview, 250);
   }
 
-  function babyName(parentName, sex) {
-    if (!parentName || !sex) {
-      return "";
-    }
-    return parentName + (sex === "2" ? "之女" : "之子");
+  // The babies' names as the server computed them (newborn_name), by parent's name and sex: shown again
+  // while a newer preview is on its way, never computed here.
+  var serverNames = {};
+
+  function knownName(parentName, sex) {
+    return (parentName && sex && serverNames[parentName + "|" + sex]) || "";
   }
 
   function render(rows, message) {
@@ -186,7 +187,7 @@
       return date ? date.value : "";
     });
     var rows = sexes.map(function (sex, index) {
-      var row = { name: babyName(parentName, sex), id: "" };
+      var row = { name: knownName(parentName, sex), id: "" };
       if (route === "birth_certificate") {
         var certificate = babies()[index].querySelector('[name$="-birth_certificate_number"]');
         row.id = certificate ? compact(certificate.value).toUpperCase() : "";
@@ -197,29 +198,37 @@
       previewRequest.abort();
       previewRequest = null;
     }
-    // The letters are asked for on the parent-ID route with a full ID; the birth dates' eligibility always.
+    // The letters are asked for on the parent-ID route with a full ID; the names when a name and a sex
+    // are there; the birth dates' eligibility always.
     var askLetters = route === "parent_id" && ID_RE.test(parentId) && sexes.some(Boolean);
+    var askNames = !!parentName && sexes.some(Boolean);
     var message = defaultMessage;
     if (route === "parent_id" && parentId && !ID_RE.test(parentId)) {
       message = "身份证号码应为18位。";
-    } else if (route !== "parent_id" && rows.some(function (row) { return row.name || row.id; })) {
+    } else if (route !== "parent_id" && (askNames || rows.some(function (row) { return row.id; }))) {
       message = "";
     }
-    if (!askLetters && !births.some(Boolean)) {
+    if (!askLetters && !askNames && !births.some(Boolean)) {
       render(rows, message);
       return;
     }
     render(rows, askLetters ? "正在查询该身份证号已签发的字母…" : message);
     previewRequest = new AbortController();
-    var query = new URLSearchParams({ sexes: sexes.join(","), births: births.join(",") });
+    // POST, not GET: the parent's ID number and name stay out of every URL (proxy logs, history).
+    var body = new FormData();
+    body.append("sexes", sexes.join(","));
+    body.append("births", births.join(","));
+    body.append("parent_name", parentName);
     if (askLetters) {
-      query.set("parent_id", parentId);
-      query.set("parent_name", parentName);
-      query.set("role", role);
+      body.append("parent_id", parentId);
+      body.append("role", role);
     }
-    fetch(previewUrl + "?" + query.toString(), {
+    var token = form.elements.namedItem("csrfmiddlewaretoken");
+    fetch(previewUrl, {
+      method: "POST",
+      body: body,
       credentials: "same-origin",
-      headers: { Accept: "application/json" },
+      headers: { Accept: "application/json", "X-CSRFToken": token ? token.value : "" },
       signal: previewRequest.signal,
     })
       .then(function (response) {
@@ -236,7 +245,10 @@
           if (rows[index]) {
             if (askLetters) {
               rows[index].id = baby.temp_id || "";
-              rows[index].name = baby.name || rows[index].name;
+            }
+            rows[index].name = baby.name || "";
+            if (baby.name) {
+              serverNames[parentName + "|" + sexes[index]] = baby.name;
             }
             rows[index].problem = baby.problem || "";
           }

@@ -4,6 +4,7 @@ import io
 import re
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from django.urls import Resolver404, resolve
@@ -75,6 +76,8 @@ def test_a_clerk_registers_twin_girls_with_a_scan_and_opens_the_card(logged_in_p
     page = logged_in_page
     scan = png_file(tmp_path, "户主页.png", "white")
     others = {"household_parent": "本人页.png", "birth_record": "出生记录.png"}
+    requests = []
+    page.on("request", lambda request: requests.append((request.method, request.url)))
 
     fill_registration(
         page, girls_born_days_ago=(3, 3), address="广西南宁市青秀区新竹路1号", defer_scans=False
@@ -89,7 +92,7 @@ def test_a_clerk_registers_twin_girls_with_a_scan_and_opens_the_card(logged_in_p
     preview = page.locator("[data-preview-list]")
     expect(preview).to_contain_text(MOTHER_ID + "X")
     expect(preview).to_contain_text(MOTHER_ID + "x")
-    expect(preview).to_contain_text("张三之女")
+    expect(preview).to_contain_text("张三之女")  # the server's newborn_name: the script computes none
     save(page)
 
     birth = done_birth(page)
@@ -109,6 +112,9 @@ def test_a_clerk_registers_twin_girls_with_a_scan_and_opens_the_card(logged_in_p
     body = page.locator("body")
     expect(body).to_contain_text(MOTHER_ID + "X")
     expect(body).to_contain_text(MOTHER_ID + "x")
+    # Issue 14: the ID number went to the server in request bodies only, never in a URL.
+    assert ("POST", page.url.split("/register/")[0] + "/register/preview") in requests
+    assert not [url for _, url in requests if MOTHER_ID in url or "张三" in unquote(url)]
 
     card_links = page.get_by_role("link", name="打印登记卡")
     expect(card_links).to_have_count(2)

@@ -190,3 +190,17 @@ def test_name_validate_keeps_real_names_normalised(value, expected):
 def test_name_validate_needs_a_name_of_reasonable_length(value, message):
     with pytest.raises(ValidationError, match=message):
         validators.name_validate(value)
+
+
+@pytest.mark.parametrize(
+    "text", ["张\x00三", "张\x1b[31m三", "卢\u202e一", "张\u200b三", "张\ue000三", "张\U000e0001"]
+)
+def test_the_one_hidden_character_check_finds_controls_and_invisible_characters(text):
+    assert validators.has_hidden_characters(text)
+
+
+def test_the_hidden_character_check_leaves_ordinary_text_and_the_allowed_characters():
+    assert not validators.has_hidden_characters("阿依古丽·买买提 Anna-Maria")
+    assert not validators.has_hidden_characters("第一行\n第二行\t", allowed="\n\t")
+    assert validators.has_hidden_characters("第一行\n", allowed="\t")
+    assert not validators.has_hidden_characters("张\u200b三", categories=validators.CONTROL_CATEGORIES)

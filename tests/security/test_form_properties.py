@@ -141,21 +141,7 @@ def test_it_parses_any_baby_formset(total, initial, babies, route):
 @given(name=texts, id_number=texts, phone=texts)
 def test_it_keeps_a_valid_registration_valid_whatever_the_other_parent_holds(name, id_number, phone):
     factories.division_chain()
-    valid = {
-        "community_text": "450103001001",
-        "route": "parent_id",
-        "parent_role": "mother",
-        "mother_name": "张三",
-        "mother_id_number": factories.MOTHER_ID,
-        "mother_phone": "13877112345",
-        "ethnicity": "01",
-        "nationality": "CHN",
-        "household_address": "广西南宁市青秀区新竹路1号",
-        "household_type": "30",
-        "phone": "13877112345",
-        "no_household_registration": "on",
-        "parent_has_guangxi_household": "on",
-    }
+    valid = factories.register_post_data(community="", community_text="450103001001")
     form = RegisterForm(
         _querydict({**valid, "father_name": name, "father_id_number": id_number, "father_phone": phone})
     )

@@ -86,40 +86,20 @@ class Browser:
 
 
 def _form(*, community: int, mother: str, babies: int, request_key: str) -> dict:
-    born = (timezone.localdate() - timedelta(days=5)).isoformat()
-    data = {
-        "request_key": request_key,
-        "community": str(community),
-        "community_text": "新竹社区",
-        "route": "parent_id",
-        "parent_role": "mother",
-        "mother_name": "覃小梅",
-        "mother_id_number": mother,
-        "mother_phone": "13877112345",
-        "father_name": "",
-        "father_id_number": "",
-        "father_phone": "",
-        "ethnicity": "08",
-        "nationality": "CHN",
-        "household_type": "30",
-        "household_address": "广西南宁市青秀区新竹路1号",
-        "phone": "13877112345",
-        "birth_hospital_name": "南宁市第一人民医院",
-        "no_household_registration": "on",
-        "parent_has_guangxi_household": "on",
-        # No uploads, and the clerks confirm the warning that a mother's baby born that day is registered
-        # already: the test wants her letters contended, as they are for twins registered one at a time.
-        "materials_deferred": "on",
-        "confirmed_warnings": "possible_duplicate",
-        "babies-TOTAL_FORMS": str(babies),
-        "babies-INITIAL_FORMS": "0",
-        "babies-MIN_NUM_FORMS": "1",
-        "babies-MAX_NUM_FORMS": "8",
-    }
-    for index in range(babies):
-        data[f"babies-{index}-sex"] = "2"
-        data[f"babies-{index}-birth_date"] = born
-    return data
+    born = timezone.localdate() - timedelta(days=5)
+    return factories.register_post_data(
+        community=community,
+        babies=[(Sex.FEMALE, born)] * babies,
+        request_key=request_key,
+        mother_name="覃小梅",
+        mother_id_number=mother,
+        father_name="",
+        father_id_number="",
+        # No uploads (deferred), and the clerks confirm the warning that a mother's baby born that day is
+        # registered already: the test wants her letters contended, as they are for twins registered one
+        # at a time.
+        confirmed_warnings="possible_duplicate",
+    )
 
 
 def _clerk_run(base: str, username: str, community: int, number: int, start: threading.Barrier) -> list[dict]:

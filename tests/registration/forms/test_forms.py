@@ -6,42 +6,32 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from registration.forms.register import (
+    PAGE_FIELDS,
     BabyForm,
-    PreviewForm,
     RegisterForm,
     baby_formset,
+    check_errors_apply,
     error_summary,
-    service_errors_apply,
 )
+from registration.forms.register_preview import PreviewForm
 from registration.reference import NATIONALITY_CHOICES, Sex
 from registration.services.newborns import BabyInput, ParentInput
-from tests.factories import FATHER_ID, MOTHER_ID
+from tests.factories import FATHER_ID, MOTHER_ID, register_post_data
 
 TODAY = date(2026, 3, 2)
 
 
 def register_data(**overrides) -> dict:
-    data = {
+    """The page's main form as posted (factories.register_post_data), the mother's ID only."""
+    fields = {
         "community": "17",
-        "community_text": "新竹社区",
-        "route": "parent_id",
-        "parent_role": "mother",
-        "mother_name": "张三",
-        "mother_id_number": MOTHER_ID,
         "mother_phone": "",
         "father_name": "",
         "father_id_number": "",
-        "father_phone": "",
-        "ethnicity": "08",
-        "nationality": "CHN",
-        "household_type": "30",
-        "household_address": "广西南宁市青秀区新竹路1号",
-        "phone": "13877112345",
-        "no_household_registration": "on",
-        "parent_has_guangxi_household": "on",
+        "birth_hospital_name": None,
+        "materials_deferred": None,
     }
-    data.update(overrides)
-    return data
+    return register_post_data(**{**fields, **overrides})
 
 
 def register_form(**overrides) -> RegisterForm:
@@ -250,10 +240,10 @@ def test_the_formset_survives_a_tampered_management_form(total):
     assert len(formset.forms) <= 8
 
 
-# --- the service's messages on the page ------------------------------------------------------
+# --- the registration check's messages on the page ---------------------------------------------
 
 
-def test_service_errors_land_next_to_their_fields():
+def test_the_checks_errors_land_next_to_their_fields():
     form = register_form()
     formset = baby_formset(babies_data(GIRL, {}, GIRL))  # the empty middle block is not sent
     assert formset.is_valid()
@@ -264,13 +254,15 @@ def test_service_errors_land_next_to_their_fields():
             "materials.0": ["a.gif：只能上传"],
             "has_household_registration": ["新生儿已办理户籍登记"],
             "community": ["请选择到村（社区）一级的参保社区。"],
-            "mother_id_number": ["母亲身份证号码校验位不正确"],
+            "mother.id_number": ["母亲身份证号码校验位不正确"],
+            "father.phone": ["父亲联系电话格式不正确。"],
+            "materials": ["请上传出生记录（产时记录、产科登记表）或出生医学证明。"],
             "hospital": ["本机构未设产科"],
             "babies.7.sex": ["no such baby"],
         }
     )
 
-    service_errors_apply(error, form, formset, ["birth_record"])
+    check_errors_apply(error, form, formset, ["birth_record"])
 
     assert formset.forms[2].errors["birth_date"] == ["第2名新生儿：出生已满3个月"]
     assert formset.non_form_errors() == ["出生医学证明编号 Q450123456 已经登记过"]
@@ -278,9 +270,11 @@ def test_service_errors_land_next_to_their_fields():
     assert form.errors["no_household_registration"] == ["新生儿已办理户籍登记"]
     assert form.errors["community_text"] == ["请选择到村（社区）一级的参保社区。"]
     assert form.errors["mother_id_number"] == ["母亲身份证号码校验位不正确"]
+    assert form.errors["father_phone"] == ["父亲联系电话格式不正确。"]
+    assert form.errors["materials_deferred"] == ["请上传出生记录（产时记录、产科登记表）或出生医学证明。"]
     assert form.non_field_errors() == ["本机构未设产科", "no such baby"]
     summary = error_summary(form, formset)
-    assert len(summary) == 8
+    assert len(summary) == 10
     assert {
         "label": "第3名婴儿·出生日期",
         "message": "第2名新生儿：出生已满3个月",
@@ -293,12 +287,41 @@ def test_service_errors_land_next_to_their_fields():
     } in summary
 
 
+def test_as_hints_a_field_keeps_the_pages_own_message():
+    form = register_form(mother_id_number="123")
+    formset = baby_formset(babies_data(GIRL))
+    formset.is_valid()
+    page_message = form.errors["mother_id_number"]
+
+    check_errors_apply(
+        {
+            "mother.id_number": ["母亲身份证号码应为18位，当前为0位。"],
+            "phone": ["x"],
+            "hospital": ["本机构未设产科"],
+        },
+        form,
+        formset,
+        [],
+        hints=True,
+    )
+
+    assert form.errors["mother_id_number"] == page_message
+    assert form.non_field_errors() == ["x", "本机构未设产科"]
+
+
+def test_every_path_of_the_check_names_a_field_of_the_page():
+    form = RegisterForm()
+    assert all(
+        name in form.fields and not form.fields[name].widget.is_hidden for name in PAGE_FIELDS.values()
+    )
+
+
 def test_a_message_without_a_field_goes_to_the_top():
     form = register_form()
     formset = baby_formset(babies_data(GIRL))
     formset.is_valid()
 
-    service_errors_apply(ValidationError("保存时与其他登记发生冲突"), form, formset, [])
+    check_errors_apply(ValidationError("保存时与其他登记发生冲突"), form, formset, [])
 
     assert form.non_field_errors() == ["保存时与其他登记发生冲突"]
 

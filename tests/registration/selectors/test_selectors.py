@@ -262,14 +262,34 @@ def test_division_agencies_picks_the_most_specific_active_agency_in_one_query(
         assert agencies[division.pk] == selectors.agency_for_division_code(division.code)
 
 
-def test_registration_context_reads_agencies_name_and_births_in_one_query(places, django_assert_num_queries):
+def test_agencies_for_codes_reads_the_community_and_region_codes_in_one_query(
+    places, django_assert_num_queries
+):
     factories.agency_make(code="450100", name="南宁市医保中心", covers=("4501",))
     factories.agency_make(code="450126", name="宾阳县医保中心", covers=("450126",))
     inactive = factories.agency_make(code="450300", name="桂林市医保中心", covers=("4503",))
     inactive.is_active = False
     inactive.save(update_fields=["is_active"])
+    codes = [places["xinzhu"].code, places["exact"].code, places["guilin_xinzhu"].code, "450126", "110101"]
+
+    with django_assert_num_queries(1):
+        agencies = selectors.agencies_for_codes(codes)
+
+    assert {code: agency and agency.name for code, agency in agencies.items()} == {
+        places["xinzhu"].code: "南宁市医保中心",
+        places["exact"].code: "宾阳县医保中心",
+        places["guilin_xinzhu"].code: None,
+        "450126": "宾阳县医保中心",
+        "110101": None,
+    }
+    assert selectors.agencies_for_codes([]) == {}
+
+
+def test_the_possible_duplicates_are_the_babies_of_either_parent_born_that_day(places):
     factories.division_chain()  # the factories' community, 450103001001
     clerk = factories.operator_make().user
+    factories.agency_make()  # covers the community and the parents' region
+    born = factories.TODAY - timedelta(days=4)
     first = factories.register(clerk, mother=ParentInput("张三", factories.MOTHER_ID, ""))
     # A later registration names the father only, as the ID parent: his births count as well.
     second = factories.register(
@@ -283,55 +303,40 @@ def test_registration_context_reads_agencies_name_and_births_in_one_query(places
         mother=ParentInput("王五", factories.id_number(order="022"), ""),
         father=ParentInput("", "", ""),
     )
-    codes = [places["xinzhu"].code, places["exact"].code, places["guilin_xinzhu"].code, "450126", "110101"]
+    other_day = factories.register(clerk, babies=[BabyInput(Sex.MALE, born - timedelta(days=1))])
 
-    with django_assert_num_queries(1):
-        context = selectors.registration_context(
-            codes=codes, id_number=factories.MOTHER_ID, id_numbers=[factories.MOTHER_ID, factories.FATHER_ID]
-        )
+    births = selectors.births_of_parents([factories.MOTHER_ID, factories.FATHER_ID])
+    found = selectors.newborns_of_births_born_on(births=[pk for pk, *_ in births], birth_dates={born})
 
-    assert {code: agency and agency.name for code, agency in context.agencies.items()} == {
-        places["xinzhu"].code: "南宁市医保中心",
-        places["exact"].code: "宾阳县医保中心",
-        places["guilin_xinzhu"].code: None,
-        "450126": "宾阳县医保中心",
-        "110101": None,
-    }
-    assert context.agencies == selectors.agencies_for_codes(codes)
-    assert context.earlier_name == "张三"
-    assert sorted(context.births) == sorted([first.pk, second.pk])
+    assert sorted(births) == [
+        (first.pk, factories.MOTHER_ID, "张三"),
+        (second.pk, factories.FATHER_ID, "李四"),
+        (other_day.pk, factories.MOTHER_ID, "张三"),
+    ]
+    assert [newborn.birth_id for newborn in found] == [first.pk, second.pk]
+    assert selectors.newborns_of_births_born_on(births=[first.pk], birth_dates=set()) == []
+    assert selectors.births_of_parents([]) == []
 
 
-def test_registration_context_of_a_new_family(places):
-    context = selectors.registration_context(
-        codes=[places["xinzhu"].code], id_number=factories.MOTHER_ID, id_numbers=[factories.MOTHER_ID]
+def test_the_name_of_a_parents_births_is_the_last_name_registered_with_the_number(places):
+    factories.division_chain()
+    clerk = factories.operator_make().user
+    assert selectors.births_of_parents([factories.MOTHER_ID]) == []
+
+    factories.register(clerk, agency_warning_confirmed=True)
+    factories.register(
+        clerk, agency_warning_confirmed=True, mother=ParentInput("张叁", factories.MOTHER_ID, "")
     )
 
-    assert context.agencies == {places["xinzhu"].code: None}
-    assert context.earlier_name is None
-    assert context.births == []
+    assert {name for *_, name in selectors.births_of_parents([factories.MOTHER_ID])} == {"张叁"}
 
 
-def test_of_two_agencies_covering_one_division_both_reads_choose_the_lower_code(places):
+def test_of_two_agencies_covering_one_division_the_lower_code_is_chosen(places):
     factories.agency_make(code="450199", name="南宁市医保中心（新）", covers=("4501",))
     factories.agency_make(code="450100", name="南宁市医保中心", covers=("4501",))
     code = places["xinzhu"].code
 
-    context = selectors.registration_context(codes=[code], id_number=factories.MOTHER_ID, id_numbers=[])
-
-    assert context.agencies[code].code == "450100"
     assert selectors.agencies_for_codes([code])[code].code == "450100"
-
-
-def test_registration_context_without_codes_or_other_numbers(places):
-    factories.division_chain()
-    factories.register(factories.operator_make().user, agency_warning_confirmed=True)
-
-    context = selectors.registration_context(codes=[], id_number=factories.MOTHER_ID, id_numbers=[])
-
-    assert context.agencies == {}
-    assert context.earlier_name == "张三"
-    assert context.births == []
 
 
 # --- newborn_list_for_user: who sees what ----------------------------------------------------------------
@@ -434,3 +439,10 @@ def test_newborn_search_filters_by_name_personal_number_dates_and_state(twins):
     assert list(search(user=clerk, born_from=first.birth_date, born_to=first.birth_date)) == [first, second]
     assert list(search(user=clerk, born_from=first.birth_date + timedelta(days=1))) == []
     assert list(search(user=clerk, state=Newborn.State.PAID)) == []
+
+
+def test_a_community_query_drops_format_characters_and_refuses_other_hidden_ones():
+    assert selectors.division_query_terms("新竹\u200b社区") == ["新竹社区"]
+    for query in ("新竹\x00社区", "新竹\ue000社区"):
+        with pytest.raises(DivisionQueryError):
+            selectors.division_query_terms(query)

@@ -129,9 +129,9 @@ def test_it_lists_every_problem_at_once_by_field(clerk):
         )
     errors = excinfo.value.message_dict
     assert set(errors) == {
-        "mother_id_number",
-        "mother_name",
-        "mother_phone",
+        "mother.id_number",
+        "mother.name",
+        "mother.phone",
         "babies.0.birth_date",
         "babies.1.birth_date",
         "has_household_registration",
@@ -227,10 +227,11 @@ def test_a_bad_material_refuses_the_registration_and_stores_nothing(clerk):
 def test_a_failure_inside_the_transaction_removes_the_stored_files(clerk, monkeypatch):
     from registration.services import newborns
 
-    def explode(self):
+    def explode(**kwargs):
         raise IntegrityError("simulated")
 
-    monkeypatch.setattr(newborns.RowBatch, "write", explode)
+    # The audit entries are the transaction's last rows: the birth and its babies are written by then.
+    monkeypatch.setattr(newborns, "audit_entries_build", explode)
     with pytest.raises(ValidationError, match="未保存任何内容"):
         register(clerk, materials=[MaterialInput("household_head", png_bytes(), "a.png")])
     assert not Birth.objects.exists()

@@ -239,7 +239,7 @@ def test_a_void_registration_takes_no_scan(clerk):
 def test_a_parents_name_the_card_cannot_print_is_refused(clerk):
     with pytest.raises(ValidationError) as raised:
         register(clerk, mother=ParentInput("陳美玲\U0001f600", MOTHER_ID, "13877112345"))
-    [message] = raised.value.message_dict["mother_name"]
+    [message] = raised.value.message_dict["mother.name"]
     assert "「陳」" in message and "「\U0001f600」" in message and "无法打印在登记卡上" in message
     assert not Birth.objects.exists()
 

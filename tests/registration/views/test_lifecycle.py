@@ -4,10 +4,18 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.messages import get_messages
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from registration.models import AuditEntry, IssuedTemporaryId, Newborn, Operator, Payment, Sex
-from registration.services.lifecycle import newborn_void, newborn_void_expired, payment_record
+from registration.services import lifecycle
+from registration.services.lifecycle import (
+    newborn_formalize,
+    newborn_special_group_set,
+    newborn_void,
+    newborn_void_expired,
+    payment_record,
+)
 from registration.services.newborns import BabyInput
 from tests import factories
 
@@ -503,3 +511,49 @@ def test_a_registered_records_page_still_says_when_the_card_ends_and_that_benefi
     html = logged_in.get(f"/newborns/{newborn.pk}/").content.decode()
 
     assert "登记卡有效期至同日" in html and "缴费后确定" in html
+
+
+# --- the refusals: one message each, from the rules --------------------------------------------------
+
+
+def _payment(newborn, user):
+    payment_record(newborn=newborn, user=user, paid_on=today(), years={today().year})
+
+
+def _void(newborn, user):
+    newborn_void(newborn=newborn, user=user, reason="误登记")
+
+
+def _formalize(newborn, user):
+    real_id = factories.id_number(born=newborn.birth_date.strftime("%Y%m%d"), order="004")
+    newborn_formalize(newborn=newborn, user=user, real_name="张小花", real_id_number=real_id)
+
+
+def _special_group(newborn, user):
+    newborn_special_group_set(newborn=newborn, user=user, special_group="low_income")
+
+
+@pytest.mark.parametrize(
+    ("voided", "action", "refusal", "service"),
+    [
+        (True, "payment", lifecycle.payment_refusal, _payment),
+        (True, "void", lifecycle.void_refusal, _void),
+        (False, "formalize", lifecycle.formalize_refusal, _formalize),
+        (True, "formalize", lifecycle.formalize_refusal, _formalize),
+        (True, "special-group", lifecycle.special_group_refusal, _special_group),
+    ],
+)
+def test_the_page_and_the_service_refuse_with_the_rules_one_message(
+    logged_in, newborn, clerk, voided, action, refusal, service
+):
+    if voided:
+        newborn_void(newborn=newborn, user=clerk, reason="重复登记")
+        newborn.refresh_from_db()
+    message = refusal(newborn)
+
+    page = logged_in.get(url(newborn, action)).content.decode()
+    with pytest.raises(ValidationError) as raised:
+        service(newborn, clerk)
+
+    assert message and message in page
+    assert raised.value.messages == [message]

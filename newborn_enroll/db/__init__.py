@@ -1,1 +1,0 @@
-"""Database backends: Django's, with the changes this application's workload needs."""

@@ -1,0 +1,246 @@
+"""The registration check: every rule a new registration must meet, all at once, by field path.
+
+One check serves the registration page's hints (views/register.py, while the page has its own parsing
+errors), newborn_register (before it takes the parent's lock) and the JSON API. Its inputs are plain typed
+values; its answer names each problem by the page's field path, the check's own vocabulary:
+`route`, `parent_role`, `mother.name`, `mother.id_number`, `mother.phone` (and `father.…`), `babies`,
+`babies.0.sex`, `babies.0.birth_date`, `babies.0.birth_certificate_number` (0 is the first baby),
+`community`, `has_household_registration`, `parent_has_guangxi_household`, `hospital`, `materials` and
+`materials.0` (the first material given). The warnings are what the clerk must confirm to go on
+("点击确定后仍然可以继续新增", 附件2), each under its code.
+"""
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from registration import selectors, validators
+from registration.models import Birth, Division, Hospital, InsuranceAgency, Newborn, Sex
+from registration.services import rules
+from registration.services.birth_materials import MaterialInput, materials_checked
+
+MAX_BABIES_PER_BIRTH = 8
+
+WARNING_AGENCY = "agency_mismatch"
+WARNING_DUPLICATE = "possible_duplicate"
+WARNING_PARENT_NAME = "parent_name_changed"
+WARNING_CODES = (WARNING_AGENCY, WARNING_DUPLICATE, WARNING_PARENT_NAME)
+
+
+@dataclass(frozen=True)
+class ParentInput:
+    name: str = ""
+    id_number: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class BabyInput:
+    sex: Sex | None
+    birth_date: date | None
+    birth_certificate_number: str = ""
+
+
+@dataclass(frozen=True)
+class CheckWarning:
+    code: str  # one of WARNING_CODES
+    message: str
+
+
+@dataclass
+class RegistrationCheck:
+    """The check's answer: errors by field path, the warnings not yet confirmed, and the values it
+    normalised (what newborn_register writes when nothing is left to correct or confirm)."""
+
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    warnings: list[CheckWarning] = field(default_factory=list)
+    mother: ParentInput = ParentInput()
+    father: ParentInput = ParentInput()
+    certificates: list[str] = field(default_factory=list)
+    agency: InsuranceAgency | None = None
+    parent_agency: InsuranceAgency | None = None
+    materials: list[tuple[MaterialInput, str]] = field(default_factory=list)  # (cleaned, content type)
+
+    parent_role: str = Birth.ParentRole.MOTHER
+
+    @property
+    def parent(self) -> ParentInput:
+        """The parent whose ID number the babies' temporary IDs carry."""
+        return self.father if self.parent_role == Birth.ParentRole.FATHER else self.mother
+
+    def add(self, path: str, message: str) -> None:
+        self.errors.setdefault(path, []).append(message)
+
+
+def registration_check(
+    *,
+    hospital: Hospital,
+    route: str,
+    parent_role: str,
+    mother: ParentInput,
+    father: ParentInput,
+    babies: Sequence[BabyInput],
+    community: Division | None,
+    has_household_registration: bool,
+    parent_has_guangxi_household: bool,
+    materials: Sequence[MaterialInput] = (),
+    materials_deferred: bool = False,
+    confirmed_warnings: Collection[str] = (),
+    today: date,
+) -> RegistrationCheck:
+    """Every problem of a new registration at `hospital`, and the warnings not in `confirmed_warnings`.
+
+    A value that could not be parsed is passed empty (None, ""): it is reported as missing, and the rules
+    that need it are skipped. The warnings, which read the database, are looked for once the parent's ID
+    number and the community are valid, whatever else is wrong.
+    """
+    check = RegistrationCheck()
+    if route not in Birth.Route.values:
+        check.add("route", "请选择证件类型。")
+    if parent_role not in Birth.ParentRole.values:
+        check.add("parent_role", "请选择使用母亲还是父亲的身份证号码。")
+        parent_role = Birth.ParentRole.MOTHER
+    check.parent_role = parent_role
+    check.mother, check.father = _parents_check(mother, father, parent_role, today, check)
+    flags = {
+        "has_household_registration": has_household_registration,
+        "parent_has_guangxi_household": parent_has_guangxi_household,
+        "hospital_in_guangxi": hospital.division.code.startswith(settings.PROVINCE_CODE),
+        "hospital_has_maternity_ward": hospital.has_maternity_ward,
+    }
+    check.certificates = _babies_check(babies, route, today, flags, check)
+    if community is None:
+        check.add("community", "请选择或输入参保社区（社区ID、12位社区编码或社区名称）。")
+    elif community.level != Division.Level.VILLAGE:
+        check.add("community", "请选择到村（社区）一级的参保社区。")
+    check.materials, problems = materials_checked(materials)
+    for path, message in problems:
+        check.add(path, message)
+    if not materials_deferred:
+        for message in rules.materials_missing(route, [material.kind for material, _ in check.materials]):
+            check.add("materials", message)
+    parent_path = f"{parent_role}.id_number"
+    if check.parent.id_number and parent_path not in check.errors and "community" not in check.errors:
+        _warnings_find(check, community, parent_role, babies, set(confirmed_warnings))
+    return check
+
+
+def _parents_check(mother, father, parent_role, today, check) -> tuple[ParentInput, ParentInput]:
+    """Both parents normalised; the ID parent's name and ID are required, the other's ID when given."""
+    checked = {}
+    for role, person in (("mother", mother), ("father", father)):
+        id_number = phone = ""
+        if person.id_number or role == parent_role:
+            try:
+                id_number = validators.parent_id_validate(person.id_number, role=role, today=today)
+            except ValidationError as exc:
+                check.add(f"{role}.id_number", exc.messages[0])
+        if person.phone:
+            try:
+                phone = validators.phone_validate(person.phone)
+            except ValidationError as exc:
+                check.add(f"{role}.phone", exc.messages[0])
+        name = person.name.strip()
+        try:
+            validators.card_text_validate(name, label=f"{validators.ROLE_LABEL[role]}姓名")
+        except ValidationError as exc:
+            check.add(f"{role}.name", exc.messages[0])
+        checked[role] = ParentInput(name, id_number, phone)
+    if not checked[parent_role].name:
+        check.add(f"{parent_role}.name", "证件所属父（母）亲的姓名必须填写。")
+    if checked["mother"].id_number and checked["mother"].id_number == checked["father"].id_number:
+        check.add("father.id_number", "父亲和母亲的身份证号码不能相同。")
+    return checked["mother"], checked["father"]
+
+
+def _babies_check(babies, route, today, flags, check) -> list[str]:
+    """Each baby's sex, date and certificate; every other eligibility condition reported once."""
+    certificates = []
+    if not 1 <= len(babies) <= MAX_BABIES_PER_BIRTH:
+        check.add("babies", f"一次登记的新生儿须为1至{MAX_BABIES_PER_BIRTH}名。")
+    for index, baby in enumerate(babies[:MAX_BABIES_PER_BIRTH]):
+        prefix = f"第{index + 1}名新生儿：" if len(babies) > 1 else ""
+        if baby.sex not in Sex.values:
+            check.add(f"babies.{index}.sex", f"{prefix}请选择性别。")
+        if baby.birth_date is None:
+            check.add(f"babies.{index}.birth_date", f"{prefix}请填写出生日期。")
+        elif problem := rules.birth_date_problem(baby.birth_date, today):
+            check.add(f"babies.{index}.birth_date", prefix + problem.message)
+        if route == Birth.Route.BIRTH_CERTIFICATE:
+            try:
+                certificates.append(
+                    validators.birth_certificate_number_validate(baby.birth_certificate_number)
+                )
+            except ValidationError as exc:
+                check.add(f"babies.{index}.birth_certificate_number", prefix + exc.messages[0])
+    # The conditions that are not the baby's age hold for the birth (a birth date of today has none).
+    for problem in rules.eligibility_problems(birth_date=today, today=today, **flags):
+        check.add(problem.field, problem.message)
+    if len(set(certificates)) != len(certificates):
+        check.add("babies", "同一次登记的新生儿出生医学证明编号不能相同。")
+    if certificates:
+        registered = Newborn.objects.filter(birth_certificate_number__in=certificates)
+        for number in sorted(registered.values_list("birth_certificate_number", flat=True)):
+            check.add("babies", f"出生医学证明编号 {number} 已经登记过，不能重复登记。")
+    return certificates
+
+
+def _warnings_find(check: RegistrationCheck, community, parent_role, babies, confirmed: set[str]) -> None:
+    parent = check.parent
+    agencies = selectors.agencies_for_codes([community.code, parent.id_number[:6]])
+    agency, parent_agency = agencies[community.code], agencies[parent.id_number[:6]]
+    check.agency, check.parent_agency = agency, parent_agency
+    if WARNING_AGENCY not in confirmed and (parent_agency is None or parent_agency != agency):
+        check.warnings.append(CheckWarning(WARNING_AGENCY, _agency_message(agency, parent_agency)))
+    id_numbers = [person.id_number for person in (check.mother, check.father) if person.id_number]
+    births = selectors.births_of_parents(id_numbers)
+    birth_dates = {baby.birth_date for baby in babies if baby.birth_date is not None}
+    if WARNING_DUPLICATE not in confirmed and (message := _duplicate_message(births, birth_dates)):
+        check.warnings.append(CheckWarning(WARNING_DUPLICATE, message))
+    if WARNING_PARENT_NAME not in confirmed and parent.name:
+        # The name last registered with the number (a parent's row is written with each birth).
+        earlier = next((name for _, number, name in births if number == parent.id_number), None)
+        if earlier is not None and earlier != parent.name:
+            label = validators.ROLE_LABEL[parent_role]
+            message = (
+                f"该身份证号码此前登记的{label}姓名为「{earlier}」，与本次填写的「{parent.name}」不一致。"
+                "请核对身份证：新生儿姓名将按本次填写的姓名生成。"
+            )
+            check.warnings.append(CheckWarning(WARNING_PARENT_NAME, message))
+
+
+def _agency_message(agency, parent_agency) -> str:
+    if parent_agency is None:
+        return (
+            "未能根据证件所属父（母）亲身份证号码的前6位获取其参保所属机构。"
+            f"所选参保社区属于「{agency or '未知机构'}」。确认无误后可继续登记。"
+        )
+    return (
+        f"根据身份证号码获取的父母参保所属机构为「{parent_agency}」，"
+        f"与所选参保社区的参保所属机构「{agency or '未知机构'}」不一致。"
+        "原则上新生儿参保地需与父母任意一方户籍地一致；确认无误后可继续登记。"
+    )
+
+
+def _duplicate_message(births: list[tuple[int, str, str]], birth_dates: set[date]) -> str:
+    # The same baby registered twice would be issued a second number (y after Y): a family member comes
+    # back, a clerk does not find the first registration. Twins registered one at a time look the same,
+    # hence a warning, not a refusal.
+    existing = selectors.newborns_of_births_born_on(
+        births=[birth for birth, *_ in births], birth_dates=birth_dates
+    )
+    if not existing:
+        return ""
+    rows = "；".join(
+        f"{newborn.name}（{newborn.get_sex_display()}，出生日期{rules.format_date_zh(newborn.birth_date)}，"
+        f"个人编号{newborn.personal_number}，{newborn.birth.hospital.name}"
+        f"于{rules.format_date_zh(newborn.birth.registered_on)}登记，{newborn.get_state_display()}）"
+        for newborn in existing
+    )
+    return (
+        f"可能重复登记：该父母已有出生日期相同的登记：{rows}。同一名新生儿不能重复登记；"
+        "如确为另一名新生儿（例如双胞胎中的另一名），请确认后继续。"
+    )

@@ -1,0 +1,113 @@
+"""The registration check (services/registration_check.py): plain typed inputs in, every error and warning
+out at once, by the page's field paths."""
+
+from datetime import timedelta
+
+import pytest
+
+from registration.models import Division, Sex
+from registration.services.registration_check import (
+    WARNING_AGENCY,
+    WARNING_DUPLICATE,
+    WARNING_PARENT_NAME,
+    BabyInput,
+    ParentInput,
+    registration_check,
+)
+from tests import factories
+from tests.factories import FATHER_ID, MOTHER_ID, TODAY
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def hospital():
+    factories.division_chain()
+    return factories.hospital_make()
+
+
+def check(hospital, **overrides):
+    kwargs = {
+        "hospital": hospital,
+        "route": "parent_id",
+        "parent_role": "mother",
+        "mother": ParentInput("张三", MOTHER_ID, "13877112345"),
+        "father": ParentInput("", "", ""),
+        "babies": [BabyInput(Sex.FEMALE, TODAY - timedelta(days=4))],
+        "community": Division.objects.get(code="450103001001"),
+        "has_household_registration": False,
+        "parent_has_guangxi_household": True,
+        "materials_deferred": True,
+        "today": TODAY,
+    }
+    kwargs.update(overrides)
+    return registration_check(**kwargs)
+
+
+def test_a_registration_meeting_every_rule_has_nothing_to_report(hospital):
+    factories.agency_make()
+
+    result = check(hospital)
+
+    assert (result.errors, result.warnings) == ({}, [])
+    assert result.parent == ParentInput("张三", MOTHER_ID, "13877112345")
+    assert result.agency == result.parent_agency and result.agency.code == "450100"
+
+
+def test_it_reports_errors_and_warnings_at_once(hospital):
+    clerk = factories.operator_make(hospital=hospital).user
+    factories.register(clerk, agency_warning_confirmed=True)  # 张三, the same girl: a possible duplicate
+
+    result = check(
+        hospital,
+        mother=ParentInput("张叁", " ".join(MOTHER_ID), "123"),
+        father=ParentInput("李四", FATHER_ID[:-1] + ("1" if FATHER_ID[-1] != "1" else "2"), ""),
+        parent_has_guangxi_household=False,
+    )
+
+    assert set(result.errors) == {"mother.phone", "father.id_number", "parent_has_guangxi_household"}
+    assert "校验位" in result.errors["father.id_number"][0]
+    assert [warning.code for warning in result.warnings] == [
+        WARNING_AGENCY,
+        WARNING_DUPLICATE,
+        WARNING_PARENT_NAME,
+    ]
+    assert "「张三」" in result.warnings[2].message and "「张叁」" in result.warnings[2].message
+    assert result.mother.id_number == MOTHER_ID  # normalised
+
+
+def test_confirmed_warnings_are_not_reported_again(hospital):
+    result = check(hospital, confirmed_warnings={WARNING_AGENCY})
+
+    assert (result.errors, result.warnings) == ({}, [])
+
+
+def test_a_value_that_did_not_parse_is_reported_as_missing(hospital):
+    result = check(
+        hospital,
+        route="",
+        babies=[BabyInput(None, None), BabyInput(Sex.MALE, TODAY + timedelta(days=1))],
+        community=None,
+        materials_deferred=False,
+    )
+
+    assert result.errors["route"] == ["请选择证件类型。"]
+    assert result.errors["babies.0.sex"] == ["第1名新生儿：请选择性别。"]
+    assert result.errors["babies.0.birth_date"] == ["第1名新生儿：请填写出生日期。"]
+    assert result.errors["babies.1.birth_date"] == ["第2名新生儿：出生日期不能晚于今天。"]
+    assert "请选择或输入参保社区" in result.errors["community"][0]
+    assert len(result.errors["materials"]) == 2
+    assert result.warnings == []  # the community is needed to compare the agencies
+
+
+def test_the_conditions_of_the_birth_are_reported_once_and_without_a_birth_date(hospital):
+    hospital.has_maternity_ward = False
+
+    result = check(
+        hospital,
+        babies=[BabyInput(Sex.FEMALE, None), BabyInput(Sex.FEMALE, None)],
+        has_household_registration=True,
+    )
+
+    assert len(result.errors["has_household_registration"]) == 1
+    assert result.errors["hospital"] == ["本机构未设产科，不能办理新生儿预参保登记。"]
