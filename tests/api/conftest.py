@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from rest_framework.test import APIClient
 
 from registration.api.clients import api_client_create
@@ -81,3 +82,18 @@ def birth_body(**overrides) -> dict:
     }
     body.update(overrides)
     return body
+
+
+@pytest.fixture(scope="session")
+def _media_url_while_the_server_starts():
+    """Django's live server reads MEDIA_URL once, at its start, and breaks on this project's None
+    (as in tests/e2e/conftest.py)."""
+    original = settings.MEDIA_URL
+    settings.MEDIA_URL = "http://media.invalid/"
+    return original
+
+
+@pytest.fixture(scope="session")
+def live_server(_media_url_while_the_server_starts, live_server):
+    settings.MEDIA_URL = _media_url_while_the_server_starts
+    return live_server
