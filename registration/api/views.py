@@ -174,6 +174,12 @@ class BirthsView(ApiView):
             return _unprocessable(errors_by_path(exc))
         # newborn_register audited a new registration; a retry answered from the first one is logged here.
         request.audit_done = birth.registered_at >= started
+        if not request.audit_done and not _same_parent(birth, body.validated_data):
+            # The key names another family's registration: a client's bug, never that registration's data.
+            request.audit_detail = {"idempotency_key_reused": True}
+            return _unprocessable(
+                {"Idempotency-Key": ["该 Idempotency-Key 已用于另一次登记，请为每次登记使用新的标识。"]}
+            )
         request.audit_action = AuditEntry.Action.API
         request.audit_detail = {"birth": birth.pk, "idempotent_replay": True}
         birth.newborns_ordered = list(
@@ -182,6 +188,15 @@ class BirthsView(ApiView):
             .prefetch_related("payments")
         )
         return Response(serializers.BirthCreatedSerializer(birth).data, status=status.HTTP_201_CREATED)
+
+
+def _same_parent(birth, data: dict) -> bool:
+    """Whether a retried body names the ID parent of the registration its Idempotency-Key made."""
+    parent = data.get(data["parent_role"]) or {}
+    return (
+        birth.parent_role == data["parent_role"]
+        and birth.parent.id_number == parent.get("id_number", "").upper()
+    )
 
 
 class NewbornCursorPagination(CursorPagination):

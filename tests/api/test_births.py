@@ -92,6 +92,22 @@ def test_a_retry_with_the_same_idempotency_key_returns_the_first_registration(ap
     assert replay.detail["idempotent_replay"] is True
 
 
+def test_a_key_reused_for_another_family_is_refused(api):
+    api.post("/api/v1/births", birth_body(), format="json", HTTP_IDEMPOTENCY_KEY="his-1")
+    father_id = {"name": "韦大海", "id_number": factories.FATHER_ID, "phone": ""}
+
+    response = api.post(
+        "/api/v1/births",
+        birth_body(parent_role="father", father=father_id, confirm=["possible_duplicate"]),
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="his-1",
+    )
+
+    assert response.status_code == 422
+    assert "Idempotency-Key" in response.json()["errors"]
+    assert Birth.objects.count() == 1
+
+
 def test_the_same_key_of_another_client_is_another_registration(api, other_api):
     body = birth_body(babies=[{"sex": "female", "birth_date": "2026-02-26"}], confirm=["possible_duplicate"])
     api.post("/api/v1/births", body, format="json", HTTP_IDEMPOTENCY_KEY="k1")
