@@ -267,7 +267,12 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "供医院信息系统（HIS）、定点医疗机构结算窗口和医保中心调用。认证：`Authorization: Bearer <密钥>`"
         "（密钥由管理员用 `manage.py api_client_create` 或管理后台创建，只显示一次）。JSON 使用 UTF-8，"
-        "日期为 YYYY-MM-DD，性别为 female / male，错误信息为中文。"
+        "日期为 YYYY-MM-DD，性别为 female / male，错误信息为中文。\n\n"
+        "常用流程：`POST /api/v1/births` 登记（双胞胎在 babies 中列两名），"
+        "返回每名新生儿的新生儿编码和个人编号；"
+        "`GET /api/v1/newborns/{identity}` 查询记录；任一定点医疗机构用 `GET /api/v1/coverage` 核验登记卡。"
+        "例：`curl -H 'Authorization: Bearer <密钥>' "
+        "'<站点>/api/v1/coverage?code=<新生儿编码>&birth_date=2026-02-26'`"
     ),
     "VERSION": "1",
     "SCHEMA_PATH_PREFIX": "/api/v1",

@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import MultiPartParser
@@ -129,6 +129,33 @@ class BirthsView(ApiView):
             "带 Idempotency-Key 请求头时，重试返回同一次登记的结果，不会重复登记。"
         ),
         request=serializers.BirthSerializer,
+        examples=[
+            OpenApiExample(
+                "双胞胎女孩（母亲身份证号+字母）",
+                request_only=True,
+                value={
+                    "community": "450103001001",
+                    "route": "parent_id",
+                    "parent_role": "mother",
+                    "mother": {"name": "覃小梅", "id_number": "450103199003070020", "phone": "13877112345"},
+                    "father": {"name": "韦大海", "id_number": "", "phone": ""},
+                    "babies": [
+                        {"sex": "female", "birth_date": "2026-02-26"},
+                        {"sex": "female", "birth_date": "2026-02-26"},
+                    ],
+                    "ethnicity": "08",
+                    "nationality": "CHN",
+                    "household_type": "30",
+                    "household_address": "广西南宁市青秀区新竹路1号",
+                    "phone": "13877112345",
+                    "birth_hospital_name": "南宁市第一人民医院",
+                    "no_household_registration": True,
+                    "parent_has_guangxi_household": True,
+                    "materials_deferred": True,
+                    "confirm": [],
+                },
+            )
+        ],
         parameters=[
             OpenApiParameter(
                 "Idempotency-Key",
