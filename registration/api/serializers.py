@@ -28,8 +28,11 @@ def errors_flatten(detail, prefix: str = "") -> dict[str, list[str]]:
     if isinstance(detail, dict):
         flat = {}
         for key, value in detail.items():
-            name = "non_field_errors" if key in ("non_field_errors", "__all__") and not prefix else str(key)
-            flat.update(errors_flatten(value, f"{prefix}.{name}" if prefix else name))
+            if key in ("non_field_errors", "__all__"):
+                # An error of the object itself is listed under the object's own path.
+                flat.update(errors_flatten(value, prefix or "non_field_errors"))
+                continue
+            flat.update(errors_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
         return flat
     if isinstance(detail, list) and any(isinstance(item, dict | list) for item in detail):
         flat = {}
@@ -83,6 +86,10 @@ class BabySerializer(serializers.Serializer):
     )
 
 
+# newborn_register's own message for the count (the list is also cut short here, before its items are read).
+_BABIES_COUNT = f"一次登记的新生儿须为1至{MAX_BABIES_PER_BIRTH}名。"
+
+
 def _codes(choices) -> list[str]:
     return [code for code, _ in choices]
 
@@ -102,7 +109,12 @@ class BirthSerializer(serializers.Serializer):
     )
     mother = ParentSerializer(required=False)
     father = ParentSerializer(required=False)
-    babies = BabySerializer(many=True, min_length=1, max_length=MAX_BABIES_PER_BIRTH)
+    babies = BabySerializer(
+        many=True,
+        min_length=1,
+        max_length=MAX_BABIES_PER_BIRTH,
+        error_messages={key: _BABIES_COUNT for key in ("min_length", "max_length", "empty")},
+    )
     ethnicity = serializers.ChoiceField(
         choices=_codes(ETHNICITY_CHOICES), default="01", help_text="民族代码（GB/T 3304）"
     )

@@ -59,6 +59,15 @@ def test_it_refuses_malformed_values_by_path(api):
     assert errors["route"] == ["请选择证件类型。"]
 
 
+def test_it_refuses_no_baby_or_nine_with_the_pages_message(api):
+    nine = [{"sex": "female", "birth_date": "2026-02-26"}] * 9
+    for babies in ([], nine):
+        response = api.post("/api/v1/births", birth_body(babies=babies), format="json")
+
+        assert response.status_code == 422
+        assert response.json()["errors"]["babies"] == ["一次登记的新生儿须为1至8名。"]
+
+
 def test_it_refuses_an_unknown_community(api):
     response = api.post("/api/v1/births", birth_body(community="450103999999"), format="json")
 
