@@ -56,7 +56,7 @@ def test_a_wrong_code_and_a_wrong_date_give_the_same_404(girl, other_api):
 
     assert wrong_date.status_code == wrong_code.status_code == nonsense.status_code == 404
     assert wrong_date.json() == wrong_code.json() == nonsense.json()
-    assert AuditEntry.objects.filter(action=AuditEntry.Action.API, detail__found=False).count() == 3
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.VERIFY, detail__found=False).count() == 3
 
 
 def test_a_missing_factor_is_a_422(other_api):
