@@ -181,6 +181,12 @@ class NewbornSerializer(serializers.Serializer):
         return SEX_NAMES[Sex(newborn.sex)]
 
 
+class NewbornPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True, help_text="下一页的完整地址；没有下一页时为 null")
+    previous = serializers.URLField(allow_null=True)
+    results = NewbornSerializer(many=True)
+
+
 class BirthCreatedSerializer(serializers.Serializer):
     birth = serializers.IntegerField(source="pk")
     newborns = NewbornSerializer(many=True, source="newborns_ordered")

@@ -237,7 +237,7 @@ class NewbornListView(ApiView):
         operation_id="newborns_list",
         summary="本院的登记记录（游标分页）",
         parameters=[serializers.NewbornListQuerySerializer],
-        responses={200: serializers.NewbornSerializer(many=True), 422: _ERRORS, **_COMMON},
+        responses={200: serializers.NewbornPageSerializer, 422: _ERRORS, **_COMMON},
     )
     def get(self, request):
         query = serializers.NewbornListQuerySerializer(data=request.query_params)

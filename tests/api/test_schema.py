@@ -36,6 +36,8 @@ def test_the_document_is_valid_openapi_3_and_lists_every_endpoint(client):
     assert document["components"]["securitySchemes"]["bearerKey"]["scheme"] == "bearer"
     births = document["paths"]["/api/v1/births"]["post"]
     assert {"201", "409", "422", "401", "403", "429"} <= set(births["responses"])
+    page = document["paths"]["/api/v1/newborns"]["get"]["responses"]["200"]["content"]["application/json"]
+    assert page["schema"]["$ref"].endswith("/NewbornPage")
 
 
 @pytest.mark.parametrize("path", ["/api/v1/docs", "/api/v1/redoc"])
