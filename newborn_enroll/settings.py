@@ -73,6 +73,9 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and ReDoc as static files: the docs load nothing online
     "registration",
     "cards",
 ]
@@ -230,6 +233,56 @@ if env_bool("BEHIND_PROXY"):
 # How many reverse proxies in front of the app append to X-Forwarded-For; the audit log's IP comes from
 # the last one they appended (registration.http.client_ip). 0: REMOTE_ADDR, the proxy header is ignored.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if env_bool("BEHIND_PROXY") else 0)
+
+# The default cache is each process's own memory. The API's rate counts must be shared by every node and
+# worker (registration/api/throttles.py), so they live in a database table (made by a migration).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "api": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "registration_api_cache",
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    },
+}
+
+# The REST API for hospital systems and the 医保中心 (registration/api/, issue 16): Bearer keys only (no
+# session, so no CSRF), a rate per client, JSON in UTF-8, dates as YYYY-MM-DD.
+API_RATE = env_str("API_RATE", "600/min")
+API_COVERAGE_RATE = env_str("API_COVERAGE_RATE", "60/min")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["registration.api.auth.BearerKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["registration.api.auth.ScopeRequired"],
+    "DEFAULT_THROTTLE_CLASSES": ["registration.api.throttles.ClientRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"client": API_RATE, "coverage": API_COVERAGE_RATE},
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "registration.api.views.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    "DATE_FORMAT": "%Y-%m-%d",
+    "DATE_INPUT_FORMATS": ["%Y-%m-%d"],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "新生儿预参保登记接口",
+    "DESCRIPTION": (
+        "供医院信息系统（HIS）、定点医疗机构结算窗口和医保中心调用。认证：`Authorization: Bearer <密钥>`"
+        "（密钥由管理员用 `manage.py api_client_create` 或管理后台创建，只显示一次）。JSON 使用 UTF-8，"
+        "日期为 YYYY-MM-DD，性别为 female / male，错误信息为中文。\n\n"
+        "常用流程：`POST /api/v1/births` 登记（双胞胎在 babies 中列两名），"
+        "返回每名新生儿的新生儿编码和个人编号；"
+        "`GET /api/v1/newborns/{identity}` 查询记录；任一定点医疗机构用 `GET /api/v1/coverage` 核验登记卡。"
+        "例：`curl -H 'Authorization: Bearer <密钥>' "
+        "'<站点>/api/v1/coverage?code=<新生儿编码>&birth_date=2026-02-26'`"
+    ),
+    "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"WarningCodeEnum": "registration.services.newborns.WARNING_CODES"},
+}
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

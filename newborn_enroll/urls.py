@@ -17,5 +17,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", accounts.PasswordChangeView.as_view(), name="password_change"),
     path("cards/", include("cards.urls")),
+    path("api/v1/", include("registration.api.urls")),
     path("", include("registration.urls")),
 ]

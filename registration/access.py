@@ -211,6 +211,14 @@ def supervision_scope(user) -> Scope:
     return Scope(hospital_id=operator.hospital_id)
 
 
+def api_client_scope(client) -> Scope:
+    """The hospitals whose records an integration API client may read: its hospital's, every hospital's
+    for the 医保中心's client (no hospital), none once it is revoked."""
+    if client.revoked_at is not None:
+        return NO_HOSPITAL
+    return EVERY_HOSPITAL if client.hospital_id is None else Scope(hospital_id=client.hospital_id)
+
+
 def newborns_in(scope: Scope) -> QuerySet[Newborn]:
     return scope.apply(Newborn.objects.all(), "birth__hospital_id")
 

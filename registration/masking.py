@@ -23,3 +23,15 @@ def mask_phone(value: str | None) -> str:
     if len(value) >= 8:
         return value[:3] + "****" + value[-4:]
     return MASK
+
+
+def mask_newborn_name(name: str | None) -> str:
+    """A newborn's registered name with the parent's given name hidden: 覃小梅之女 → 覃*之女.
+
+    What a settlement desk of another hospital may see (issue 16): enough to match the card in hand.
+    """
+    if not name:
+        return ""
+    suffix = name[-2:] if name.endswith(("之女", "之子")) else ""
+    parent = name[: len(name) - len(suffix)]
+    return (parent[:1] + "*" if parent else "") + suffix

@@ -601,6 +601,8 @@ class AuditEntry(models.Model):
         PASSWORD = "password", "修改密码"
         BACKUP = "backup", "数据备份"
         RESTORE = "restore", "数据恢复"
+        VERIFY = "verify", "核验参保状态"
+        API = "api", "接口调用"
 
     at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
     user = models.ForeignKey(
@@ -703,3 +705,61 @@ class TemporaryPassword(models.Model):
     def pending(self) -> bool:
         """The user has not chosen a password of their own since this one was set."""
         return self.replaced_at is None
+
+
+class ApiClient(models.Model):
+    """A hospital information system or the 医保中心's system calling /api/v1/ with a key (issue 16).
+
+    The key is shown once, when it is made; only its prefix (to find the row) and its SHA-256 are kept.
+    The calls act as `user`, a service account made with the client: an operator of the hospital with
+    module access (the registration write needs one), or for the 医保中心 a staff account without an
+    operator. Neither has a usable password, so neither can log in to the site.
+    """
+
+    class Scope(models.TextChoices):
+        BIRTHS_WRITE = "births:write", "登记新生儿、补传材料"
+        RECORDS_READ = "records:read", "查询本院登记记录"
+        COVERAGE_READ = "coverage:read", "核验登记卡参保状态"
+        PAYMENTS_WRITE = "payments:write", "录入缴费（医保中心）"
+
+    name = models.CharField("名称", max_length=100)
+    hospital = models.ForeignKey(
+        Hospital,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="api_clients",
+        verbose_name="医疗机构",
+        help_text="医保中心的客户端不属于任何医疗机构。",
+    )
+    scopes = models.JSONField("权限范围", default=list)
+    key_prefix = models.CharField("密钥前缀", max_length=16, unique=True, editable=False)
+    key_hash = models.CharField("密钥SHA-256", max_length=64, editable=False)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        related_name="api_client",
+        verbose_name="系统账号",
+        editable=False,
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "接口客户端"
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=Q(revoked_at__isnull=True),
+                name="registration_apiclient_name_unique_active",
+                violation_error_message="已有同名的有效接口客户端。",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -12,6 +12,7 @@ from registration.views import (
     payments_import,
     register,
     reports,
+    verify,
 )
 
 urlpatterns = [
@@ -42,6 +43,7 @@ urlpatterns = [
     path("divisions/children", divisions.division_children, name="division_roots"),
     path("divisions/<int:pk>/children", divisions.division_children, name="division_children"),
     path("audit/", audit.audit_list, name="audit_list"),
+    path("verify/", verify.verify, name="verify"),
     # Follow-up, reports, operators (附件1) and the 出生一件事 advisor (issue 5, items 5-8)
     path("register/advice", advisor.register_advice, name="register_advice"),
     path("followup/", followup.followup, name="followup"),

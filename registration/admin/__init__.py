@@ -1,3 +1,3 @@
 """The Django admin of the domain, one module per area; importing them registers the models."""
 
-from registration.admin import accounts, log, people, places, records  # noqa: F401
+from registration.admin import accounts, api, log, people, places, records  # noqa: F401

@@ -6,6 +6,7 @@ registration.access, what a user may see. The names are re-exported here so that
 """
 
 from registration.selectors.audit import audit_entries_for_user
+from registration.selectors.coverage import Coverage, newborn_coverage
 from registration.selectors.divisions import (
     DIVISION_CODE_LENGTHS,
     DIVISION_QUERY_MAX_LENGTH,
@@ -44,6 +45,7 @@ from registration.selectors.records import (
 )
 
 __all__ = [
+    "Coverage",
     "DIVISION_CODE_LENGTHS",
     "DIVISION_QUERY_MAX_LENGTH",
     "DIVISION_SEARCH_MAX_LIMIT",
@@ -63,6 +65,7 @@ __all__ = [
     "hospitals_for_user",
     "issued_suffixes_for",
     "material_get_for_user",
+    "newborn_coverage",
     "newborn_detail_get_for_user",
     "newborn_get_for_user",
     "newborn_history",

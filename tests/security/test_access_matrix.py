@@ -29,6 +29,9 @@ REGISTERING = MODULE | {"administrator": 403}
 SUPERVISOR = MODULE | {"clerk": 403}
 ADMINISTRATOR = dict.fromkeys(ROLES, 403) | {"anonymous": LOGIN, "administrator": 200}
 EVERYONE = dict.fromkeys(ROLES, 200)
+# The integration API takes Bearer keys only: a browser session, whoever's, is no key (tests/api checks the
+# keys' scopes and each client's hospital).
+API = dict.fromkeys(ROLES, 401)
 
 
 def _with(base: dict, **changes) -> dict:
@@ -46,6 +49,10 @@ class Row:
 
 def _newborn(side: Side) -> dict:
     return {"pk": side.newborn.pk}
+
+
+def _newborn_temp_id(side: Side) -> dict:
+    return {"identity": side.newborn.temp_id}
 
 
 # URL name (or route, for an unnamed URL) → its row.
@@ -100,6 +107,17 @@ ROWS: dict[str, Row] = {
         method="POST",
         kwargs=lambda side: {"pk": side.clerk.operator.pk},
     ),
+    "verify": Row(MODULE),
+    "api_births": Row(API, method="POST"),
+    "api_newborns": Row(API),
+    "api_newborn": Row(API, kwargs=_newborn_temp_id),
+    "api_newborn_materials": Row(API, method="POST", kwargs=_newborn_temp_id),
+    "api_coverage": Row(API),
+    "api_payments": Row(API, method="POST"),
+    # The OpenAPI document and its docs hold no data: an integrator reads them before having a key.
+    "api_schema": Row(EVERYONE),
+    "api_docs": Row(EVERYONE),
+    "api_redoc": Row(EVERYONE),
     "operator_access": Row(
         _with(ADMINISTRATOR, administrator=302),
         method="POST",
@@ -199,6 +217,8 @@ def test_it_answers_each_role_as_the_table_says(client, users: Users, route: Rou
 
 OBJECT_ROUTES = [r for r in ROUTES if r.key in ROWS and ROWS[r.key].kwargs is not None]
 NOT_HOSPITAL_OBJECTS = {"division_children", "payment_import_template", "payment_import_preview"}
+# A session is no API key (401 before any lookup); tests/api/test_access.py asks with another hospital's key.
+NOT_HOSPITAL_OBJECTS |= {"api_newborn", "api_newborn_materials"}
 
 
 @pytest.mark.parametrize("role", ("clerk", "supervisor"))

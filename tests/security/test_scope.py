@@ -39,6 +39,9 @@ NEWBORN_ROUTE_PREFIXES = ("newborns/<int:pk>/", "cards/<int:pk>/")
 NOT_HOSPITAL_SCOPED = {
     "division_children": "administrative divisions are public reference data shared by every hospital",
     "payment_import_template": "the file format of an empty template (csv or xlsx), not an object",
+    # The REST API opens nothing to a session; its clients' hospital scoping is tested with their keys.
+    "api_newborn": "the API (Bearer keys): tests/api/test_access.py, another hospital's record is a 404",
+    "api_newborn_materials": "the API (Bearer keys): tests/api/test_access.py, as api_newborn",
 }
 
 

@@ -159,8 +159,8 @@ def test_it_records_a_payment_and_shows_the_benefit_start_and_its_rule(logged_in
     ("data", "field", "message"),
     [
         ({"paid_on": "2099-01-01", "years": ["{year}"]}, "paid_on", "到账日期不能晚于今天"),
-        ({"paid_on": "{today}"}, "years", "这个字段是必填项"),
-        ({"paid_on": "", "years": ["{year}"]}, "paid_on", "这个字段是必填项"),
+        ({"paid_on": "{today}"}, "years", "该字段是必填项"),
+        ({"paid_on": "", "years": ["{year}"]}, "paid_on", "该字段是必填项"),
         ({"paid_on": "2026-02-30", "years": ["{year}"]}, "paid_on", "有效的日期"),
         ({"paid_on": "{today}", "years": ["1999"]}, "years", "有效的选项"),
         ({"paid_on": "{today}", "years": ["{year}"], "amount": "-5"}, "amount", "0.01"),
@@ -241,7 +241,7 @@ def test_it_asks_for_confirmation_and_a_reason_before_voiding(logged_in, newborn
     assert page.status_code == 200 and "确认作废" in page.content.decode()
     assert unconfirmed.status_code == 400 and "请勾选确认" in unconfirmed.content.decode()
     assert "家长要求改用出生医学证明编号" in unconfirmed.content.decode()  # the reason typed stays
-    assert no_reason.status_code == 400 and "这个字段是必填项" in no_reason.content.decode()
+    assert no_reason.status_code == 400 and "该字段是必填项" in no_reason.content.decode()
     newborn.refresh_from_db()
     assert newborn.state == Newborn.State.REGISTERED
 

@@ -1,0 +1,25 @@
+"""/api/v1/: the endpoints (a fixed interface, issue 16), the OpenAPI document and its docs."""
+
+from django.urls import path
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from . import views
+
+# The document and the docs are public: they hold no data, and an integrator reads them before having a key.
+_PUBLIC = {"authentication_classes": [], "permission_classes": [], "throttle_classes": []}
+
+urlpatterns = [
+    path("births", views.BirthsView.as_view(), name="api_births"),
+    path("newborns", views.NewbornListView.as_view(), name="api_newborns"),
+    path("newborns/<str:identity>", views.NewbornDetailView.as_view(), name="api_newborn"),
+    path(
+        "newborns/<str:identity>/materials",
+        views.NewbornMaterialsView.as_view(),
+        name="api_newborn_materials",
+    ),
+    path("coverage", views.CoverageView.as_view(), name="api_coverage"),
+    path("payments", views.PaymentsView.as_view(), name="api_payments"),
+    path("openapi.json", SpectacularJSONAPIView.as_view(**_PUBLIC), name="api_schema"),
+    path("docs", SpectacularSwaggerView.as_view(url_name="api_schema", **_PUBLIC), name="api_docs"),
+    path("redoc", SpectacularRedocView.as_view(url_name="api_schema", **_PUBLIC), name="api_redoc"),
+]

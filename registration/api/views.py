@@ -1,0 +1,383 @@
+"""The API's endpoints: read the request, call a selector or a service, answer in JSON; each call audited."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch, Q
+from django.http import Http404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from registration.http import client_ip
+from registration.models import AuditEntry, Newborn, Payment
+from registration.selectors.coverage import newborn_coverage
+from registration.services.audit import audit_record
+from registration.services.birth_materials import MaterialInput, birth_material_add
+from registration.services.kept_uploads import display_name
+from registration.services.newborns import RegistrationWarning
+
+from . import payments, serializers
+from .auth import client_newborns, request_client
+from .births import birth_register_from_api, errors_by_path
+from .throttles import ClientRateThrottle, CoverageRateThrottle
+
+IDEMPOTENCY_KEY_MAX_LENGTH = 200
+NOT_FOUND = "没有找到该登记记录。"
+COVERAGE_NOT_FOUND = "没有找到与该编码和出生日期相符的登记记录，请核对登记卡上的新生儿编码和出生日期。"
+
+
+def exception_handler(exc, context):
+    """A refused body is a 422 listing every error by field path; the rest as DRF answers them."""
+    if isinstance(exc, exceptions.ValidationError):
+        return Response({"errors": serializers.errors_flatten(exc.detail)}, status=422)
+    return drf_exception_handler(exc, context)
+
+
+def _unprocessable(errors: dict) -> Response:
+    return Response({"errors": errors}, status=422)
+
+
+_ERRORS = OpenApiResponse(serializers.ErrorsSerializer, description="请求内容有误：按字段路径列出每一处错误")
+_DETAIL = OpenApiResponse(serializers.DetailSerializer)
+_COMMON = {
+    401: OpenApiResponse(serializers.DetailSerializer, description="缺少或无效的 API 密钥"),
+    403: OpenApiResponse(serializers.DetailSerializer, description="客户端没有该接口所需的权限范围"),
+    429: OpenApiResponse(serializers.DetailSerializer, description="超过该客户端的调用频率"),
+}
+
+
+class ApiView(APIView):
+    """Bearer key, scope, per-client rate; after the call, one audit entry unless a service wrote it.
+
+    The entry's action is API (a refused call) unless the view says what it did (request.audit_action).
+
+    Calls refused before a client is known (401) or for the rate (429) are not logged: either would let
+    anyone on the network fill the audit log.
+    """
+
+    required_scope = ""
+    client_kind = "any"  # "hospital": a hospital's client only; "centre": the 医保中心's only
+
+    def initial(self, request, *args, **kwargs):
+        request.audit_done = False
+        request.audit_object = None
+        request.audit_detail = {}
+        request.audit_action = AuditEntry.Action.API  # until the view reaches what it does
+        super().initial(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        client = getattr(request, "_auth", None)
+        if (
+            client is not None
+            and response.status_code not in (401, 429)
+            and not getattr(request, "audit_done", True)
+        ):
+            obj = request.audit_object
+            audit_record(
+                user=client.user,
+                action=request.audit_action,
+                obj=obj,
+                hospital=client.hospital,
+                ip=client_ip(request),
+                detail={
+                    "api_client": client.pk,
+                    "method": request.method,
+                    "endpoint": self.endpoint_name(),
+                    "status": response.status_code,
+                    **request.audit_detail,
+                },
+            )
+        return response
+
+    def endpoint_name(self) -> str:
+        match = getattr(self.request, "resolver_match", None)
+        return match.url_name if match is not None else type(self).__name__
+
+
+def _newborn_for_identity(client, identity: str) -> Newborn:
+    """One of the client's records by temporary ID (case-sensitive), certificate or personal number."""
+    identity = identity.strip()
+    if not (identity.isascii() and identity.isalnum() and len(identity) in (10, 19)):
+        raise Http404(NOT_FOUND)  # no such number can exist: no query
+    newborns = client_newborns(client).prefetch_related(
+        Prefetch("payments", queryset=Payment.objects.order_by("paid_on", "pk"))
+    )
+    matches = newborns.filter(
+        Q(temp_id=identity) | Q(birth_certificate_number=identity) | Q(personal_number=identity)
+    )
+    for newborn in matches:
+        if identity in (newborn.temp_id, newborn.birth_certificate_number, newborn.personal_number):
+            return newborn
+    raise Http404(NOT_FOUND)
+
+
+class BirthsView(ApiView):
+    required_scope = "births:write"
+    client_kind = "hospital"
+
+    @extend_schema(
+        operation_id="births_create",
+        summary="登记一次分娩的新生儿（1至8名）",
+        description=(
+            "与登记页面相同的字段、规则和中文提示（同一个登记检查）。有需要确认的提示时返回 409，"
+            "确认后把提示的 code 放入 confirm 重新提交。"
+            "带 Idempotency-Key 请求头时，重试返回同一次登记的结果，不会重复登记。"
+        ),
+        request=serializers.BirthSerializer,
+        examples=[
+            OpenApiExample(
+                "双胞胎女孩（母亲身份证号+字母）",
+                request_only=True,
+                value={
+                    "community": "450103001001",
+                    "route": "parent_id",
+                    "parent_role": "mother",
+                    "mother": {"name": "覃小梅", "id_number": "450103199003070020", "phone": "13877112345"},
+                    "father": {"name": "韦大海", "id_number": "", "phone": ""},
+                    "babies": [
+                        {"sex": "female", "birth_date": "2026-02-26"},
+                        {"sex": "female", "birth_date": "2026-02-26"},
+                    ],
+                    "ethnicity": "08",
+                    "nationality": "CHN",
+                    "household_type": "30",
+                    "household_address": "广西南宁市青秀区新竹路1号",
+                    "phone": "13877112345",
+                    "birth_hospital_name": "南宁市第一人民医院",
+                    "no_household_registration": True,
+                    "parent_has_guangxi_household": True,
+                    "materials_deferred": True,
+                    "confirm": [],
+                },
+            )
+        ],
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                required=False,
+                description="客户端自定的请求标识（最长200个字符）：同一标识的重试只登记一次",
+            )
+        ],
+        responses={
+            201: serializers.BirthCreatedSerializer,
+            409: OpenApiResponse(serializers.WarningsSerializer, description="需要确认的提示"),
+            422: _ERRORS,
+            **_COMMON,
+        },
+    )
+    def post(self, request):
+        client = request_client(request)
+        idempotency_key = request.headers.get("Idempotency-Key")
+        if idempotency_key is not None and not (
+            0 < len(idempotency_key) <= IDEMPOTENCY_KEY_MAX_LENGTH
+            and idempotency_key.isascii()
+            and idempotency_key.isprintable()
+        ):
+            return _unprocessable({"Idempotency-Key": ["Idempotency-Key 须为1至200个可见的ASCII字符。"]})
+        body = serializers.BirthSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        started = timezone.now()
+        try:
+            birth = birth_register_from_api(
+                client=client,
+                data=body.validated_data,
+                idempotency_key=idempotency_key,
+                ip=client_ip(request),
+            )
+        except RegistrationWarning as exc:
+            warnings = [{"code": error.code, "message": error.messages[0]} for error in exc.error_list]
+            request.audit_detail = {"warnings": [warning["code"] for warning in warnings]}
+            return Response({"warnings": warnings}, status=status.HTTP_409_CONFLICT)
+        except PermissionDenied as exc:
+            raise exceptions.PermissionDenied(str(exc) or "该客户端不能办理新生儿预参保登记。") from None
+        except ValidationError as exc:
+            return _unprocessable(errors_by_path(exc))
+        # newborn_register audited a new registration; a retry answered from the first one is logged here.
+        request.audit_done = birth.registered_at >= started
+        if not request.audit_done and not _same_parent(birth, body.validated_data):
+            # The key names another family's registration: a client's bug, never that registration's data.
+            request.audit_detail = {"idempotency_key_reused": True}
+            return _unprocessable(
+                {"Idempotency-Key": ["该 Idempotency-Key 已用于另一次登记，请为每次登记使用新的标识。"]}
+            )
+        request.audit_detail = {"birth": birth.pk, "idempotent_replay": True}
+        birth.newborns_ordered = list(
+            birth.newborns.order_by("birth_order")
+            .select_related("birth__hospital")
+            .prefetch_related("payments")
+        )
+        return Response(serializers.BirthCreatedSerializer(birth).data, status=status.HTTP_201_CREATED)
+
+
+def _same_parent(birth, data: dict) -> bool:
+    """Whether a retried body names the ID parent of the registration its Idempotency-Key made."""
+    parent = data.get(data["parent_role"]) or {}
+    return (
+        birth.parent_role == data["parent_role"]
+        and birth.parent.id_number == parent.get("id_number", "").upper()
+    )
+
+
+class NewbornCursorPagination(CursorPagination):
+    page_size = 50
+    ordering = "-pk"
+
+
+class NewbornListView(ApiView):
+    required_scope = "records:read"
+
+    @extend_schema(
+        operation_id="newborns_list",
+        summary="本院的登记记录（游标分页）",
+        parameters=[serializers.NewbornListQuerySerializer],
+        responses={200: serializers.NewbornPageSerializer, 422: _ERRORS, **_COMMON},
+    )
+    def get(self, request):
+        query = serializers.NewbornListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        filters = query.validated_data
+        newborns = client_newborns(request_client(request)).prefetch_related(
+            Prefetch("payments", queryset=Payment.objects.order_by("paid_on", "pk"))
+        )
+        if "registered_from" in filters:
+            newborns = newborns.filter(birth__registered_on__gte=filters["registered_from"])
+        if "registered_to" in filters:
+            newborns = newborns.filter(birth__registered_on__lte=filters["registered_to"])
+        if "state" in filters:
+            newborns = newborns.filter(state=filters["state"])
+        paginator = NewbornCursorPagination()
+        page = paginator.paginate_queryset(newborns, request, view=self)
+        request.audit_action = AuditEntry.Action.VIEW_ID
+        request.audit_detail = {
+            "newborns": [newborn.pk for newborn in page],
+            **{name: str(value) for name, value in filters.items() if name != "cursor"},
+        }
+        return paginator.get_paginated_response(serializers.NewbornSerializer(page, many=True).data)
+
+
+class NewbornDetailView(ApiView):
+    required_scope = "records:read"
+
+    @extend_schema(
+        operation_id="newborns_retrieve",
+        summary="一条本院的登记记录：按新生儿编码（区分大小写）、出生医学证明编号或个人编号",
+        responses={200: serializers.NewbornSerializer, 404: _DETAIL, **_COMMON},
+    )
+    def get(self, request, identity: str):
+        newborn = _newborn_for_identity(request_client(request), identity)
+        request.audit_object, request.audit_action = newborn, AuditEntry.Action.VIEW_ID
+        return Response(serializers.NewbornSerializer(newborn).data)
+
+
+class NewbornMaterialsView(ApiView):
+    required_scope = "births:write"
+    client_kind = "hospital"
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        operation_id="newborns_materials_create",
+        summary="补传一份登记材料（扫描件或照片，multipart）",
+        description="与记录页面相同的内容检查：只接受 JPEG、PNG 或 PDF，图片去除元数据，PDF 须完整、未加密。",
+        request={"multipart/form-data": serializers.MaterialUploadSerializer},
+        responses={201: serializers.MaterialSerializer, 404: _DETAIL, 422: _ERRORS, **_COMMON},
+    )
+    def post(self, request, identity: str):
+        newborn = _newborn_for_identity(request_client(request), identity)
+        request.audit_object = newborn
+        upload = serializers.MaterialUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        file = upload.validated_data["file"]
+        try:
+            material = birth_material_add(
+                user=request.user,
+                newborn=newborn,
+                material=MaterialInput(
+                    upload.validated_data["kind"], file.read(), display_name(file.name, "文件")
+                ),
+                ip=client_ip(request),
+            )
+        except ValidationError as exc:
+            return _unprocessable({"file": exc.messages})
+        except OSError:
+            return _unprocessable({"file": ["文件读取失败，请重新上传。"]})
+        request.audit_done = True  # birth_material_add logged it
+        return Response(serializers.MaterialSerializer(material).data, status=status.HTTP_201_CREATED)
+
+
+class CoverageView(ApiView):
+    required_scope = "coverage:read"
+    throttle_classes = [ClientRateThrottle, CoverageRateThrottle]
+
+    @extend_schema(
+        operation_id="coverage_retrieve",
+        summary="核验登记卡：今天是否享受医保待遇（任一定点医疗机构）",
+        description=(
+            "编码与出生日期须同时相符；任一不符都返回同样的 404。只返回参保状态和脱敏姓名，不返回家庭信息。"
+        ),
+        parameters=[serializers.CoverageQuerySerializer],
+        responses={200: serializers.CoverageSerializer, 404: _DETAIL, 422: _ERRORS, **_COMMON},
+    )
+    def get(self, request):
+        query = serializers.CoverageQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        coverage = newborn_coverage(
+            code=query.validated_data["code"],
+            birth_date=query.validated_data["birth_date"],
+            today=timezone.localdate(),
+        )
+        # A code that matched nothing is a check too: the log shows who tried which codes.
+        request.audit_action, request.audit_detail = AuditEntry.Action.VERIFY, {"found": coverage is not None}
+        if coverage is None:
+            raise Http404(COVERAGE_NOT_FOUND)
+        request.audit_object = coverage.newborn
+        request.audit_detail["covered"] = coverage.covered
+        return Response(serializers.CoverageSerializer(coverage).data)
+
+
+class PaymentsView(ApiView):
+    required_scope = "payments:write"
+    client_kind = "centre"
+
+    @extend_schema(
+        operation_id="payments_create",
+        summary="录入缴费（医保中心）：与缴费名单导入相同的规则",
+        description=(
+            "按新生儿编码、出生医学证明编号或个人编号匹配；按缴费凭证号幂等："
+            "已录入的缴费返回 already_recorded。"
+            "任一笔有错误时全部不录入（422，按 payments.N 列出）。"
+        ),
+        request=serializers.PaymentsInSerializer,
+        responses={
+            200: OpenApiResponse(serializers.PaymentsResultSerializer, description="全部已录入过"),
+            201: serializers.PaymentsResultSerializer,
+            422: _ERRORS,
+            **_COMMON,
+        },
+    )
+    def post(self, request):
+        body = serializers.PaymentsInSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            results = payments.payments_record_from_api(
+                user=request.user, items=body.validated_data["payments"], ip=client_ip(request)
+            )
+        except payments.PaymentsRefused as exc:
+            return _unprocessable(exc.errors)
+        request.audit_action = AuditEntry.Action.IMPORT
+        request.audit_detail = {
+            "kind": "payments_api",
+            "recorded": sum(1 for result in results if result["outcome"] == "recorded"),
+            "already_recorded": sum(1 for result in results if result["outcome"] == "already_recorded"),
+        }
+        created = any(result["outcome"] == "recorded" for result in results)
+        return Response(
+            serializers.PaymentsResultSerializer({"payments": results}).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )

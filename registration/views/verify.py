@@ -1,0 +1,47 @@
+"""/verify/: the settlement desk of any hospital checks a card's coverage (issue 16, item 4).
+
+The same answer as GET /api/v1/coverage, from the same function (selectors.newborn_coverage).
+"""
+
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from registration import access
+from registration.api.throttles import VerifyPageThrottle
+from registration.forms.verify import VerifyForm
+from registration.http import client_ip
+from registration.models import AuditEntry
+from registration.selectors import newborn_coverage
+from registration.services.audit import audit_record
+
+TEMPLATE = "registration/verify.html"
+
+
+@never_cache
+@access.module_access_required
+@require_http_methods(["GET", "POST"])
+def verify(request):
+    """GET: the form. POST (the code is an ID number: never in a URL): the card's coverage, audited."""
+    if request.method == "GET":
+        return render(request, TEMPLATE, {"form": VerifyForm()})
+    form = VerifyForm(request.POST)
+    if not form.is_valid():
+        return render(request, TEMPLATE, {"form": form}, status=400)
+    if not VerifyPageThrottle().allow_request(request, None):
+        form.add_error(None, "核验过于频繁，请稍后再试。")
+        return render(request, TEMPLATE, {"form": form}, status=429)
+    today = timezone.localdate()
+    coverage = newborn_coverage(
+        code=form.cleaned_data["code"], birth_date=form.cleaned_data["birth_date"], today=today
+    )
+    audit_record(
+        user=request.user,
+        action=AuditEntry.Action.VERIFY,
+        obj=coverage.newborn if coverage else None,
+        ip=client_ip(request),
+        detail={"found": coverage is not None, **({"covered": coverage.covered} if coverage else {})},
+    )
+    context = {"form": VerifyForm(), "checked": True, "coverage": coverage, "today": today}
+    return render(request, TEMPLATE, context, status=200 if coverage else 404)

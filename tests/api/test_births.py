@@ -1,0 +1,169 @@
+"""POST /api/v1/births: the registration page's check, its errors by field path, warnings, idempotency."""
+
+import threading
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from registration.models import AuditEntry, Birth, Newborn
+from tests import factories
+from tests.api.conftest import bearer, birth_body
+
+pytestmark = pytest.mark.usefixtures("pinned_today")
+
+
+def test_it_registers_twins_with_their_letters_numbers_and_names(api, his):
+    response = api.post("/api/v1/births", birth_body(), format="json")
+
+    assert response.status_code == 201, response.content
+    newborns = response.json()["newborns"]
+    assert [n["temp_id"] for n in newborns] == [factories.MOTHER_ID + "X", factories.MOTHER_ID + "x"]
+    assert [n["name"] for n in newborns] == ["覃小梅之女", "覃小梅之女"]
+    assert all(len(n["personal_number"]) == 10 for n in newborns)
+    assert newborns[0]["last_day"] == "2026-05-25"
+    assert newborns[0]["sex"] == "female" and newborns[0]["state"] == "registered"
+    birth = Birth.objects.get()
+    assert birth.hospital == his[0].hospital and birth.clerk == his[0].user
+    entries = AuditEntry.objects.filter(action=AuditEntry.Action.REGISTER)
+    assert entries.count() == 2
+    assert {entry.user for entry in entries} == {his[0].user}
+    assert {entry.ip for entry in entries} == {"127.0.0.1"}
+
+
+def test_it_lists_every_error_by_field_path_in_chinese(api):
+    body = birth_body(
+        mother={"name": "覃小梅", "id_number": "450103199003070001", "phone": "13877112345"},
+        babies=[{"sex": "female", "birth_date": "2026-02-26"}, {"sex": "female", "birth_date": "2025-10-01"}],
+    )
+
+    response = api.post("/api/v1/births", body, format="json")
+
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert "mother.id_number" in errors and "babies.1.birth_date" in errors
+    assert "babies.0.birth_date" not in errors
+    assert "3个月" in errors["babies.1.birth_date"][0]
+    assert Birth.objects.count() == 0
+
+
+def test_it_refuses_malformed_values_by_path(api):
+    body = birth_body(babies=[{"sex": "girl", "birth_date": "26/02/2026"}], route="passport")
+
+    response = api.post("/api/v1/births", body, format="json")
+
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert errors["babies.0.sex"] == ["性别应为 female 或 male。"]
+    assert "YYYY-MM-DD" in errors["babies.0.birth_date"][0]
+    assert errors["route"] == ["请选择证件类型。"]
+
+
+def test_it_refuses_no_baby_or_nine_with_the_pages_message(api):
+    nine = [{"sex": "female", "birth_date": "2026-02-26"}] * 9
+    for babies in ([], nine):
+        response = api.post("/api/v1/births", birth_body(babies=babies), format="json")
+
+        assert response.status_code == 422
+        assert response.json()["errors"]["babies"] == ["一次登记的新生儿须为1至8名。"]
+
+
+def test_it_refuses_an_unknown_community(api):
+    response = api.post("/api/v1/births", birth_body(community="450103999999"), format="json")
+
+    assert response.status_code == 422
+    assert "参保社区" in response.json()["errors"]["community"][0]
+
+
+def test_a_warning_is_a_409_with_its_code_and_a_resend_with_confirm_registers(api):
+    one = birth_body(babies=[{"sex": "female", "birth_date": "2026-02-26"}])
+    assert api.post("/api/v1/births", one, format="json").status_code == 201
+
+    again = api.post("/api/v1/births", one, format="json")
+
+    assert again.status_code == 409
+    warnings = again.json()["warnings"]
+    assert [warning["code"] for warning in warnings] == ["possible_duplicate"]
+    assert "可能重复登记" in warnings[0]["message"]
+    confirmed = api.post("/api/v1/births", {**one, "confirm": ["possible_duplicate"]}, format="json")
+    assert confirmed.status_code == 201
+    assert confirmed.json()["newborns"][0]["temp_id"] == factories.MOTHER_ID + "x"
+
+
+def test_a_retry_with_the_same_idempotency_key_returns_the_first_registration(api):
+    first = api.post("/api/v1/births", birth_body(), format="json", HTTP_IDEMPOTENCY_KEY="his-4711")
+    retry = api.post("/api/v1/births", birth_body(), format="json", HTTP_IDEMPOTENCY_KEY="his-4711")
+
+    assert first.status_code == retry.status_code == 201
+    assert retry.json() == first.json()
+    assert Birth.objects.count() == 1 and Newborn.objects.count() == 2
+    replay = AuditEntry.objects.get(action=AuditEntry.Action.API)
+    assert replay.detail["idempotent_replay"] is True
+
+
+def test_a_key_reused_for_another_family_is_refused(api):
+    api.post("/api/v1/births", birth_body(), format="json", HTTP_IDEMPOTENCY_KEY="his-1")
+    father_id = {"name": "韦大海", "id_number": factories.FATHER_ID, "phone": ""}
+
+    response = api.post(
+        "/api/v1/births",
+        birth_body(parent_role="father", father=father_id, confirm=["possible_duplicate"]),
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="his-1",
+    )
+
+    assert response.status_code == 422
+    assert "Idempotency-Key" in response.json()["errors"]
+    assert Birth.objects.count() == 1
+
+
+def test_the_same_key_of_another_client_is_another_registration(api, other_api):
+    body = birth_body(babies=[{"sex": "female", "birth_date": "2026-02-26"}], confirm=["possible_duplicate"])
+    api.post("/api/v1/births", body, format="json", HTTP_IDEMPOTENCY_KEY="k1")
+
+    response = other_api.post("/api/v1/births", body, format="json", HTTP_IDEMPOTENCY_KEY="k1")
+
+    assert response.status_code == 201
+    assert Birth.objects.count() == 2
+
+
+def test_a_browser_session_opens_nothing_and_a_key_needs_no_csrf_token(api, his, client):
+    clerk = factories.operator_make(username="clerk2", hospital=his[0].hospital).user
+    client.force_login(clerk)
+    assert client.post("/api/v1/births", birth_body(), content_type="application/json").status_code == 401
+
+    csrf_checked = APIClient(enforce_csrf_checks=True)
+    csrf_checked.credentials(HTTP_AUTHORIZATION=f"Bearer {his[1]}")
+    assert csrf_checked.post("/api/v1/births", birth_body(), format="json").status_code == 201
+    assert "sessionid" not in csrf_checked.cookies
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_racing_retries_with_one_idempotency_key_register_once(his, pinned_today):
+    assert connection.vendor == "postgresql"
+    threads, results, errors = 6, [], []
+    barrier = threading.Barrier(threads)
+
+    def retry():
+        try:
+            barrier.wait()
+            response = bearer(his[1]).post(
+                "/api/v1/births", birth_body(), format="json", HTTP_IDEMPOTENCY_KEY="race-1"
+            )
+            results.append((response.status_code, response.json()))
+        except Exception as exc:  # reported below
+            errors.append(repr(exc))
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=retry) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+
+    assert errors == []
+    assert [status for status, _ in results] == [201] * threads
+    assert len({tuple(n["temp_id"] for n in body["newborns"]) for _, body in results}) == 1
+    assert Birth.objects.count() == 1 and Newborn.objects.count() == 2
