@@ -66,7 +66,7 @@ ROWS: dict[str, Row] = {
     "home": Row(LOGGED_IN),
     "register": Row(REGISTERING),
     # No parent's ID yet: the form's error (400) once the user may register.
-    "register_preview": Row(_with(REGISTERING, clerk=400, supervisor=400)),
+    "register_preview": Row(_with(REGISTERING, clerk=400, supervisor=400), method="POST"),
     "register_done": Row(MODULE, kwargs=lambda side: {"pk": side.birth.pk}),
     "newborn_list": Row(MODULE),
     "newborn_detail": Row(MODULE, kwargs=_newborn),
