@@ -142,6 +142,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "registration.auth.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Not blank, not only spaces, not a single class of characters (ten spaces, one letter repeated).
+    {"NAME": "registration.auth.CharacterClassValidator"},
 ]
 
 # Login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins for one username from one
