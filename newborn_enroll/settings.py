@@ -115,7 +115,13 @@ DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "var")))
 
 _database_url = env_str("DATABASE_URL")
 if _database_url:
-    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+    # A kept connection is checked before a request's first query (CONN_HEALTH_CHECKS): after a database
+    # restart the request reconnects instead of failing on the dead connection (a 500).
+    DATABASES = {
+        "default": dj_database_url.parse(
+            _database_url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
+        )
+    }
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # Django's backend with small bulk inserts as VALUES (newborn_enroll/db/postgresql/compiler.py).
         DATABASES["default"]["ENGINE"] = "newborn_enroll.db.postgresql"
