@@ -13,7 +13,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from cards.services import (
     CARD_PREFETCH,
@@ -88,7 +88,7 @@ def _pdf_response(request, newborns: list[Newborn], *, size: str, notice: bool, 
 
 
 @never_cache
-@require_GET
+@require_safe
 @module_access_required
 def card_pdf(request, pk):
     """GET /cards/<pk>/card.pdf?size=A4|A6&notice=1|0: one record's card, inline."""
@@ -162,7 +162,7 @@ def _skipped_page(request, skipped: list[tuple[Newborn, CardStateError]], printa
 
 
 @never_cache
-@require_GET
+@require_safe
 @module_access_required
 def batch_pdf(request):
     """GET /cards/batch.pdf?date=YYYY-MM-DD or ?ids=1,2,3 (&size=A4|A6&notice=1|0): many cards in one PDF.

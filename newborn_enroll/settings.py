@@ -72,7 +72,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "crispy_forms",
     "crispy_bootstrap5",
-    "axes",
+    "registration.axes_app.AxesConfig",  # django-axes, named in Chinese in the admin
     "registration",
     "cards",
 ]
@@ -179,6 +179,8 @@ if TEMPORARY_PASSWORD_DAYS < 1:
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
 TIME_ZONE = "Asia/Shanghai"
+# The project's catalog: Chinese for what the dependencies leave untranslated (django-axes' models).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
 

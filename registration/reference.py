@@ -5,6 +5,7 @@ from functools import cache
 import pycountry
 from babel import Locale
 from django.db import models
+from pypinyin import Style, lazy_pinyin
 
 
 class Sex(models.IntegerChoices):
@@ -59,7 +60,14 @@ def _nationality_choices() -> tuple[tuple[str, str], ...]:
         if country.alpha_3 not in _NOT_NATIONALITIES
     }
     china = (DEFAULT_NATIONALITY, names.pop(DEFAULT_NATIONALITY))
-    return (china, *sorted(names.items(), key=lambda item: item[1]))
+    return (china, *sorted(names.items(), key=lambda item: pinyin_sort_key(item[1])))
+
+
+def pinyin_sort_key(name: str) -> tuple[tuple[str, ...], str]:
+    """The order of a Chinese list by pinyin, character by character, tone after letters (阿富汗 a1 fu4
+    han4 before 埃及 ai1 ji2), as in a dictionary: syllables by pypinyin, whose phrase dictionary reads
+    朝鲜 chao2 xian3 and 乍得 zha4 de2. Ties (the same pinyin) fall back to the characters."""
+    return tuple(lazy_pinyin(name, style=Style.TONE3, neutral_tone_with_five=True)), name
 
 
 NATIONALITY_CHOICES = list(_nationality_choices())

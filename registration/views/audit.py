@@ -14,7 +14,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from registration import selectors
 from registration.logging import mask_sensitive
@@ -127,7 +127,7 @@ def _filters(request, form: AuditFilterForm) -> dict | None:
 
 
 @never_cache
-@require_GET
+@require_safe
 @supervisor_required
 def audit_list(request):
     """GET /audit/: the audit log, filtered, 50 entries a page, newest first."""

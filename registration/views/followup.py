@@ -14,7 +14,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from registration import selectors
 from registration.http import client_ip
@@ -82,7 +82,7 @@ def _counts(newborns, today: date) -> dict:
 
 
 @never_cache
-@require_GET
+@require_safe
 @module_access_required
 def followup(request):
     """GET /followup/: unpaid records, fewest days left first, 50 a page, with the counts for today."""
@@ -133,7 +133,7 @@ EXPORT_HEADERS = [
 
 
 @never_cache
-@require_GET
+@require_safe
 @module_access_required
 def followup_export(request):
     """GET /followup/export.xlsx: the whole follow-up list as XLSX, audited as EXPORT."""

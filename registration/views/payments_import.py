@@ -12,7 +12,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from registration.http import client_ip
 from registration.permissions import administrator_required
@@ -145,7 +145,7 @@ TEMPLATES = {
 }
 
 
-@require_GET
+@require_safe
 @administrator_required
 def payment_import_template(request, extension):
     """GET /payments/import/template.csv|.xlsx: an empty list with the expected headers."""

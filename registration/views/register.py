@@ -10,8 +10,9 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
+from cards.content import payment_channels
 from registration import selectors
 from registration.forms import (
     MATERIAL_KINDS,
@@ -280,6 +281,7 @@ def _problem_message(birth_date, today) -> str | None:
     return problem.message if problem else None
 
 
+@require_safe  # GET and HEAD: the page only shows what was saved
 @never_cache
 @module_access_required
 def register_done(request, pk):
@@ -299,5 +301,6 @@ def register_done(request, pk):
             "materials_missing": materials_missing(
                 birth.route, birth.materials.values_list("kind", flat=True)
             ),
+            "channels": payment_channels(birth.community.code),
         },
     )
