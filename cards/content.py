@@ -227,7 +227,7 @@ def pay_when(start: date, end: date, today: date) -> str:
 
 
 def payment_years(born: date, last_day: date, today: date) -> str:
-    """Which 缴费年度 to choose (the 2026 guide, 四; SPEC.md, Benefit start)."""
+    """Which 缴费年度 to choose (the 2026 guide, 四; docs/rules.md, Benefit start)."""
     year = born.year
     if last_day.year == year:
         return f"缴费年度请选择{year}年。"

@@ -33,7 +33,7 @@ ETHNICITY_CHOICES = [
 # The groups most registered in Guangxi's maternity wards, offered first in pick lists.
 GUANGXI_COMMON_ETHNICITIES = ["01", "08", "13", "06", "12", "32", "36", "49", "37", "25"]
 
-# 户口性质: our decision (SPEC.md is silent): the categories of the household register since the
+# 户口性质: our decision (docs/rules.md is silent): the categories of the household register since the
 # 2014 reform, with the older agricultural/non-agricultural ones that many registers still show.
 HOUSEHOLD_TYPE_CHOICES = [
     ("10", "非农业家庭户口"),

@@ -289,7 +289,7 @@ def register_done(request, pk):
     birth = selectors.birth_get_for_user(user=request.user, pk=pk)
     newborns = list(birth.newborns.all())
     for newborn in newborns:
-        # The full temporary ID is shown here: each view of it is logged (SPEC.md, Who uses it).
+        # The full temporary ID is shown here: each view of it is logged (docs/rules.md, Who uses it).
         audit_record(user=request.user, action=AuditEntry.Action.VIEW_ID, obj=newborn, ip=client_ip(request))
     return render(
         request,
