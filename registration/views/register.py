@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cards.content import payment_channels
 from registration import selectors
-from registration.forms import (
+from registration.forms.register import (
     MATERIAL_KINDS,
     PreviewForm,
     RegisterForm,
