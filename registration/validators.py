@@ -168,6 +168,24 @@ def _phone_parse(text: str) -> str:
 NAME_FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
 
 
+def name_digits_refuse(name: str, *, label: str = "姓名") -> str:
+    """A person's name holds no digit (any script's: 4, ４, ٤, ①): an ID or phone number typed into a
+    name box would otherwise become the baby's name (…之女) and show unmasked in every list and export.
+
+    The one rule for every name the app takes (the registration page and service, formal enrollment's real
+    name, an operator's name): a minority name's `·` (阿依古丽·买买提) and a foreign parent's Latin name
+    (Marie-Claire O'Neil) pass. Chinese numerals (一, 三) are letters of names and pass too.
+    """
+    digits = [char for char in dict.fromkeys(name) if unicodedata.category(char) in {"Nd", "Nl", "No"}]
+    if digits:
+        shown = "".join(digits[:5])
+        raise ValidationError(
+            f"{label}不能含有数字（{shown}）：请填写姓名；身份证号码、电话号码请填在各自的栏内。",
+            code="name_digits",
+        )
+    return name
+
+
 def name_validate(value, *, label: str = "姓名", max_length: int = 50) -> str:
     """A person's name: NFC, inner whitespace collapsed, no control or invisible characters, not too long."""
     if not isinstance(value, str):
@@ -183,7 +201,7 @@ def name_validate(value, *, label: str = "姓名", max_length: int = 50) -> str:
         )
     if len(name) > max_length:
         raise ValidationError(f"{label}最多{max_length}个字，当前为{len(name)}个。", code="max_length")
-    return name
+    return name_digits_refuse(name, label=label)
 
 
 MATERIAL_SIGNATURES = (

@@ -317,8 +317,9 @@ def _check_parents(mother, father, parent_role, today, errors) -> tuple[ParentIn
             except ValidationError as exc:
                 errors.add(f"{role}_phone", exc.messages[0])
         name = person.name.strip()
+        label = f"{validators.ROLE_LABEL[role]}姓名"
         try:
-            validators.card_text_validate(name, label=f"{validators.ROLE_LABEL[role]}姓名")
+            validators.card_text_validate(validators.name_digits_refuse(name, label=label), label=label)
         except ValidationError as exc:
             errors.add(f"{role}_name", exc.messages[0])
         checked[role] = ParentInput(name, id_number, phone)
