@@ -9,6 +9,7 @@ on the card stock.
 
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -31,6 +32,7 @@ from registration.masking import mask_id_number
 from registration.models import Newborn
 from registration.permissions import module_access_required
 from registration.services.audit import newborns_print_record
+from registration.validators import date_bounds_validate
 
 # A day's registrations of one hospital are a few dozen; the cap keeps a mistaken request from
 # holding a worker for minutes.
@@ -117,6 +119,10 @@ def _selection(request) -> tuple[list[Newborn], str]:
             registered_on = date.fromisoformat(day.strip())
         except ValueError:
             raise BadRequest("登记日期（date）格式应为 YYYY-MM-DD，例如 2026-03-02。") from None
+        try:
+            date_bounds_validate(registered_on)
+        except ValidationError as error:
+            raise BadRequest(error.messages[0]) from None
         rows = visible.filter(birth__registered_on=registered_on).order_by(
             "birth__registered_at", "birth_order"
         )

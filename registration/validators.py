@@ -168,6 +168,22 @@ def _phone_parse(text: str) -> str:
 NAME_FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
 
 
+# Every date the app takes (registration, payments, lists, reports, exports, the audit log) lies in these
+# years: a far date (9999-12-31) would overflow the date arithmetic of a report or a filter's next day.
+DATE_MIN, DATE_MAX = date(2000, 1, 1), date(2099, 12, 31)
+DATE_BOUNDS_MESSAGE = (
+    f"日期超出范围：请填写{DATE_MIN.year}年{DATE_MIN.month}月{DATE_MIN.day}日至"
+    f"{DATE_MAX.year}年{DATE_MAX.month}月{DATE_MAX.day}日之间的日期（请检查年份是否输错）。"
+)
+
+
+def date_bounds_validate(value: date) -> date:
+    """The one bound of every date input (forms.fields.BoundedDateField, the cards' batch date)."""
+    if not DATE_MIN <= value <= DATE_MAX:
+        raise ValidationError(DATE_BOUNDS_MESSAGE, code="date_bounds")
+    return value
+
+
 def name_digits_refuse(name: str, *, label: str = "姓名") -> str:
     """A person's name holds no digit (any script's: 4, ４, ٤, ①): an ID or phone number typed into a
     name box would otherwise become the baby's name (…之女) and show unmasked in every list and export.
