@@ -94,8 +94,15 @@ def birth_certificate_number_validate(value) -> str:
 
 
 def temp_id_validate(value) -> str:
-    """A temporary ID (parent's resident ID + one letter), kept case-sensitive: …1234X and …1234x differ."""
+    """A temporary ID (parent's resident ID + one letter), kept case-sensitive: …1234X and …1234x differ.
+
+    The parent's part is normalised as the registration page normalises an ID: its 18th character, a check
+    character typed as `x`, is upper-cased (45010319930808006xX is 45010319930808006XX); the letter's case
+    is the baby's and stays as typed.
+    """
     number = _normalise(value, "新生儿编码")
+    if len(number) == 19:
+        number = number[:17] + number[17].upper() + number[18]
     if not TEMP_ID_RE.fullmatch(number):
         raise ValidationError("新生儿编码应为父母身份证号码加1个字母（共19位）。", code="temp_id")
     resident_id_validate(number[:18], label="新生儿编码的前18位")
