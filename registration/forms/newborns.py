@@ -30,6 +30,12 @@ class NewbornFilterForm(forms.Form):
     born_from = BoundedDateField(label="出生日期从", required=False, widget=DATE_INPUT)
     born_to = BoundedDateField(label="至", required=False, widget=DATE_INPUT)
     state = forms.ChoiceField(label="状态", required=False, choices=[("", "全部"), *Newborn.State.choices])
+    materials = forms.ChoiceField(
+        label="材料",
+        required=False,
+        choices=[("", "全部"), ("incomplete", "材料不全（暂缺待补传）"), ("complete", "材料齐全")],
+        error_messages={"invalid_choice": "请从列表中选择材料情况。"},
+    )
 
     def clean_personal_number(self) -> str:
         value = self.cleaned_data["personal_number"]

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from registration.models import (
@@ -30,6 +30,32 @@ def newborn_list_for_user(*, user) -> QuerySet[Newborn]:
     if operator is None:
         return newborns.none()
     return newborns.filter(birth__hospital_id=operator.hospital_id)
+
+
+def _has_material(*kinds: str) -> Exists:
+    return Exists(Material.objects.filter(birth_id=OuterRef("birth_id"), kind__in=kinds))
+
+
+def materials_complete_q() -> Q:
+    """rules.materials_missing in SQL: the ID parent's 身份证 or both 户口簿 pages, and the birth record or
+    certificate (the certificate itself on the certificate route). A registration saved with 材料暂缺 stays
+    incomplete until its scans are added on the record's page."""
+    kind = Material.Kind
+    identity = Q(_has_material(kind.ID_CARD)) | (
+        Q(_has_material(kind.HOUSEHOLD_HEAD_PAGE)) & Q(_has_material(kind.HOUSEHOLD_PARENT_PAGE))
+    )
+    certificate_route = Q(birth__route=Birth.Route.BIRTH_CERTIFICATE)
+    birth_proof = (certificate_route & Q(_has_material(kind.BIRTH_CERTIFICATE))) | (
+        ~certificate_route & Q(_has_material(kind.BIRTH_RECORD, kind.BIRTH_CERTIFICATE))
+    )
+    return identity & birth_proof
+
+
+def with_materials_incomplete(newborns: QuerySet[Newborn]) -> QuerySet[Newborn]:
+    """Each newborn annotated `materials_incomplete` (材料不全), computed in the same query."""
+    return newborns.annotate(
+        materials_incomplete=ExpressionWrapper(~materials_complete_q(), output_field=BooleanField())
+    )
 
 
 def newborn_get_for_user(*, user, pk) -> Newborn:
@@ -156,6 +182,7 @@ def newborn_search_for_user(
     born_from: date | None = None,
     born_to: date | None = None,
     state: str = "",
+    materials: str = "",
 ) -> QuerySet[Newborn]:
     """The newborns a user may see that match every given filter, newest registration first.
 
@@ -184,6 +211,11 @@ def newborn_search_for_user(
         newborns = newborns.filter(birth_date__lte=born_to)
     if state:
         newborns = newborns.filter(state=state)
+    newborns = with_materials_incomplete(newborns)
+    if materials == "incomplete":
+        newborns = newborns.filter(materials_incomplete=True)
+    elif materials == "complete":
+        newborns = newborns.filter(materials_incomplete=False)
     return newborns.order_by("-birth__registered_at", "-birth_id", "birth_order")
 
 
@@ -246,7 +278,7 @@ def newborns_followup_for_user(*, user, hospital_id: int | None = None) -> Query
 
     Expired ones that the daily void job has not reached yet come first: they are the most urgent.
     """
-    newborns = newborns_unpaid(user=user).select_related("birth__hospital")
+    newborns = with_materials_incomplete(newborns_unpaid(user=user).select_related("birth__hospital"))
     if hospital_id is not None:
         newborns = newborns.filter(birth__hospital_id=hospital_id)
     return newborns

@@ -516,6 +516,7 @@ def _register_locked(
             objects=newborns,
             hospital=checked.hospital,
             ip=ip,
+            reason=_deferred_reason(birth.route, checked.materials) if materials_deferred else "",
             details=[
                 {
                     "birth": birth.pk,
@@ -529,6 +530,15 @@ def _register_locked(
     )
     rows.write()
     return birth
+
+
+DEFERRED_REASON = "材料暂缺，稍后补传"
+
+
+def _deferred_reason(route, materials) -> str:
+    """The history's reason for a save with 「材料暂缺，稍后补传」 ticked: what is still missing, if any."""
+    missing = rules.materials_missing(route, [material.kind for material, _ in materials])
+    return f"{DEFERRED_REASON}：{''.join(missing)}" if missing else ""
 
 
 def _letters(route, parent: Parent, new_parent: bool, babies) -> list[str | None]:

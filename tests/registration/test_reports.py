@@ -25,7 +25,9 @@ RANGE = {"date_from": "2026-03-02", "date_to": "2026-03-15"}
 
 
 def mother(index: int) -> ParentInput:
-    return ParentInput(f"母亲{index}", factories.id_number(order=f"{index:02d}2"), "13877112345")
+    return ParentInput(
+        factories.person_name("母亲", index), factories.id_number(order=f"{index:02d}2"), "13877112345"
+    )
 
 
 def registered(clerk, index: int, on: date, *, babies: int = 1) -> list[Newborn]:
