@@ -1,6 +1,9 @@
 """Reference data fixed by national standards: ethnic groups, household types, nationalities."""
 
+import csv
+from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 import pycountry
 from babel import Locale
@@ -91,3 +94,36 @@ def nationality_code_validate(code: str) -> None:
 
     if code not in _NATIONALITY_NAMES:
         raise ValidationError("请从列表中选择国籍。", code="invalid_choice")
+
+
+@dataclass(frozen=True)
+class RegionCodeChange:
+    """A former GB/T 2260 code and the division it is part of today (data/region_code_changes.csv)."""
+
+    former_code: str
+    former_name: str
+    current_code: str
+    current_name: str
+
+
+REGION_CODE_CHANGES_PATH = Path(__file__).parent / "data" / "region_code_changes.csv"
+
+
+@cache
+def _region_code_changes() -> dict[str, RegionCodeChange]:
+    # Derived by scripts/region_code_changes.py from the code history python-stdnum ships (its source:
+    # the Ministry of Civil Affairs' yearly code lists, as Wikipedia records them); the script says how.
+    with REGION_CODE_CHANGES_PATH.open(encoding="utf-8", newline="") as rows:
+        return {
+            row["former_code"]: RegionCodeChange(
+                row["former_code"], row["former_name"], row["current_code"], row["current_name"]
+            )
+            for row in csv.DictReader(rows)
+        }
+
+
+def region_code_change(code: str) -> RegionCodeChange | None:
+    """The change a resident ID's region code (its first 6 digits) went through, None for a code in force
+    today (or one whose division was split, with no single successor). An ID keeps the code of where it was
+    issued: 450127… (横县, until 2021) is a 横州市 (450181) parent's."""
+    return _region_code_changes().get(code[:6])

@@ -25,6 +25,7 @@ from registration.models import (
     Parent,
     Sex,
 )
+from registration.reference import region_code_change
 from registration.services import rules
 from registration.services.audit import audit_entries_build
 from registration.services.birth_materials import (
@@ -269,15 +270,19 @@ def _check(
         raise ValidationError(dict(errors))
 
     parent = mother if parent_role == Birth.ParentRole.MOTHER else father
+    # A former region code (横县 450127, now 横州市 450181) is looked up as the division it is part of today.
+    change = region_code_change(parent.id_number[:6])
+    parent_code = change.current_code if change else parent.id_number[:6]
     context = selectors.registration_context(
-        codes=[community.code, parent.id_number[:6]],
+        codes=[community.code, parent_code],
         id_number=parent.id_number,
         id_numbers=[person.id_number for person in (mother, father) if person.id_number],
     )
-    agency, parent_agency = context.agencies[community.code], context.agencies[parent.id_number[:6]]
+    agency, parent_agency = context.agencies[community.code], context.agencies[parent_code]
     warnings = []
     if WARNING_AGENCY not in confirmed and (parent_agency is None or parent_agency != agency):
-        warnings.append(ValidationError(_agency_warning_message(agency, parent_agency), code=WARNING_AGENCY))
+        message = _agency_warning_message(agency, parent_agency, change)
+        warnings.append(ValidationError(message, code=WARNING_AGENCY))
     if WARNING_DUPLICATE not in confirmed and (message := _duplicate_warning(context.births, babies)):
         warnings.append(ValidationError(message, code=WARNING_DUPLICATE))
     if WARNING_PARENT_NAME not in confirmed and (
@@ -362,14 +367,20 @@ def _check_babies(babies, route, today, flags, errors) -> list[str]:
     return certificates
 
 
-def _agency_warning_message(agency, parent_agency) -> str:
+def _agency_warning_message(agency, parent_agency, change=None) -> str:
+    former = (
+        f"身份证号码前6位{change.former_code}是原「{change.former_name}」的行政区划代码，"
+        f"已按现「{change.current_name}」（{change.current_code}）查找。"
+        if change
+        else ""
+    )
     if parent_agency is None:
         return (
-            "未能根据证件所属父（母）亲身份证号码的前6位获取其参保所属机构。"
+            former + "未能根据证件所属父（母）亲身份证号码的前6位获取其参保所属机构。"
             f"所选参保社区属于「{agency or '未知机构'}」。确认无误后可继续登记。"
         )
     return (
-        f"根据身份证号码获取的父母参保所属机构为「{parent_agency}」，"
+        former + f"根据身份证号码获取的父母参保所属机构为「{parent_agency}」，"
         f"与所选参保社区的参保所属机构「{agency or '未知机构'}」不一致。"
         "原则上新生儿参保地需与父母任意一方户籍地一致；确认无误后可继续登记。"
     )
