@@ -11,6 +11,9 @@ MANAGE := $(VENV)/bin/python manage.py
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 PG_CLUSTER ?= main
 PYTEST_ARGS ?=
+# Where `make demo` serves: `make demo PORT=8001`, `make demo HOST=0.0.0.0` (every interface).
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
 # Python 3.11 to build .venv with: python3.11, else python3 when it is 3.11. Override: make BASE_PYTHON=...
 ifeq ($(origin BASE_PYTHON),undefined)
@@ -19,10 +22,11 @@ BASE_PYTHON := $(shell for p in python3.11 python3; do \
 	command -v $$p; break; fi; done)
 endif
 
-.PHONY: help venv system system-browser migrate demo test test-pg pg-up lint bench clean
+.PHONY: help venv system system-browser migrate demo demo-port-check test test-pg pg-up lint bench clean
 
 help:
-	@echo "make demo     install what is missing, migrate, load the Guangxi divisions and demo data, serve on 127.0.0.1:8000"
+	@echo "make demo     install what is missing, migrate, load the Guangxi divisions and demo data, serve on $(HOST):$(PORT)"
+	@echo "              (make demo PORT=8001 serves on another port, HOST=0.0.0.0 on every interface)"
 	@echo "make test     run the whole test suite on SQLite (installs Debian's chromium for the browser tests)"
 	@echo "make test-pg  run the whole test suite on PostgreSQL ($(PG_URL)), starting the local cluster if needed"
 	@echo "make lint     ruff format --check and ruff check"
@@ -59,11 +63,16 @@ $(VENV_STAMP): pyproject.toml | $(VENV)/bin/python
 migrate: venv
 	$(MANAGE) migrate --noinput
 
-demo: system venv migrate
+demo: demo-port-check system venv migrate
 	$(MANAGE) import_divisions registration/data/divisions/guangxi
 	$(MANAGE) seed_demo
-	@echo "serving on http://127.0.0.1:8000/ (Ctrl-C stops)"
-	$(MANAGE) runserver 127.0.0.1:8000
+	@echo "serving on http://$(HOST):$(PORT)/ (Ctrl-C stops)"
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+# Before anything is installed: a bad PORT should not cost a migration first.
+demo-port-check:
+	@if ! [[ "$(PORT)" =~ ^[0-9]+$$ ]] || [ "$(PORT)" -lt 1 ] || [ "$(PORT)" -gt 65535 ]; then \
+		echo "error: PORT must be a port number from 1 to 65535, got '$(PORT)'" >&2; exit 1; fi
 
 # pytest exits 5 when it collected no tests; say so, and fail like any other non-zero exit.
 define run_pytest

@@ -159,9 +159,16 @@ def birth_order_text(newborn: Newborn) -> str:
     return f"{MULTIPLE_BIRTH.get(count, f'{count}胞胎')}第{newborn.birth_order}个"
 
 
-def is_nanning(newborn: Newborn) -> bool:
-    """Whether the enrollment place (the community) is in Nanning: the 2026 guide is Nanning's."""
-    return newborn.birth.community.code.startswith(NANNING_PREFIX)
+def payment_channels(community_code: str) -> dict:
+    """Where the family pays (the 2026 guide, 五), for an enrollment place (a community's code): the one
+    list the card's notice and the registration's result page (请告知家属) both print, through
+    templates/cards/_payment_channels.html. 「南宁医保」 only for a Nanning place: the guide is Nanning's."""
+    nanning = community_code.startswith(NANNING_PREFIX)
+    return {
+        "online": (CHANNELS_NANNING if nanning else ()) + CHANNELS_ONLINE,
+        "offline": CHANNELS_OFFLINE,
+        "account": "“南宁医保”“广西税务”" if nanning else "“广西税务”",
+    }
 
 
 def community_text(newborn: Newborn) -> str:
@@ -220,7 +227,7 @@ def pay_when(start: date, end: date, today: date) -> str:
 
 
 def payment_years(born: date, last_day: date, today: date) -> str:
-    """Which 缴费年度 to choose (the 2026 guide, 四; SPEC.md, Benefit start)."""
+    """Which 缴费年度 to choose (the 2026 guide, 四; docs/rules.md, Benefit start)."""
     year = born.year
     if last_day.year == year:
         return f"缴费年度请选择{year}年。"
@@ -280,7 +287,7 @@ def notice_context(newborn: Newborn, *, today: date) -> dict:
     """The notice's variable parts for this baby on `today`: what to pay, when benefits start, where."""
     born, last_day = newborn.birth_date, newborn.last_day
     paid = newborn.state == Newborn.State.PAID
-    nanning = is_nanning(newborn)
+    channels = payment_channels(newborn.birth.community.code)
     agency = newborn.birth.agency.name if newborn.birth.agency is not None else ""
     code_label = "新生儿编码（出生医学证明编号）" if not newborn.temp_id else "新生儿编码"
     who = f"{newborn.name}　{code_label}：{newborn.identity_number}　个人编号：{newborn.personal_number}"
@@ -293,9 +300,7 @@ def notice_context(newborn: Newborn, *, today: date) -> dict:
         "benefit_start": format_date_zh(newborn.benefit_start) if newborn.benefit_start else UNKNOWN,
         "benefit_rule": newborn.benefit_rule.strip().rstrip("。"),
         "topup": topup_hint(newborn, today) if paid else "",
-        "channels_online": (CHANNELS_NANNING if nanning else ()) + CHANNELS_ONLINE,
-        "channels_offline": CHANNELS_OFFLINE,
-        "account_channels": "“南宁医保”“广西税务”" if nanning else "“广西税务”",
+        "channels": channels,
         "special_group": newborn.get_special_group_display() if newborn.special_group else "",
         "contact": agency or "参保地医保经办机构",
         "foot_fit": fit_class(newborn.birth.hospital.name + agency, NOTICE_LINE_WIDTH, 2),

@@ -9,11 +9,12 @@ rest, never on the card stock.
 
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from cards.selectors import card_newborns_by_pk_for_user, card_newborns_for_user, card_newborns_registered_on
 from cards.services import (
@@ -29,6 +30,7 @@ from registration.http import client_ip
 from registration.masking import mask_id_number
 from registration.models import Newborn
 from registration.services.audit import newborns_print_record
+from registration.validators import date_bounds_validate
 
 # A day's registrations of one hospital are a few dozen; the cap keeps a mistaken request from
 # holding a worker for minutes.
@@ -78,7 +80,7 @@ def _pdf_response(request, newborns: list[Newborn], *, size: str, notice: bool, 
 
 
 @never_cache
-@require_GET
+@require_safe
 @access.module_access_required
 def card_pdf(request, pk):
     """GET /cards/<pk>/card.pdf?size=A4|A6&notice=1|0: one record's card, inline."""
@@ -106,6 +108,10 @@ def _selection(request) -> tuple[list[Newborn], str]:
             registered_on = date.fromisoformat(day.strip())
         except ValueError:
             raise BadRequest("登记日期（date）格式应为 YYYY-MM-DD，例如 2026-03-02。") from None
+        try:
+            date_bounds_validate(registered_on)
+        except ValidationError as error:
+            raise BadRequest(error.messages[0]) from None
         rows = card_newborns_registered_on(user=request.user, day=registered_on, limit=MAX_BATCH + 1)
         return rows, f"cards-{registered_on.isoformat()}.pdf"
     try:
@@ -149,7 +155,7 @@ def _skipped_page(request, skipped: list[tuple[Newborn, CardStateError]], printa
 
 
 @never_cache
-@require_GET
+@require_safe
 @access.module_access_required
 def batch_pdf(request):
     """GET /cards/batch.pdf?date=YYYY-MM-DD or ?ids=1,2,3 (&size=A4|A6&notice=1|0): many cards in one PDF.

@@ -72,7 +72,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "crispy_forms",
     "crispy_bootstrap5",
-    "axes",
+    "registration.axes_app.AxesConfig",  # django-axes, named in Chinese in the admin
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI and ReDoc as static files: the docs load nothing online
@@ -118,7 +118,13 @@ DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "var")))
 
 _database_url = env_str("DATABASE_URL")
 if _database_url:
-    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+    # A kept connection is checked before a request's first query (CONN_HEALTH_CHECKS): after a database
+    # restart the request reconnects instead of failing on the dead connection (a 500).
+    DATABASES = {
+        "default": dj_database_url.parse(
+            _database_url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
+        )
+    }
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -142,6 +148,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "registration.auth.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Not blank, not only spaces, not a single class of characters (ten spaces, one letter repeated).
+    {"NAME": "registration.auth.CharacterClassValidator"},
 ]
 
 # Login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins for one username from one
@@ -171,6 +179,8 @@ if TEMPORARY_PASSWORD_DAYS < 1:
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
 TIME_ZONE = "Asia/Shanghai"
+# The project's catalog: Chinese for what the dependencies leave untranslated (django-axes' models).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
 

@@ -37,7 +37,7 @@ def bar_chart_svg(bars: Sequence[tuple[str, int]], *, title: str, desc: str, cha
     parts = [
         f'<svg class="app-chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" xmlns="http://www.w3.org/2000/svg" '
-        'font-size="11" font-family="sans-serif">',
+        'font-size="11">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(desc)}</desc>',
     ]
@@ -80,7 +80,7 @@ def share_bar_svg(
     out = [
         f'<svg class="app-chart" viewBox="0 0 {width} {height}" role="img" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" xmlns="http://www.w3.org/2000/svg" '
-        'font-size="12" font-family="sans-serif">',
+        'font-size="12">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(desc)}</desc>',
     ]

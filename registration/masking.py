@@ -1,4 +1,4 @@
-"""Masking of sensitive numbers for lists, search results, logs and exports (SPEC.md, Who uses it)."""
+"""Masking of sensitive numbers for lists, search results, logs and exports (docs/rules.md, Who uses it)."""
 
 MASK = "*****"
 

@@ -1,7 +1,7 @@
 """The domain's tables: divisions, agencies, hospitals, operators, parents, births, newborns, payments, audit.
 
 Logic lives in ``registration.services``; here are fields, constraints and properties of a row's own fields.
-Nothing here is ever deleted by the application (SPEC.md, lifecycle): foreign keys PROTECT. The one
+Nothing here is ever deleted by the application (docs/rules.md, lifecycle): foreign keys PROTECT. The one
 exception is KeptUpload, a file kept between two requests, deleted once used or expired.
 """
 
@@ -289,7 +289,7 @@ class Newborn(models.Model):
     name = models.CharField("姓名", max_length=60)
     sex = models.PositiveSmallIntegerField("性别", choices=Sex.choices)
     birth_date = models.DateField("出生日期")
-    # Case-sensitive everywhere: …1234X and …1234x are two babies (SPEC.md, the letter).
+    # Case-sensitive everywhere: …1234X and …1234x are two babies (docs/rules.md, the letter).
     temp_id = models.CharField("新生儿编码", max_length=19, unique=True, null=True, blank=True)
     birth_certificate_number = models.CharField(
         "出生医学证明编号", max_length=10, unique=True, null=True, blank=True
@@ -416,7 +416,7 @@ class IssuedTemporaryId(models.Model):
     """The register of temporary ID numbers ever issued: a number once issued is never issued again.
 
     Rows are also entered for numbers known to have been issued outside this system, so that the
-    next letter skips them (SPEC.md: "by any hospital, in any earlier registration").
+    next letter skips them (docs/rules.md: "by any hospital, in any earlier registration").
     """
 
     number = models.CharField("新生儿编码", max_length=19, unique=True)

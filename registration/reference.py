@@ -1,10 +1,14 @@
 """Reference data fixed by national standards: ethnic groups, household types, nationalities."""
 
+import csv
+from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 import pycountry
 from babel import Locale
 from django.db import models
+from pypinyin import Style, lazy_pinyin
 
 
 class Sex(models.IntegerChoices):
@@ -32,7 +36,7 @@ ETHNICITY_CHOICES = [
 # The groups most registered in Guangxi's maternity wards, offered first in pick lists.
 GUANGXI_COMMON_ETHNICITIES = ["01", "08", "13", "06", "12", "32", "36", "49", "37", "25"]
 
-# 户口性质: our decision (SPEC.md is silent): the categories of the household register since the
+# 户口性质: our decision (docs/rules.md is silent): the categories of the household register since the
 # 2014 reform, with the older agricultural/non-agricultural ones that many registers still show.
 HOUSEHOLD_TYPE_CHOICES = [
     ("10", "非农业家庭户口"),
@@ -59,7 +63,14 @@ def _nationality_choices() -> tuple[tuple[str, str], ...]:
         if country.alpha_3 not in _NOT_NATIONALITIES
     }
     china = (DEFAULT_NATIONALITY, names.pop(DEFAULT_NATIONALITY))
-    return (china, *sorted(names.items(), key=lambda item: item[1]))
+    return (china, *sorted(names.items(), key=lambda item: pinyin_sort_key(item[1])))
+
+
+def pinyin_sort_key(name: str) -> tuple[tuple[str, ...], str]:
+    """The order of a Chinese list by pinyin, character by character, tone after letters (阿富汗 a1 fu4
+    han4 before 埃及 ai1 ji2), as in a dictionary: syllables by pypinyin, whose phrase dictionary reads
+    朝鲜 chao2 xian3 and 乍得 zha4 de2. Ties (the same pinyin) fall back to the characters."""
+    return tuple(lazy_pinyin(name, style=Style.TONE3, neutral_tone_with_five=True)), name
 
 
 NATIONALITY_CHOICES = list(_nationality_choices())
@@ -83,3 +94,36 @@ def nationality_code_validate(code: str) -> None:
 
     if code not in _NATIONALITY_NAMES:
         raise ValidationError("请从列表中选择国籍。", code="invalid_choice")
+
+
+@dataclass(frozen=True)
+class RegionCodeChange:
+    """A former GB/T 2260 code and the division it is part of today (data/region_code_changes.csv)."""
+
+    former_code: str
+    former_name: str
+    current_code: str
+    current_name: str
+
+
+REGION_CODE_CHANGES_PATH = Path(__file__).parent / "data" / "region_code_changes.csv"
+
+
+@cache
+def _region_code_changes() -> dict[str, RegionCodeChange]:
+    # Derived by scripts/region_code_changes.py from the code history python-stdnum ships (its source:
+    # the Ministry of Civil Affairs' yearly code lists, as Wikipedia records them); the script says how.
+    with REGION_CODE_CHANGES_PATH.open(encoding="utf-8", newline="") as rows:
+        return {
+            row["former_code"]: RegionCodeChange(
+                row["former_code"], row["former_name"], row["current_code"], row["current_name"]
+            )
+            for row in csv.DictReader(rows)
+        }
+
+
+def region_code_change(code: str) -> RegionCodeChange | None:
+    """The change a resident ID's region code (its first 6 digits) went through, None for a code in force
+    today (or one whose division was split, with no single successor). An ID keeps the code of where it was
+    issued: 450127… (横县, until 2021) is a 横州市 (450181) parent's."""
+    return _region_code_changes().get(code[:6])

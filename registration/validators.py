@@ -94,8 +94,15 @@ def birth_certificate_number_validate(value) -> str:
 
 
 def temp_id_validate(value) -> str:
-    """A temporary ID (parent's resident ID + one letter), kept case-sensitive: …1234X and …1234x differ."""
+    """A temporary ID (parent's resident ID + one letter), kept case-sensitive: …1234X and …1234x differ.
+
+    The parent's part is normalised as the registration page normalises an ID: its 18th character, a check
+    character typed as `x`, is upper-cased (45010319930808006xX is 45010319930808006XX); the letter's case
+    is the baby's and stays as typed.
+    """
     number = _normalise(value, "新生儿编码")
+    if len(number) == 19:
+        number = number[:17] + number[17].upper() + number[18]
     if not TEMP_ID_RE.fullmatch(number):
         raise ValidationError("新生儿编码应为父母身份证号码加1个字母（共19位）。", code="temp_id")
     resident_id_validate(number[:18], label="新生儿编码的前18位")
@@ -177,6 +184,40 @@ def has_hidden_characters(text: str, *, allowed: str = "", categories=HIDDEN_CAT
     return any(unicodedata.category(char) in categories and char not in allowed for char in text)
 
 
+# Every date the app takes (registration, payments, lists, reports, exports, the audit log) lies in these
+# years: a far date (9999-12-31) would overflow the date arithmetic of a report or a filter's next day.
+DATE_MIN, DATE_MAX = date(2000, 1, 1), date(2099, 12, 31)
+DATE_BOUNDS_MESSAGE = (
+    f"日期超出范围：请填写{DATE_MIN.year}年{DATE_MIN.month}月{DATE_MIN.day}日至"
+    f"{DATE_MAX.year}年{DATE_MAX.month}月{DATE_MAX.day}日之间的日期（请检查年份是否输错）。"
+)
+
+
+def date_bounds_validate(value: date) -> date:
+    """The one bound of every date input (forms.fields.BoundedDateField, the cards' batch date)."""
+    if not DATE_MIN <= value <= DATE_MAX:
+        raise ValidationError(DATE_BOUNDS_MESSAGE, code="date_bounds")
+    return value
+
+
+def name_digits_refuse(name: str, *, label: str = "姓名") -> str:
+    """A person's name holds no digit (any script's: 4, ４, ٤, ①): an ID or phone number typed into a
+    name box would otherwise become the baby's name (…之女) and show unmasked in every list and export.
+
+    The one rule for every name the app takes (the registration page and service, formal enrollment's real
+    name, an operator's name): a minority name's `·` (阿依古丽·买买提) and a foreign parent's Latin name
+    (Marie-Claire O'Neil) pass. Chinese numerals (一, 三) are letters of names and pass too.
+    """
+    digits = [char for char in dict.fromkeys(name) if unicodedata.category(char) in {"Nd", "Nl", "No"}]
+    if digits:
+        shown = "".join(digits[:5])
+        raise ValidationError(
+            f"{label}不能含有数字（{shown}）：请填写姓名；身份证号码、电话号码请填在各自的栏内。",
+            code="name_digits",
+        )
+    return name
+
+
 def name_validate(value, *, label: str = "姓名", max_length: int = 50) -> str:
     """A person's name: NFC, inner whitespace collapsed, no control or invisible characters, not too long."""
     if not isinstance(value, str):
@@ -192,7 +233,7 @@ def name_validate(value, *, label: str = "姓名", max_length: int = 50) -> str:
         )
     if len(name) > max_length:
         raise ValidationError(f"{label}最多{max_length}个字，当前为{len(name)}个。", code="max_length")
-    return name
+    return name_digits_refuse(name, label=label)
 
 
 MATERIAL_SIGNATURES = (

@@ -27,6 +27,11 @@ def id_number(*, region: str = "450103", born: str = "19900307", order: str = "0
     return body + calc_check_digit(body + "0")
 
 
+def person_name(prefix: str, number: int) -> str:
+    """A distinct name per number without digits, which names refuse: person_name("母亲", 12) is 母亲一二."""
+    return prefix + "".join("零一二三四五六七八九"[int(digit)] for digit in str(number))
+
+
 MOTHER_ID = id_number(order="002")
 FATHER_ID = id_number(born="19880511", order="013")
 

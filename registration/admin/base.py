@@ -8,9 +8,9 @@ from registration.services.audit import audit_record
 
 
 class AuditedAdmin(admin.ModelAdmin):
-    """Nothing is ever deleted (SPEC.md, lifecycle); saves are logged, and so are views of full ID numbers."""
+    """Nothing is ever deleted (docs/rules.md, lifecycle); saves and views of full ID numbers are logged."""
 
-    # The change page shows full ID numbers: each rendering of it is audit-logged (SPEC.md, Who uses it).
+    # The change page shows full ID numbers: each rendering is audit-logged (docs/rules.md, Who uses it).
     shows_full_ids = False
 
     def has_delete_permission(self, request, obj=None):

@@ -12,7 +12,7 @@ from registration.validators import phone_validate, resident_id_validate
 
 
 class MaskedIdentityColumns:
-    """List columns for rows with an `id_number` and a `phone`, masked (SPEC.md: lists never show them)."""
+    """Columns for rows with an `id_number` and a `phone`, masked (docs/rules.md: lists never show them)."""
 
     @admin.display(description="身份证号码", ordering="id_number")
     def masked_id_number(self, obj):

@@ -183,7 +183,7 @@ class NewbornAdmin(AuditedAdmin):
     list_select_related = ("birth__hospital",)
     list_filter = ("state", "sex", "special_group", "birth__hospital")
     date_hierarchy = "birth_date"
-    # Exact, never icontains: …1234X and …1234x are two different babies (SPEC.md, the letter).
+    # Exact, never icontains: …1234X and …1234x are two different babies (docs/rules.md, the letter).
     search_fields = (
         "name",
         "real_name",

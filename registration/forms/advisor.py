@@ -5,7 +5,7 @@ from datetime import date
 from django import forms
 from django.core.exceptions import ValidationError
 
-from registration.forms.fields import DATE_INPUT_FORMATS, IdentityField, TextField
+from registration.forms.fields import DATE_INPUT_FORMATS, BoundedDateField, IdentityField, TextField
 from registration.services.newborns import MAX_BABIES_PER_BIRTH as MAX_BABIES
 
 
@@ -25,7 +25,7 @@ class AdviceForm(forms.Form):
         dates = []
         for part in self.cleaned_data["birth_dates"].split(",")[:MAX_BABIES]:
             try:
-                dates.append(forms.DateField(input_formats=DATE_INPUT_FORMATS).clean(part.strip()))
+                dates.append(BoundedDateField(input_formats=DATE_INPUT_FORMATS).clean(part.strip()))
             except ValidationError:
                 continue  # a date still being typed: the page's own validation speaks for it
         return tuple(dates)

@@ -3,7 +3,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from registration.forms.fields import DATE_INPUT
+from registration.forms.fields import DATE_INPUT, BoundedDateField
 from registration.models import AuditEntry, Hospital
 from registration.validators import (
     MAX_INPUT_LENGTH,
@@ -16,8 +16,8 @@ from registration.validators import (
 class AuditFilterForm(forms.Form):
     """The log's filters; `newborn` (a record's id) comes from a record's own page."""
 
-    date_from = forms.DateField(label="日期从", required=False, widget=DATE_INPUT)
-    date_to = forms.DateField(label="至", required=False, widget=DATE_INPUT)
+    date_from = BoundedDateField(label="日期从", required=False, widget=DATE_INPUT)
+    date_to = BoundedDateField(label="至", required=False, widget=DATE_INPUT)
     action = forms.ChoiceField(
         label="操作", required=False, choices=[("", "全部"), *AuditEntry.Action.choices]
     )

@@ -98,7 +98,25 @@ class IdentityField(TextField):
         return "".join(unicodedata.normalize("NFKC", value).split())
 
 
-class BirthDateField(forms.DateField):
+class BoundedDateField(forms.DateField):
+    """A date within validators.DATE_MIN and DATE_MAX, refused outside with a Chinese message: every date
+    input of the app is one (a far date such as 9999-12-31 would overflow a report's or a filter's
+    arithmetic). A date picker gets the bounds as its min and max."""
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        if getattr(widget, "input_type", None) == "date":
+            attrs.setdefault("min", validators.DATE_MIN.isoformat())
+            attrs.setdefault("max", validators.DATE_MAX.isoformat())
+        return attrs
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None:
+            validators.date_bounds_validate(value)
+
+
+class BirthDateField(BoundedDateField):
     """A birth date from the date picker (2026-03-02), or typed as 2026/3/2, 20260302 or 2026年3月2日."""
 
     default_error_messages = {

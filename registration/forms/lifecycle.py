@@ -5,7 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 
-from registration.forms.fields import DATE_INPUT
+from registration.forms.fields import DATE_INPUT, BoundedDateField
 from registration.models import Newborn
 from registration.services.lifecycle import RECEIPT_MAX_LENGTH, VOID_REASON_MAX_LENGTH
 from registration.validators import MAX_INPUT_LENGTH
@@ -14,7 +14,7 @@ CONFIRM_VALUE = "yes"
 
 
 class PaymentForm(forms.Form):
-    paid_on = forms.DateField(
+    paid_on = BoundedDateField(
         label="到账日期",
         widget=DATE_INPUT,
         help_text="保费到账的日期（以缴费回单或税务部门的缴费记录为准），它决定待遇从哪天开始。",

@@ -4,7 +4,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from registration.forms.fields import DATE_INPUT
+from registration.forms.fields import DATE_INPUT, BoundedDateField
 from registration.models import Material, Newborn
 from registration.validators import (
     MAX_INPUT_LENGTH,
@@ -27,9 +27,15 @@ class NewbornFilterForm(forms.Form):
         help_text="新生儿编码、出生医学证明编号、父母或新生儿本人的身份证号码；完整号码，"
         "新生儿编码区分大小写（…X 与 …x 是两个孩子）。",
     )
-    born_from = forms.DateField(label="出生日期从", required=False, widget=DATE_INPUT)
-    born_to = forms.DateField(label="至", required=False, widget=DATE_INPUT)
+    born_from = BoundedDateField(label="出生日期从", required=False, widget=DATE_INPUT)
+    born_to = BoundedDateField(label="至", required=False, widget=DATE_INPUT)
     state = forms.ChoiceField(label="状态", required=False, choices=[("", "全部"), *Newborn.State.choices])
+    materials = forms.ChoiceField(
+        label="材料",
+        required=False,
+        choices=[("", "全部"), ("incomplete", "材料不全（暂缺待补传）"), ("complete", "材料齐全")],
+        error_messages={"invalid_choice": "请从列表中选择材料情况。"},
+    )
 
     def clean_personal_number(self) -> str:
         value = self.cleaned_data["personal_number"]

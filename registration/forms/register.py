@@ -146,10 +146,12 @@ class RegisterForm(forms.Form):
     # What the card prints must be drawable by its font (cards/charset.py): checked here with the page's
     # other mistakes; newborn_register checks it again.
     def clean_mother_name(self) -> str:
-        return validators.card_text_validate(self.cleaned_data["mother_name"], label="母亲姓名")
+        name = validators.name_digits_refuse(self.cleaned_data["mother_name"], label="母亲姓名")
+        return validators.card_text_validate(name, label="母亲姓名")
 
     def clean_father_name(self) -> str:
-        return validators.card_text_validate(self.cleaned_data["father_name"], label="父亲姓名")
+        name = validators.name_digits_refuse(self.cleaned_data["father_name"], label="父亲姓名")
+        return validators.card_text_validate(name, label="父亲姓名")
 
     def clean_birth_hospital_name(self) -> str:
         return validators.card_text_validate(self.cleaned_data["birth_hospital_name"], label="出生医院")

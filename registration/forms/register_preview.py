@@ -28,8 +28,8 @@ class PreviewForm(forms.Form):
         births = []
         for part in self.cleaned_data["births"].split(",")[:MAX_BABIES_PER_BIRTH]:
             try:
-                births.append(date.fromisoformat(part.strip()))
-            except ValueError:
+                births.append(validators.date_bounds_validate(date.fromisoformat(part.strip())))
+            except (ValueError, ValidationError):  # out of bounds: the form's own check speaks for it
                 births.append(None)
         return births
 

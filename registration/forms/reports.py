@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from django import forms
 from django.core.exceptions import ValidationError
 
+from registration.forms.fields import BoundedDateField
 from registration.selectors.reports import MAX_DAYS
 
 DEFAULT_DAYS = 30
@@ -16,13 +17,13 @@ DATE_INPUT = forms.DateInput(
 class ReportForm(forms.Form):
     """The report's period, its granularity and (administrators) the hospital."""
 
-    date_from = forms.DateField(
+    date_from = BoundedDateField(
         label="登记日期从",
         required=False,
         widget=DATE_INPUT,
         error_messages={"invalid": "起始日期格式不正确。"},
     )
-    date_to = forms.DateField(
+    date_to = BoundedDateField(
         label="至", required=False, widget=DATE_INPUT, error_messages={"invalid": "截止日期格式不正确。"}
     )
     granularity = forms.ChoiceField(

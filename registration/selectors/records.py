@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from registration.access import newborns_scope
@@ -20,6 +20,32 @@ def newborn_list_for_user(*, user) -> QuerySet[Newborn]:
     """The newborns a user may see (registration.access.records_scope), with their birth's rows."""
     return newborns_scope(user).select_related(
         "birth", "birth__hospital", "birth__community", "birth__parent"
+    )
+
+
+def _has_material(*kinds: str) -> Exists:
+    return Exists(Material.objects.filter(birth_id=OuterRef("birth_id"), kind__in=kinds))
+
+
+def materials_complete_q() -> Q:
+    """rules.materials_missing in SQL: the ID parent's 身份证 or both 户口簿 pages, and the birth record or
+    certificate (the certificate itself on the certificate route). A registration saved with 材料暂缺 stays
+    incomplete until its scans are added on the record's page."""
+    kind = Material.Kind
+    identity = Q(_has_material(kind.ID_CARD)) | (
+        Q(_has_material(kind.HOUSEHOLD_HEAD_PAGE)) & Q(_has_material(kind.HOUSEHOLD_PARENT_PAGE))
+    )
+    certificate_route = Q(birth__route=Birth.Route.BIRTH_CERTIFICATE)
+    birth_proof = (certificate_route & Q(_has_material(kind.BIRTH_CERTIFICATE))) | (
+        ~certificate_route & Q(_has_material(kind.BIRTH_RECORD, kind.BIRTH_CERTIFICATE))
+    )
+    return identity & birth_proof
+
+
+def with_materials_incomplete(newborns: QuerySet[Newborn]) -> QuerySet[Newborn]:
+    """Each newborn annotated `materials_incomplete` (材料不全), computed in the same query."""
+    return newborns.annotate(
+        materials_incomplete=ExpressionWrapper(~materials_complete_q(), output_field=BooleanField())
     )
 
 
@@ -94,6 +120,7 @@ def newborn_search_for_user(
     born_from: date | None = None,
     born_to: date | None = None,
     state: str = "",
+    materials: str = "",
 ) -> QuerySet[Newborn]:
     """The newborns a user may see that match every given filter, newest registration first.
 
@@ -108,7 +135,11 @@ def newborn_search_for_user(
         "born_to": born_to,
         "state": state,
     }
-    newborns = NewbornFilter.apply(newborn_list_for_user(user=user), values)
+    newborns = with_materials_incomplete(NewbornFilter.apply(newborn_list_for_user(user=user), values))
+    if materials == "incomplete":
+        newborns = newborns.filter(materials_incomplete=True)
+    elif materials == "complete":
+        newborns = newborns.filter(materials_incomplete=False)
     return newborns.order_by("-birth__registered_at", "-birth_id", "birth_order")
 
 
@@ -174,7 +205,7 @@ def newborns_followup_for_user(
 
     Expired ones that the daily void job has not reached yet come first: they are the most urgent.
     """
-    newborns = newborns_unpaid(user=user).select_related("birth__hospital")
+    newborns = with_materials_incomplete(newborns_unpaid(user=user).select_related("birth__hospital"))
     if hospital_id is not None:
         newborns = newborns.filter(birth__hospital_id=hospital_id)
     if last_day_by is not None:

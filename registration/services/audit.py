@@ -49,11 +49,12 @@ def audit_entries_build(
     details: list[dict],
     hospital: Hospital | None = None,
     ip: str | None = None,
+    reason: str = "",
 ) -> list[AuditEntry]:
     """One entry per object (with its detail), not yet saved: audit_record for a birth's babies, whose
     entries newborn_register inserts with one bulk_create."""
     return [
-        _entry(user=user, action=action, obj=obj, hospital=hospital, detail=detail, ip=ip)
+        _entry(user=user, action=action, obj=obj, hospital=hospital, detail=detail, ip=ip, reason=reason)
         for obj, detail in zip(objects, details, strict=True)
     ]
 

@@ -3,7 +3,7 @@
 The guide (参保缴费指南·新生儿篇, 三(一) 方式二): "父母双方为中国公民且为广西户籍，其中一方为南宁市户籍，
 随父亲或母亲在南宁市家庭户内申报出生登记，在南宁市具备接产资质的医疗机构内出生的不超过1个月的新生儿"
 may enroll through the 智桂通 app's 新生儿出生一件事 service. The hospital does not handle that route
-(SPEC.md); the registration page only tells the clerk, from what was typed, that the family qualifies.
+(docs/rules.md); the registration page only tells the clerk, from what was typed, that the family qualifies.
 
 Pure functions of their arguments (`today` is passed in). What the typed data cannot show (the other
 parent's household register, where the birth will be declared) is returned as points to confirm.
@@ -26,7 +26,7 @@ ROLE_LABEL = {"mother": "母亲", "father": "父亲"}
 def joint_handling_last_day(birth_date: date) -> date:
     """The last day a baby is "不超过1个月": the day before its one-month date.
 
-    Counted as SPEC.md counts the three months (the day before the same day N months later), so that the
+    Counted as docs/rules.md counts the three months (the day before the same day N months later), so that the
     two windows read alike to the clerk and the family.
     """
     return birth_date + relativedelta(months=1) - timedelta(days=1)

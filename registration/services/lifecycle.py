@@ -1,4 +1,4 @@
-"""After registration (SPEC.md, the lifecycle): payment, formal enrollment, void; each locks and audits."""
+"""After registration (docs/rules.md, lifecycle): payment, formal enrollment, void; each locks and audits."""
 
 from collections.abc import Iterable
 from datetime import date

@@ -304,6 +304,7 @@ def _register_locked(
             objects=newborns,
             hospital=hospital,
             ip=ip,
+            reason=_deferred_reason(birth.route, checked.materials) if materials_deferred else "",
             details=[
                 {
                     "birth": birth.pk,
@@ -316,6 +317,15 @@ def _register_locked(
         )
     )
     return birth
+
+
+DEFERRED_REASON = "材料暂缺，稍后补传"
+
+
+def _deferred_reason(route, materials) -> str:
+    """The history's reason for a save with 「材料暂缺，稍后补传」 ticked: what is still missing, if any."""
+    missing = rules.materials_missing(route, [material.kind for material, _ in materials])
+    return f"{DEFERRED_REASON}：{''.join(missing)}" if missing else ""
 
 
 def _letters(route, parent: Parent, babies) -> list[str | None]:

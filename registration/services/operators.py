@@ -13,7 +13,7 @@ from registration import validators
 from registration.models import AuditEntry, Hospital, Operator
 from registration.services.audit import audit_record
 from registration.services.passwords import temporary_password_set
-from registration.validators import phone_validate, resident_id_validate
+from registration.validators import name_digits_refuse, phone_validate, resident_id_validate
 
 
 @transaction.atomic
@@ -85,7 +85,12 @@ def _operator_input_clean(data: OperatorInput, hospital: Hospital) -> OperatorIn
             return ""
 
     username = check("username", lambda: _username_clean(data.username))
-    real_name = check("real_name", lambda: _text_clean(data.real_name, "经办人姓名", 50, required=True))
+    real_name = check(
+        "real_name",
+        lambda: name_digits_refuse(
+            _text_clean(data.real_name, "经办人姓名", 50, required=True), label="经办人姓名"
+        ),
+    )
     id_number = check("id_number", lambda: resident_id_validate(data.id_number, label="身份证号码"))
     phone = check("phone", lambda: phone_validate(data.phone))
     remark = check("remark", lambda: _text_clean(data.remark, "备注", 200))

@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 
 from registration import selectors, validators
 from registration.models import Birth, Division, Hospital, InsuranceAgency, Newborn, Sex
+from registration.reference import region_code_change
 from registration.services import rules
 from registration.services.birth_materials import MaterialInput, materials_checked
 
@@ -144,8 +145,9 @@ def _parents_check(mother, father, parent_role, today, check) -> tuple[ParentInp
             except ValidationError as exc:
                 check.add(f"{role}.phone", exc.messages[0])
         name = person.name.strip()
+        label = f"{validators.ROLE_LABEL[role]}姓名"
         try:
-            validators.card_text_validate(name, label=f"{validators.ROLE_LABEL[role]}姓名")
+            validators.card_text_validate(validators.name_digits_refuse(name, label=label), label=label)
         except ValidationError as exc:
             check.add(f"{role}.name", exc.messages[0])
         checked[role] = ParentInput(name, id_number, phone)
@@ -190,11 +192,14 @@ def _babies_check(babies, route, today, flags, check) -> list[str]:
 
 def _warnings_find(check: RegistrationCheck, community, parent_role, babies, confirmed: set[str]) -> None:
     parent = check.parent
-    agencies = selectors.agencies_for_codes([community.code, parent.id_number[:6]])
-    agency, parent_agency = agencies[community.code], agencies[parent.id_number[:6]]
+    # A former region code (横县 450127, now 横州市 450181) is looked up as the division it is part of today.
+    change = region_code_change(parent.id_number[:6])
+    parent_code = change.current_code if change else parent.id_number[:6]
+    agencies = selectors.agencies_for_codes([community.code, parent_code])
+    agency, parent_agency = agencies[community.code], agencies[parent_code]
     check.agency, check.parent_agency = agency, parent_agency
     if WARNING_AGENCY not in confirmed and (parent_agency is None or parent_agency != agency):
-        check.warnings.append(CheckWarning(WARNING_AGENCY, _agency_message(agency, parent_agency)))
+        check.warnings.append(CheckWarning(WARNING_AGENCY, _agency_message(agency, parent_agency, change)))
     id_numbers = [person.id_number for person in (check.mother, check.father) if person.id_number]
     births = selectors.births_of_parents(id_numbers)
     birth_dates = {baby.birth_date for baby in babies if baby.birth_date is not None}
@@ -212,14 +217,20 @@ def _warnings_find(check: RegistrationCheck, community, parent_role, babies, con
             check.warnings.append(CheckWarning(WARNING_PARENT_NAME, message))
 
 
-def _agency_message(agency, parent_agency) -> str:
+def _agency_message(agency, parent_agency, change=None) -> str:
+    former = (
+        f"身份证号码前6位{change.former_code}是原「{change.former_name}」的行政区划代码，"
+        f"已按现「{change.current_name}」（{change.current_code}）查找。"
+        if change
+        else ""
+    )
     if parent_agency is None:
         return (
-            "未能根据证件所属父（母）亲身份证号码的前6位获取其参保所属机构。"
+            former + "未能根据证件所属父（母）亲身份证号码的前6位获取其参保所属机构。"
             f"所选参保社区属于「{agency or '未知机构'}」。确认无误后可继续登记。"
         )
     return (
-        f"根据身份证号码获取的父母参保所属机构为「{parent_agency}」，"
+        former + f"根据身份证号码获取的父母参保所属机构为「{parent_agency}」，"
         f"与所选参保社区的参保所属机构「{agency or '未知机构'}」不一致。"
         "原则上新生儿参保地需与父母任意一方户籍地一致；确认无误后可继续登记。"
     )

@@ -1,4 +1,4 @@
-"""The domain's rules as pure functions of their arguments (SPEC.md); `today` is passed in."""
+"""The domain's rules as pure functions of their arguments (docs/rules.md); `today` is passed in."""
 
 import string
 from collections.abc import Iterable, Sequence
@@ -10,7 +10,7 @@ from dateutil.relativedelta import relativedelta
 from registration.reference import Sex
 
 # The notice (南医保中心发〔2021〕176号) and 附件2: X for a girl, Y for a boy; same-sex twins are told apart
-# by case; further babies take A-Z in order. Our order (SPEC.md, the letter): X, x, then A..W, Z for
+# by case; further babies take A-Z in order. Our order (docs/rules.md, the letter): X, x, then A..W, Z for
 # girls; Y, y, then the same shared letters for boys.
 SHARED_SUFFIXES = tuple(letter for letter in string.ascii_uppercase if letter not in "XY")
 SUFFIXES = {
@@ -62,7 +62,7 @@ def three_month_date(day: date) -> date:
 def pre_enrollment_last_day(birth_date: date) -> date:
     """Last day on which the baby can be pre-enrolled and paid for, and the card's last valid day.
 
-    SPEC.md, Age: the day before the three-month date, the reading under which both examples of the
+    docs/rules.md, Age: the day before the three-month date, the reading under which both examples of the
     2026 guide hold (born 2025-12-05: pay "在2026年3月5日前").
     """
     return three_month_date(birth_date) - timedelta(days=1)
@@ -204,7 +204,7 @@ def benefit_start_rule(birth_date: date, paid_on: date, years_paid: set[int]) ->
 
 
 def benefit_start(birth_date: date, paid_on: date, years_paid: set[int]) -> date:
-    """The first day of benefits for a payment (the 2026 guide, section 四; SPEC.md, Benefit start)."""
+    """The first day of benefits for a payment (the 2026 guide, section 四; docs/rules.md, Benefit start)."""
     return benefit_start_rule(birth_date, paid_on, years_paid).start
 
 
@@ -218,7 +218,7 @@ class Problem:
 
 
 def birth_date_problem(birth_date: date, today: date) -> Problem | None:
-    """The age condition of SPEC.md's eligibility: born, and not older than three months, or why not."""
+    """The age condition of docs/rules.md's eligibility: born, and not older than three months, or why not."""
     if birth_date > today:
         return Problem("birth_date", "born_in_future", "出生日期不能晚于今天。")
     if today > pre_enrollment_last_day(birth_date):
@@ -241,7 +241,7 @@ def eligibility_problems(
     hospital_in_guangxi: bool,
     hospital_has_maternity_ward: bool,
 ) -> list[Problem]:
-    """Every failed condition of SPEC.md's eligibility, all at once, in the order of the form."""
+    """Every failed condition of docs/rules.md's eligibility, all at once, in the order of the form."""
     problems = [problem] if (problem := birth_date_problem(birth_date, today)) else []
     if has_household_registration:
         problems.append(

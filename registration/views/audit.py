@@ -12,7 +12,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from registration import access, selectors
 from registration.forms.audit import AuditFilterForm
@@ -69,7 +69,7 @@ def _filters(request, form: AuditFilterForm) -> dict | None:
 
 
 @never_cache
-@require_GET
+@require_safe
 @access.supervisor_required
 def audit_list(request):
     """GET /audit/: the audit log, filtered, 50 entries a page, newest first."""

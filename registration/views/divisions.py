@@ -2,7 +2,7 @@
 
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from registration import selectors
 from registration.models import Division
@@ -10,7 +10,7 @@ from registration.models import Division
 SHORT_QUERY_HINT = "请输入至少两个汉字的名称、社区ID或6至12位区划代码。"
 
 
-@require_GET
+@require_safe
 @login_required
 def division_search(request):
     """GET /divisions/search?q=…: communities matching an id, a code (prefix) or name fragments."""
@@ -25,7 +25,7 @@ def division_search(request):
     return JsonResponse(payload)
 
 
-@require_GET
+@require_safe
 @login_required
 def division_children(request, pk=None):
     """GET /divisions/children (the province's cities) or /divisions/<id>/children: the next pick list."""

@@ -13,7 +13,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from registration import access, selectors
 from registration.http import client_ip
@@ -72,7 +72,7 @@ def _scope(request) -> tuple[list, object | None, str]:
 
 
 @never_cache
-@require_GET
+@require_safe
 @access.module_access_required
 def followup(request):
     """GET /followup/: unpaid records, fewest days left first, 50 a page, with the counts for today."""
@@ -124,7 +124,7 @@ EXPORT_HEADERS = [
 
 
 @never_cache
-@require_GET
+@require_safe
 @access.module_access_required
 def followup_export(request):
     """GET /followup/export.xlsx: the whole follow-up list as XLSX, audited as EXPORT."""

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from cards.services import card_state_refusal
 from registration import access, selectors
@@ -29,7 +29,7 @@ class HomeRow:
 
 
 @never_cache
-@require_GET
+@require_safe
 @login_required
 def home(request):
     operator = access.user_operator(request.user)

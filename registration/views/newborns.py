@@ -10,7 +10,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from cards.services import card_state_refusal
 from registration import access, selectors
@@ -37,7 +37,7 @@ class NewbornRow:
     days_left: int | None
 
 
-@require_GET
+@require_safe
 @access.module_access_required
 def newborn_list(request):
     """GET /newborns/: the user's hospital's registrations, searched, 25 a page, numbers masked."""
@@ -69,7 +69,7 @@ def _row(newborn: Newborn, today: date) -> NewbornRow:
     )
 
 
-@require_GET
+@require_safe
 @access.module_access_required
 def newborn_detail(request, pk):
     """GET /newborns/<pk>/: the record's own page, full numbers included, so every view is audited."""
@@ -134,7 +134,7 @@ def newborn_material_add(request, pk):
     return _detail(request, newborn, material_form=form, status=400)
 
 
-@require_GET
+@require_safe
 @access.module_access_required
 def material_view(request, pk, material_pk):
     """GET /newborns/<pk>/materials/<material_pk>: a scan, streamed only to those who may see the record."""

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from registration import access, selectors
 from registration.forms.operators import OperatorFilterForm, OperatorRequestForm
@@ -48,7 +48,7 @@ def _filters(request):
 
 
 @never_cache
-@require_GET
+@require_safe
 @access.supervisor_required
 def operator_list(request):
     """GET /operators/: the hospital's operators (administrators: every hospital's) and their access."""
@@ -169,7 +169,7 @@ def operator_access(request, pk):
 
 
 @never_cache
-@require_GET
+@require_safe
 @access.supervisor_required
 def operator_export(request):
     """GET /operators/export.xlsx: 附件1's form per hospital, full ID numbers, audited as EXPORT."""

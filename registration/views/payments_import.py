@@ -11,7 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from registration import access
 from registration.forms.payments_import import PaymentImportForm
@@ -135,7 +135,7 @@ TEMPLATES = {
 }
 
 
-@require_GET
+@require_safe
 @access.administrator_required
 def payment_import_template(request, extension):
     """GET /payments/import/template.csv|.xlsx: an empty list with the expected headers."""

@@ -10,8 +10,9 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from cards.content import payment_channels
 from registration import access, selectors
 from registration.forms.register import (
     MATERIAL_KINDS,
@@ -229,6 +230,7 @@ def _problem_message(birth_date, today) -> str | None:
     return problem.message if problem else None
 
 
+@require_safe  # GET and HEAD: the page only shows what was saved
 @never_cache
 @access.module_access_required
 def register_done(request, pk):
@@ -236,7 +238,7 @@ def register_done(request, pk):
     birth = selectors.birth_get_for_user(user=request.user, pk=pk)
     newborns = list(birth.newborns.all())
     for newborn in newborns:
-        # The full temporary ID is shown here: each view of it is logged (SPEC.md, Who uses it).
+        # The full temporary ID is shown here: each view of it is logged (docs/rules.md, Who uses it).
         audit_record(user=request.user, action=AuditEntry.Action.VIEW_ID, obj=newborn, ip=client_ip(request))
     return render(
         request,
@@ -248,5 +250,6 @@ def register_done(request, pk):
             "materials_missing": materials_missing(
                 birth.route, [material.kind for material in birth.materials.all()]
             ),
+            "channels": payment_channels(birth.community.code),
         },
     )

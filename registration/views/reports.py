@@ -11,7 +11,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from registration import access, selectors
 from registration.charts import bar_chart_svg, share_bar_svg
@@ -52,7 +52,7 @@ def _report_input(request):
 
 
 @never_cache
-@require_GET
+@require_safe
 @access.supervisor_required
 def reports(request):
     """GET /reports/: registrations per day or week, states, median days to the first payment, charts."""
@@ -162,7 +162,7 @@ RECORD_HEADERS = [
 
 
 @never_cache
-@require_GET
+@require_safe
 @access.supervisor_required
 def reports_export(request):
     """GET /reports/export.xlsx: the figures (sheet 1) and the records (sheet 2), audited as EXPORT."""

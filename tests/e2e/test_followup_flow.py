@@ -46,7 +46,11 @@ def test_a_supervisor_sees_whom_to_call_today_and_exports_the_list(page, clerk, 
     for index, days_left in enumerate((0, 5, 30), start=1):
         birth = factories.register(
             clerk,
-            mother=ParentInput(f"母亲{index}", factories.id_number(order=f"{index:02d}2"), "13877112345"),
+            mother=ParentInput(
+                factories.person_name("母亲", index),
+                factories.id_number(order=f"{index:02d}2"),
+                "13877112345",
+            ),
             babies=[BabyInput(Sex.FEMALE, today - timedelta(days=3))],
             today=today,
         )
@@ -72,9 +76,9 @@ def test_a_supervisor_sees_whom_to_call_today_and_exports_the_list(page, clerk, 
     download.value.save_as(path)
     sheet = load_workbook(path)["待跟进"]
     assert [sheet.cell(row=row, column=2).value for row in range(4, 7)] == [
-        "母亲1之女",
-        "母亲2之女",
-        "母亲3之女",
+        "母亲一之女",
+        "母亲二之女",
+        "母亲三之女",
     ]
 
 

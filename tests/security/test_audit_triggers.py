@@ -1,4 +1,5 @@
-"""The audit log is append-only in the database: UPDATE and DELETE are refused by triggers.
+"""The audit log is append-only in the database: UPDATE and DELETE are refused by triggers, and TRUNCATE on
+PostgreSQL (the only one of the two that has it).
 
 Runs on SQLite in the normal pass and on PostgreSQL with DATABASE_URL (the same tests, both databases).
 """
@@ -7,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 
-from registration.audit_triggers import triggers_present, triggers_uninstall
+from registration.audit_triggers import triggers_present, triggers_uninstall, truncate_trigger_present
 from registration.models import AuditEntry
 from registration.services.audit import audit_record
 from registration.signals import audit_triggers_ensure
@@ -63,6 +64,29 @@ def test_it_refuses_raw_sql_too(entry):
     assert AuditEntry.objects.get(pk=entry.pk).ip == "10.0.0.1"
 
 
+@pytest.mark.postgres
+def test_it_refuses_to_truncate_the_log(entry):
+    assert truncate_trigger_present(connection)
+    with connection.cursor() as cursor:
+        # The entry's foreign keys are checked at commit; TRUNCATE would refuse for that reason first.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("TRUNCATE registration_auditentry")
+
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("TRUNCATE registration_auditentry, registration_newborn CASCADE")
+
+    assert AuditEntry.objects.filter(pk=entry.pk).exists()
+
+
 def test_it_still_appends(entry):
     audit_record(user=None, action=AuditEntry.Action.LOGIN_FAILED, username="another")
 
@@ -85,6 +109,8 @@ def test_it_lets_flush_wipe_the_whole_database():
 
     assert not AuditEntry.objects.exists()
     assert triggers_present(connection)
+    # On PostgreSQL flush truncated the log with its trigger disabled for that transaction only.
+    assert truncate_trigger_present(connection) == (connection.vendor == "postgresql")
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         audit_record(user=None, action=AuditEntry.Action.LOGIN_FAILED, username="again")
         AuditEntry.objects.all().delete()

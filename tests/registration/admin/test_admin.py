@@ -2,6 +2,7 @@
 
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -634,3 +635,43 @@ def test_it_shows_the_admin_index(admin_client):
 
     assert response.status_code == 200
     assert "新生儿预参保登记" in response.content.decode()
+
+
+# --- django-axes in Chinese (issue 14, item 12) ---------------------------------------------------------
+
+LOCALE_DIR = Path(__file__).resolve().parents[2] / "locale" / "zh_Hans" / "LC_MESSAGES"
+
+
+@pytest.mark.django_db
+def test_the_axes_models_are_named_in_chinese_in_the_admin(admin_client):
+    index = admin_client.get("/admin/").content.decode()
+    for name in ("登录限制（失败登录与锁定）", "登录失败计数", "登录失败记录", "登录记录"):
+        assert name in index, name
+    assert "Access attempts" not in index and "Access logs" not in index and ">Axes<" not in index
+
+    from axes.models import AccessAttempt, AccessLog
+
+    request = {"username": "clerk", "ip_address": "10.0.0.1", "user_agent": "ua", "http_accept": "*/*"}
+    AccessAttempt.objects.create(
+        **request, path_info="/login/", get_data="", post_data="", failures_since_start=2
+    )
+    AccessLog.objects.create(**request, path_info="/login/")
+    attempts = admin_client.get("/admin/axes/accessattempt/").content.decode()
+    for column in ("尝试时间", "IP 地址", "用户名", "路径", "失败次数"):
+        assert column in attempts, column
+    assert "3 次尝试机会剩余" in attempts  # AXES_FAILURE_LIMIT 5, 2 failures
+    assert "Attempt Time" not in attempts and "Failed Logins" not in attempts
+    logs = admin_client.get("/admin/axes/accesslog/").content.decode()
+    assert "退出时间" in logs and "Logout Time" not in logs
+
+
+def test_the_compiled_catalog_matches_its_source():
+    # Django reads only the .mo: it must hold exactly what the committed .po says.
+    from babel.messages.mofile import read_mo
+    from babel.messages.pofile import read_po
+
+    with open(LOCALE_DIR / "django.po", "rb") as po, open(LOCALE_DIR / "django.mo", "rb") as mo:
+        source, compiled = read_po(po), read_mo(mo)
+    expected = {message.id: message.string for message in source if message.id}
+    assert {message.id: message.string for message in compiled if message.id} == expected
+    assert all(expected.values())

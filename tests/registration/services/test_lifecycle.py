@@ -168,7 +168,7 @@ def test_formal_enrollment_needs_a_payment_first(newborn, clerk):
 
 
 def test_the_void_job_boundary_on_the_month_end(clerk):
-    # Born 2025-11-30: three-month date 2026-02-28, last day 2026-02-27 (SPEC.md).
+    # Born 2025-11-30: three-month date 2026-02-28, last day 2026-02-27 (docs/rules.md).
     born = date(2025, 11, 30)
     newborn = register(
         clerk, babies=[BabyInput(Sex.MALE, born)], parent_role="father", today=born + timedelta(1)
@@ -243,7 +243,7 @@ def test_a_payment_that_arrived_in_time_but_was_recorded_after_the_job_restores_
 
 
 def test_a_late_payment_for_a_record_the_job_voided_starts_the_three_month_waiting_period(newborn, clerk):
-    # SPEC.md: paid 2026-03-10, after the window: benefits from 2026-06-10.
+    # docs/rules.md: paid 2026-03-10, after the window: benefits from 2026-06-10.
     newborn_void_expired(today=date(2026, 3, 5))
     pay(newborn, clerk, date(2026, 3, 10), {2026})
     newborn.refresh_from_db()

@@ -80,6 +80,14 @@ def test_changing_the_password_replaces_the_temporary_one_and_is_audited(clerk):
         (factories.PASSWORD, "不能与当前密码相同"),
         ("12345678901", "密码只包含数字"),
         ("short-1", "密码太短，至少需要10个字符"),
+        (" " * 12, "不能只由空格组成"),
+        ("\u3000" * 10 + "\t\n", "不能只由空格组成"),
+        ("a" * 12, "至少两类字符"),
+        ("qingxiuward", "至少两类字符"),
+        ("QINGXIUWARD", "至少两类字符"),
+        ("-.-.-.-.-.-.", "至少两类字符"),
+        ("青秀区新竹路一号产科", "至少两类字符"),
+        ("qingxiu ward", "至少两类字符"),  # a space is no second class
     ],
 )
 def test_a_weak_or_unchanged_password_is_refused_and_nothing_is_recorded(clerk, password, message):
@@ -90,6 +98,37 @@ def test_a_weak_or_unchanged_password_is_refused_and_nothing_is_recorded(clerk, 
 
     assert temporary_password_pending(clerk) is not None
     assert not AuditEntry.objects.filter(action=AuditEntry.Action.PASSWORD).exists()
+
+
+@pytest.mark.parametrize(
+    "password", ["", " ", "          ", "aaaaaaaaaa", "ZZZZZZZZZZ", "1111111111", "!!!!!!!!!!"]
+)
+def test_the_character_class_validator_refuses_blank_and_one_class_passwords(password):
+    from registration.auth import CharacterClassValidator
+
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as refusal:
+        CharacterClassValidator().validate(password)
+
+    assert refusal.value.code in {"password_blank", "password_single_class"}
+    assert all("\u4e00" <= char <= "\u9fff" for char in refusal.value.messages[0][:2])
+
+
+@pytest.mark.parametrize(
+    "password",
+    ["qingxiu-ward", "Qingxiuward", "qingxiu2026", "青秀区2026号", "QINGXIU-2026", factories.PASSWORD],
+)
+def test_the_character_class_validator_accepts_two_classes(password):
+    from registration.auth import CharacterClassValidator
+
+    CharacterClassValidator().validate(password)  # no error
+
+
+def test_the_validator_is_one_of_the_sites_rules():
+    from django.contrib.auth.password_validation import get_default_password_validators
+
+    from registration.auth import CharacterClassValidator
+
+    assert any(isinstance(v, CharacterClassValidator) for v in get_default_password_validators())
 
 
 def test_an_administrators_reset_is_audited_and_must_be_replaced(clerk, administrator):

@@ -1,4 +1,4 @@
-"""The pure rules: SPEC.md's examples word for word, and properties over every input."""
+"""The pure rules: docs/rules.md's examples word for word, and properties over every input."""
 
 from datetime import date, timedelta
 
@@ -30,7 +30,7 @@ sexes = st.sampled_from([Sex.FEMALE, Sex.MALE])
 days = st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31))
 
 
-# The letter (SPEC.md, the temporary identity)
+# The letter (docs/rules.md, the temporary identity)
 
 
 def test_next_suffix_gives_a_single_girl_X():
@@ -128,7 +128,7 @@ def test_newborn_name_refuses_an_empty_parent_name():
         newborn_name("  ", Sex.MALE)
 
 
-# The three-month window (SPEC.md, Age)
+# The three-month window (docs/rules.md, Age)
 
 
 @pytest.mark.parametrize(
@@ -159,7 +159,7 @@ def test_the_window_ends_the_day_before_the_three_month_date(born):
     assert days_left(born, born) == (last - born).days
 
 
-# Benefit start (SPEC.md, the 2026 guide section 四)
+# Benefit start (docs/rules.md, Benefit start: the 2026 guide, 四)
 
 
 def test_benefit_start_paid_in_the_birth_year_is_the_birth_date():
@@ -369,7 +369,7 @@ def test_the_rule_never_says_a_paid_year_is_unpaid_and_fits_its_column(case):
     assert len(start.rule) <= 200  # Newborn.benefit_rule
 
 
-# Eligibility (SPEC.md, Who may be pre-enrolled)
+# Eligibility (docs/rules.md, Who may be pre-enrolled)
 
 ELIGIBLE = {
     "has_household_registration": False,

@@ -65,6 +65,9 @@ def test_it_changes_the_password_audits_it_and_keeps_this_session(client, clerk)
         (PASSWORD, "short-1", None, "密码太短，至少需要10个字符"),
         (PASSWORD, "1234567890123", None, "密码只包含数字"),
         (PASSWORD, PASSWORD, None, "新密码不能与当前密码相同"),
+        (PASSWORD, " " * 10, None, "密码不能为空，也不能只由空格组成"),
+        (PASSWORD, "x" * 12, None, "须包含大写字母、小写字母、数字、符号中的至少两类字符"),
+        (PASSWORD, "qingxiuwardnn", None, "须包含大写字母、小写字母、数字、符号中的至少两类字符"),
     ],
 )
 def test_it_refuses_a_bad_change_in_chinese_and_changes_nothing(client, clerk, old, new, again, message):
@@ -77,6 +80,14 @@ def test_it_refuses_a_bad_change_in_chinese_and_changes_nothing(client, clerk, o
     clerk.refresh_from_db()
     assert clerk.check_password(PASSWORD)
     assert not AuditEntry.objects.filter(action=AuditEntry.Action.PASSWORD).exists()
+    if new != PASSWORD:
+        assert login(Client(), password=new).status_code == 200  # the refused password does not log in
+
+
+def test_the_page_states_the_character_class_rule(client, clerk):
+    client.force_login(clerk)
+
+    assert "至少两类字符" in client.get("/password/").content.decode()
 
 
 def test_it_sends_an_anonymous_visitor_to_the_login_page(client):

@@ -20,7 +20,11 @@ pytestmark = pytest.mark.django_db
 
 
 def mother(index: int) -> ParentInput:
-    return ParentInput(f"母亲{index}", factories.id_number(order=f"{index:02d}2"), f"1387711{index:04d}")
+    return ParentInput(
+        factories.person_name("母亲", index),
+        factories.id_number(order=f"{index:02d}2"),
+        f"1387711{index:04d}",
+    )
 
 
 def unpaid(clerk, index: int, days_left: int) -> Newborn:
@@ -221,7 +225,7 @@ def test_it_exports_the_list_cell_by_cell_with_masked_ids_for_staff(client, cler
     assert first[4] == 2
     assert first[5] == "剩2天"
     assert first[6].date() == soon.last_day
-    assert first[7:11] == ["母亲1", "13877110001", "李四", "13977154321"]
+    assert first[7:11] == ["母亲一", "13877110001", "李四", "13977154321"]
     assert first[12].date() == soon.birth.registered_on
     assert first[13] == "南宁市第一人民医院"
     assert sheet["B5"].value == later.name

@@ -118,3 +118,12 @@ def test_it_runs_a_bounded_number_of_queries(client, clerk, django_assert_max_nu
 
     assert response.status_code == 200
     assert response.content.decode().count("/card.pdf") == 12
+
+
+@pytest.mark.django_db
+def test_it_answers_head_as_it_answers_get(client, clerk):
+    assert client.head("/").status_code == 302  # to the login page, as GET does
+    client.force_login(clerk)
+    response = client.head("/")
+    assert response.status_code == 200 and response.content == b""
+    assert client.post("/").status_code == 405

@@ -25,7 +25,9 @@ def png_bytes() -> bytes:
 
 def mother(index: int) -> ParentInput:
     """A distinct mother per index (the third digit of the order is even: a woman)."""
-    return ParentInput(f"母亲{index}", factories.id_number(order=f"{index:02d}2"), "13877112345")
+    return ParentInput(
+        factories.person_name("母亲", index), factories.id_number(order=f"{index:02d}2"), "13877112345"
+    )
 
 
 @pytest.fixture

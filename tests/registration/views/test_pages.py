@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.staticfiles import finders
 
 from registration.models import Operator
+from tests import factories
 from tests.factories import PASSWORD, operator_make
 
 # The src/href of every <link> and <script> tag: what the browser fetches on its own.
@@ -159,9 +160,19 @@ def test_it_vendors_bootstrap_with_its_license_and_without_source_map_links():
 
 def test_the_pages_fall_back_on_the_cards_own_chinese_font_served_by_the_app():
     # A screen without a Chinese font (a thin client, a test browser) would show empty boxes.
-    css = Path(finders.find("css/app.css")).read_text(encoding="utf-8")
+    css = Path(finders.find("css/fonts.css")).read_text(encoding="utf-8")
     font = re.search(r'url\("\.\./(fonts/CardSansSC-Regular\.ttf)"\)', css)
 
     assert font and finders.find(font.group(1)) is not None
-    assert '--app-font-sans: "App CJK",' in css
+    assert '--app-font-sans: "App CJK",' in css and 'Arial, "Card Sans SC", sans-serif;' in css
     assert "http" not in css
+    assert "http" not in Path(finders.find("css/app.css")).read_text(encoding="utf-8")
+
+
+def test_every_page_and_the_admin_link_the_fonts(client, clerk):
+    client.force_login(clerk)
+    assert 'href="/static/css/fonts.css"' in client.get("/").content.decode()
+    admin = factories.user_make("admin", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    html = client.get("/admin/").content.decode()
+    assert 'href="/static/css/fonts.css"' in html and 'href="/static/css/admin.css"' in html

@@ -694,7 +694,7 @@ def test_the_preview_takes_a_bounded_number_of_queries(
     newborns = [
         factories.register(
             clerk,
-            mother=ParentInput(f"母亲{i}", factories.id_number(order=f"{i:02d}2"), ""),
+            mother=ParentInput(factories.person_name("母亲", i), factories.id_number(order=f"{i:02d}2"), ""),
             babies=[BabyInput(Sex.FEMALE, BORN)],
             today=date(2026, 1, 12),
         ).newborns.get()
@@ -722,7 +722,7 @@ def test_a_double_confirmation_records_each_payment_once(with_payment_by_hand):
     newborns = [
         factories.register(
             clerk,
-            mother=ParentInput(f"母亲{i}", factories.id_number(order=f"{i:02d}2"), ""),
+            mother=ParentInput(factories.person_name("母亲", i), factories.id_number(order=f"{i:02d}2"), ""),
             babies=[BabyInput(Sex.FEMALE, BORN)],
             today=date(2026, 1, 12),
         ).newborns.get()

@@ -146,6 +146,27 @@ def test_it_registers_twin_girls_X_and_x_and_shows_both_numbers(logged_in):
     assert AuditEntry.objects.filter(action=AuditEntry.Action.VIEW_ID).count() == 2
 
 
+def test_the_done_page_tells_the_family_the_payment_channels_of_the_cards_notice(logged_in):
+    from cards.content import CHANNELS_OFFLINE, CHANNELS_ONLINE
+
+    done = logged_in.get(logged_in.post(URL, form_data()).url).content.decode()
+
+    # One source with the notice (the 2026 guide, 五): Nanning's own channel for a Nanning community.
+    channels = re.search(r"<ul data-payment-channels>(.*?)</ul>", done, re.S).group(1)
+    assert "线上：“南宁医保”微信公众号；" + "；".join(CHANNELS_ONLINE) + "。" in channels
+    assert "线下：" + "；".join(CHANNELS_OFFLINE) + "。" in channels
+    assert "通过“南宁医保”“广西税务”微信公众号的【个账代缴城乡医保】功能" in channels
+    assert "12366" not in done and "广西税务APP" not in done  # the channels the page listed before
+
+
+def test_the_done_page_answers_get_and_head_only(logged_in):
+    done = logged_in.post(URL, form_data()).url
+
+    assert logged_in.head(done).status_code == 200
+    assert logged_in.post(done, {}).status_code == 405
+    assert logged_in.put(done).status_code == 405
+
+
 def test_it_records_the_page_fields_as_the_service_expects(logged_in):
     logged_in.post(
         URL,

@@ -1,7 +1,9 @@
 """Reports (统计报表): the figures in SQL, the median, the charts, scope, the export and its audit."""
 
 import io
+import re
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -24,7 +26,9 @@ RANGE = {"date_from": "2026-03-02", "date_to": "2026-03-15"}
 
 
 def mother(index: int) -> ParentInput:
-    return ParentInput(f"母亲{index}", factories.id_number(order=f"{index:02d}2"), "13877112345")
+    return ParentInput(
+        factories.person_name("母亲", index), factories.id_number(order=f"{index:02d}2"), "13877112345"
+    )
 
 
 def registered(clerk, index: int, on: date, *, babies: int = 1) -> list[Newborn]:
@@ -429,3 +433,15 @@ def test_charts_are_accessible_images_whose_texts_are_escaped():
     assert "<b>" not in bars and "&lt;b&gt;03-02&lt;/b&gt;：3" in bars
     assert 'fill="#495057">5<' in bars and ">2.5<" not in bars  # whole-number ticks for counts
     assert "已缴费 1（25.0%）" in shares and "已作废 3（75.0%）" in shares
+
+
+def test_charts_leave_their_font_to_the_apps_stack():
+    from registration.charts import bar_chart_svg, share_bar_svg
+
+    bars = bar_chart_svg([("03-02", 3)], title="t", desc="d", chart_id="c1")
+    shares = share_bar_svg([("已缴费", 1, "#198754")], title="t", desc="d", chart_id="c2")
+
+    # A font-family attribute would win over the page's CSS (.app-chart in static/css/app.css).
+    assert "font-family" not in bars and "font-family" not in shares
+    css = (Path(__file__).resolve().parents[2] / "static" / "css" / "app.css").read_text()
+    assert re.search(r"\.app-chart \{\s*font-family: var\(--app-font-sans\);", css)

@@ -1,0 +1,30 @@
+"""Reference data: the 国籍 list in the order a clerk looks for a name, by pinyin, 中国 first."""
+
+from registration.reference import NATIONALITY_CHOICES, pinyin_sort_key
+
+NAMES = [name for _, name in NATIONALITY_CHOICES]
+
+
+def test_the_nationalities_are_in_pinyin_order_after_china():
+    assert NAMES[0] == "中国"
+    assert NAMES[1:4] == ["阿尔巴尼亚", "阿尔及利亚", "阿富汗"]  # a1 er3 ba1, a1 er3 ji2, a1 fu4
+    assert NAMES[1:] == sorted(NAMES[1:], key=pinyin_sort_key)
+    assert NAMES[-1] == "中非共和国"  # zhong1 fei1: last, where code-point order put it third
+
+
+def test_heteronyms_are_read_as_in_the_country_names():
+    # 朝鲜 chao2 (not zhao1), 乍得 zha4, 重 none; 阿 a1 (not e1) in every 阿… name.
+    assert NAMES.index("布隆迪") < NAMES.index("朝鲜") < NAMES.index("赤道几内亚") < NAMES.index("丹麦")
+    assert NAMES.index("赞比亚") < NAMES.index("乍得") < NAMES.index("智利")
+    assert all(NAMES.index(name) < NAMES.index("埃及") for name in NAMES if name.startswith("阿"))
+
+
+def test_the_key_orders_letters_before_tones_then_characters():
+    assert (
+        pinyin_sort_key("阿富汗")
+        < pinyin_sort_key("埃及")
+        < pinyin_sort_key("爱尔兰")
+        < pinyin_sort_key("安道尔")
+    )
+    assert pinyin_sort_key("马耳他") < pinyin_sort_key("马里")  # ma3 er3 before ma3 li3, syllable by syllable
+    assert NAMES.index("马耳他") < NAMES.index("马里")
