@@ -5,7 +5,6 @@ server; the preview and the confirmation both read the kept file again, so the c
 only the upload's token and the previewed plan's digest, never the data.
 """
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
@@ -14,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from registration.forms.payments_import import PaymentImportForm
 from registration.http import client_ip
 from registration.permissions import administrator_required
 from registration.services.payment_files import (
@@ -40,16 +40,6 @@ from registration.services.payments import (
 )
 
 GONE_MESSAGE = "上传的文件已失效或不存在（文件保留一天，导入后即删除），请重新上传。"
-
-
-class PaymentImportForm(forms.Form):
-    file = forms.FileField(
-        label="缴费名单文件",
-        allow_empty_file=True,  # an empty file gets our own message, with the others
-        help_text=f"CSV（UTF-8 或 GBK 编码）或 XLSX 文件，不超过 {IMPORT_MAX_BYTES // (1024 * 1024)} MB、"
-        f"{IMPORT_MAX_ROWS} 行。",
-        error_messages={"required": "请选择要导入的缴费名单文件。"},
-    )
 
 
 @require_http_methods(["GET", "POST"])

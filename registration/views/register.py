@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from registration import selectors
-from registration.forms import (
+from registration.forms.register import (
     MATERIAL_KINDS,
     PreviewForm,
     RegisterForm,
