@@ -22,7 +22,7 @@ BASE_PYTHON := $(shell for p in python3.11 python3; do \
 	command -v $$p; break; fi; done)
 endif
 
-.PHONY: help venv system system-browser migrate demo demo-port-check test test-pg pg-up lint bench clean
+.PHONY: help venv system system-browser migrate demo demo-port-check test test-pg pg-up lint bench web-font clean
 
 help:
 	@echo "make demo     install what is missing, migrate, load the Guangxi divisions and demo data, serve on $(HOST):$(PORT)"
@@ -34,6 +34,7 @@ help:
 	@echo "make venv     create .venv and install the project with its dev extras"
 	@echo "make migrate  apply the database migrations"
 	@echo "make bench    run bench/run.py"
+	@echo "make web-font rebuild static/fonts/CardSansSC-Regular.woff2 from the card's TrueType font"
 	@echo "make clean    remove caches and build leftovers (keeps .venv and var/, the database and uploads)"
 
 system:
@@ -110,6 +111,10 @@ lint: venv
 bench: system venv
 	@if [ -f bench/run.py ]; then $(VENV)/bin/python bench/run.py; \
 	else echo "bench/run.py does not exist yet: nothing to run"; fi
+
+# The pages' WOFF2 of the card's font (static/css/app.css); rebuilt when the card's TrueType font changes.
+web-font: venv
+	$(VENV)/bin/python scripts/build_web_font.py
 
 clean:
 	rm -rf .pytest_cache .ruff_cache .hypothesis build dist *.egg-info

@@ -185,8 +185,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-# The card's font also serves the pages of a screen without a Chinese font (static/css/app.css).
-STATICFILES_DIRS = [BASE_DIR / "static", ("fonts", BASE_DIR / "cards" / "fonts")]
+# The pages of a screen without a Chinese font get the card's font as WOFF2, static/fonts/ (app.css); the
+# card's TrueType files (cards/fonts/) are for the PDF only and are not served.
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(DATA_DIR / "staticfiles")))
 if not PRODUCTION:
     # WhiteNoise warns on every request when this is missing; production fills it with collectstatic.

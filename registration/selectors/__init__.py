@@ -20,6 +20,7 @@ from registration.selectors.divisions import (
     division_children,
     division_query_terms,
     division_search,
+    division_search_near,
 )
 from registration.selectors.people import (
     hospital_by_name,
@@ -60,6 +61,7 @@ __all__ = [
     "division_children",
     "division_query_terms",
     "division_search",
+    "division_search_near",
     "hospital_by_name",
     "hospital_get_for_user",
     "hospitals_for_user",

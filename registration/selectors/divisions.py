@@ -107,14 +107,20 @@ def division_query_terms(query: str) -> list[str]:
     return unicodedata.normalize("NFKC", text).split()
 
 
-def division_search(query: str, *, limit: int = 20) -> list[Division]:
+def division_search(query: str, *, limit: int = 20, near: str = "") -> list[Division]:
     """Villages and communities (level 5) matching a 社区ID, a code (prefix) or name fragments, best first.
 
     One number: the community with that id, then the communities whose code begins with it (6-12 digits).
     One word of two or more characters: communities with it anywhere in their name, exact names first,
     then names beginning with it, then shorter names. Several words ("青秀 新竹"): each must occur in the
-    full name ("南宁市 青秀区 新竹街道 新竹社区居委会"); a 6-12 digit word restricts the code instead.
-    Too short a query gives no results. Raises DivisionQueryError for text no clerk types.
+    full name ("南宁市 青秀区 新竹街道 新竹社区居委会"), ranked by the last one as a single word is; a 6-12
+    digit word restricts the code instead. Too short a query gives no results. Raises DivisionQueryError
+    for text no clerk types.
+
+    `near` is the code of the clerk's hospital's division (a county's, 6 digits): name searches then list
+    the communities of that county first, then the rest of its city, then the others, each group in the
+    order above (a fragment shared across the province, 思贤, shows Nanning's before Liuzhou's to a Nanning
+    hospital). Number searches keep their order: an id or a code is already one place.
     """
     terms = division_query_terms(query)
     limit = max(0, min(limit, DIVISION_SEARCH_MAX_LIMIT))
@@ -124,50 +130,110 @@ def division_search(query: str, *, limit: int = 20) -> list[Division]:
     codes = [term for term in terms if _is_code_prefix(term)]
     if not words or max(len(word) for word in words) < 2 or limit == 0:
         return []
-    # "level + 0": matching a name reads every row anyway, and walking the (level, code) index to reach
-    # nine rows in ten of the table took SQLite twice as long as reading the table straight through.
-    if len(terms) == 1 and connection.vendor == "postgresql":
-        return _division_search_name_postgresql(words[0], limit)
-    villages = _villages(scan=True)
-    if len(terms) == 1:
-        villages = villages.filter(name__contains=words[0])
-    for word in words if len(terms) > 1 else []:
-        villages = villages.filter(full_name__contains=word)
-    for code in codes:
-        villages = villages.filter(**_code_range(code))
-    # The last word is the community's own name as clerks type it: "青秀 新竹" means 新竹 in 青秀区.
-    word = words[-1]
-    rank = Case(
-        When(name=word, then=Value(0)),
-        When(name__startswith=word, then=Value(1)),
-        default=Value(2),
-        output_field=IntegerField(),
-    )
-    return list(villages.annotate(rank=rank).order_by("rank", Length("name"), "code")[:limit])
+    search = _NameSearch(words, codes, single=len(terms) == 1, near=_near_prefixes(near))
+    if connection.vendor == "postgresql":
+        return search.postgresql(limit)
+    return search.scan(limit)
 
 
-def _division_search_name_postgresql(word: str, limit: int) -> list[Division]:
-    # The national set holds 620,573 communities. The ranks of division_search become three parts, each
-    # ordered and cut at `limit` on its own, so that the planner can stop early: a fragment found in a few
-    # hundred names is read through the GIN index of the names' bigrams, one found in tens of thousands
-    # ("社区") by walking the (length, code) index until `limit` names match (both indexes: migration 0005;
-    # the planner tells the two apart by the bigrams' statistics). One query: UNION ALL.
-    villages = Division.objects.filter(level=Division.Level.VILLAGE)
-    contains = villages.alias(name_bigrams=_Bigrams(F("name"))).filter(
-        name_bigrams__contains=_Bigrams(Value(word)), name__contains=word
-    )
-    parts = [
-        villages.filter(name=word),
-        # Few names begin with a word: read them by the name index. "level + 0" hides the partial index
-        # from this part, whose prefix estimates led the planner to walk it through half the table.
-        _villages(scan=True).filter(name__startswith=word).exclude(name=word),
-        contains.exclude(name__startswith=word),
-    ]
-    parts = [
-        part.annotate(rank=Value(rank), name_length=Length("name")).order_by("name_length", "code")[:limit]
-        for rank, part in enumerate(parts)
-    ]
-    return list(parts[0].union(*parts[1:], all=True).order_by("rank", "name_length", "code")[:limit])
+def division_search_near(user) -> str:
+    """The code of the division of the user's hospital (its county), for division_search's `near`; "" for
+    a user without a hospital (an administrator). One query, whatever the request has loaded already."""
+    if not user.is_authenticated:
+        return ""
+    codes = Division.objects.filter(hospitals__operators__user=user).values_list("code", flat=True)
+    return codes.first() or ""
+
+
+def _near_prefixes(code: str) -> list[str]:
+    """The county's and the city's code prefixes of a division code, the nearer first."""
+    code = code if code.isascii() and code.isdigit() else ""
+    return [code[:length] for length in (6, 4) if len(code) >= length]
+
+
+class _NameSearch:
+    """A name search: the matching communities, in the nearness groups of `near` and, within each, ranked
+    by the last word: the exact name, then names beginning with it, then the rest; then shorter names."""
+
+    def __init__(self, words: list[str], codes: list[str], *, single: bool, near: list[str]):
+        self.words, self.codes, self.single, self.near = words, codes, single, near
+        # The last word is the community's own name as clerks type it: "青秀 新竹" means 新竹 in 青秀区.
+        self.word = words[-1]
+
+    def matching(self, villages, *, bigrams: bool = False):
+        """Villages whose name (one word) or full name (several) holds every word; with `bigrams` also
+        through the bigram indexes (PostgreSQL, migrations 0005 and 0010), which the LIKEs then decide."""
+        if self.single:
+            if bigrams:
+                villages = villages.alias(name_bigrams=_Bigrams(F("name"))).filter(
+                    name_bigrams__contains=_Bigrams(Value(self.word))
+                )
+            return villages.filter(name__contains=self.word)
+        if bigrams:
+            villages = villages.alias(full_name_bigrams=_Bigrams(F("full_name")))
+            for word in self.words:
+                if len(word) >= 2:  # a single character has no bigram: its LIKE alone decides
+                    villages = villages.filter(full_name_bigrams__contains=_Bigrams(Value(word)))
+        for word in self.words:
+            villages = villages.filter(full_name__contains=word)
+        for code in self.codes:
+            villages = villages.filter(**_code_range(code))
+        return villages
+
+    def rank(self):
+        return Case(
+            When(name=self.word, then=Value(0)),
+            When(name__startswith=self.word, then=Value(1)),
+            default=Value(2),
+            output_field=IntegerField(),
+        )
+
+    def nearness(self):
+        """0 for the county of `near`, 1 for the rest of its city, 2 (or 0 without `near`) for the others."""
+        whens = [When(**_code_range(prefix), then=Value(index)) for index, prefix in enumerate(self.near)]
+        if not whens:
+            return Value(0, output_field=IntegerField())
+        return Case(*whens, default=Value(len(whens)), output_field=IntegerField())
+
+    def scan(self, limit: int) -> list[Division]:
+        # SQLite holds one province (18,091 divisions) and reads it straight through: one ordered query.
+        # "level + 0": matching a name reads every row anyway, and walking the (level, code) index to reach
+        # nine rows in ten of the table took SQLite twice as long as reading the table straight through.
+        villages = self.matching(_villages(scan=True)).annotate(nearness=self.nearness(), rank=self.rank())
+        return list(villages.order_by("nearness", "rank", Length("name"), "code")[:limit])
+
+    def postgresql(self, limit: int) -> list[Division]:
+        # The national set holds 620,573 communities. The order becomes parts, each ordered and cut at
+        # `limit` on its own so that the planner can stop early, in one query (UNION ALL):
+        # - the hospital's city (its county first) as one part: a code range of a few hundred to a few
+        #   thousand communities, read by the code index;
+        # - the others as three parts, one per rank. The exact name is read by the name index; names beginning
+        #   with the word by the name index too ("level + 0" hides the partial index from this part, whose
+        #   prefix estimates led the planner to walk it through half the table); names (or full names) that
+        #   hold it elsewhere through the GIN index of their bigrams when it is rare, or by walking the
+        #   (length, code) index until `limit` match when it is common ("社区"): both indexes in migration
+        #   0005 for names, 0010 for full names; the planner tells the two apart by the bigrams' statistics.
+        villages = Division.objects.filter(level=Division.Level.VILLAGE)
+        order = ("nearness", "rank", "name_length", "code")
+        others = [
+            self.matching(villages).filter(name=self.word),
+            self.matching(_villages(scan=True)).filter(name__startswith=self.word).exclude(name=self.word),
+            self.matching(villages, bigrams=True).exclude(name__startswith=self.word),
+        ]
+        parts = []
+        if self.near:
+            city = _code_range(self.near[-1])
+            others = [part.exclude(**city) for part in others]
+            # Without the bigram condition: the planner then reads the city's range by the code index
+            # (1-2 ms for Nanning's 2,000 communities) rather than intersecting it with a common bigram's.
+            near = self.matching(villages.filter(**city)).annotate(nearness=self.nearness(), rank=self.rank())
+            parts.append(near)
+        parts += [
+            part.annotate(nearness=Value(len(self.near)), rank=Value(rank))
+            for rank, part in enumerate(others)
+        ]
+        parts = [part.annotate(name_length=Length("name")).order_by(*order)[:limit] for part in parts]
+        return list(parts[0].union(*parts[1:], all=True).order_by(*order)[:limit])
 
 
 class _Bigrams(Func):

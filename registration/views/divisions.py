@@ -13,10 +13,11 @@ SHORT_QUERY_HINT = "请输入至少两个汉字的名称、社区ID或6至12位�
 @require_safe
 @login_required
 def division_search(request):
-    """GET /divisions/search?q=…: communities matching an id, a code (prefix) or name fragments."""
+    """GET /divisions/search?q=…: communities matching an id, a code (prefix) or name fragments, those of
+    the clerk's hospital's county first, then those of its city."""
     query = request.GET.get("q", "")
     try:
-        divisions = selectors.division_search(query)
+        divisions = selectors.division_search(query, near=selectors.division_search_near(request.user))
     except selectors.DivisionQueryError as error:
         return JsonResponse({"error": str(error), "results": []}, status=400)
     payload = {"results": _rows(divisions)}

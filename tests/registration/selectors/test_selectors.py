@@ -3,7 +3,9 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 
 from registration import selectors
 from registration.models import Division, Newborn, Operator, Sex
@@ -134,6 +136,100 @@ def test_division_search_treats_like_wildcards_as_text(places):
     assert selectors.division_search("__") == []
 
 
+# The clerk's own county, then the rest of its city, then the others; each group in the order above.
+NANNING_QINGXIU = "450103"  # 南宁市 青秀区
+TODAY_ORDER = ["新竹", "新竹社区", "新竹村委会", "新竹社区居委会"]
+
+
+def codes(divisions) -> list[str]:
+    return [division.code for division in divisions]
+
+
+def test_division_search_without_a_near_division_keeps_todays_order(places):
+    assert names(selectors.division_search("新竹")) == TODAY_ORDER
+    assert names(selectors.division_search("新竹", near="")) == TODAY_ORDER
+    assert names(selectors.division_search("新竹", near="abc")) == TODAY_ORDER
+
+
+def test_division_search_lists_the_hospitals_county_then_its_city_then_the_rest(places):
+    found = selectors.division_search("新竹", near=NANNING_QINGXIU)
+
+    assert codes(found) == [
+        "450103001005",  # 青秀区: 新竹社区居委会
+        "450126101201",  # 南宁市 宾阳县: 新竹
+        "450304001008",  # the rest in today's order: 桂林 新竹社区, then 贺州 新竹村委会
+        "451122111213",
+    ]
+
+
+def test_division_search_ranks_by_nearness_for_a_hospital_elsewhere(places):
+    assert names(selectors.division_search("新竹", near="450126")) == [
+        "新竹",  # 宾阳县 itself
+        "新竹社区居委会",  # 南宁市 青秀区
+        "新竹社区",
+        "新竹村委会",
+    ]
+    assert codes(selectors.division_search("新竹", near="450304"))[:1] == ["450304001008"]  # 桂林 象山区
+
+
+def test_division_search_shows_a_nanning_hospital_its_own_sixian_before_liuzhous(places):
+    # The example: 思贤 is in Nanning and Liuzhou; the shorter name in Liuzhou came first.
+    village("450202001003", "柳州市", "城中区", "城中街道", "思贤村委会")
+
+    assert [d.full_name[:3] for d in selectors.division_search("思贤")] == ["柳州市", "南宁市"]
+    assert [d.full_name[:3] for d in selectors.division_search("思贤", near=NANNING_QINGXIU)] == [
+        "南宁市",
+        "柳州市",
+    ]
+
+
+def test_division_search_ranks_several_words_by_nearness_too(places):
+    assert names(selectors.division_search("新竹 社区")) == ["新竹社区", "新竹社区居委会", "思贤社区居委会"]
+    assert names(selectors.division_search("新竹 社区", near=NANNING_QINGXIU)) == [
+        "新竹社区居委会",
+        "思贤社区居委会",
+        "新竹社区",
+    ]
+
+
+def test_division_search_takes_the_limit_over_all_groups(places):
+    assert codes(selectors.division_search("新竹", near=NANNING_QINGXIU, limit=2)) == [
+        "450103001005",
+        "450126101201",
+    ]
+    assert codes(selectors.division_search("新竹", near="450126", limit=1)) == ["450126101201"]
+
+
+def test_division_search_takes_a_nearer_code_than_a_county(places):
+    # A hospital filed under a township or a community still has its county and city in its code.
+    assert codes(selectors.division_search("新竹", near="450103001"))[:2] == ["450103001005", "450126101201"]
+
+
+def test_division_search_keeps_number_searches_in_code_order_whatever_is_near(places):
+    assert selectors.division_search("450304001008", near=NANNING_QINGXIU) == [places["guilin_xinzhu"]]
+    assert codes(selectors.division_search("450103001", near="450304")) == [
+        "450103001005",
+        "450103001006",
+        "450103001201",
+    ]
+
+
+def test_division_search_near_is_the_code_of_the_users_hospitals_division(places):
+    county = Division.objects.get(code=NANNING_QINGXIU)
+    clerk = factories.operator_make(hospital=factories.hospital_make(division=county)).user
+    administrator = factories.user_make("admin", is_staff=True)
+
+    assert selectors.division_search_near(clerk) == NANNING_QINGXIU
+    assert selectors.division_search_near(administrator) == ""
+
+
+@pytest.mark.parametrize("near", ["", NANNING_QINGXIU])
+def test_division_search_with_a_near_division_runs_one_query(places, near, django_assert_num_queries):
+    for query in ("新竹", "青秀 新竹"):
+        with django_assert_num_queries(1):
+            selectors.division_search(query, near=near)
+
+
 def test_division_search_runs_one_query(places, django_assert_num_queries):
     with django_assert_num_queries(1):
         selectors.division_search("青秀 新竹")
@@ -199,6 +295,33 @@ def test_division_search_walks_the_length_index_for_a_common_fragment_on_postgre
 
     assert "registration_division_village_length" in plan, plan
     assert len(selectors.division_search("社区")) == 20
+
+
+@pytest.mark.postgres
+def test_division_search_reads_several_rare_words_through_the_full_name_bigram_index(many_communities):
+    plan = _search_plan("象山 新竹")
+
+    assert "registration_division_full_name_bigrams" in plan, plan
+    assert "Seq Scan" not in plan, plan
+    assert names(selectors.division_search("象山 新竹")) == ["新竹社区"]
+
+
+@pytest.mark.postgres
+# A 桂林 hospital: its county and city are small, as any county and city is on the national table (the
+# fixture's 4,000 communities are all in 青秀区, which a Nanning hospital's county part rightly reads whole).
+@pytest.mark.parametrize("near", ["", "450304"])
+@pytest.mark.parametrize("query", ["青秀 新竹", "新竹 社区", "南门 新竹", "450103 社区", "新竹", "社区"])
+def test_division_search_reads_no_table_through_on_postgresql(many_communities, query, near):
+    # Every query shape, near a hospital or not: each part through an index, none by reading the table.
+    # The fixture's 4,000 communities all have 青秀 and 新竹 in their full names.
+    with CaptureQueriesContext(connection) as captured:
+        found = selectors.division_search(query, near=near)
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + captured.captured_queries[-1]["sql"])
+        plan = "\n".join(line for (line,) in cursor.fetchall())
+
+    assert "Seq Scan" not in plan, plan
+    assert found
 
 
 @pytest.mark.postgres

@@ -298,11 +298,30 @@ def test_it_searches_communities_in_a_bounded_number_of_queries(
             code=f"450103001{number:03d}", name=f"新竹{number}社区", level=5, parent=township
         )
 
-    with django_assert_max_num_queries(7):  # session read and save, user, the search, the agencies
+    # The session, the user, the hospital's division, the search, the agencies, the session's save (3).
+    with django_assert_max_num_queries(8):
         results = logged_in.get("/divisions/search", {"q": "新竹"}).json()["results"]
 
     assert len(results) == 20
     assert {row["agency"] for row in results} == {"南宁市医疗保障事业管理中心"}
+
+
+def test_it_lists_the_communities_of_the_clerks_county_first_then_its_city(logged_in, clerk):
+    # The clerk's hospital is in 南宁市 青秀区 (450103); 新竹 also names a shorter community in 桂林 and
+    # one in 南宁's 宾阳县: without the hospital's county they came first.
+    hospital = clerk.operator.hospital
+    hospital.division = Division.objects.get(code="450103")
+    hospital.save(update_fields=["division"])
+    guilin = factories.division_chain(
+        "450304001008", ("广西壮族自治区", "桂林市", "象山区", "南门街道", "新竹")
+    )
+    binyang = factories.division_chain(
+        "450126101201", ("广西壮族自治区", "南宁市", "宾阳县", "新桥镇", "新竹村")
+    )
+
+    results = logged_in.get("/divisions/search", {"q": "新竹"}).json()["results"]
+
+    assert [row["code"] for row in results] == ["450103001001", binyang.code, guilin.code]
 
 
 @pytest.mark.parametrize("query", ["", "新", "  "])

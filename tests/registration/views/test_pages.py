@@ -161,7 +161,7 @@ def test_it_vendors_bootstrap_with_its_license_and_without_source_map_links():
 def test_the_pages_fall_back_on_the_cards_own_chinese_font_served_by_the_app():
     # A screen without a Chinese font (a thin client, a test browser) would show empty boxes.
     css = Path(finders.find("css/fonts.css")).read_text(encoding="utf-8")
-    font = re.search(r'url\("\.\./(fonts/CardSansSC-Regular\.ttf)"\)', css)
+    font = re.search(r'url\("\.\./(fonts/CardSansSC-Regular\.woff2)"\) format\("woff2"\)', css)
 
     assert font and finders.find(font.group(1)) is not None
     assert '--app-font-sans: "App CJK",' in css and 'Arial, "Card Sans SC", sans-serif;' in css
