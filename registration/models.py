@@ -237,6 +237,11 @@ class Birth(models.Model):
             # A parent's registrations: the duplicate warning and the records list's search by a parent's ID.
             models.Index(fields=["mother_id_number"], name="registration_birth_mother_id"),
             models.Index(fields=["father_id_number"], name="registration_birth_father_id"),
+            # The records list's order, newest registration first, for a hospital and for all (migration 0012).
+            models.Index(
+                F("hospital"), F("registered_at").desc(), F("id").desc(), name="registration_birth_hosp_at"
+            ),
+            models.Index(F("registered_at").desc(), F("id").desc(), name="registration_birth_at"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -514,6 +519,8 @@ class Payment(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "缴费记录"
         ordering = ["newborn", "paid_on"]
+        # A newborn's first payment: the first entry of its range (the reports, migration 0012).
+        indexes = [models.Index(fields=["newborn", "paid_on"], name="registration_payment_first")]
         constraints = [
             # A receipt is one payment for one baby: the same number on another baby's payment is a typo.
             models.UniqueConstraint(
@@ -600,6 +607,10 @@ class AuditEntry(models.Model):
         indexes = [
             models.Index(fields=["hospital", "at"], name="registration_audit_hosp_at"),
             models.Index(fields=["newborn", "at"], name="registration_audit_newborn_at"),
+            # The audit page's filters, newest first (migration 0012).
+            models.Index(fields=["action", "at"], name="registration_audit_action_at"),
+            models.Index(fields=["hospital", "action", "at"], name="registration_audit_hosp_act_at"),
+            models.Index(fields=["username", "at"], name="registration_audit_user_at"),
         ]
 
     def __str__(self):
