@@ -19,7 +19,7 @@ BASE_PYTHON := $(shell for p in python3.11 python3; do \
 	command -v $$p; break; fi; done)
 endif
 
-.PHONY: help venv system system-browser migrate demo test test-pg pg-up lint bench clean
+.PHONY: help venv system system-browser migrate demo test test-pg pg-up lint bench bench-province clean
 
 help:
 	@echo "make demo     install what is missing, migrate, load the Guangxi divisions and demo data, serve on 127.0.0.1:8000"
@@ -30,6 +30,7 @@ help:
 	@echo "make venv     create .venv and install the project with its dev extras"
 	@echo "make migrate  apply the database migrations"
 	@echo "make bench    run bench/run.py"
+	@echo "make bench-province  build a province of 2 million newborns in PostgreSQL and time every page (bench/province.py)"
 	@echo "make clean    remove caches and build leftovers (keeps .venv and var/, the database and uploads)"
 
 system:
@@ -101,6 +102,11 @@ lint: venv
 bench: system venv
 	@if [ -f bench/run.py ]; then $(VENV)/bin/python bench/run.py; \
 	else echo "bench/run.py does not exist yet: nothing to run"; fi
+
+# Not part of `make bench`: it builds 2 million records (BENCH_PROVINCE_ARGS, e.g. --newborns 200000).
+BENCH_PROVINCE_ARGS ?=
+bench-province: venv
+	$(VENV)/bin/python bench/province.py $(BENCH_PROVINCE_ARGS)
 
 clean:
 	rm -rf .pytest_cache .ruff_cache .hypothesis build dist *.egg-info

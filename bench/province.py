@@ -155,7 +155,10 @@ def facts() -> dict:
         "admin": User.objects.get(username="admin"),
         "newborn": newborn,
         "mother_id": old_birth.mother_id_number,
-        "father_id": Birth.objects.filter(hospital=hospital).exclude(father_id_number="").first().father_id_number,
+        "father_id": Birth.objects.filter(hospital=hospital)
+        .exclude(father_id_number="")
+        .first()
+        .father_id_number,
         "province_mother_id": province_newborn.birth.mother_id_number,
         "temp_id": Newborn.objects.filter(birth__hospital=hospital, temp_id__isnull=False).first().temp_id,
         "personal_number": newborn.personal_number,

@@ -37,7 +37,9 @@ SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
     "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱覃农莫蒙"
 )
-GIVEN = "子涵梓轩浩宇欣怡一诺雨桐思远佳琪俊杰晨曦嘉懿锦程沐阳若汐语嫣天佑文博明哲安然书瑶星辰紫萱宏伟志强秀英丽娟"
+GIVEN = (
+    "子涵梓轩浩宇欣怡一诺雨桐思远佳琪俊杰晨曦嘉懿锦程沐阳若汐语嫣天佑文博明哲安然书瑶星辰紫萱宏伟志强秀英丽娟"
+)
 
 
 RIC_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
@@ -139,7 +141,9 @@ def province_build(*, newborns: int, say=print) -> dict:
     User = get_user_model()
 
     counties = list(
-        Division.objects.filter(level=Division.Level.COUNTY).order_by("code").values_list("id", "code", "name")
+        Division.objects.filter(level=Division.Level.COUNTY)
+        .order_by("code")
+        .values_list("id", "code", "name")
     )
     big_county = next(county for county in counties if county[1] == BIG_HOSPITAL_COUNTY)
     counties = [big_county] + [county for county in counties if county is not big_county]
@@ -154,7 +158,9 @@ def province_build(*, newborns: int, say=print) -> dict:
         for index in range(HOSPITALS):
             county_id, county_code, county_name = counties[index % len(counties)]
             code = BIG_HOSPITAL_CODE if index == 0 else f"H{county_code}{index:05d}"
-            name = "南宁市第一人民医院" if index == 0 else f"{county_name}第{index // len(counties) + 1}人民医院"
+            name = (
+                "南宁市第一人民医院" if index == 0 else f"{county_name}第{index // len(counties) + 1}人民医院"
+            )
             hospitals.append(Hospital(code=code, name=name, division_id=county_id))
         Hospital.objects.bulk_create(hospitals)
         users = User.objects.bulk_create(
@@ -207,7 +213,9 @@ def province_build(*, newborns: int, say=print) -> dict:
                 agencies[county[:4]].pk,
             ],
         )
-    say(f"  reference rows: {len(hospitals)} hospitals, {len(agencies)} agencies ({time.monotonic() - started:.0f} s)")
+    say(
+        f"  reference rows: {len(hospitals)} hospitals, {len(agencies)} agencies ({time.monotonic() - started:.0f} s)"
+    )
 
     foreign, others, indexes = _secondary_save_and_drop(cursor)
     params = {"births": births, "start": start, "span": (now - start).total_seconds(), "today": today}

@@ -237,7 +237,7 @@ class Birth(models.Model):
             # A parent's registrations: the duplicate warning and the records list's search by a parent's ID.
             models.Index(fields=["mother_id_number"], name="registration_birth_mother_id"),
             models.Index(fields=["father_id_number"], name="registration_birth_father_id"),
-            # The records list's order, newest registration first, for a hospital and for all (migration 0012).
+            # The records list's order, newest first, for a hospital and for all (migration 0012).
             models.Index(
                 F("hospital"), F("registered_at").desc(), F("id").desc(), name="registration_birth_hosp_at"
             ),
@@ -505,7 +505,10 @@ class Payment(models.Model):
         MANUAL = "manual", "手工录入"
         IMPORT = "import", "缴费名单导入"
 
-    newborn = models.ForeignKey(Newborn, models.PROTECT, related_name="payments", verbose_name="新生儿")
+    # Indexed by the (newborn, paid_on) index of Meta, which starts with it.
+    newborn = models.ForeignKey(
+        Newborn, models.PROTECT, related_name="payments", verbose_name="新生儿", db_index=False
+    )
     paid_on = models.DateField("到账日期")
     years = models.JSONField("缴费年度", default=list)
     receipt_number = models.CharField("缴费凭证号", max_length=64, blank=True)

@@ -8,7 +8,6 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -18,6 +17,7 @@ from registration import selectors
 from registration.forms.audit import AuditFilterForm
 from registration.logging import mask_sensitive
 from registration.models import AuditEntry
+from registration.pagination import BoundedPaginator
 from registration.permissions import supervisor_required
 
 PAGE_SIZE = 50
@@ -84,7 +84,7 @@ def audit_list(request):
         if filters is not None
         else AuditEntry.objects.none()
     )
-    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = BoundedPaginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "form": form,
         "page": page,

@@ -314,7 +314,8 @@ def test_the_page_and_the_export_run_a_bounded_number_of_queries(client, supervi
 def workbook(response):
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="report-20260302-20260315.xlsx"'
-    return load_workbook(io.BytesIO(response.content))
+    # Streamed from a temporary file (issue 15): the body is read as a browser reads it.
+    return load_workbook(io.BytesIO(b"".join(response.streaming_content)))
 
 
 def test_the_export_holds_the_figures_then_the_records_with_masked_ids_for_a_supervisor(
