@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the SQL below reads better on long lines than wrapped mid-expression)
 """The province of bench/province.py, built in PostgreSQL with set-based SQL (issue 15, item 1).
 
 Not a bench script of its own (bench/run.py skips it): bench/province.py imports it.
