@@ -245,7 +245,7 @@ def pages(f: dict, today) -> list[tuple[str, str, str, float]]:
     return rows
 
 
-def measure_pages(f: dict) -> list[str]:
+def measure_pages(f: dict, runs: int = RUNS) -> list[str]:
     from django.test import Client
     from django.utils import timezone
 
@@ -256,7 +256,7 @@ def measure_pages(f: dict) -> list[str]:
         clients[who].force_login(f[who])
     print(f"{'user':<11}{'page':<42}{'median':>9}{'p95':>9}{'queries':>9}  target")
     for who, label, url, target in pages(f, timezone.localdate()):
-        result = timed(clients[who], url)
+        result = timed(clients[who], url, runs)
         ok = result["p95"] <= target
         if not ok:
             missed.append(f"{who} {label}: p95 {result['p95'] * 1000:.0f} ms > {target * 1000:.0f} ms")
@@ -344,6 +344,7 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the database at the end")
     parser.add_argument("--reuse", action="store_true", help="measure the database an earlier --keep left")
     parser.add_argument("--build-only", action="store_true")
+    parser.add_argument("--runs", type=int, default=RUNS, help=f"runs of each page (default {RUNS})")
     args = parser.parse_args()
     import psycopg
 
@@ -372,7 +373,7 @@ def main() -> int:
                 return 1 if missed else 0
             f = facts()
             print(f"{f['total']:,} newborns, {f['audit']:,} audit entries", flush=True)
-            missed += measure_pages(f)
+            missed += measure_pages(f, args.runs)
             missed += measure_exports(f)
             missed += measure_void()
     finally:
