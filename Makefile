@@ -22,7 +22,7 @@ BASE_PYTHON := $(shell for p in python3.11 python3; do \
 	command -v $$p; break; fi; done)
 endif
 
-.PHONY: help venv system system-browser migrate demo demo-port-check test test-pg pg-up lint bench web-font clean
+.PHONY: help venv system system-browser migrate demo demo-port-check test test-pg pg-up lint bench bench-province web-font clean
 
 help:
 	@echo "make demo     install what is missing, migrate, load the Guangxi divisions and demo data, serve on $(HOST):$(PORT)"
@@ -35,6 +35,7 @@ help:
 	@echo "make migrate  apply the database migrations"
 	@echo "make bench    run bench/run.py"
 	@echo "make web-font rebuild static/fonts/CardSansSC-Regular.woff2 from the card's TrueType font"
+	@echo "make bench-province  build a province of 2 million newborns in PostgreSQL and time every page (bench/province.py)"
 	@echo "make clean    remove caches and build leftovers (keeps .venv and var/, the database and uploads)"
 
 system:
@@ -115,6 +116,10 @@ bench: system venv
 # The pages' WOFF2 of the card's font (static/css/app.css); rebuilt when the card's TrueType font changes.
 web-font: venv
 	$(VENV)/bin/python scripts/build_web_font.py
+# Not part of `make bench`: it builds 2 million records (BENCH_PROVINCE_ARGS, e.g. --newborns 200000).
+BENCH_PROVINCE_ARGS ?=
+bench-province: venv
+	$(VENV)/bin/python bench/province.py $(BENCH_PROVINCE_ARGS)
 
 clean:
 	rm -rf .pytest_cache .ruff_cache .hypothesis build dist *.egg-info

@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 
 from registration.forms.newborns import NewbornFilterForm
 from registration.models import AuditEntry, Newborn, Operator
+from registration.selectors.search import newborn_ids_of_resident_id, newborns_name_filter
 
 
 class FormFilterSet(django_filters.FilterSet):
@@ -43,14 +44,12 @@ class NewbornFilter(FormFilterSet):
         form = NewbornFilterForm
 
     def filter_name(self, queryset, name, value):
-        return queryset.filter(Q(name__contains=value) | Q(real_name__contains=value))
+        return newborns_name_filter(queryset, value)
 
     def filter_identity_number(self, queryset, name, value):
         # The temporary ID is compared with "=", never LIKE or iexact: …1234X and …1234x are two babies.
         if len(value) == 18:  # a parent's resident ID, or the baby's own after formal enrollment
-            return queryset.filter(
-                Q(birth__mother_id_number=value) | Q(birth__father_id_number=value) | Q(real_id_number=value)
-            )
+            return queryset.filter(pk__in=newborn_ids_of_resident_id(value))
         return queryset.filter(Q(temp_id=value) | Q(birth_certificate_number=value))
 
 

@@ -238,6 +238,11 @@ class Birth(models.Model):
             # A parent's registrations: the duplicate warning and the records list's search by a parent's ID.
             models.Index(fields=["mother_id_number"], name="registration_birth_mother_id"),
             models.Index(fields=["father_id_number"], name="registration_birth_father_id"),
+            # The records list's order, newest first, for a hospital and for all (migration 0014).
+            models.Index(
+                F("hospital"), F("registered_at").desc(), F("id").desc(), name="registration_birth_hosp_at"
+            ),
+            models.Index(F("registered_at").desc(), F("id").desc(), name="registration_birth_at"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -542,7 +547,10 @@ class Payment(models.Model):
         MANUAL = "manual", "手工录入"
         IMPORT = "import", "缴费名单导入"
 
-    newborn = models.ForeignKey(Newborn, models.PROTECT, related_name="payments", verbose_name="新生儿")
+    # Indexed by the (newborn, paid_on) index of Meta, which starts with it.
+    newborn = models.ForeignKey(
+        Newborn, models.PROTECT, related_name="payments", verbose_name="新生儿", db_index=False
+    )
     paid_on = models.DateField("到账日期")
     years = models.JSONField("缴费年度", default=list)
     receipt_number = models.CharField("缴费凭证号", max_length=64, blank=True)
@@ -556,6 +564,8 @@ class Payment(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "缴费记录"
         ordering = ["newborn", "paid_on"]
+        # A newborn's first payment: the first entry of its range (the reports, migration 0014).
+        indexes = [models.Index(fields=["newborn", "paid_on"], name="registration_payment_first")]
         constraints = [
             # A receipt is one payment for one baby: the same number on another baby's payment is a typo.
             models.UniqueConstraint(
@@ -644,6 +654,10 @@ class AuditEntry(models.Model):
         indexes = [
             models.Index(fields=["hospital", "at"], name="registration_audit_hosp_at"),
             models.Index(fields=["newborn", "at"], name="registration_audit_newborn_at"),
+            # The audit page's filters, newest first (migration 0014).
+            models.Index(fields=["action", "at"], name="registration_audit_action_at"),
+            models.Index(fields=["hospital", "action", "at"], name="registration_audit_hosp_act_at"),
+            models.Index(fields=["username", "at"], name="registration_audit_user_at"),
         ]
 
     def __str__(self):

@@ -94,7 +94,8 @@ class ParentAdmin(MaskedIdentityColumns, AuditedAdmin):
     shows_full_ids = True
     fields = ("id_number", "name", "phone", "created_at")
     list_display = ("name", "masked_id_number", "masked_phone", "created_at")
-    date_hierarchy = "created_at"
+    # No date_hierarchy and no full count: millions of parents at a province's size (issue 15).
+    show_full_result_count = False
     search_fields = ("name", "id_number__exact", "phone__exact")
 
     def get_readonly_fields(self, request, obj=None):

@@ -7,18 +7,32 @@ payment, formal enrollment, void) that lock the rows and write the audit entry.
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 
-from registration.admin.base import AuditedAdmin, ViewOnlyInline
+from registration.admin.base import AuditedAdmin, ProvinceScaleAdmin, ViewOnlyInline
 from registration.masking import mask_id_number
 from registration.models import Birth, IssuedTemporaryId, Material, Newborn, Parent, Payment
 from registration.reference import NATIONALITY_CHOICES
+from registration.selectors.search import names_containing, newborn_ids_of_resident_id
 from registration.validators import phone_validate, temp_id_validate
 
 
 def fields_except(fieldsets, *, editable: tuple[str, ...]) -> tuple[str, ...]:
     """Every field of the fieldsets but the editable ones: what the change page shows read-only."""
     return tuple(field for _, options in fieldsets for field in options["fields"] if field not in editable)
+
+
+def _newborns_by_number(shape: str, term: str):
+    """The newborns with the number of that shape (one unique index), or None for a shape that is no
+    number of theirs. Temporary IDs are compared as typed: …1234X and …1234x are two babies."""
+    if shape == "temp_id":
+        return Newborn.objects.filter(temp_id=term).order_by()
+    if shape == "birth_certificate":
+        return Newborn.objects.filter(birth_certificate_number=term.upper()).order_by()
+    if shape == "personal_number":
+        return Newborn.objects.filter(personal_number=term).order_by()
+    return None
 
 
 class NewbornInline(ViewOnlyInline):
@@ -50,7 +64,7 @@ class BirthForm(forms.ModelForm):
 
 
 @admin.register(Birth)
-class BirthAdmin(AuditedAdmin):
+class BirthAdmin(ProvinceScaleAdmin, AuditedAdmin):
     form = BirthForm
     shows_full_ids = True
     inlines = (NewbornInline, MaterialInline)
@@ -77,17 +91,20 @@ class BirthAdmin(AuditedAdmin):
     )
     list_select_related = ("hospital", "parent", "community", "clerk")
     list_filter = ("route", "parent_role", "hospital")
-    date_hierarchy = "registered_on"
-    search_fields = (
-        "parent__name",
-        "mother_name",
-        "father_name",
-        "parent__id_number__exact",
-        "mother_id_number__exact",
-        "father_id_number__exact",
-        "newborns__temp_id__exact",
-        "newborns__personal_number__exact",
+    # Searched by the term's shape (ProvinceScaleAdmin): a parent's ID number, a baby's number, a name.
+    search_fields = ("mother_name", "father_name")
+    search_help_text = (
+        "父母姓名（部分）、父母身份证号码，或新生儿编码、出生医学证明编号、个人编号（完整号码）"
     )
+
+    def search_by_shape(self, queryset, shape, term):
+        if shape == "resident_id":
+            term = term.upper()
+            return queryset.filter(Q(mother_id_number=term) | Q(father_id_number=term))
+        babies = _newborns_by_number(shape, term)
+        if babies is not None:
+            return queryset.filter(pk__in=babies.values("birth_id"))
+        return names_containing(queryset, ["mother_name", "father_name"], term)
 
     @admin.display(description="证件所属父母身份证号码", ordering="parent__id_number")
     def masked_parent_id_number(self, obj):
@@ -114,7 +131,7 @@ class NewbornForm(forms.ModelForm):
 
 
 @admin.register(Newborn)
-class NewbornAdmin(AuditedAdmin):
+class NewbornAdmin(ProvinceScaleAdmin, AuditedAdmin):
     form = NewbornForm
     shows_full_ids = True
     inlines = (PaymentInline,)
@@ -182,17 +199,22 @@ class NewbornAdmin(AuditedAdmin):
     )
     list_select_related = ("birth__hospital",)
     list_filter = ("state", "sex", "special_group", "birth__hospital")
-    date_hierarchy = "birth_date"
-    # Exact, never icontains: …1234X and …1234x are two different babies (docs/rules.md, the letter).
-    search_fields = (
-        "name",
-        "real_name",
-        "temp_id__exact",
-        "birth_certificate_number__exact",
-        "personal_number__exact",
-        "real_id_number__exact",
-        "birth__parent__id_number__exact",
+    # The records list's order, which the births' (registered_at, id) index serves (migration 0014).
+    ordering = ("-birth__registered_at", "-birth_id", "birth_order")
+    # Searched by the term's shape (ProvinceScaleAdmin). Numbers exact, never icontains: …1234X and …1234x
+    # are two different babies (docs/rules.md, the letter).
+    search_fields = ("name", "real_name")
+    search_help_text = (
+        "姓名（部分），或新生儿编码、出生医学证明编号、个人编号、父母或本人身份证号码（完整号码）"
     )
+
+    def search_by_shape(self, queryset, shape, term):
+        if shape == "resident_id":
+            return queryset.filter(pk__in=newborn_ids_of_resident_id(term.upper()))
+        babies = _newborns_by_number(shape, term)
+        if babies is not None:
+            return queryset.filter(pk__in=babies.values("pk"))
+        return names_containing(queryset, ["name", "real_name"], term)
 
     @admin.display(description="新生儿编码", ordering="temp_id")
     def masked_identity(self, obj):
@@ -232,7 +254,8 @@ class IssuedTemporaryIdAdmin(AuditedAdmin):
     list_display = ("masked_number", "parent", "suffix", "newborn", "issued_at", "note")
     list_select_related = ("parent", "newborn")
     list_filter = (("newborn", admin.EmptyFieldListFilter),)
-    date_hierarchy = "issued_at"
+    # No date_hierarchy: it reads the date of each of millions of numbers (issue 15).
+    show_full_result_count = False
     search_fields = ("number__exact", "parent__id_number__exact", "parent__name")
 
     @admin.display(description="新生儿编码", ordering="number")
@@ -274,7 +297,8 @@ class MaterialAdmin(AuditedAdmin):
     list_display = ("original_name", "kind", "content_type", "size", "birth", "uploaded_by", "uploaded_at")
     list_select_related = ("birth__hospital", "birth__parent", "uploaded_by")
     list_filter = ("kind", "content_type")
-    date_hierarchy = "uploaded_at"
+    # No date_hierarchy: it reads the date of each of millions of scans (issue 15).
+    show_full_result_count = False
     search_fields = ("original_name", "sha256__exact", "birth__parent__id_number__exact")
 
     def has_add_permission(self, request):
@@ -285,7 +309,7 @@ class MaterialAdmin(AuditedAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(AuditedAdmin):
+class PaymentAdmin(ProvinceScaleAdmin, AuditedAdmin):
     fields = (
         "newborn",
         "paid_on",
@@ -311,13 +335,23 @@ class PaymentAdmin(AuditedAdmin):
     )
     list_select_related = ("newborn", "recorded_by")
     list_filter = ("source", "newborn__birth__hospital")
-    date_hierarchy = "paid_on"
-    search_fields = (
-        "newborn__name",
-        "newborn__temp_id__exact",
-        "newborn__personal_number__exact",
-        "receipt_number__exact",
-    )
+    # Newest first, through the payments' primary key.
+    ordering = ("-pk",)
+    # Searched by the term's shape (ProvinceScaleAdmin): a baby's number, a receipt number (ASCII), a name.
+    search_fields = ("newborn__name", "receipt_number")
+    search_help_text = "新生儿姓名（部分），或完整的新生儿编号、缴费凭证号"
+
+    def search_by_shape(self, queryset, shape, term):
+        babies = _newborns_by_number(shape, term)
+        if babies is not None:
+            return queryset.filter(newborn_id__in=babies.values("pk"))
+        if shape == "resident_id":
+            return queryset.filter(newborn_id__in=newborn_ids_of_resident_id(term.upper()))
+        if term.isascii():  # a receipt number
+            return queryset.filter(receipt_number=term)
+        return queryset.filter(
+            newborn_id__in=names_containing(Newborn.objects.order_by(), ["name"], term).values("pk")
+        )
 
     @admin.display(description="新生儿编码")
     def masked_identity(self, obj):

@@ -34,7 +34,7 @@ def newborn_coverage(*, code: str, birth_date: date, today: date) -> Coverage | 
 
     Both must match: a wrong code and a wrong date both give None, so the answer tells nothing about
     which was wrong (no enumeration of codes). Covered today: paid, benefits started, the card valid
-    (its last day not passed; SPEC.md, Age).
+    (its last day not passed; docs/rules.md, Eligibility).
     """
     code = "".join(code.split())
     if len(code) not in CODE_LENGTHS or not code.isascii() or not code.isalnum():

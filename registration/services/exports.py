@@ -7,11 +7,14 @@ only.
 """
 
 import io
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from django.http import FileResponse
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
@@ -70,6 +73,123 @@ def xlsx_build(sheets: Sequence[Sheet]) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+# --- Streamed exports: constant memory whatever the number of rows (issue 15) -----------------------------
+
+
+@dataclass
+class StreamedSheet:
+    """A worksheet written row by row (openpyxl's write-only mode): title lines, a header row, the rows.
+
+    `rows` is consumed once, lazily (a queryset's iterator()); `row_fill(values)` gives a row's fill colour
+    (RRGGBB) or None. Text stays text: a string is never written as a formula.
+    """
+
+    name: str
+    headers: Sequence[str]
+    rows: Iterable[Sequence]
+    title_lines: Sequence[str] = ()
+    widths: Sequence[int] = ()
+    row_fill: object = None
+    written: int = 0  # rows written, once xlsx_file has run
+
+
+def xlsx_file(sheets: Sequence[Sheet | StreamedSheet]):
+    """The workbook in a temporary file (rewound): write-only sheets hold no row in memory. A Sheet (small:
+    figures) is written with its blocks, a StreamedSheet row by row."""
+    workbook = Workbook(write_only=True)
+    for sheet in sheets:
+        worksheet = workbook.create_sheet(title=_sheet_title(sheet.name))
+        for column, column_width in enumerate(sheet.widths, start=1):
+            worksheet.column_dimensions[get_column_letter(column)].width = column_width
+        if isinstance(sheet, StreamedSheet):
+            _streamed_write(worksheet, sheet)
+        else:
+            _small_write(worksheet, sheet)
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 (closed by the response that streams it)
+    workbook.save(handle)
+    handle.seek(0)
+    return handle
+
+
+def xlsx_response(handle, filename: str) -> FileResponse:
+    """A download of a workbook file (xlsx_file), streamed in blocks, never cached."""
+    response = FileResponse(handle, content_type=XLSX_CONTENT_TYPE, as_attachment=True, filename=filename)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _title_rows(worksheet, lines: Sequence[str]) -> None:
+    for index, line in enumerate(lines):
+        cell = _write_only_cell(worksheet, line)
+        cell.font = Font(bold=index == 0, size=14 if index == 0 else 11)
+        worksheet.append([cell])
+
+
+def _header_row(worksheet, headers: Sequence[str]) -> None:
+    row = []
+    for header in headers:
+        cell = _write_only_cell(worksheet, header)
+        cell.font, cell.fill, cell.border = Font(bold=True), HEADER_FILL, BORDER
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        row.append(cell)
+    worksheet.append(row)
+
+
+def _streamed_write(worksheet, sheet: StreamedSheet) -> None:
+    _title_rows(worksheet, sheet.title_lines)
+    _header_row(worksheet, sheet.headers)
+    fills: dict[str, PatternFill] = {}
+    for values in sheet.rows:
+        colour = sheet.row_fill(values) if sheet.row_fill else None
+        if colour:
+            fill = fills.setdefault(colour, PatternFill("solid", fgColor=colour))
+            row = [_write_only_cell(worksheet, value) for value in values]
+            for cell in row:
+                cell.fill = fill
+        else:
+            row = [_plain(worksheet, value) for value in values]
+        worksheet.append(row)
+        sheet.written += 1
+
+
+def _small_write(worksheet, sheet: Sheet) -> None:
+    _title_rows(worksheet, sheet.title_lines)
+    _header_row(worksheet, sheet.headers)
+    for values in sheet.rows:
+        worksheet.append([_plain(worksheet, value) for value in values])
+    for block in sheet.blocks:
+        worksheet.append([])
+        caption = _write_only_cell(worksheet, block.caption)
+        caption.font = Font(bold=True)
+        worksheet.append([caption])
+        _header_row(worksheet, block.headers)
+        for values in block.rows:
+            worksheet.append([_plain(worksheet, value) for value in values])
+
+
+def _plain(worksheet, value):
+    """A value as it may go to a write-only row: as is, unless openpyxl would read it as a formula or it
+    needs a format (a datetime: naive, to the minute)."""
+    if isinstance(value, str):
+        return _write_only_cell(worksheet, value) if value.startswith("=") else value
+    if isinstance(value, datetime):
+        return _write_only_cell(worksheet, value)
+    return value
+
+
+def _write_only_cell(worksheet, value) -> WriteOnlyCell:
+    if isinstance(value, datetime):
+        value = value.replace(tzinfo=None)
+    cell = WriteOnlyCell(worksheet, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"  # "=…" stays text: a name or remark must never run
+    elif isinstance(value, datetime):
+        cell.number_format = "yyyy-mm-dd hh:mm"
+    elif isinstance(value, date):
+        cell.number_format = "yyyy-mm-dd"
+    return cell
 
 
 def _sheet_title(name: str) -> str:

@@ -8,7 +8,6 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -18,6 +17,7 @@ from registration import access, selectors
 from registration.forms.audit import AuditFilterForm
 from registration.logging import mask_sensitive
 from registration.models import AuditEntry
+from registration.pagination import BoundedPaginator
 
 PAGE_SIZE = 50
 
@@ -78,8 +78,10 @@ def audit_list(request):
     filters = {}
     if form.is_bound:
         filters = _filters(request, form) if form.is_valid() else None
-    entries = selectors.audit_entries_for_user(user=request.user, **filters) if filters is not None else []
-    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    entries = selectors.audit_entries_for_user(user=request.user, **(filters or {}))
+    if filters is None:
+        entries = entries.none()
+    page = BoundedPaginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "form": form,
         "page": page,

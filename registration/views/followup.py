@@ -8,8 +8,6 @@ last day that the daily void job has not reached yet is marked as expired.
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -19,20 +17,22 @@ from registration import access, selectors
 from registration.http import client_ip
 from registration.masking import mask_id_number
 from registration.models import Newborn
+from registration.pagination import BoundedPaginator
 from registration.selectors.reports import followup_counts
 from registration.services.exports import (
-    XLSX_CONTENT_TYPE,
-    Sheet,
+    StreamedSheet,
     export_record,
     export_shows_full_ids,
     id_for_export,
-    xlsx_build,
+    xlsx_file,
+    xlsx_response,
 )
 
 PAGE_SIZE = 50
 URGENT_DAYS = 7  # issue 5: "a record that reaches seven days left is highlighted"
-# A hospital has at most a few hundred unpaid records; the cap only stops a runaway export for all of them.
-EXPORT_MAX_ROWS = 20_000
+# A hospital has at most a few hundred unpaid records, a province tens of thousands; the cap only stops a
+# runaway export (streamed, so its memory does not grow with the rows: issue 15).
+EXPORT_MAX_ROWS = 100_000
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ def followup(request):
         newborns = selectors.newborns_followup_for_user(
             user=request.user, hospital_id=hospital_id, last_day_by=today + timedelta(days=URGENT_DAYS)
         )
-    page = Paginator(newborns, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = BoundedPaginator(newborns, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page,
         "rows": [followup_row(newborn, today) for newborn in page],
@@ -133,15 +133,11 @@ def followup_export(request):
         return render(request, "registration/denied.html", {"denied_reason": error}, status=400)
     today = timezone.localdate()
     full = export_shows_full_ids(request.user)
-    newborns = list(
-        selectors.newborns_followup_for_user(
-            user=request.user, hospital_id=hospital.pk if hospital else None
-        )[: EXPORT_MAX_ROWS + 1]
+    newborns = selectors.newborns_followup_for_user(
+        user=request.user, hospital_id=hospital.pk if hospital else None
     )
-    truncated = len(newborns) > EXPORT_MAX_ROWS
-    newborns = newborns[:EXPORT_MAX_ROWS]
-    rows = [_export_row(index, newborn, today, full) for index, newborn in enumerate(newborns, start=1)]
-    fills = [_export_fill(followup_row(newborn, today)) for newborn in newborns]
+    # Streamed: the rows are read in chunks and written one by one (issue 15), so memory stays flat.
+    truncated = newborns[EXPORT_MAX_ROWS : EXPORT_MAX_ROWS + 1].exists()
     scope = hospital.name if hospital else _scope_name(request.user)
     title_lines = [
         f"新生儿预参保待缴费跟进名单（{scope}）",
@@ -150,32 +146,29 @@ def followup_export(request):
     ]
     if truncated:
         title_lines.append(f"记录过多，仅导出前{EXPORT_MAX_ROWS}条，请按医疗机构分别导出。")
-    content = xlsx_build(
-        [
-            Sheet(
-                "待跟进",
-                EXPORT_HEADERS,
-                rows,
-                title_lines=title_lines,
-                widths=[6, 14, 24, 12, 9, 18, 12, 10, 14, 10, 14, 14, 12, 24],
-                text_columns={3, 4, 9, 11, 12},
-                row_fills=fills,
-            )
-        ]
+    rows = (
+        _export_row(index, newborn, today, full)
+        for index, newborn in enumerate(newborns[:EXPORT_MAX_ROWS].iterator(chunk_size=2000), start=1)
     )
+    sheet = StreamedSheet(
+        "待跟进",
+        EXPORT_HEADERS,
+        rows,
+        title_lines=title_lines,
+        widths=[6, 14, 24, 12, 9, 18, 12, 10, 14, 10, 14, 14, 12, 24],
+        row_fill=_export_fill,
+    )
+    handle = xlsx_file([sheet])
     export_record(
         user=request.user,
         kind="followup",
-        rows=len(rows),
+        rows=sheet.written,
         full_ids=full,
         ip=client_ip(request),
         hospital=hospital,
         detail={"hospital_id": hospital.pk if hospital else None, "truncated": truncated},
     )
-    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="followup-{today:%Y%m%d}.xlsx"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return xlsx_response(handle, f"followup-{today:%Y%m%d}.xlsx")
 
 
 def _scope_name(user) -> str:
@@ -198,10 +191,15 @@ def followup_label(row: FollowupRow) -> str:
     return ""
 
 
-def _export_fill(row: FollowupRow) -> str | None:
-    if row.expired:
+def _export_fill(values: list) -> str | None:
+    """The fill of an export row (_export_row), from its days left, as the page highlights the record."""
+    days_left = values[DAYS_LEFT_COLUMN]
+    if days_left < 0:
         return EXPIRED_FILL
-    return URGENT_FILL if row.urgent else None
+    return URGENT_FILL if days_left <= URGENT_DAYS else None
+
+
+DAYS_LEFT_COLUMN = 4  # 剩余天数 in EXPORT_HEADERS
 
 
 def _export_row(index: int, newborn: Newborn, today: date, full: bool) -> list:

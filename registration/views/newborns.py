@@ -5,7 +5,6 @@ from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,6 +17,7 @@ from registration.forms.newborns import MaterialAddForm, NewbornFilterForm
 from registration.http import client_ip
 from registration.masking import mask_id_number, mask_phone
 from registration.models import AuditEntry, Material, Newborn
+from registration.pagination import BoundedPaginator
 from registration.services.audit import audit_record
 from registration.services.birth_materials import MaterialInput, birth_material_add
 from registration.services.kept_uploads import display_name
@@ -47,7 +47,7 @@ def newborn_list(request):
         newborns = []  # the form says what to correct
     else:
         newborns = selectors.newborn_search_for_user(user=request.user, **filters)
-    page = Paginator(newborns, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = BoundedPaginator(newborns, PAGE_SIZE).get_page(request.GET.get("page"))
     today = timezone.localdate()
     rows = [_row(newborn, today) for newborn in page]
     context = {

@@ -17,14 +17,13 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from registration.models import Newborn, Operator, Sex
-from registration.services import (
-    BabyInput,
-    ParentInput,
+from registration.services.lifecycle import (
     newborn_formalize,
     newborn_special_group_set,
     newborn_void,
     payment_record,
 )
+from registration.services.newborns import BabyInput, ParentInput
 from tests import factories
 from tests.e2e.test_registration_flow import fill_registration
 

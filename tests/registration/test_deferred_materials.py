@@ -9,7 +9,8 @@ from PIL import Image
 
 from registration.models import AuditEntry, Material
 from registration.selectors import newborn_search_for_user, newborns_followup_for_user
-from registration.services import MaterialInput, ParentInput, birth_material_add
+from registration.services.birth_materials import MaterialInput, birth_material_add
+from registration.services.newborns import ParentInput
 from tests import factories
 
 pytestmark = pytest.mark.django_db

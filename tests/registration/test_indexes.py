@@ -35,6 +35,7 @@ def test_every_foreign_key_leads_an_index():
         ("registration_issuedtemporaryid", "parent_id"),
         ("registration_auditentry", "hospital_id"),
         ("registration_auditentry", "newborn_id"),
+        ("registration_payment", "newborn_id"),
     ],
 )
 def test_no_single_column_index_repeats_a_composite_one(table, column):

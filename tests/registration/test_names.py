@@ -9,7 +9,8 @@ from django.core.exceptions import ValidationError
 
 from registration import validators
 from registration.models import Birth, Newborn, Sex
-from registration.services import BabyInput, ParentInput, newborn_formalize, payment_record
+from registration.services.lifecycle import newborn_formalize, payment_record
+from registration.services.newborns import BabyInput, ParentInput
 from tests import factories
 from tests.factories import MOTHER_ID, register
 from tests.registration.test_views_register import form_data

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 
 from registration import validators
 from registration.models import Sex
-from registration.services import BabyInput, ParentInput
+from registration.services.newborns import BabyInput, ParentInput
 from tests import factories
 
 

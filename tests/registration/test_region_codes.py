@@ -13,7 +13,7 @@ from stdnum.cn import ric
 
 from registration.models import Birth, Division
 from registration.reference import REGION_CODE_CHANGES_PATH, region_code_change
-from registration.services import AgencyWarning, ParentInput
+from registration.services.newborns import AgencyWarning, ParentInput
 from tests import factories
 
 ROOT = Path(__file__).resolve().parents[2]

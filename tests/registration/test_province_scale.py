@@ -1,0 +1,219 @@
+"""A province's hot queries read their indexes and stop at their LIMIT (issue 15), and exports stay flat.
+
+The PostgreSQL tests build a small province with bench/province_data.py (the builder of `make
+bench-province`), ANALYZE it and read the plans: no sequential scan of the big tables, the orderings
+served by an index. The pagination and export tests run on both databases.
+"""
+
+import importlib.util
+import io
+import tracemalloc
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from openpyxl import load_workbook
+
+from registration import selectors
+from registration.models import AuditEntry, Birth, Division, Newborn
+from registration.pagination import LAST, BoundedPaginator
+from registration.services.exports import StreamedSheet, xlsx_file
+
+BIG_TABLES = ["registration_newborn", "registration_birth", "registration_auditentry", "registration_payment"]
+
+
+def _province_data():
+    path = Path(__file__).resolve().parents[2] / "bench" / "province_data.py"
+    spec = importlib.util.spec_from_file_location("province_data", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def province(django_db_blocker):
+    """About 5,000 newborns over 250 hospitals (2 % in the big one), 50,000 audit entries, analyzed."""
+    province = Division.objects.create(code="45", name="广西壮族自治区", level=1)
+    city = Division.objects.create(code="4501", name="南宁市", level=2, parent=province)
+    for county_code, name in (("450103", "青秀区"), ("450102", "兴宁区")):
+        county = Division.objects.create(code=county_code, name=name, level=3, parent=city)
+        town = Division.objects.create(code=county_code + "001", name="街道", level=4, parent=county)
+        for number in range(1, 4):
+            Division.objects.create(
+                code=f"{county_code}001{number:03d}", name=f"社区{number}", level=5, parent=town
+            )
+    _province_data().province_build(newborns=5000, say=lambda line: None)
+    return Birth.objects.filter(hospital__code="H45010300001").order_by("pk")[10]
+
+
+def _plan(queryset) -> str:
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def _no_seq_scan_of_big_tables(plan: str) -> None:
+    for table in BIG_TABLES:
+        assert f"Seq Scan on {table}" not in plan, plan
+
+
+def _users():
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    return User.objects.get(username="clerk000"), User.objects.get(username="admin")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_records_list_reads_its_first_page_through_the_births_order_index(province):
+    for user, index in zip(_users(), ("registration_birth_hosp_at", "registration_birth_at"), strict=True):
+        plan = _plan(selectors.newborn_search_for_user(user=user)[:25])
+
+        assert f"Index Scan using {index} on registration_birth" in plan, plan
+        assert "->  Sort " not in plan, plan  # no sort of the whole join: at most an incremental one
+        _no_seq_scan_of_big_tables(plan)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_parents_id_is_a_union_of_indexed_lookups(province):
+    for user in _users():
+        plan = _plan(selectors.newborn_search_for_user(user=user, identity_number=province.mother_id_number))
+
+        assert "registration_birth_mother_id" in plan and "registration_birth_father_id" in plan, plan
+        assert "registration_newborn_real_id_number" in plan, plan
+        _no_seq_scan_of_big_tables(plan)
+    clerk, _ = _users()
+    found = selectors.newborn_search_for_user(user=clerk, identity_number=province.mother_id_number)
+    assert {newborn.birth_id for newborn in found} == {province.pk}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_name_fragment_reads_the_bigram_indexes(province):
+    newborn = Newborn.objects.filter(birth=province).first()
+    fragment = newborn.name[1:3] if len(newborn.name) >= 3 else newborn.name
+    _, admin = _users()
+    names = selectors.newborn_search_for_user(user=admin, name=fragment)
+
+    plan = _plan(names[:25])
+    assert "registration_newborn_name_bigrams" in plan and "registration_newborn_real_name_bigrams" in plan
+    _no_seq_scan_of_big_tables(plan)
+    assert newborn in names
+    assert all(fragment in found.name or fragment in found.real_name for found in names)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_audit_filters_read_their_indexes(province):
+    clerk, admin = _users()
+    from django.contrib.auth import get_user_model
+
+    supervisor = get_user_model().objects.get(username="supervisor000")
+    cases = [
+        (admin, {"action": "print"}, "registration_audit_action_at"),
+        (supervisor, {"action": "print"}, "registration_audit_hosp_act_at"),
+        (admin, {"username": "clerk000"}, "registration_audit_user_at"),
+        (supervisor, {}, "registration_audit_hosp_at"),
+    ]
+    for user, filters, index in cases:
+        plan = _plan(selectors.audit_entries_for_user(user=user, **filters)[:50])
+
+        assert index in plan, (filters, plan)
+        _no_seq_scan_of_big_tables(plan)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_admin_changelists_search_by_the_terms_shape_through_an_index(province, client):
+    _, admin = _users()
+    client.force_login(admin)
+    newborn = Newborn.objects.filter(birth=province).first()
+    searches = [
+        ("newborn", newborn.temp_id or newborn.birth_certificate_number),
+        ("newborn", province.mother_id_number),
+        ("newborn", newborn.personal_number),
+        ("birth", province.mother_id_number),
+        ("payment", newborn.personal_number),
+        ("auditentry", "clerk000"),
+    ]
+    for model, term in searches:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(f"/admin/registration/{model}/", {"q": term})
+        assert response.status_code == 200
+        assert len(queries) <= 12, [query["sql"] for query in queries]
+        for query in queries:
+            if "registration_" in query["sql"] and query["sql"].startswith("SELECT"):
+                with connection.cursor() as cursor:
+                    cursor.execute("EXPLAIN " + query["sql"])
+                    _no_seq_scan_of_big_tables("\n".join(row[0] for row in cursor.fetchall()))
+    response = client.get("/admin/registration/newborn/", {"q": province.mother_id_number})
+    assert newborn in response.context["cl"].result_list
+
+
+# --- both databases ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_bounded_paginator_counts_up_to_its_bound_and_still_reaches_the_last_page(clerk):
+    for _ in range(30):
+        AuditEntry.objects.create(action="login", username="clerk", hospital=clerk.operator.hospital)
+    entries = AuditEntry.objects.order_by("-at", "-pk")
+    oldest = list(AuditEntry.objects.order_by("at", "pk")[:5])[::-1]
+
+    paginator = BoundedPaginator(entries, 5, bound=12)
+    assert not paginator.exact and paginator.num_pages == 3
+    last = paginator.get_page(LAST)
+    assert list(last) == oldest and not last.has_next()
+    assert list(paginator.get_page(1)) == list(entries[:5])
+
+    exact = BoundedPaginator(entries, 5, bound=1000)
+    assert exact.exact and exact.count == entries.count()
+    assert list(exact.get_page(LAST)) == list(entries[exact.count - (exact.count % 5 or 5) :])
+
+
+@pytest.mark.django_db
+def test_the_records_list_shows_more_than_its_bound_and_links_the_last_page(client, clerk, monkeypatch):
+    from registration import pagination
+    from tests.factories import register
+
+    register(clerk)
+    first = Newborn.objects.get()
+    monkeypatch.setattr(pagination, "DEFAULT_BOUND", 0)
+    client.force_login(clerk)
+
+    html = client.get("/newborns/").content.decode()
+    assert "超过 0 条" in html and "page=last" in html
+    last = client.get("/newborns/?page=last").content.decode()
+    assert "末页" in last and first.name in last
+
+
+def _export_peak(rows: int) -> int:
+    values = [1, "张子涵", "450103********1234A", "4500001234", 12, "", None, "李某", "13877112345"]
+    tracemalloc.start()
+    sheet = StreamedSheet("x", ["a"] * len(values), ([index, *values[1:]] for index in range(rows)))
+    handle = xlsx_file([sheet])
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    handle.seek(0)
+    written = load_workbook(io.BytesIO(handle.read()), read_only=True)["x"]
+    assert sum(1 for _ in written.iter_rows(values_only=True)) == rows + 1
+    handle.close()
+    return peak
+
+
+def test_a_streamed_exports_memory_stays_flat_as_its_rows_grow():
+    small, large = _export_peak(2_000), _export_peak(20_000)
+
+    assert large < small * 1.5 + 1_000_000, (small, large)
+
+
+def test_a_streamed_export_never_writes_a_formula():
+    sheet = StreamedSheet("x", ["a"], [["=1+1"], ["ok"]])
+    handle = xlsx_file([sheet])
+    workbook = load_workbook(io.BytesIO(handle.read()))
+    assert workbook["x"]["A2"].value == "=1+1" and workbook["x"]["A2"].data_type == "s"
+    assert sheet.written == 2
