@@ -78,6 +78,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: /healthz, /readyz and /metrics answer before sessions, host checks or the HTTPS redirect,
+    # and the request metrics time everything below.
+    "newborn_enroll.health.HealthMiddleware",
+    "newborn_enroll.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -115,7 +119,14 @@ DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "var")))
 
 _database_url = env_str("DATABASE_URL")
 if _database_url:
-    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+    # CONN_HEALTH_CHECKS: a kept connection is tested before a request reuses it, so a PostgreSQL restart
+    # or a standby's promotion costs no request: the next one reconnects (to the new primary, when
+    # DATABASE_URL lists several hosts with target_session_attrs=read-write; README, Deployment).
+    DATABASES = {
+        "default": dj_database_url.parse(
+            _database_url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
+        )
+    }
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # Django's backend with small bulk inserts as VALUES (newborn_enroll/db/postgresql/compiler.py).
         DATABASES["default"]["ENGINE"] = "newborn_enroll.db.postgresql"
@@ -195,6 +206,30 @@ STORAGES = {
         )
     },
 }
+# Object storage (S3, MinIO, Ceph's RGW) instead of MEDIA_ROOT when NEWBORN_S3_BUCKET is set: every file
+# the app keeps goes through default_storage, so every node of a cluster sees the same files. Objects are
+# private (no public ACL, no public URL); the app streams them through its authorising views. Credentials:
+# AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, read by boto3 (or its other sources: a profile, a role).
+S3_BUCKET = env_str("NEWBORN_S3_BUCKET")
+if S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env_str("NEWBORN_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("NEWBORN_S3_REGION") or None,
+            # "path" for MinIO and most Ceph set-ups (bucket in the path, not in the host name).
+            "addressing_style": env_str("NEWBORN_S3_ADDRESSING_STYLE") or None,
+            "location": env_str("NEWBORN_S3_PREFIX"),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": 300,
+            "custom_domain": None,
+            "file_overwrite": False,
+            "signature_version": "s3v4",
+            "verify": env_bool("NEWBORN_S3_VERIFY_TLS", True),
+        },
+    }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 30 * 1024 * 1024)
 MATERIAL_MAX_BYTES = env_int("MATERIAL_MAX_BYTES", 10 * 1024 * 1024)
@@ -230,6 +265,11 @@ if env_bool("BEHIND_PROXY"):
 # How many reverse proxies in front of the app append to X-Forwarded-For; the audit log's IP comes from
 # the last one they appended (registration.http.client_ip). 0: REMOTE_ADDR, the proxy header is ignored.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if env_bool("BEHIND_PROXY") else 0)
+
+# /metrics (Prometheus) answers only these client addresses (registration.http.client_ip: behind nginx,
+# the address nginx saw); any other gets a 404. Several gunicorn workers share their counts through
+# PROMETHEUS_MULTIPROC_DIR (newborn_enroll/metrics.py, deploy/gunicorn.conf.py).
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", "127.0.0.1,::1")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -11,6 +11,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from newborn_enroll import metrics
 from registration import selectors, validators
 from registration.models import (
     AuditEntry,
@@ -527,6 +528,8 @@ def _register_locked(
         )
     )
     rows.write()
+    count = len(newborns)
+    transaction.on_commit(lambda: metrics.registration_counted(count))
     return birth
 
 

@@ -2,8 +2,11 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 
+from registration.jobs import single_run
 from registration.services import staging_cleanup
 from registration.services.payment_uploads import payment_uploads_cleanup
+
+JOB = "clean_staging"
 
 
 class Command(BaseCommand):
@@ -21,9 +24,18 @@ class Command(BaseCommand):
             help="remove staged files last written more than this many hours ago (default 24)",
         )
 
-    def handle(self, *args, hours, **options):
-        if hours < 1:
+    def handle(self, *args, **options):
+        if options["hours"] < 1:
             raise CommandError("--hours must be at least 1: a clerk may still be correcting the form")
+        with single_run(JOB) as runs_here:
+            if not runs_here:
+                self.stdout.write(
+                    f"{JOB} is running elsewhere (another node holds its lock): nothing done here."
+                )
+                return
+            self._run(**options)
+
+    def _run(self, *, hours, **options):
         removed = staging_cleanup(older_than=timedelta(hours=hours))
         self.stdout.write(
             f"{removed} staging file(s) older than {hours} h removed (uploads and their sidecars)."
