@@ -33,6 +33,7 @@ BROWSER_PACKAGES=(
 # and never starts the system service).
 CLUSTER_PACKAGES=(
     nginx
+    openssl
 )
 # Debian's own python3.11 keeps venv's ensurepip in a separate package; needed only when that is the
 # interpreter the Makefile builds .venv with (it passes it as PYTHON).
