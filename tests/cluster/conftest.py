@@ -272,7 +272,7 @@ def orm(django_db_blocker):
 
 @pytest.fixture(scope="session")
 def people(cluster, django_db_blocker):
-    """A clerk of a Nanning hospital and an administrator, with what registration needs (divisions, agency)."""
+    """A clerk of a Nanning hospital and an administrator, with the divisions and agency to register."""
     from django.contrib.auth.hashers import make_password
 
     from tests import factories
