@@ -1,7 +1,8 @@
 """The domain's tables: divisions, agencies, hospitals, operators, parents, births, newborns, payments, audit.
 
 Logic lives in ``registration.services``; here are fields, constraints and properties of a row's own fields.
-Nothing here is ever deleted by the application (SPEC.md, lifecycle): foreign keys PROTECT.
+Nothing here is ever deleted by the application (SPEC.md, lifecycle): foreign keys PROTECT. The one
+exception is KeptUpload, a file kept between two requests, deleted once used or expired.
 """
 
 from django.conf import settings
@@ -486,6 +487,47 @@ class Material(models.Model):
                 condition=Q(content_type__in=["image/jpeg", "image/png", "application/pdf"]),
                 name="registration_material_content_type_allowed",
                 violation_error_message="材料只能是 JPEG、PNG 图片或 PDF 文件。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}（{self.original_name}）"
+
+
+class KeptUpload(models.Model):
+    """A file kept in the storage for its owner between two requests (services/kept_uploads.py).
+
+    A scan uploaded with a registration submit that failed (the clerk corrects the form and does not scan
+    the page again), or a payment list between its preview and its confirmation. The token is what the
+    page carries; it finds the row only together with its owner. The file's name in the storage is random
+    and unrelated to the token. Rows are deleted once used, and by clean_staging when nobody came back.
+    """
+
+    class Kind(models.TextChoices):
+        SCAN = "scan", "登记材料（待提交）"
+        PAYMENT_LIST = "payment_list", "缴费名单（待确认）"
+
+    token = models.CharField("令牌", max_length=32, unique=True, editable=False)  # a random UUID's hex
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="+", verbose_name="上传人"
+    )
+    kind = models.CharField("类型", max_length=20, choices=Kind.choices)
+    material_kind = models.CharField("材料类型", max_length=20, choices=Material.Kind.choices, blank=True)
+    file = models.FileField("文件", upload_to="kept/", max_length=255)
+    original_name = models.CharField("原文件名", max_length=255, blank=True)
+    content_type = models.CharField("文件类型", max_length=100, blank=True)
+    size = models.PositiveIntegerField("大小（字节）")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    created = models.DateTimeField("上传时间", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "暂存文件"
+        ordering = ["created", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="scan", material_kind__gt="") | Q(kind="payment_list", material_kind=""),
+                name="registration_keptupload_material_kind_for_scans",
+                violation_error_message="只有登记材料才有材料类型。",
             ),
         ]
 

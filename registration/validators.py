@@ -164,7 +164,7 @@ def _phone_parse(text: str) -> str:
 # Unicode categories no name contains: controls, invisible format characters (the right-to-left override
 # that would show 卢\u202e一 reordered), surrogates, private-use and unassigned code points (boxes on a
 # card).
-# The same set as the registration page's text fields (registration.forms.TextField).
+# The same set as the registration page's text fields (registration.forms.fields.TextField).
 NAME_FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
 
 

@@ -64,8 +64,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(autouse=True)
 def _media_root_in_tmp(settings, tmp_path):
-    """Uploaded materials go to a per-test directory, never into the repository's var/."""
+    """The storage is a per-test directory, never the repository's var/ (nor a configured object storage)."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "media"},
+        },
+    }
 
 
 @pytest.fixture(autouse=True)

@@ -43,14 +43,6 @@ from registration.services.rules import (
     suffixes_for_birth,
     three_month_date,
 )
-from registration.services.staging import (
-    StagedFile,
-    staging_cleanup,
-    staging_discard,
-    staging_get,
-    staging_read,
-    staging_store,
-)
 from registration.validators import (
     birth_certificate_number_validate,
     parent_id_validate,
@@ -74,7 +66,6 @@ __all__ = [
     "Problem",
     "RegistrationWarning",
     "Sex",
-    "StagedFile",
     "SuffixesExhausted",
     "audit_record",
     "benefit_start",
@@ -104,11 +95,6 @@ __all__ = [
     "real_id_validate",
     "resident_id_validate",
     "sex_from_id_number",
-    "staging_cleanup",
-    "staging_discard",
-    "staging_get",
-    "staging_read",
-    "staging_store",
     "suffixes_for_birth",
     "temp_id_validate",
     "three_month_date",

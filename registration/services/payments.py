@@ -1,6 +1,6 @@
 """Payment lists (缴费名单) imported by administrators: matching the rows to records, applying them.
 
-The administrator uploads a list; it is read (payment_files) and kept (payment_uploads), and a preview
+The administrator uploads a list; it is read (payment_files) and kept (kept_uploads), and a preview
 shows what each row would do (payment_import_plan). Confirming reads the kept file again and applies the
 plan it gives then (payment_import_apply): the preview page never carries the data, only the upload's
 token and the plan's digest, so a forged form can at most make the confirmation fail.
@@ -19,8 +19,9 @@ from django.db.models import Prefetch, Q
 
 from registration import selectors, validators
 from registration.masking import mask_id_number
-from registration.models import AuditEntry, Newborn, Payment
+from registration.models import AuditEntry, KeptUpload, Newborn, Payment
 from registration.services.audit import audit_record
+from registration.services.kept_uploads import kept_upload_read
 from registration.services.lifecycle import (
     RECEIPT_MAX_LENGTH,
     newborn_benefit_start,
@@ -41,7 +42,6 @@ from registration.services.payment_files import (
     cell_years,
     payment_rows_read,
 )
-from registration.services.payment_uploads import StoredUpload, payment_upload_read
 from registration.services.rules import format_date_zh
 
 # --- The plan: what each row would do -------------------------------------------------------------------
@@ -287,14 +287,14 @@ class PaymentImportResult:
 
 @transaction.atomic
 def payment_import_apply(
-    *, user, upload: StoredUpload, digest: str, today: date, ip: str | None = None
+    *, user, upload: KeptUpload, digest: str, today: date, ip: str | None = None
 ) -> PaymentImportResult:
     """Record every new payment of the kept list in one transaction, if its plan is the previewed one.
 
     All or nothing: a row that fails now (a payment recorded by hand meanwhile) rolls the import back.
     Raises PlanChanged, or ValidationError (Chinese) when the kept file is gone.
     """
-    content = payment_upload_read(upload)
+    content = kept_upload_read(upload)
     if content is None:
         raise ValidationError("上传的文件已失效，请重新上传。", code="gone")
     plan = payment_import_plan(user=user, rows=payment_rows_read(content), today=today)

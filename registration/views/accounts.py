@@ -8,11 +8,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 
+from registration.forms.accounts import EXPIRED, LoginForm
 from registration.http import client_ip
 from registration.middleware import password_change_required, password_change_required_set
 from registration.models import AuditEntry
@@ -20,24 +20,7 @@ from registration.services import audit_record
 from registration.services.audit import user_hospital
 from registration.services.passwords import (
     password_change,
-    temporary_password_expired,
-    temporary_password_pending,
 )
-
-EXPIRED = "temporary_password_expired"
-
-
-class LoginForm(AuthenticationForm):
-    """Django's login form, refusing a password someone else chose that was left unchanged too long."""
-
-    def confirm_login_allowed(self, user):
-        super().confirm_login_allowed(user)
-        if temporary_password_expired(temporary_password_pending(user)):
-            raise ValidationError(
-                f"初始密码（或管理员重置的密码）超过{settings.TEMPORARY_PASSWORD_DAYS}天未修改，已经失效。"
-                "请联系医保中心管理员重新设置密码。",
-                code=EXPIRED,
-            )
 
 
 class LoginView(auth_views.LoginView):

@@ -6,7 +6,6 @@ Informational only: what is typed is not stored, and the registration itself doe
 
 from datetime import date
 
-from django import forms
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.utils import timezone
@@ -14,33 +13,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from registration import selectors, validators
-from registration.forms import DATE_INPUT_FORMATS, IdentityField, TextField
+from registration.forms.advisor import AdviceForm
 from registration.permissions import module_denied_reason, user_operator
 from registration.services.joint_handling import JointHandlingFacts, joint_handling_advice
-
-MAX_BABIES = 8
-
-
-class AdviceForm(forms.Form):
-    mother_id_number = IdentityField(max_length=40)
-    father_id_number = IdentityField(max_length=40)
-    parent_role = forms.ChoiceField(choices=[("mother", "mother"), ("father", "father")])
-    parent_has_guangxi_household = forms.BooleanField(required=False)
-    nationality = TextField(max_length=3)
-    household_type = TextField(max_length=2)
-    community = TextField(max_length=20)
-    community_text = TextField(max_length=120)
-    birth_hospital_name = TextField(max_length=100)
-    birth_dates = TextField(max_length=20 * MAX_BABIES)
-
-    def clean_birth_dates(self) -> tuple[date, ...]:
-        dates = []
-        for part in self.cleaned_data["birth_dates"].split(",")[:MAX_BABIES]:
-            try:
-                dates.append(forms.DateField(input_formats=DATE_INPUT_FORMATS).clean(part.strip()))
-            except ValidationError:
-                continue  # a date still being typed: the page's own validation speaks for it
-        return tuple(dates)
 
 
 def _valid_id(value: str, role: str, today: date) -> str:

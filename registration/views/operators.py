@@ -18,13 +18,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from registration import selectors
+from registration.forms.operators import OperatorFilterForm, OperatorRequestForm
 from registration.http import client_ip
 from registration.masking import mask_id_number
 from registration.models import Division, Operator
 from registration.permissions import administrator_required, denied, supervisor_required, user_operator
 from registration.services.exports import XLSX_CONTENT_TYPE, Sheet, export_record, xlsx_build
 from registration.services.operators import (
-    OperatorInput,
     operator_access_decide,
     operator_access_request,
     operator_request_new,
@@ -35,29 +35,6 @@ FORM_HEADERS = ["序号", "医疗机构所属区", "经办人姓名", "身份证
 # The 附件1 form lists the people to be enabled: those asked for and those already enabled.
 EXPORTED_BY_DEFAULT = [Operator.Access.REQUESTED, Operator.Access.GRANTED]
 MAX_OPERATORS = 2000  # every hospital's operators together are a few hundred
-
-
-class OperatorRequestForm(forms.Form):
-    """A new operator (附件1's row) and the login the clerk will use."""
-
-    real_name = forms.CharField(label="经办人姓名", max_length=200)
-    id_number = forms.CharField(label="身份证号码", max_length=64)
-    phone = forms.CharField(label="联系电话", max_length=64)
-    username = forms.CharField(
-        label="登录用户名", max_length=150, help_text="经办人登录本系统时使用，如拼音姓名加数字：liming01。"
-    )
-    remark = forms.CharField(label="备注", max_length=800, required=False)
-
-    def operator_input(self) -> OperatorInput:
-        data = self.cleaned_data
-        return OperatorInput(
-            data["username"], data["real_name"], data["id_number"], data["phone"], data["remark"]
-        )
-
-
-class OperatorFilterForm(forms.Form):
-    hospital = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
-    access = forms.ChoiceField(required=False, choices=[("", "全部"), *Operator.Access.choices])
 
 
 def _filters(request):

@@ -5,7 +5,6 @@ server; the preview and the confirmation both read the kept file again, so the c
 only the upload's token and the previewed plan's digest, never the data.
 """
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
@@ -14,8 +13,15 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from registration.forms.payments_import import PaymentImportForm
 from registration.http import client_ip
 from registration.permissions import administrator_required
+from registration.services.kept_uploads import (
+    kept_payment_list_get,
+    kept_payment_list_store,
+    kept_upload_discard,
+    kept_upload_read,
+)
 from registration.services.payment_files import (
     IMPORT_MAX_BYTES,
     IMPORT_MAX_ROWS,
@@ -24,12 +30,6 @@ from registration.services.payment_files import (
     payment_rows_read,
     payment_template_csv,
     payment_template_xlsx,
-)
-from registration.services.payment_uploads import (
-    payment_upload_discard,
-    payment_upload_get,
-    payment_upload_read,
-    payment_upload_store,
 )
 from registration.services.payments import (
     Outcome,
@@ -40,16 +40,6 @@ from registration.services.payments import (
 )
 
 GONE_MESSAGE = "上传的文件已失效或不存在（文件保留一天，导入后即删除），请重新上传。"
-
-
-class PaymentImportForm(forms.Form):
-    file = forms.FileField(
-        label="缴费名单文件",
-        allow_empty_file=True,  # an empty file gets our own message, with the others
-        help_text=f"CSV（UTF-8 或 GBK 编码）或 XLSX 文件，不超过 {IMPORT_MAX_BYTES // (1024 * 1024)} MB、"
-        f"{IMPORT_MAX_ROWS} 行。",
-        error_messages={"required": "请选择要导入的缴费名单文件。"},
-    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -67,7 +57,7 @@ def payment_import(request):
         except ValidationError as error:
             form.add_error("file", error)
         else:
-            stored = payment_upload_store(user=request.user, original_name=upload.name, content=content)
+            stored = kept_payment_list_store(user=request.user, original_name=upload.name, content=content)
             return redirect("payment_import_preview", token=stored.token)
     status = 400 if form.is_bound and form.errors else 200
     context = {"form": form, "headers": TEMPLATE_HEADERS, "max_rows": IMPORT_MAX_ROWS}
@@ -79,7 +69,7 @@ def payment_import(request):
 @administrator_required
 def payment_import_preview(request, token):
     """GET /payments/import/<token>/: each row's outcome; POST applies the previewed plan."""
-    upload = payment_upload_get(user=request.user, token=token)
+    upload = kept_payment_list_get(user=request.user, token=token)
     if upload is None:
         messages.error(request, GONE_MESSAGE)
         return redirect("payment_import")
@@ -102,7 +92,7 @@ def payment_import_preview(request, token):
                 return redirect("payment_import")
             plan = _plan(request, upload, today)
             return _preview(request, upload, plan, warning=" ".join(error.messages), status=409)
-        payment_upload_discard(upload)
+        kept_upload_discard(upload)
         counts = result.plan.counts
         messages.success(
             request,
@@ -118,7 +108,7 @@ def payment_import_preview(request, token):
 
 
 def _plan(request, upload, today) -> PaymentImportPlan | None:
-    content = payment_upload_read(upload)
+    content = kept_upload_read(upload)
     if content is None:
         return None
     return payment_import_plan(user=request.user, rows=payment_rows_read(content), today=today)

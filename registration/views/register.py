@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from registration import selectors
-from registration.forms import (
+from registration.forms.register import (
     MATERIAL_KINDS,
     PreviewForm,
     RegisterForm,
@@ -34,11 +34,13 @@ from registration.services import (
     materials_missing,
     newborn_name,
     newborn_register,
-    staging_discard,
-    staging_get,
-    staging_read,
-    staging_store,
     suffixes_for_birth,
+)
+from registration.services.kept_uploads import (
+    kept_scan_get,
+    kept_scan_store,
+    kept_upload_discard,
+    kept_upload_read,
 )
 
 TEMPLATE = "registration/register.html"
@@ -106,7 +108,7 @@ def _register_post(request):
         service_errors_apply(exc, form, formset, [kind for kind, _ in materials])
         return _render(request, form, formset, staged=staged, request_key=request_key)
     for staged_file in staged.values():
-        staging_discard(user=request.user, token=staged_file.token)
+        kept_upload_discard(staged_file)
     return redirect("register_done", pk=birth.pk)
 
 
@@ -182,13 +184,15 @@ def _staged_files(request, form: RegisterForm) -> dict:
     """This submit's uploads, staged so that a re-rendered page keeps them, by material kind."""
     staged = {}
     for kind, token in form.staged_tokens().items():
-        staged_file = staging_get(user=request.user, token=token)
-        if staged_file is not None and staged_file.kind == kind:  # another user's token is ignored
+        staged_file = kept_scan_get(user=request.user, token=token)
+        if staged_file is not None and staged_file.material_kind == kind:  # another user's token is ignored
             staged[kind] = staged_file
     for kind, upload in form.uploads().items():
         try:
             content = upload.read()
-            new = staging_store(user=request.user, kind=kind, original_name=upload.name, content=content)
+            new = kept_scan_store(
+                user=request.user, material_kind=kind, original_name=upload.name, content=content
+            )
         except ValidationError as exc:
             form.add_error(f"material_{kind}", f"{upload.name}：{exc.messages[0]}")
             continue
@@ -196,7 +200,7 @@ def _staged_files(request, form: RegisterForm) -> dict:
             form.add_error(f"material_{kind}", f"{upload.name}：文件读取失败，请重新选择。")
             continue
         if kind in staged:  # a file chosen again replaces the one kept from the earlier submit
-            staging_discard(user=request.user, token=staged[kind].token)
+            kept_upload_discard(staged[kind])
         staged[kind] = new
     return staged
 
@@ -206,7 +210,7 @@ def _materials_read(form: RegisterForm, staged: dict) -> list[tuple[str, Materia
     for kind in MATERIAL_KINDS:
         if kind not in staged:
             continue
-        content = staging_read(staged[kind])
+        content = kept_upload_read(staged[kind])
         if content is None:
             del staged[kind]
             form.add_error(f"material_{kind}", "之前上传的文件已失效，请重新选择。")

@@ -5,10 +5,8 @@ are inline SVG drawn here by registration.charts; the export holds the same figu
 sheet, the records (ID numbers full for administrators only).
 """
 
-from datetime import date, timedelta
+from datetime import date
 
-from django import forms
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -17,6 +15,7 @@ from django.views.decorators.http import require_GET
 
 from registration import selectors
 from registration.charts import bar_chart_svg, share_bar_svg
+from registration.forms.reports import ReportForm
 from registration.http import client_ip
 from registration.models import Newborn
 from registration.permissions import module_denied_reason, supervisor_required
@@ -29,61 +28,10 @@ from registration.services.exports import (
     id_for_export,
     xlsx_build,
 )
-from registration.services.reports import MAX_DAYS, Report, StateCounts, report_build, report_records
+from registration.services.reports import Report, StateCounts, report_build, report_records
 
-DEFAULT_DAYS = 30
 EXPORT_MAX_RECORDS = 50_000
-DATE_INPUT = forms.DateInput(
-    attrs={"type": "date", "class": "form-control form-control-sm"}, format="%Y-%m-%d"
-)
 STATE_COLOURS = {"paid": "#198754", "formalized": "#0d6efd", "void": "#6c757d", "registered": "#ffc107"}
-
-
-class ReportForm(forms.Form):
-    """The report's period, its granularity and (administrators) the hospital."""
-
-    date_from = forms.DateField(
-        label="登记日期从",
-        required=False,
-        widget=DATE_INPUT,
-        error_messages={"invalid": "起始日期格式不正确。"},
-    )
-    date_to = forms.DateField(
-        label="至", required=False, widget=DATE_INPUT, error_messages={"invalid": "截止日期格式不正确。"}
-    )
-    granularity = forms.ChoiceField(
-        label="按",
-        required=False,
-        choices=[("day", "日"), ("week", "周")],
-        error_messages={"invalid_choice": "统计粒度只能是“日”或“周”。"},
-    )
-    hospital = forms.CharField(label="医疗机构", required=False, max_length=12)
-
-    def __init__(self, *args, today: date, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.today = today
-
-    def clean_hospital(self) -> int | None:
-        value = self.cleaned_data["hospital"].strip()
-        if not value:
-            return None
-        if not value.isascii() or not value.isdigit():
-            raise ValidationError("医疗机构参数无效。")
-        return int(value)
-
-    def clean(self):
-        data = super().clean()
-        data["granularity"] = data.get("granularity") or "day"
-        date_to = data.get("date_to") or self.today
-        date_from = data.get("date_from") or date_to - timedelta(days=DEFAULT_DAYS - 1)
-        if date_from > date_to:
-            raise ValidationError("起始日期不能晚于截止日期。")
-        limit = MAX_DAYS[data["granularity"]]
-        if (date_to - date_from).days + 1 > limit:
-            unit = "按日统计" if data["granularity"] == "day" else "按周统计"
-            raise ValidationError(f"{unit}时，统计期间最长{limit}天，请缩短期间或改为按周统计。")
-        data["date_from"], data["date_to"] = date_from, date_to
-        return data
 
 
 def _report_input(request):

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 
-from registration.forms import (
+from registration.forms.register import (
     BabyForm,
     PreviewForm,
     RegisterForm,

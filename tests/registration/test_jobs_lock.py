@@ -13,7 +13,7 @@ from registration.management.commands import clean_staging, void_expired
 
 JOBS = [
     ("void_expired", void_expired, "newborn_void_expired"),
-    ("clean_staging", clean_staging, "staging_cleanup"),
+    ("clean_staging", clean_staging, "kept_uploads_clean"),
 ]
 
 

@@ -24,8 +24,12 @@ from registration.services import (
     payment_record,
     payments,
 )
+from registration.services.kept_uploads import (
+    kept_payment_list_get,
+    kept_payment_list_store,
+    kept_upload_read,
+)
 from registration.services.payment_files import TEMPLATE_HEADERS, payment_rows_read
-from registration.services.payment_uploads import payment_upload_get, payment_upload_store
 from registration.services.payments import Outcome, PlanChanged, payment_import_apply, payment_import_plan
 from tests import factories
 
@@ -448,12 +452,12 @@ def test_a_record_voided_by_hand_takes_no_payment_but_one_voided_for_want_of_pay
 
 
 def stored(user, content, name="缴费名单.csv"):
-    return payment_upload_store(user=user, original_name=name, content=content)
+    return kept_payment_list_store(user=user, original_name=name, content=content)
 
 
 def apply(user, upload, *, today=TODAY, digest=None):
     if digest is None:
-        digest = plan_of(payments.payment_upload_read(upload), user, today).digest
+        digest = plan_of(kept_upload_read(upload), user, today).digest
     return payment_import_apply(user=user, upload=upload, digest=digest, today=today, ip="10.0.0.9")
 
 
@@ -501,7 +505,7 @@ def test_importing_the_same_file_twice_changes_nothing(admin, twins, certified):
 
 def test_it_applies_nothing_when_the_records_changed_since_the_preview(admin, clerk, twins):
     upload = stored(admin, csv_bytes([row(twins[0]), row(twins[1])]))
-    digest = plan_of(payments.payment_upload_read(upload), admin).digest
+    digest = plan_of(kept_upload_read(upload), admin).digest
     payment_record(newborn=twins[1], user=clerk, paid_on=date(2026, 2, 10), years={2026}, today=TODAY)
 
     with pytest.raises(PlanChanged) as excinfo:
@@ -646,7 +650,7 @@ def test_another_administrators_upload_is_not_found(client, admin, twins):
         assert response.status_code == 302 and response["Location"] == "/payments/import/"
         assert "上传的文件已失效或不存在" in str(list(get_messages(response.wsgi_request))[0])
     assert client.get("/payments/import/../../etc/passwd/").status_code == 404
-    assert payment_upload_get(user=admin, token=upload.token) is not None
+    assert kept_payment_list_get(user=admin, token=upload.token) is not None
     assert not Payment.objects.exists()
 
 
@@ -704,8 +708,9 @@ def test_the_preview_takes_a_bounded_number_of_queries(
     ]
     url = preview_url(upload_file(admin_client, csv_bytes([row(newborn) for newborn in newborns])))
 
-    # Session read and save, user, operator check, the records with birth and hospital, their payments.
-    with django_assert_max_num_queries(8):
+    # Session read and save, user, operator check, the kept list's row, the records with birth and
+    # hospital, their payments.
+    with django_assert_max_num_queries(9):
         response = admin_client.get(url)
 
     assert response.context["counts"][Outcome.RECORD] == count
@@ -730,7 +735,7 @@ def test_a_double_confirmation_records_each_payment_once(with_payment_by_hand):
         for i in range(10)
     ]
     upload = stored(admin, csv_bytes([row(newborn) for newborn in newborns]))
-    digest = plan_of(payments.payment_upload_read(upload), admin).digest
+    digest = plan_of(kept_upload_read(upload), admin).digest
     barrier = threading.Barrier(3 if with_payment_by_hand else 2)
     outcomes = []
 

@@ -1,26 +1,23 @@
 """The new-registration page, its live preview, its result page and the staging of uploads."""
 
 import io
-import os
 import re
-import time
 import uuid
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
-from registration.models import AuditEntry, Birth, Division, Material, Newborn, Operator
-from registration.services import (
-    staging_cleanup,
-    staging_discard,
-    staging_get,
-    staging_read,
-    staging_store,
+from registration.models import AuditEntry, Birth, Division, KeptUpload, Material, Newborn, Operator
+from registration.services.kept_uploads import (
+    kept_scan_get,
+    kept_scan_store,
+    kept_upload_discard,
+    kept_upload_read,
+    kept_uploads_clean,
 )
 from tests import factories
 from tests.factories import FATHER_ID, MOTHER_ID
@@ -296,7 +293,7 @@ def test_it_keeps_the_uploads_of_a_failed_submit_and_saves_them_next_time(logged
     assert materials["household_head"].file.read() == head
     assert materials["household_parent"].file.read() == parent_page
     assert materials["household_head"].original_name == "户主页.png"
-    assert all(staging_get(user=clerk, token=token) is None for token in tokens.values())
+    assert all(kept_scan_get(user=clerk, token=token) is None for token in tokens.values())
 
 
 def test_it_refuses_a_file_that_is_not_a_scan_and_keeps_the_good_one(logged_in):
@@ -314,13 +311,15 @@ def test_it_refuses_a_file_that_is_not_a_scan_and_keeps_the_good_one(logged_in):
 
 def test_it_ignores_another_users_staged_token(logged_in, clerk):
     other = factories.operator_make(username="other", hospital=clerk.operator.hospital).user
-    staged = staging_store(user=other, kind="household_head", original_name="a.png", content=png_bytes())
+    staged = kept_scan_store(
+        user=other, material_kind="household_head", original_name="a.png", content=png_bytes()
+    )
 
     response = logged_in.post(URL, form_data(staged_household_head=staged.token))
 
     assert response.status_code == 302
     assert not Material.objects.exists()
-    assert staging_get(user=other, token=staged.token) is not None
+    assert kept_scan_get(user=other, token=staged.token) is not None
 
 
 def test_a_replayed_post_registers_the_birth_once(logged_in):
@@ -497,33 +496,32 @@ def test_staging_keeps_a_file_for_its_user_only(clerk):
     other = factories.user_make("other")
     content = png_bytes()
 
-    staged = staging_store(user=clerk, kind="id_card", original_name="C:\\扫描\\身份证.png", content=content)
+    staged = kept_scan_store(
+        user=clerk, material_kind="id_card", original_name="C:\\扫描\\身份证.png", content=content
+    )
 
     assert staged.original_name == "身份证.png" and staged.content_type == "image/png"
-    assert staging_read(staging_get(user=clerk, token=staged.token)) == content
-    assert staging_get(user=other, token=staged.token) is None
-    staging_discard(user=other, token=staged.token)
-    assert staging_get(user=clerk, token=staged.token) is not None
-    staging_discard(user=clerk, token=staged.token)
-    assert staging_get(user=clerk, token=staged.token) is None
+    assert kept_upload_read(kept_scan_get(user=clerk, token=staged.token)) == content
+    assert kept_scan_get(user=other, token=staged.token) is None
+    kept_upload_discard(kept_scan_get(user=clerk, token=staged.token))
+    assert kept_scan_get(user=clerk, token=staged.token) is None
+    assert not default_storage.exists(staged.file.name)
 
 
 def test_staging_ignores_tokens_that_are_not_uuids(clerk):
     for token in ("../../settings.py", "", None, "0" * 31, "é" * 32):
-        assert staging_get(user=clerk, token=token) is None
+        assert kept_scan_get(user=clerk, token=token) is None
 
 
 def test_staging_cleanup_removes_only_stale_files(clerk):
-    old = staging_store(user=clerk, kind="id_card", original_name="old.png", content=png_bytes())
-    new = staging_store(user=clerk, kind="id_card", original_name="new.png", content=png_bytes())
-    directory = Path(settings.MEDIA_ROOT) / "staging"
-    two_days_ago = time.time() - 2 * 86400
-    for path in directory.glob(f"{old.token}*"):
-        os.utime(path, (two_days_ago, two_days_ago))
+    old = kept_scan_store(user=clerk, material_kind="id_card", original_name="old.png", content=png_bytes())
+    new = kept_scan_store(user=clerk, material_kind="id_card", original_name="new.png", content=png_bytes())
+    KeptUpload.objects.filter(pk=old.pk).update(created=timezone.now() - timedelta(days=2))
 
-    removed = staging_cleanup(timedelta(days=1))
+    removed = kept_uploads_clean(scans_older_than=timedelta(days=1))
 
-    assert removed == 2  # the file and its sidecar
-    assert staging_get(user=clerk, token=old.token) is None
-    assert staging_get(user=clerk, token=new.token) is not None
-    assert staging_cleanup(timedelta(days=1)) == 0
+    assert removed.scans == 1
+    assert kept_scan_get(user=clerk, token=old.token) is None
+    assert not default_storage.exists(old.file.name)
+    assert kept_scan_get(user=clerk, token=new.token) is not None
+    assert kept_uploads_clean(scans_older_than=timedelta(days=1)).scans == 0

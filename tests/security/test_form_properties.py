@@ -1,7 +1,7 @@
 """Property tests: every form of the app turns any input into data or Chinese errors, never an exception.
 
-The forms are found by walking registration.forms and registration.views, so a form added later is
-covered too. Inputs are arbitrary Unicode (lone surrogates, controls and NUL included), huge strings,
+The forms are found by walking the modules of registration.forms and registration.views, so a form added
+later is covered too. Inputs are arbitrary Unicode (lone surrogates, controls and NUL included), huge strings,
 lists of values, date-like and number-like text.
 """
 
@@ -16,8 +16,9 @@ from django import forms
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import registration.forms
 import registration.views
-from registration.forms import BABY_PREFIX, RegisterForm, baby_formset
+from registration.forms.register import BABY_PREFIX, RegisterForm, baby_formset
 from tests import factories
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -30,9 +31,10 @@ FORM_KWARGS = {
 
 
 def _form_classes() -> list[type[forms.Form]]:
-    modules = [importlib.import_module("registration.forms")]
-    for info in pkgutil.iter_modules(registration.views.__path__):
-        modules.append(importlib.import_module(f"registration.views.{info.name}"))
+    modules = []
+    for package in (registration.forms, registration.views):
+        for info in pkgutil.iter_modules(package.__path__):
+            modules.append(importlib.import_module(f"{package.__name__}.{info.name}"))
     found = {}
     for module in modules:
         for name, value in vars(module).items():

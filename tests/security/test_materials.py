@@ -10,7 +10,8 @@ from PIL import Image
 from pypdf import PdfWriter
 
 from registration.models import Material
-from registration.services import MaterialInput, staging_get, staging_read, staging_store
+from registration.services import MaterialInput
+from registration.services.kept_uploads import kept_scan_get, kept_scan_store, kept_upload_read
 from registration.services.materials import material_clean
 from tests import factories
 
@@ -183,9 +184,11 @@ def test_it_stores_a_registrations_photo_without_its_gps_position(clerk):
 
 
 def test_it_stages_a_photo_without_its_gps_position(clerk):
-    staged = staging_store(user=clerk, kind="household_head", original_name="a.jpg", content=jpeg_with_gps())
+    staged = kept_scan_store(
+        user=clerk, material_kind="household_head", original_name="a.jpg", content=jpeg_with_gps()
+    )
 
-    content = staging_read(staging_get(user=clerk, token=staged.token))
+    content = kept_upload_read(kept_scan_get(user=clerk, token=staged.token))
     assert b"Exif" not in content
     assert staged.size == len(content)
 

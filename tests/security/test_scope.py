@@ -180,11 +180,11 @@ def test_it_lets_an_administrator_see_every_hospitals_record(client, world: Worl
 
 
 def test_it_treats_another_administrators_import_like_a_missing_one(client, world: World):
-    from registration.services.payment_uploads import payment_upload_store
+    from registration.services.kept_uploads import kept_payment_list_store
     from tests import factories
 
     other = factories.user_make("other_admin", is_staff=True)
-    upload = payment_upload_store(
+    upload = kept_payment_list_store(
         user=other,
         original_name="缴费名单.csv",
         content=f"新生儿编码,到账日期,缴费年度\n{world.foreign.newborn.temp_id},2026-03-01,2026\n".encode(),

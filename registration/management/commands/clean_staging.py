@@ -3,17 +3,16 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand, CommandError
 
 from registration.jobs import single_run
-from registration.services import staging_cleanup
-from registration.services.payment_uploads import payment_uploads_cleanup
+from registration.services.kept_uploads import kept_uploads_clean
 
 JOB = "clean_staging"
 
 
 class Command(BaseCommand):
     help = (
-        "Remove uploads kept for a failed registration submit that nobody came back to (MEDIA_ROOT/staging) "
-        "and payment lists uploaded but never confirmed (MEDIA_ROOT/payment_imports, after a day); "
-        "safe to run hourly or daily from cron or a systemd timer."
+        "Remove the uploads kept for a failed registration submit that nobody came back to and the payment "
+        "lists uploaded but never confirmed (after a day): their rows and their files in the storage, and "
+        "kept files left without a row; safe to run hourly or daily from cron or a systemd timer."
     )
 
     def add_arguments(self, parser):
@@ -21,7 +20,7 @@ class Command(BaseCommand):
             "--hours",
             type=int,
             default=24,
-            help="remove staged files last written more than this many hours ago (default 24)",
+            help="remove scans kept for a failed submit more than this many hours ago (default 24)",
         )
 
     def handle(self, *args, **options):
@@ -36,9 +35,10 @@ class Command(BaseCommand):
             self._run(**options)
 
     def _run(self, *, hours, **options):
-        removed = staging_cleanup(older_than=timedelta(hours=hours))
+        removed = kept_uploads_clean(scans_older_than=timedelta(hours=hours))
+        self.stdout.write(f"{removed.scans} staging file(s) older than {hours} h removed.")
         self.stdout.write(
-            f"{removed} staging file(s) older than {hours} h removed (uploads and their sidecars)."
+            f"{removed.payment_lists} unconfirmed payment-list file(s) older than a day removed."
         )
-        lists = payment_uploads_cleanup()
-        self.stdout.write(f"{lists} unconfirmed payment-list file(s) older than a day removed.")
+        if removed.orphans:
+            self.stdout.write(f"{removed.orphans} kept file(s) without their row removed.")

@@ -1,0 +1,62 @@
+"""The forms of the audit pages."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from registration.forms.fields import DATE_INPUT
+from registration.models import AuditEntry, Hospital
+from registration.validators import (
+    MAX_INPUT_LENGTH,
+    birth_certificate_number_validate,
+    personal_number_validate,
+    temp_id_validate,
+)
+
+
+class AuditFilterForm(forms.Form):
+    """The log's filters; `newborn` (a record's id) comes from a record's own page."""
+
+    date_from = forms.DateField(label="日期从", required=False, widget=DATE_INPUT)
+    date_to = forms.DateField(label="至", required=False, widget=DATE_INPUT)
+    action = forms.ChoiceField(
+        label="操作", required=False, choices=[("", "全部"), *AuditEntry.Action.choices]
+    )
+    username = forms.CharField(label="用户名", required=False, max_length=150)
+    hospital = forms.ModelChoiceField(
+        label="医疗机构", required=False, queryset=Hospital.objects.order_by("code"), empty_label="全部"
+    )
+    record = forms.CharField(
+        label="个人编号/新生儿编码/出生医学证明编号",
+        required=False,
+        max_length=MAX_INPUT_LENGTH,
+        help_text="完整号码，区分大小写。",
+    )
+    newborn = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
+
+    def __init__(self, *args, administrator: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not administrator:  # a supervisor's entries are all their own hospital's
+            del self.fields["hospital"]
+
+    def clean_username(self) -> str:
+        value = self.cleaned_data["username"].strip()
+        if any(not char.isprintable() for char in value):
+            raise ValidationError("用户名包含无效字符。")
+        return value
+
+    def clean_record(self) -> dict:
+        value = "".join(self.cleaned_data["record"].split())
+        if not value:
+            return {}
+        if value.isascii() and value.isdigit() and len(value) == 10:
+            return {"personal_number": personal_number_validate(value)}
+        if len(value) >= 18:
+            return {"identity_number": temp_id_validate(value)}
+        return {"identity_number": birth_certificate_number_validate(value)}
+
+    def clean(self):
+        data = super().clean()
+        date_from, date_to = data.get("date_from"), data.get("date_to")
+        if date_from and date_to and date_from > date_to:
+            raise ValidationError("起始日期不能晚于截止日期。")
+        return data

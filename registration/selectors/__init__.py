@@ -1,0 +1,82 @@
+"""Reads, in rooms by what they read: records, divisions (the community search), people, audit.
+
+Every non-trivial read goes through a selector; the functions named `*_for_user` decide, with
+registration.access, what a user may see. The names are re-exported here so that callers say
+`selectors.newborn_get_for_user(...)`.
+"""
+
+from registration.selectors.audit import audit_entries_for_user
+from registration.selectors.divisions import (
+    DIVISION_CODE_LENGTHS,
+    DIVISION_QUERY_MAX_LENGTH,
+    DIVISION_SEARCH_MAX_LIMIT,
+    DivisionQueryError,
+    agencies_for_codes,
+    agency_for_division_code,
+    community_name_ambiguous,
+    community_resolve,
+    division_agencies,
+    division_children,
+    division_query_terms,
+    division_search,
+)
+from registration.selectors.people import (
+    hospital_by_name,
+    hospital_get_for_user,
+    hospitals_for_user,
+    operator_get_for_user,
+    operators_for_user,
+    user_is_administrator,
+)
+from registration.selectors.records import (
+    RegistrationContext,
+    birth_get_for_user,
+    issued_suffixes_for,
+    material_get_for_user,
+    newborn_detail_get_for_user,
+    newborn_get_for_user,
+    newborn_history,
+    newborn_list_for_user,
+    newborn_search_for_user,
+    newborns_followup_for_user,
+    newborns_of_births_born_on,
+    newborns_registered_on,
+    newborns_unpaid,
+    registration_context,
+)
+
+__all__ = [
+    "DIVISION_CODE_LENGTHS",
+    "DIVISION_QUERY_MAX_LENGTH",
+    "DIVISION_SEARCH_MAX_LIMIT",
+    "DivisionQueryError",
+    "RegistrationContext",
+    "agencies_for_codes",
+    "agency_for_division_code",
+    "audit_entries_for_user",
+    "birth_get_for_user",
+    "community_name_ambiguous",
+    "community_resolve",
+    "division_agencies",
+    "division_children",
+    "division_query_terms",
+    "division_search",
+    "hospital_by_name",
+    "hospital_get_for_user",
+    "hospitals_for_user",
+    "issued_suffixes_for",
+    "material_get_for_user",
+    "newborn_detail_get_for_user",
+    "newborn_get_for_user",
+    "newborn_history",
+    "newborn_list_for_user",
+    "newborn_search_for_user",
+    "newborns_followup_for_user",
+    "newborns_of_births_born_on",
+    "newborns_registered_on",
+    "newborns_unpaid",
+    "operator_get_for_user",
+    "operators_for_user",
+    "registration_context",
+    "user_is_administrator",
+]
