@@ -15,7 +15,11 @@ Without the variable (runserver, the tests, one worker) the process's own regist
 import os
 import time
 
-from prometheus_client import (
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    # A job's run may come before the first gunicorn start made the directory.
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+
+from prometheus_client import (  # noqa: E402  (reads PROMETHEUS_MULTIPROC_DIR when imported)
     CONTENT_TYPE_LATEST,
     REGISTRY,
     CollectorRegistry,

@@ -5,6 +5,7 @@ switches production mode on; it then refuses to start with insecure values. READ
 """
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -117,13 +118,37 @@ TEMPLATES = [
 
 DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "var")))
 
+
+def database_from_url(url: str, **kwargs) -> dict:
+    """dj-database-url's DATABASES entry, also for libpq's multi-host URL (host1:port1,host2:port2).
+
+    dj-database-url cannot parse several hosts: the URL is parsed with the first one, then HOST and PORT
+    become libpq's comma-separated lists, which Django passes on to psycopg as they are. With
+    ?target_session_attrs=read-write (an OPTIONS entry) libpq connects to whichever host is the primary.
+    """
+    match = re.match(r"^(?P<head>[^:/]+://(?:[^@/]*@)?)(?P<hosts>[^/?#]*)(?P<tail>.*)$", url)
+    if not match or "," not in match["hosts"]:
+        return dj_database_url.parse(url, **kwargs)
+    hosts, ports = [], []
+    for part in match["hosts"].split(","):
+        host, _, port = part.rpartition(":") if ":" in part and not part.endswith("]") else (part, "", "")
+        if not host or (port and not port.isdigit()):
+            raise ImproperlyConfigured(f"DATABASE_URL: cannot read the host {part!r} of its host list")
+        hosts.append(host)
+        ports.append(port or "5432")
+    config = dj_database_url.parse(match["head"] + hosts[0] + match["tail"], **kwargs)
+    config["HOST"] = ",".join(hosts)
+    config["PORT"] = ",".join(ports)
+    return config
+
+
 _database_url = env_str("DATABASE_URL")
 if _database_url:
     # CONN_HEALTH_CHECKS: a kept connection is tested before a request reuses it, so a PostgreSQL restart
     # or a standby's promotion costs no request: the next one reconnects (to the new primary, when
     # DATABASE_URL lists several hosts with target_session_attrs=read-write; README, Deployment).
     DATABASES = {
-        "default": dj_database_url.parse(
+        "default": database_from_url(
             _database_url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
         )
     }
