@@ -282,11 +282,16 @@ def people(cluster, django_db_blocker):
         factories.agency_make()
         clerk = factories.operator_make().user
         admin = factories.user_make("admin", is_staff=True)
+        lockout = factories.operator_make(
+            username="clerk-lockout",
+            hospital=clerk.operator.hospital,
+            id_number=factories.id_number(born="19860101", order="035"),
+        ).user
         # The nodes check passwords with the production hashers, not the suite's fast one.
-        for user in (clerk, admin):
+        for user in (clerk, admin, lockout):
             user.password = make_password(factories.PASSWORD, hasher="pbkdf2_sha256")
             user.save(update_fields=["password"])
-    return {"clerk": clerk, "admin": admin}
+    return {"clerk": clerk, "admin": admin, "lockout": lockout}
 
 
 @pytest.fixture(scope="session")

@@ -205,18 +205,6 @@ def test_a_payment_list_previewed_on_one_node_is_confirmed_on_the_other(
 def test_the_login_lock_out_counts_failures_on_both_nodes(cluster, people, context, orm):
     from django.conf import settings
 
-    from registration.models import Operator
-
-    factories.operator_make(
-        username="clerk-lockout", hospital=Operator.objects.get(user=people["clerk"]).hospital,
-        id_number=factories.id_number(born="19860101", order="035"),
-    )  # fmt: skip
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.hashers import make_password
-
-    get_user_model().objects.filter(username="clerk-lockout").update(
-        password=make_password(factories.PASSWORD, hasher="pbkdf2_sha256")
-    )
     page = context.new_page()
     limit = settings.AXES_FAILURE_LIMIT
     nodes = []
