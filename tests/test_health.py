@@ -55,7 +55,10 @@ def test_readyz_checks_database_storage_font_and_subsetting(client, settings, tm
 def test_readyz_is_503_when_the_storage_cannot_write(client, settings, tmp_path):
     blocked = tmp_path / "not-a-directory"
     blocked.write_text("a file where the media directory should be")
-    settings.MEDIA_ROOT = blocked
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": blocked}},
+    }
     response = client.get("/readyz")
     assert response.status_code == 503
     text = response.content.decode()
