@@ -57,7 +57,10 @@ def test_readyz_is_503_when_the_storage_cannot_write(client, settings, tmp_path)
     blocked.write_text("a file where the media directory should be")
     settings.STORAGES = {
         **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": blocked}},
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": blocked},
+        },
     }
     response = client.get("/readyz")
     assert response.status_code == 503
