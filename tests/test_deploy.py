@@ -132,3 +132,22 @@ def test_collectstatic_compresses_with_a_faster_brotli_that_round_trips():
     assert brotli.decompress(compressed) == data
     assert len(compressed) < len(data) // 5
     assert BROTLI_QUALITY < 11  # brotli's default takes close to a minute per card font
+
+
+def test_a_multi_host_database_url_reaches_libpq_as_host_and_port_lists():
+    from django.core.exceptions import ImproperlyConfigured
+
+    from newborn_enroll.settings import database_from_url
+
+    config = database_from_url(
+        "postgres://newborn:secret@db1:5433,db2/newborn?target_session_attrs=read-write",
+        conn_health_checks=True,
+    )
+    assert (config["HOST"], config["PORT"]) == ("db1,db2", "5433,5432")
+    assert (config["USER"], config["PASSWORD"], config["NAME"]) == ("newborn", "secret", "newborn")
+    assert config["OPTIONS"] == {"target_session_attrs": "read-write"}
+    assert config["CONN_HEALTH_CHECKS"] is True
+    single = database_from_url("postgres://newborn@db1:5433/newborn")
+    assert (single["HOST"], single["PORT"]) == ("db1", 5433)
+    with pytest.raises(ImproperlyConfigured):
+        database_from_url("postgres://newborn@db1:x,db2/newborn")
