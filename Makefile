@@ -22,13 +22,14 @@ BASE_PYTHON := $(shell for p in python3.11 python3; do \
 	command -v $$p; break; fi; done)
 endif
 
-.PHONY: help venv system system-browser migrate demo demo-port-check test test-pg pg-up lint bench bench-province web-font clean
+.PHONY: help venv system system-browser system-cluster migrate demo demo-port-check test test-pg test-cluster pg-up lint bench bench-province web-font clean
 
 help:
 	@echo "make demo     install what is missing, migrate, load the Guangxi divisions and demo data, serve on $(HOST):$(PORT)"
 	@echo "              (make demo PORT=8001 serves on another port, HOST=0.0.0.0 on every interface)"
 	@echo "make test     run the whole test suite on SQLite (installs Debian's chromium for the browser tests)"
 	@echo "make test-pg  run the whole test suite on PostgreSQL ($(PG_URL)), starting the local cluster if needed"
+	@echo "make test-cluster  moto, two gunicorn nodes behind nginx and a PostgreSQL standby, with browser tests"
 	@echo "make lint     ruff format --check and ruff check"
 	@echo "make system   install the missing Debian packages (scripts/system-packages.sh; root or sudo)"
 	@echo "make venv     create .venv and install the project with its dev extras"
@@ -44,6 +45,10 @@ system:
 # The test targets also need Debian's chromium: the browser tests (tests/e2e) fail without it.
 system-browser:
 	@PYTHON="$(BASE_PYTHON)" scripts/system-packages.sh --browser
+
+# make test-cluster also needs nginx and openssl (and chromium).
+system-cluster:
+	@PYTHON="$(BASE_PYTHON)" scripts/system-packages.sh --browser --cluster
 
 venv: $(VENV_STAMP)
 
@@ -88,6 +93,19 @@ test: system-browser venv
 
 test-pg: system-browser venv pg-up
 	$(call run_pytest,DATABASE_URL=$(PG_URL),$(PG_URL))
+
+# The cluster tests (tests/cluster, README: Deployment) on a database of their own, created afresh each run
+# on the PostgreSQL that test-pg uses; their ports come from CLUSTER_PORTS.
+CLUSTER_DB_URL ?= $(dir $(PG_URL))newborn_cluster
+CLUSTER_PORTS ?= 18700-18799
+
+test-cluster: system-cluster venv pg-up
+	@$(VENV)/bin/python scripts/recreate_database.py '$(CLUSTER_DB_URL)'
+	@DATABASE_URL='$(CLUSTER_DB_URL)' $(MANAGE) migrate --noinput -v0
+	@echo "pytest -m cluster tests/cluster $(PYTEST_ARGS) on $(CLUSTER_DB_URL)"
+	@NEWBORN_CLUSTER_TESTS=1 CLUSTER_PORTS=$(CLUSTER_PORTS) DATABASE_URL='$(CLUSTER_DB_URL)' \
+		$(VENV)/bin/pytest -m cluster tests/cluster $(PYTEST_ARGS) || { rc=$$?; \
+		if [ $$rc -eq 5 ]; then echo "error: pytest collected no tests (exit code 5)" >&2; fi; exit $$rc; }
 
 PG_CHECK := $(VENV)/bin/python -c $$'import sys, psycopg\ntry:\n    psycopg.connect(sys.argv[1], connect_timeout=3).close()\nexcept psycopg.Error as e:\n    sys.exit(str(e))' '$(PG_URL)'
 

@@ -25,6 +25,7 @@ from cards.services import (
     card_state_refusal,
     render_cards,
 )
+from newborn_enroll import metrics
 from registration import access
 from registration.http import client_ip
 from registration.masking import mask_id_number
@@ -72,6 +73,7 @@ def _pdf_response(request, newborns: list[Newborn], *, size: str, notice: bool, 
         ip=client_ip(request),
         detail={"size": size, "notice": notice, "cards": len(newborns)},
     )
+    metrics.cards_counted(len(newborns))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     response["X-Content-Type-Options"] = "nosniff"

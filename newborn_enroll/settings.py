@@ -5,6 +5,7 @@ switches production mode on; it then refuses to start with insecure values. READ
 """
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -81,6 +82,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: /healthz, /readyz and /metrics answer before sessions, host checks or the HTTPS redirect,
+    # and the request metrics time everything below.
+    "newborn_enroll.health.HealthMiddleware",
+    "newborn_enroll.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -116,12 +121,37 @@ TEMPLATES = [
 
 DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "var")))
 
+
+def database_from_url(url: str, **kwargs) -> dict:
+    """dj-database-url's DATABASES entry, also for libpq's multi-host URL (host1:port1,host2:port2).
+
+    dj-database-url cannot parse several hosts: the URL is parsed with the first one, then HOST and PORT
+    become libpq's comma-separated lists, which Django passes on to psycopg as they are. With
+    ?target_session_attrs=read-write (an OPTIONS entry) libpq connects to whichever host is the primary.
+    """
+    match = re.match(r"^(?P<head>[^:/]+://(?:[^@/]*@)?)(?P<hosts>[^/?#]*)(?P<tail>.*)$", url)
+    if not match or "," not in match["hosts"]:
+        return dj_database_url.parse(url, **kwargs)
+    hosts, ports = [], []
+    for part in match["hosts"].split(","):
+        host, _, port = part.rpartition(":") if ":" in part and not part.endswith("]") else (part, "", "")
+        if not host or (port and not port.isdigit()):
+            raise ImproperlyConfigured(f"DATABASE_URL: cannot read the host {part!r} of its host list")
+        hosts.append(host)
+        ports.append(port or "5432")
+    config = dj_database_url.parse(match["head"] + hosts[0] + match["tail"], **kwargs)
+    config["HOST"] = ",".join(hosts)
+    config["PORT"] = ",".join(ports)
+    return config
+
+
 _database_url = env_str("DATABASE_URL")
 if _database_url:
-    # A kept connection is checked before a request's first query (CONN_HEALTH_CHECKS): after a database
-    # restart the request reconnects instead of failing on the dead connection (a 500).
+    # CONN_HEALTH_CHECKS: a kept connection is tested before a request reuses it, so a PostgreSQL restart
+    # or a standby's promotion costs no request: the next one reconnects (to the new primary, when
+    # DATABASE_URL lists several hosts with target_session_attrs=read-write; README, Deployment).
     DATABASES = {
-        "default": dj_database_url.parse(
+        "default": database_from_url(
             _database_url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
         )
     }
@@ -200,18 +230,45 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "newborn_enroll.staticfiles.CompressedStaticFilesStorage"
             if PRODUCTION
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
+# Object storage (S3, MinIO, Ceph's RGW) instead of MEDIA_ROOT when NEWBORN_S3_BUCKET is set: every file
+# the app keeps goes through default_storage, so every node of a cluster sees the same files. Objects are
+# private (no public ACL, no public URL); the app streams them through its authorising views. Credentials:
+# AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, read by boto3 (or its other sources: a profile, a role).
+S3_BUCKET = env_str("NEWBORN_S3_BUCKET")
+if S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env_str("NEWBORN_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("NEWBORN_S3_REGION") or None,
+            # "path" for MinIO and most Ceph set-ups (bucket in the path, not in the host name).
+            "addressing_style": env_str("NEWBORN_S3_ADDRESSING_STYLE") or None,
+            "location": env_str("NEWBORN_S3_PREFIX"),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": 300,
+            "custom_domain": None,
+            "file_overwrite": False,
+            "signature_version": "s3v4",
+            "verify": env_bool("NEWBORN_S3_VERIFY_TLS", True),
+        },
+    }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Files in a storage directory (materials, kept uploads) readable by the application's account only.
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 30 * 1024 * 1024)
 MATERIAL_MAX_BYTES = env_int("MATERIAL_MAX_BYTES", 10 * 1024 * 1024)
+# The largest request the site accepts: a registration with each of its five scans at the limit, plus the
+# form. nginx's client_max_body_size must say the same (deploy/nginx/newborn-enroll.conf; a test checks).
+REQUEST_MAX_BYTES = 5 * MATERIAL_MAX_BYTES + 1024 * 1024
 # Largest uploaded image in pixels: a 600 dpi A4 scan has 35 million, a 48-megapixel photo 48 million;
 # more is a mistake or a decompression bomb (registration/services/materials.py).
 MATERIAL_MAX_PIXELS = env_int("MATERIAL_MAX_PIXELS", 60_000_000)
@@ -294,6 +351,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {"WarningCodeEnum": "registration.services.newborns.WARNING_CODES"},
 }
+# /metrics (Prometheus) answers only these client addresses (registration.http.client_ip: behind nginx,
+# the address nginx saw); any other gets a 404. Several gunicorn workers share their counts through
+# PROMETHEUS_MULTIPROC_DIR (newborn_enroll/metrics.py, deploy/gunicorn.conf.py).
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", "127.0.0.1,::1")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

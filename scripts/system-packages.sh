@@ -3,6 +3,7 @@
 #
 #   scripts/system-packages.sh            WeasyPrint's libraries and poppler-utils
 #   scripts/system-packages.sh --browser  the same plus Debian's chromium (browser tests)
+#   scripts/system-packages.sh --cluster  the same plus nginx (make test-cluster's load balancer)
 #   scripts/system-packages.sh --check    only report what is missing (exit 1 if anything is)
 #
 # Idempotent: when everything is present it only runs dpkg-query (no apt-get update).
@@ -28,12 +29,18 @@ PACKAGES=(
 BROWSER_PACKAGES=(
     chromium
 )
+# make test-cluster puts two gunicorn nodes behind nginx (only its binary: the test writes its own config
+# and never starts the system service).
+CLUSTER_PACKAGES=(
+    nginx
+    openssl
+)
 # Debian's own python3.11 keeps venv's ensurepip in a separate package; needed only when that is the
 # interpreter the Makefile builds .venv with (it passes it as PYTHON).
 DEBIAN_PYTHON_VENV_PACKAGE=python3.11-venv
 
 usage() {
-    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 check_only=0
@@ -41,6 +48,7 @@ wanted=("${PACKAGES[@]}")
 for arg in "$@"; do
     case "$arg" in
         --browser) wanted+=("${BROWSER_PACKAGES[@]}") ;;
+        --cluster) wanted+=("${CLUSTER_PACKAGES[@]}") ;;
         --check) check_only=1 ;;
         -h | --help) usage; exit 0 ;;
         *) echo "system-packages.sh: unknown argument: $arg" >&2; usage >&2; exit 2 ;;

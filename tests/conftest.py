@@ -1,5 +1,7 @@
 """Fixtures and hooks shared by the whole suite (domain factories live in tests/factories.py)."""
 
+import os
+
 import psycopg
 import pytest
 from django.conf import settings as django_settings
@@ -36,7 +38,20 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         )
 
 
+CLUSTER_SKIP_REASON = (
+    "starts PostgreSQL clusters, moto, two gunicorn nodes and nginx: "
+    "`make test-cluster` runs it (.ci/run too)"
+)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # The cluster tests start services of their own and take minutes: only `make test-cluster` (which sets
+    # NEWBORN_CLUSTER_TESTS=1 and a database of their own) runs them.
+    if os.environ.get("NEWBORN_CLUSTER_TESTS") != "1":
+        skip_cluster = pytest.mark.skip(reason=CLUSTER_SKIP_REASON)
+        for item in items:
+            if item.get_closest_marker("cluster"):
+                item.add_marker(skip_cluster)
     # Locks and concurrency only mean something on PostgreSQL (SQLite ignores select_for_update);
     # the SQLite pass skips these tests rather than pretend they passed.
     if _database_is_postgres():

@@ -10,6 +10,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from newborn_enroll import metrics
 from registration import access, validators
 from registration.models import (
     AuditEntry,
@@ -316,6 +317,8 @@ def _register_locked(
             ],
         )
     )
+    count = len(newborns)
+    transaction.on_commit(lambda: metrics.registration_counted(count))
     return birth
 
 

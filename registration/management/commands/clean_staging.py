@@ -2,7 +2,10 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 
+from registration.jobs import single_run
 from registration.services.kept_uploads import kept_uploads_clean
+
+JOB = "clean_staging"
 
 
 class Command(BaseCommand):
@@ -20,9 +23,18 @@ class Command(BaseCommand):
             help="remove scans kept for a failed submit more than this many hours ago (default 24)",
         )
 
-    def handle(self, *args, hours, **options):
-        if hours < 1:
+    def handle(self, *args, **options):
+        if options["hours"] < 1:
             raise CommandError("--hours must be at least 1: a clerk may still be correcting the form")
+        with single_run(JOB) as runs_here:
+            if not runs_here:
+                self.stdout.write(
+                    f"{JOB} is running elsewhere (another node holds its lock): nothing done here."
+                )
+                return
+            self._run(**options)
+
+    def _run(self, *, hours, **options):
         removed = kept_uploads_clean(scans_older_than=timedelta(hours=hours))
         self.stdout.write(f"{removed.scans} staging file(s) older than {hours} h removed.")
         self.stdout.write(

@@ -3,8 +3,11 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from registration.jobs import single_run
 from registration.masking import mask_id_number
 from registration.services.lifecycle import newborn_void_expired
+
+JOB = "void_expired"
 
 
 class Command(BaseCommand):
@@ -20,7 +23,16 @@ class Command(BaseCommand):
             "(default: today in Asia/Shanghai)",
         )
 
-    def handle(self, *args, dry_run, today, **options):
+    def handle(self, *args, **options):
+        with single_run(JOB) as runs_here:
+            if not runs_here:
+                self.stdout.write(
+                    f"{JOB} is running elsewhere (another node holds its lock): nothing done here."
+                )
+                return
+            self._run(**options)
+
+    def _run(self, *, dry_run, today, **options):
         actual = timezone.localdate()
         try:
             day = date.fromisoformat(today) if today else actual
