@@ -17,7 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from registration.models import Material
 from tests import services
-from tests.registration.test_views_register import URL, form_data, png_bytes
+from tests.registration.views.test_register import URL, form_data, png_bytes
 
 BUCKET = "newborn-materials"
 

@@ -13,7 +13,7 @@ from registration.services.lifecycle import newborn_formalize, payment_record
 from registration.services.newborns import BabyInput, ParentInput
 from tests import factories
 from tests.factories import MOTHER_ID, register
-from tests.registration.test_views_register import form_data
+from tests.registration.views.test_register import form_data
 
 ID_AS_NAME = "45010319900101123X"
 REFUSED = [ID_AS_NAME, "13877112345", "张三1", "张三１", "王②", "李四 2"]

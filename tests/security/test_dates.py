@@ -8,7 +8,7 @@ import pytest
 
 from registration import validators
 from registration.models import Payment
-from tests.registration.test_views_register import form_data
+from tests.registration.views.test_register import form_data
 
 pytestmark = pytest.mark.django_db
 

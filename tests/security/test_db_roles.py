@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 
 from registration.models import AuditEntry, Newborn
-from tests.registration.test_views_register import form_data
+from tests.registration.views.test_register import form_data
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
