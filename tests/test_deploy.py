@@ -21,7 +21,8 @@ def production_environment(tmp_path: Path, **extra: str) -> dict[str, str]:
     environment = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("NEWBORN_", "AWS_")) and key not in {"DATABASE_URL", "DEBUG", "SECRET_KEY"}
+        if not key.startswith(("NEWBORN_", "AWS_"))
+        and key not in {"DATABASE_URL", "DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     environment.update(
         {
