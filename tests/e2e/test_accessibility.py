@@ -105,7 +105,11 @@ def newborns_of_every_state(clerk) -> dict[str, Newborn]:
         born = today - timedelta(days=3 + index)
         birth = factories.register(
             clerk,
-            mother=ParentInput(f"母亲{index}", factories.id_number(order=f"{index:02d}2"), "13877112345"),
+            mother=ParentInput(
+                factories.person_name("母亲", index),
+                factories.id_number(order=f"{index:02d}2"),
+                "13877112345",
+            ),
             babies=[BabyInput(Sex.FEMALE, born)],
             today=born + timedelta(days=1),
         )

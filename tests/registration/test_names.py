@@ -67,8 +67,8 @@ def test_the_service_refuses_digits_in_either_parents_name(clerk):
         )
 
     errors = refusal.value.message_dict
-    assert "母亲姓名不能含有数字" in errors["mother_name"][0]
-    assert "父亲姓名不能含有数字" in errors["father_name"][0]
+    assert "母亲姓名不能含有数字" in errors["mother.name"][0]
+    assert "父亲姓名不能含有数字" in errors["father.name"][0]
     assert not Birth.objects.exists()
 
 

@@ -74,7 +74,7 @@ def test_far_birth_dates_in_the_preview_and_the_advice_answer_without_error(clie
     from tests.factories import MOTHER_ID
 
     client.force_login(clerk)
-    preview = client.get(
+    preview = client.post(
         "/register/preview", {"parent_id": MOTHER_ID, "role": "mother", "sexes": "2", "births": day}
     )
     advice = client.post("/register/advice", {"birth_dates": day, "parent_role": "mother"})

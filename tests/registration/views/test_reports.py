@@ -450,5 +450,5 @@ def test_charts_leave_their_font_to_the_apps_stack():
 
     # A font-family attribute would win over the page's CSS (.app-chart in static/css/app.css).
     assert "font-family" not in bars and "font-family" not in shares
-    css = (Path(__file__).resolve().parents[2] / "static" / "css" / "app.css").read_text()
+    css = (Path(__file__).resolve().parents[3] / "static" / "css" / "app.css").read_text()
     assert re.search(r"\.app-chart \{\s*font-family: var\(--app-font-sans\);", css)
