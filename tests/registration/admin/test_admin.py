@@ -639,7 +639,7 @@ def test_it_shows_the_admin_index(admin_client):
 
 # --- django-axes in Chinese (issue 14, item 12) ---------------------------------------------------------
 
-LOCALE_DIR = Path(__file__).resolve().parents[2] / "locale" / "zh_Hans" / "LC_MESSAGES"
+LOCALE_DIR = Path(__file__).resolve().parents[3] / "locale" / "zh_Hans" / "LC_MESSAGES"
 
 
 @pytest.mark.django_db
