@@ -97,14 +97,37 @@
     });
   }
 
-  function showParentRole() {
+  // The ID parent comes first and open; the other is folded unless something is typed in it or it has an
+  // error (folded fields are still sent). The server renders the same on a reload.
+  var parents = form.querySelector("[data-parents]");
+
+  function showParentRole(changed) {
     var role = checkedValue("parent_role");
-    form.querySelectorAll("[data-parent]").forEach(function (fieldset) {
-      var isIdParent = fieldset.dataset.parent === role;
-      fieldset.classList.toggle("app-parent-id", isIdParent);
-      fieldset.querySelector("[data-id-parent-badge]").hidden = !isIdParent;
+    form.querySelectorAll("[data-parent]").forEach(function (block) {
+      var isIdParent = block.dataset.parent === role;
+      block.classList.toggle("app-parent-id", isIdParent);
+      block.querySelector("[data-id-parent-badge]").hidden = !isIdParent;
+      block.querySelector("[data-other-parent-hint]").hidden = isIdParent;
+      if (isIdParent) {
+        block.open = true;
+        if (changed && parents && parents.firstElementChild !== block) {
+          parents.insertBefore(block, parents.firstElementChild);
+        }
+      } else if (changed) {
+        block.open = Array.prototype.some.call(block.querySelectorAll("input"), function (input) {
+          return input.value.trim() !== "" || input.classList.contains("is-invalid");
+        });
+      }
     });
   }
+
+  // The ID parent's fields stay open: its summary is a title there, not a fold.
+  form.addEventListener("click", function (event) {
+    var summary = event.target.closest(".app-parent-summary");
+    if (summary && summary.parentElement.classList.contains("app-parent-id")) {
+      event.preventDefault();
+    }
+  });
 
   // --- the preview of names and temporary IDs ---------------------------------------------------
 
@@ -428,7 +451,7 @@
       showRoute();
     }
     if (event.target.name === "parent_role") {
-      showParentRole();
+      showParentRole(true);
     }
     schedulePreview();
   });

@@ -92,6 +92,7 @@ def fill_registration(page, *, address: str):
     page.locator("#id_mother_name").fill("张三")
     page.locator("#id_mother_id_number").fill(factories.MOTHER_ID)
     page.locator("#id_mother_phone").fill("13877112345")
+    page.locator('[data-parent="father"] summary').click()  # the other parent is folded (issue 14)
     page.locator("#id_father_name").fill("李四")
     baby = page.locator("[data-baby]").first
     baby.get_by_text("女", exact=True).click()

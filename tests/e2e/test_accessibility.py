@@ -106,9 +106,7 @@ def newborns_of_every_state(clerk) -> dict[str, Newborn]:
         birth = factories.register(
             clerk,
             mother=ParentInput(
-                factories.person_name("母亲", index),
-                factories.id_number(order=f"{index:02d}2"),
-                "13877112345",
+                f"母亲{'一二三四五'[index - 1]}", factories.id_number(order=f"{index:02d}2"), "13877112345"
             ),
             babies=[BabyInput(Sex.FEMALE, born)],
             today=born + timedelta(days=1),
@@ -176,7 +174,7 @@ def test_a_clerks_pages_have_no_accessibility_violations(logged_in_page, clerk):
     survey.check("register done", "登记完成")
 
     survey.visit("/newborns/", "records list", "登记查询")
-    survey.visit("/newborns/?q=母亲1", "records list, searched", "登记查询")
+    survey.visit("/newborns/?q=母亲一", "records list, searched", "登记查询")
     for state, newborn in made.items():
         survey.visit(f"/newborns/{newborn.pk}/", f"record detail, {state}", newborn.name)
     registered, paid = made["registered"], made["paid"]

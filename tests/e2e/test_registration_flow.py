@@ -46,6 +46,7 @@ def fill_registration(
     page.locator("#id_mother_name").fill("张三")
     page.locator("#id_mother_id_number").fill(mother_id)
     page.locator("#id_mother_phone").fill("13877112345")
+    page.locator('[data-parent="father"] summary').click()  # the other parent is folded (issue 14)
     page.locator("#id_father_name").fill("李四")
     for index, days in enumerate(girls_born_days_ago):
         if index:
