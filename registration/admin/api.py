@@ -59,7 +59,8 @@ class ApiClientAdmin(AuditedAdmin):
             user=request.user,
             ip=client_ip(request),
         )
-        obj.pk, obj._state.adding = client.pk, False
+        obj.pk = client.pk  # the admin logs and shows the row the service made
+        obj.refresh_from_db()
         request.api_client_key = key
 
     def response_add(self, request, obj, post_url_continue=None):

@@ -1,7 +1,7 @@
 """The API's endpoints: read the request, call a selector or a service, answer in JSON; each call audited."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from registration.http import client_ip
-from registration.models import AuditEntry, Newborn, Payment
+from registration.models import AuditEntry, Newborn
 from registration.selectors.coverage import newborn_coverage
 from registration.services.audit import audit_record
 from registration.services.birth_materials import MaterialInput, birth_material_add
@@ -104,9 +104,7 @@ def _newborn_for_identity(client, identity: str) -> Newborn:
     identity = identity.strip()
     if not (identity.isascii() and identity.isalnum() and len(identity) in (10, 19)):
         raise Http404(NOT_FOUND)  # no such number can exist: no query
-    newborns = client_newborns(client).prefetch_related(
-        Prefetch("payments", queryset=Payment.objects.order_by("paid_on", "pk"))
-    )
+    newborns = client_newborns(client, with_payments=True)
     matches = newborns.filter(
         Q(temp_id=identity) | Q(birth_certificate_number=identity) | Q(personal_number=identity)
     )
@@ -243,9 +241,7 @@ class NewbornListView(ApiView):
         query = serializers.NewbornListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         filters = query.validated_data
-        newborns = client_newborns(request_client(request)).prefetch_related(
-            Prefetch("payments", queryset=Payment.objects.order_by("paid_on", "pk"))
-        )
+        newborns = client_newborns(request_client(request), with_payments=True)
         if "registered_from" in filters:
             newborns = newborns.filter(birth__registered_on__gte=filters["registered_from"])
         if "registered_to" in filters:
