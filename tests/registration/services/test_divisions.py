@@ -239,3 +239,43 @@ def test_the_shipped_guangxi_data_loads_with_its_real_counts():
     assert division("450103001005").full_name == "南宁市 青秀区 新竹街道 新竹社区居委会"
     assert "Total: 18091 created, 0 updated, 0 unchanged." in output
     assert "skipped" not in output
+
+
+def _gin_indexes() -> dict[str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexdef LIKE %s",
+            [Division._meta.db_table, "% USING gin %"],
+        )
+        return dict(cursor.fetchall())
+
+
+@pytest.mark.postgres
+def test_a_first_import_builds_the_bigram_indexes_after_the_load_and_a_later_one_keeps_them(tmp_path):
+    migrated = _gin_indexes()
+    assert set(migrated) == {"registration_division_name_bigrams", "registration_division_full_name_bigrams"}
+
+    with CaptureQueriesContext(connection) as first:
+        divisions_import(tiny_files(tmp_path / "d"), progress=False)
+    statements = [query["sql"] for query in first.captured_queries]
+    assert sum(sql.startswith("DROP INDEX") for sql in statements) == 2
+    assert _gin_indexes() == migrated  # the same definitions, built again
+    with connection.cursor() as cursor:  # and they serve the search
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(
+            "EXPLAIN SELECT code FROM registration_division "
+            "WHERE registration_bigrams(full_name) @> registration_bigrams('新竹')"
+        )
+        assert "registration_division_full_name_bigrams" in " ".join(row[0] for row in cursor.fetchall())
+
+    with CaptureQueriesContext(connection) as second:
+        divisions_import(
+            tiny_files(
+                tmp_path / "e",
+                villages=[*TINY["villages"], '450103002002,"东葛社区居委会",450103002,45,4501,450103'],
+            ),
+            progress=False,
+        )
+    assert not any(query["sql"].startswith("DROP INDEX") for query in second.captured_queries)
+    assert _gin_indexes() == migrated
+    assert Division.objects.filter(code="450103002002").exists()
