@@ -188,7 +188,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # `manage.py axes_reset_username USERNAME` lifts a lock-out early (README, Operations).
 AUTHENTICATION_BACKENDS = [
     "registration.auth.LockoutBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading the operator with the user (one query fewer on every request).
+    "registration.auth.UserBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
