@@ -349,6 +349,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # ReDoc's theme names Montserrat and Roboto, which drf-spectacular's page fetches from Google Fonts; ours
+    # (templates/registration/api_redoc.html) links the app's own fonts.css instead, and the theme uses them.
+    "REDOC_UI_SETTINGS": {
+        "theme": {
+            "typography": {
+                "fontFamily": "var(--app-font-sans)",
+                "headings": {"fontFamily": "var(--app-font-sans)"},
+            }
+        }
+    },
     "ENUM_NAME_OVERRIDES": {"WarningCodeEnum": "registration.services.newborns.WARNING_CODES"},
 }
 # /metrics (Prometheus) answers only these client addresses (registration.http.client_ip: behind nginx,

@@ -21,5 +21,12 @@ urlpatterns = [
     path("payments", views.PaymentsView.as_view(), name="api_payments"),
     path("openapi.json", SpectacularJSONAPIView.as_view(**_PUBLIC), name="api_schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="api_schema", **_PUBLIC), name="api_docs"),
-    path("redoc", SpectacularRedocView.as_view(url_name="api_schema", **_PUBLIC), name="api_redoc"),
+    path(
+        "redoc",
+        # Our template: the package's links Google Fonts, which an intranet cannot (and should not) reach.
+        SpectacularRedocView.as_view(
+            url_name="api_schema", template_name="registration/api_redoc.html", **_PUBLIC
+        ),
+        name="api_redoc",
+    ),
 ]
