@@ -22,7 +22,7 @@ from registration.services.newborns import RegistrationWarning
 
 from . import payments, serializers
 from .auth import client_newborns, request_client
-from .births import birth_register_from_api, errors_by_path
+from .births import birth_errors, birth_register_from_api, errors_by_path
 from .throttles import ClientRateThrottle, CoverageRateThrottle
 
 IDEMPOTENCY_KEY_MAX_LENGTH = 200
@@ -173,21 +173,22 @@ class BirthsView(ApiView):
     def post(self, request):
         client = request_client(request)
         idempotency_key = request.headers.get("Idempotency-Key")
+        key_errors = {}
         if idempotency_key is not None and not (
             0 < len(idempotency_key) <= IDEMPOTENCY_KEY_MAX_LENGTH
             and idempotency_key.isascii()
             and idempotency_key.isprintable()
         ):
-            return _unprocessable({"Idempotency-Key": ["Idempotency-Key 须为1至200个可见的ASCII字符。"]})
+            key_errors = {"Idempotency-Key": ["Idempotency-Key 须为1至200个可见的ASCII字符。"]}
         body = serializers.BirthSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
         started = timezone.now()
         try:
+            if not body.is_valid() or key_errors:
+                # Every error at once, as the registration page: the body's format and every rule of
+                # what did parse (birth_errors).
+                return _unprocessable({**key_errors, **birth_errors(client=client, body=body)})
             birth = birth_register_from_api(
-                client=client,
-                data=body.validated_data,
-                idempotency_key=idempotency_key,
-                ip=client_ip(request),
+                client=client, body=body, idempotency_key=idempotency_key, ip=client_ip(request)
             )
         except RegistrationWarning as exc:
             warnings = [{"code": error.code, "message": error.messages[0]} for error in exc.error_list]
