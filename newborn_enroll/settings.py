@@ -323,7 +323,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["registration.api.throttles.ClientRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"client": API_RATE, "coverage": API_COVERAGE_RATE},
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["registration.api.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "registration.api.views.exception_handler",
     "UNAUTHENTICATED_USER": None,

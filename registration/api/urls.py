@@ -1,6 +1,6 @@
 """/api/v1/: the endpoints (a fixed interface, issue 16), the OpenAPI document and its docs."""
 
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from . import views
@@ -29,4 +29,6 @@ urlpatterns = [
         ),
         name="api_redoc",
     ),
+    # Last: any other address under /api/v1/ is the API's JSON 404, not the site's HTML page.
+    re_path(r"^.*$", views.UnknownEndpointView.as_view(), name="api_not_found"),
 ]
