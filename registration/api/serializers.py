@@ -296,12 +296,21 @@ class CoverageQuerySerializer(serializers.Serializer):
 
 class CoverageSerializer(serializers.Serializer):
     covered = serializers.BooleanField(help_text="今天是否可以凭登记卡享受医保待遇")
-    state = serializers.ChoiceField(choices=Newborn.State.values)
+    state = serializers.ChoiceField(
+        choices=Newborn.State.values,
+        help_text="记录的状态：registered 已登记（未缴费）、paid 已缴费、formalized 正式参保、void 已作废",
+    )
     state_label = serializers.CharField()
     valid_until = serializers.DateField(help_text="登记卡最后有效日")
     benefit_start = serializers.DateField(allow_null=True)
     years_paid = serializers.ListField(child=serializers.IntegerField())
     name = serializers.CharField(source="name_masked", help_text="脱敏姓名，如 覃*之女")
+    reason = serializers.CharField(
+        help_text=(
+            "今天能否凭此卡享受待遇的原因及办理方式（中文），例如正式参保（formalized）的新生儿已用本人身份证号码"
+            "参保，应凭本人身份证号码或医保电子凭证结算；另有未缴费、已作废、登记卡已过期、待遇尚未开始等情形"
+        )
+    )
 
 
 class PaymentInSerializer(serializers.Serializer):
