@@ -324,7 +324,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["registration.api.throttles.ClientRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"client": API_RATE, "coverage": API_COVERAGE_RATE},
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["registration.api.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "registration.api.views.exception_handler",
     "UNAUTHENTICATED_USER": None,
@@ -350,6 +350,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # ReDoc's theme names Montserrat and Roboto, which drf-spectacular's page fetches from Google Fonts; ours
+    # (templates/registration/api_redoc.html) links the app's own fonts.css instead, and the theme uses them.
+    "REDOC_UI_SETTINGS": {
+        "theme": {
+            "typography": {
+                "fontFamily": "var(--app-font-sans)",
+                "headings": {"fontFamily": "var(--app-font-sans)"},
+            }
+        }
+    },
     "ENUM_NAME_OVERRIDES": {"WarningCodeEnum": "registration.services.newborns.WARNING_CODES"},
 }
 # /metrics (Prometheus) answers only these client addresses (registration.http.client_ip: behind nginx,

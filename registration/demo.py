@@ -1,15 +1,21 @@
 """Deterministic demo data: agencies, two hospitals, their staff, and registrations in every state.
 
-Everything goes through the real services, so the demo shows exactly what the rules produce.
+Everything goes through the real services, so the demo shows exactly what the rules produce. The records
+are spread over the past weeks, and each event of a record (its registration, payments, formal
+enrollment, void) is run at its own time on a clock the seeding sets (SeedClock): the record's stamps and
+its history in the audit log then say when it happened in the demo's story, in order, never later than
+the seeding, as they would for a record made on those days. The audit log is append-only: it cannot be
+corrected afterwards, so its entries have to be written at those times.
 """
 
 import io
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
 from stdnum.cn.ric import calc_check_digit
@@ -74,16 +80,67 @@ GIVEN_NAMES = ["丽娟", "秀兰", "海燕", "春梅", "美玲", "晓红", "桂�
 FATHER_NAMES = ["建华", "志强", "海军", "文斌", "永明", "国庆", "小龙", "德胜", "家乐", "俊杰"]
 
 
+# When the seeded events happen on their day (Asia/Shanghai): registrations during office hours (from 9:00,
+# spread by the record's index), then a payment, a void by hand and formal enrollment later in the day,
+# so that two events of one record on the same day are still in order; the daily void job at 0:10, as
+# README's cron line runs it.
+REGISTERED_FROM_HOUR = 9  # up to 16:59
+PAID_AT = time(17, 10)
+VOIDED_AT = time(17, 30)
+FORMALIZED_AT = time(17, 40)
+VOID_JOB_AT = time(0, 10)
+
+
+class SeedClock:
+    """The seeding's clock: the moment each seeded event happened, and running the services at it.
+
+    An event of a past day happens at its time of day; one of today, whose office hours may still be
+    ahead, is moved into the part of the day gone by (its time scaled by the fraction of the day that
+    has passed), which keeps the events of the day in order and none of them after `now`.
+    """
+
+    def __init__(self, now: datetime):
+        self.now = now
+        self.today = timezone.localdate(now)
+
+    def moment(self, day: date, at: time) -> datetime:
+        moment = timezone.make_aware(datetime.combine(day, at))
+        if day == self.today:
+            start = timezone.make_aware(datetime.combine(day, time.min))
+            moment = start + (moment - start) * ((self.now - start) / timedelta(days=1))
+        return moment
+
+    @contextmanager
+    def running_at(self, day: date, at: time) -> Iterator[datetime]:
+        """Run what the block does as at that moment: the services, Django's auto_now_add fields and the
+        audit log all read the time through django.utils.timezone.now."""
+        moment = self.moment(day, at)
+        real_now = timezone.now
+        timezone.now = lambda: moment
+        try:
+            yield moment
+        finally:
+            timezone.now = real_now
+
+
 def demo_seed(*, registrations: int = 40, today: date | None = None, stdout=None) -> dict:
-    """Create the demo data once; a second run adds nothing where demo registrations already exist."""
-    today = today or timezone.localdate()
+    """Create the demo data once; a second run adds nothing where demo registrations already exist.
+
+    The records are as of `today` (default: the local date), their events no later than now (the end of
+    `today` when it is another day).
+    """
+    now = timezone.now()
+    today = today or timezone.localdate(now)
+    if today != timezone.localdate(now):
+        now = timezone.make_aware(datetime.combine(today, time.max))
+    clock = SeedClock(now)
     _agencies_seed()
     hospitals = [_hospital_seed(spec) for spec in HOSPITALS]
     admin = _admin_seed()
     created = 0
     if not Birth.objects.filter(hospital__in=hospitals).exists():
-        created = _registrations_seed(hospitals, registrations, today)
-        newborn_void_expired(today=today)
+        created = _registrations_seed(hospitals, registrations, clock)
+        _void_job_nights(clock)
     counts = dict.fromkeys(Newborn.State.values, 0)
     for state in Newborn.objects.filter(birth__hospital__in=hospitals).values_list("state", flat=True):
         counts[state] += 1
@@ -172,7 +229,8 @@ def _demo_materials(index: int) -> list[MaterialInput]:
     ]
 
 
-def _registrations_seed(hospitals: list[Hospital], count: int, today: date) -> int:
+def _registrations_seed(hospitals: list[Hospital], count: int, clock: SeedClock) -> int:
+    today = clock.today
     rng = random.Random(2026)  # the same demo on every machine
     clerks = [Operator.objects.get(hospital=h, role=Operator.Role.CLERK).user for h in hospitals]
     communities = {
@@ -188,9 +246,20 @@ def _registrations_seed(hospitals: list[Hospital], count: int, today: date) -> i
         babies = [BabyInput(Sex(rng.choice([1, 2])), born)]
         if index % 9 == 4:
             babies.append(BabyInput(Sex(rng.choice([1, 2])), born))  # twins
-        birth = _register_one(rng, index, hospital, clerk, communities[hospital.pk], babies, registered_on)
-        _advance(rng, index, birth, clerk, registered_on, today)
+        community = communities[hospital.pk]
+        with clock.running_at(registered_on, time(REGISTERED_FROM_HOUR + index % 8, 7 * index % 60)):
+            birth = _register_one(rng, index, hospital, clerk, community, babies, registered_on)
+        _advance(rng, index, birth, clerk, registered_on, clock)
     return count
+
+
+def _void_job_nights(clock: SeedClock) -> None:
+    """The daily void job, as it ran on each night after a seeded record's last day, shortly after 0:00."""
+    unpaid = Newborn.objects.filter(state=Newborn.State.REGISTERED, last_day__lt=clock.today)
+    for last_day in sorted(set(unpaid.values_list("last_day", flat=True))):
+        night = last_day + timedelta(days=1)
+        with clock.running_at(night, VOID_JOB_AT):
+            newborn_void_expired(today=night)
 
 
 def _parent_id(rng, hospital, from_year: int, *, even: bool) -> str:
@@ -231,37 +300,37 @@ def _register_one(rng, index, hospital, clerk, community, babies, registered_on)
         materials_deferred=index % 10 == 7,
         today=registered_on,
     )
-    with transaction.atomic():
-        try:
-            birth = newborn_register(**kwargs)
-        except RegistrationWarning as warning:  # the clerk checked and confirmed
-            birth = newborn_register(confirmed_warnings=warning.codes, **kwargs)
-        # Demo records are spread over past weeks: their registration time follows their registration day.
-        at = datetime.combine(registered_on, time(9 + index % 8, 7 * index % 60))
-        Birth.objects.filter(pk=birth.pk).update(registered_at=timezone.make_aware(at))
-    return birth
+    try:
+        return newborn_register(**kwargs)
+    except RegistrationWarning as warning:  # the clerk checked and confirmed
+        return newborn_register(confirmed_warnings=warning.codes, **kwargs)
 
 
-def _advance(rng, index, birth, clerk, registered_on, today) -> None:
-    """Move some records on through the lifecycle: paid, formalized, voided by hand."""
-    step = index % 6
+def _advance(rng, index, birth, clerk, registered_on, clock: SeedClock) -> None:
+    """Move some records on through the lifecycle, each event on its own day: paid within three weeks,
+    formally enrolled some weeks after the payment, voided by hand a few days after registration."""
+    step, today = index % 6, clock.today
     for newborn in birth.newborns.all():
         if step in (2, 3, 4):
             paid_on = min(today, registered_on + timedelta(days=rng.randint(1, 20)))
-            payment_record(
-                newborn=newborn, user=clerk, paid_on=paid_on, years={paid_on.year}, today=today,
-                receipt_number=f"DEMO{index:04d}{newborn.birth_order}",
-            )  # fmt: skip
+            with clock.running_at(paid_on, PAID_AT):
+                payment_record(
+                    newborn=newborn, user=clerk, paid_on=paid_on, years={paid_on.year}, today=paid_on,
+                    receipt_number=f"DEMO{index:04d}{newborn.birth_order}",
+                )  # fmt: skip
         if step == 4:
             # The order digits make each real ID unique; their last digit is the baby's sex (odd male).
             order = (index % 45) * 20 + newborn.birth_order * 2 + (1 if newborn.sex == Sex.MALE else 0)
             body = f"{birth.hospital.division.code}{newborn.birth_date:%Y%m%d}{order:03d}"
-            newborn_formalize(
-                newborn=newborn,
-                user=clerk,
-                real_name=birth.parent_name[0] + rng.choice(["小雨", "子涵", "一诺", "浩然"]),
-                real_id_number=body + calc_check_digit(body + "0"),
-                today=today,
-            )
+            formalized_on = min(today, paid_on + timedelta(days=10 + index % 30))
+            with clock.running_at(formalized_on, FORMALIZED_AT):
+                newborn_formalize(
+                    newborn=newborn,
+                    user=clerk,
+                    real_name=birth.parent_name[0] + rng.choice(["小雨", "子涵", "一诺", "浩然"]),
+                    real_id_number=body + calc_check_digit(body + "0"),
+                    today=formalized_on,
+                )
         if step == 5 and index % 12 == 5:
-            newborn_void(newborn=newborn, user=clerk, reason="家属要求作废：改用出生医学证明编号登记")
+            with clock.running_at(min(today, registered_on + timedelta(days=1 + index % 9)), VOIDED_AT):
+                newborn_void(newborn=newborn, user=clerk, reason="家属要求作废：改用出生医学证明编号登记")

@@ -4,9 +4,12 @@ Input text goes through the registration page's own fields (TextField, IdentityF
 into the page and sent by a hospital system are normalised alike; the rules are the services'.
 """
 
+from collections.abc import Mapping
+
 from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
+from rest_framework.fields import SkipField
 
 from registration import validators
 from registration.forms.fields import IdentityField, TextField
@@ -41,6 +44,50 @@ def errors_flatten(detail, prefix: str = "") -> dict[str, list[str]]:
         return flat
     messages = [str(item) for item in (detail if isinstance(detail, list) else [detail])]
     return {prefix or "non_field_errors": messages} if messages else {}
+
+
+def values_parsed(serializer: serializers.Serializer, data) -> tuple[dict | None, set[str]]:
+    """What of a body each field parses, whatever the others do: (the values, the unusable paths).
+
+    For a body the serializer refused, where validated_data is not available: a nested object is parsed
+    field by field and a list item by item (up to its max_length), so that a bad sex of the second baby
+    leaves the mother's ID number and the first baby's birth date usable. A value that did not parse is
+    left out and its path (as errors_flatten names it: `babies.1.sex`, `mother`) is among the unusable ones;
+    a body that is no object at all gives (None, {""}).
+    """
+    unusable: set[str] = set()
+    return _values_parsed(serializer, data, "", unusable), unusable
+
+
+def _values_parsed(serializer: serializers.Serializer, data, prefix: str, unusable: set[str]) -> dict | None:
+    if not isinstance(data, Mapping):
+        unusable.add(prefix)
+        return None
+    values = {}
+    for field in serializer.fields.values():
+        if field.read_only:
+            continue
+        path = f"{prefix}.{field.field_name}" if prefix else field.field_name
+        primitive = field.get_value(data)
+        if isinstance(field, serializers.ListSerializer) and isinstance(primitive, list):
+            items = primitive if field.max_length is None else primitive[: field.max_length]
+            values[field.field_name] = [
+                _values_parsed(field.child, item, f"{path}.{index}", unusable)
+                for index, item in enumerate(items)
+            ]
+            continue
+        if isinstance(field, serializers.Serializer) and isinstance(primitive, Mapping):
+            values[field.field_name] = _values_parsed(field, primitive, path, unusable)
+            continue
+        validate = getattr(serializer, f"validate_{field.field_name}", None)
+        try:
+            value = field.run_validation(primitive)
+            values[field.field_name] = validate(value) if validate is not None else value
+        except (serializers.ValidationError, DjangoValidationError):
+            unusable.add(path)
+        except SkipField:
+            pass
+    return values
 
 
 class FormText(serializers.CharField):
@@ -249,12 +296,21 @@ class CoverageQuerySerializer(serializers.Serializer):
 
 class CoverageSerializer(serializers.Serializer):
     covered = serializers.BooleanField(help_text="今天是否可以凭登记卡享受医保待遇")
-    state = serializers.ChoiceField(choices=Newborn.State.values)
+    state = serializers.ChoiceField(
+        choices=Newborn.State.values,
+        help_text="记录的状态：registered 已登记（未缴费）、paid 已缴费、formalized 正式参保、void 已作废",
+    )
     state_label = serializers.CharField()
     valid_until = serializers.DateField(help_text="登记卡最后有效日")
     benefit_start = serializers.DateField(allow_null=True)
     years_paid = serializers.ListField(child=serializers.IntegerField())
     name = serializers.CharField(source="name_masked", help_text="脱敏姓名，如 覃*之女")
+    reason = serializers.CharField(
+        help_text=(
+            "今天能否凭此卡享受待遇的原因及办理方式（中文），例如正式参保（formalized）的新生儿已用本人身份证号码"
+            "参保，应凭本人身份证号码或医保电子凭证结算；另有未缴费、已作废、登记卡已过期、待遇尚未开始等情形"
+        )
+    )
 
 
 class PaymentInSerializer(serializers.Serializer):

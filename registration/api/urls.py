@@ -1,6 +1,6 @@
 """/api/v1/: the endpoints (a fixed interface, issue 16), the OpenAPI document and its docs."""
 
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from . import views
@@ -21,5 +21,14 @@ urlpatterns = [
     path("payments", views.PaymentsView.as_view(), name="api_payments"),
     path("openapi.json", SpectacularJSONAPIView.as_view(**_PUBLIC), name="api_schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="api_schema", **_PUBLIC), name="api_docs"),
-    path("redoc", SpectacularRedocView.as_view(url_name="api_schema", **_PUBLIC), name="api_redoc"),
+    path(
+        "redoc",
+        # Our template: the package's links Google Fonts, which an intranet cannot (and should not) reach.
+        SpectacularRedocView.as_view(
+            url_name="api_schema", template_name="registration/api_redoc.html", **_PUBLIC
+        ),
+        name="api_redoc",
+    ),
+    # Last: any other address under /api/v1/ is the API's JSON 404, not the site's HTML page.
+    re_path(r"^.*$", views.UnknownEndpointView.as_view(), name="api_not_found"),
 ]

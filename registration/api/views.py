@@ -7,7 +7,6 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -22,12 +21,14 @@ from registration.services.newborns import RegistrationWarning
 
 from . import payments, serializers
 from .auth import client_newborns, request_client
-from .births import birth_register_from_api, errors_by_path
+from .births import birth_errors, birth_register_from_api, errors_by_path
+from .parsers import MultiPartParser
 from .throttles import ClientRateThrottle, CoverageRateThrottle
 
 IDEMPOTENCY_KEY_MAX_LENGTH = 200
 NOT_FOUND = "没有找到该登记记录。"
 COVERAGE_NOT_FOUND = "没有找到与该编码和出生日期相符的登记记录，请核对登记卡上的新生儿编码和出生日期。"
+UNKNOWN_ENDPOINT = "没有该接口，请核对请求的地址（接口文档见 /api/v1/docs）。"
 
 
 def exception_handler(exc, context):
@@ -43,6 +44,10 @@ def _unprocessable(errors: dict) -> Response:
 
 _ERRORS = OpenApiResponse(serializers.ErrorsSerializer, description="请求内容有误：按字段路径列出每一处错误")
 _DETAIL = OpenApiResponse(serializers.DetailSerializer)
+# A body the parser cannot read (registration.api.parsers), before any field is looked at.
+_UNREADABLE = OpenApiResponse(
+    serializers.DetailSerializer, description="请求体不是有效的 JSON（如括号、引号不全，或不是 UTF-8 编码）"
+)
 _COMMON = {
     401: OpenApiResponse(serializers.DetailSerializer, description="缺少或无效的 API 密钥"),
     403: OpenApiResponse(serializers.DetailSerializer, description="客户端没有该接口所需的权限范围"),
@@ -165,6 +170,7 @@ class BirthsView(ApiView):
         ],
         responses={
             201: serializers.BirthCreatedSerializer,
+            400: _UNREADABLE,
             409: OpenApiResponse(serializers.WarningsSerializer, description="需要确认的提示"),
             422: _ERRORS,
             **_COMMON,
@@ -173,21 +179,22 @@ class BirthsView(ApiView):
     def post(self, request):
         client = request_client(request)
         idempotency_key = request.headers.get("Idempotency-Key")
+        key_errors = {}
         if idempotency_key is not None and not (
             0 < len(idempotency_key) <= IDEMPOTENCY_KEY_MAX_LENGTH
             and idempotency_key.isascii()
             and idempotency_key.isprintable()
         ):
-            return _unprocessable({"Idempotency-Key": ["Idempotency-Key 须为1至200个可见的ASCII字符。"]})
+            key_errors = {"Idempotency-Key": ["Idempotency-Key 须为1至200个可见的ASCII字符。"]}
         body = serializers.BirthSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
         started = timezone.now()
         try:
+            if not body.is_valid() or key_errors:
+                # Every error at once, as the registration page: the body's format and every rule of
+                # what did parse (birth_errors).
+                return _unprocessable({**key_errors, **birth_errors(client=client, body=body)})
             birth = birth_register_from_api(
-                client=client,
-                data=body.validated_data,
-                idempotency_key=idempotency_key,
-                ip=client_ip(request),
+                client=client, body=body, idempotency_key=idempotency_key, ip=client_ip(request)
             )
         except RegistrationWarning as exc:
             warnings = [{"code": error.code, "message": error.messages[0]} for error in exc.error_list]
@@ -282,7 +289,15 @@ class NewbornMaterialsView(ApiView):
         summary="补传一份登记材料（扫描件或照片，multipart）",
         description="与记录页面相同的内容检查：只接受 JPEG、PNG 或 PDF，图片去除元数据，PDF 须完整、未加密。",
         request={"multipart/form-data": serializers.MaterialUploadSerializer},
-        responses={201: serializers.MaterialSerializer, 404: _DETAIL, 422: _ERRORS, **_COMMON},
+        responses={
+            201: serializers.MaterialSerializer,
+            400: OpenApiResponse(
+                serializers.DetailSerializer, description="请求体不是有效的 multipart/form-data 表单"
+            ),
+            404: _DETAIL,
+            422: _ERRORS,
+            **_COMMON,
+        },
     )
     def post(self, request, identity: str):
         newborn = _newborn_for_identity(request_client(request), identity)
@@ -353,6 +368,7 @@ class PaymentsView(ApiView):
         responses={
             200: OpenApiResponse(serializers.PaymentsResultSerializer, description="全部已录入过"),
             201: serializers.PaymentsResultSerializer,
+            400: _UNREADABLE,
             422: _ERRORS,
             **_COMMON,
         },
@@ -377,3 +393,18 @@ class PaymentsView(ApiView):
             serializers.PaymentsResultSerializer({"payments": results}).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
+
+
+@extend_schema(exclude=True)
+class UnknownEndpointView(APIView):
+    """Any other address under /api/v1/, for any method: the API's 404 (JSON, in Chinese), not the site's
+    HTML page. No key is asked for: the answer holds nothing."""
+
+    authentication_classes = []
+    permission_classes = []
+    throttle_classes = []
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        raise exceptions.NotFound(UNKNOWN_ENDPOINT)
+
+    options = http_method_not_allowed  # APIView's own would answer 200 with metadata

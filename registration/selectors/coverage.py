@@ -1,7 +1,8 @@
 """The settlement desk's question (issue 16): is the baby on this card covered today?
 
 One function answers it for the API (GET /api/v1/coverage) and the page (/verify/): any designated
-hospital may ask, so the answer holds nothing but the coverage and a masked name.
+hospital may ask, so the answer holds nothing but the coverage, why (in words that hold no personal data)
+and a masked name.
 """
 
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from django.db.models import Prefetch, Q
 
 from registration.masking import mask_newborn_name
 from registration.models import Newborn, Payment
+from registration.services.rules import format_date_zh
 
 # What the card's QR code and its 新生儿编码 row carry (cards/services.py: the identity number):
 # a temporary ID (18 + 1 letter) or a birth certificate number (10).
@@ -27,6 +29,7 @@ class Coverage:
     benefit_start: date | None
     years_paid: list[int]
     name_masked: str
+    reason: str  # why covered or not, and what the desk does then: a formally enrolled baby is insured
 
 
 def newborn_coverage(*, code: str, birth_date: date, today: date) -> Coverage | None:
@@ -34,7 +37,7 @@ def newborn_coverage(*, code: str, birth_date: date, today: date) -> Coverage | 
 
     Both must match: a wrong code and a wrong date both give None, so the answer tells nothing about
     which was wrong (no enumeration of codes). Covered today: paid, benefits started, the card valid
-    (its last day not passed; docs/rules.md, Eligibility).
+    (its last day not passed; docs/rules.md, Eligibility); coverage_answer says why.
     """
     code = "".join(code.split())
     if len(code) not in CODE_LENGTHS or not code.isascii() or not code.isalnum():
@@ -47,18 +50,52 @@ def newborn_coverage(*, code: str, birth_date: date, today: date) -> Coverage | 
     if newborn is None:
         return None
     years = sorted({int(year) for payment in newborn.payments.all() for year in payment.years})
-    covered = (
-        newborn.state == Newborn.State.PAID
-        and newborn.benefit_start is not None
-        and newborn.benefit_start <= today <= newborn.last_day
-    )
+    covered, reason = coverage_answer(newborn, today=today)
     return Coverage(
         newborn=newborn,
         covered=covered,
+        reason=reason,
         state=newborn.state,
         state_label=newborn.get_state_display(),
         valid_until=newborn.last_day,
         benefit_start=newborn.benefit_start,
         years_paid=years,
         name_masked=mask_newborn_name(newborn.name),
+    )
+
+
+# What the desk does with a card that covers nothing (the notice, 二: pay within the window, then household
+# registration and formal enrollment): a formally enrolled baby is insured under its own resident ID, and
+# "not covered by this card" must not read as "not insured".
+OWN_ID = "请凭新生儿本人的身份证号码或医保电子凭证结算。"
+NOT_COVERED = "不能凭此登记卡享受医保待遇。"
+
+
+def coverage_answer(newborn: Newborn, *, today: date) -> tuple[bool, str]:
+    """Whether the card covers the baby today, and why, in words a settlement desk can act on."""
+    last_day = format_date_zh(newborn.last_day)
+    match newborn.state:
+        case Newborn.State.FORMALIZED:
+            return False, (
+                "新生儿已正式参保：已使用本人的身份证号码参保，此登记卡（新生儿编码）已停用。" + OWN_ID
+            )
+        case Newborn.State.VOID if newborn.voided_automatically:
+            return False, f"登记已作废：缴费截止日（{last_day}）前未缴费，登记卡已失效，{NOT_COVERED}"
+        case Newborn.State.VOID:
+            return False, f"登记已由办理登记的医院作废，登记卡已失效，{NOT_COVERED}"
+        case Newborn.State.REGISTERED if today > newborn.last_day:
+            return False, f"逾期未缴费：缴费截止日（{last_day}）已过，登记卡已失效，{NOT_COVERED}"
+        case Newborn.State.REGISTERED:
+            return False, f"尚未缴费：缴费到账后才能享受医保待遇（缴费截止日为{last_day}），今天{NOT_COVERED}"
+    if today > newborn.last_day:
+        return False, (
+            f"登记卡有效期已于{last_day}结束，{NOT_COVERED}新生儿已缴费参保：请家属为新生儿办理户籍登记和"
+            "正式参保，之后" + OWN_ID
+        )
+    if newborn.benefit_start is None or newborn.benefit_start > today:
+        start = format_date_zh(newborn.benefit_start) if newborn.benefit_start else "缴费规则确定的日期"
+        return False, f"已缴费，但待遇自{start}起才开始享受，今天{NOT_COVERED}"
+    return True, (
+        f"已缴费，待遇自{format_date_zh(newborn.benefit_start)}起享受：今天可以凭此登记卡（新生儿编码）结算，"
+        f"登记卡有效期至{last_day}。"
     )

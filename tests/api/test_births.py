@@ -1,12 +1,14 @@
 """POST /api/v1/births: the registration page's check, its errors by field path, warnings, idempotency."""
 
 import threading
+from datetime import date
 
 import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from registration.models import AuditEntry, Birth, Newborn
+from registration.api.serializers import BirthSerializer, values_parsed
+from registration.models import AuditEntry, Birth, Newborn, Operator
 from tests import factories
 from tests.api.conftest import bearer, birth_body
 
@@ -73,6 +75,130 @@ def test_it_refuses_an_unknown_community(api):
 
     assert response.status_code == 422
     assert "参保社区" in response.json()["errors"]["community"][0]
+
+
+# A mother's ID number whose check digit is wrong (the last digit of MOTHER_ID's body + "1").
+BAD_MOTHER = {"name": "覃小梅", "id_number": "450103199003070001", "phone": "13877112345"}
+TOO_OLD = "2025-10-01"  # more than three months before TODAY
+
+
+def test_a_format_error_comes_with_the_checks_errors_of_everything_that_parsed(api):
+    babies = [{"sex": "female", "birth_date": "2026-02-26"}, {"sex": "girl", "birth_date": TOO_OLD}]
+
+    response = api.post("/api/v1/births", birth_body(mother=BAD_MOTHER, babies=babies), format="json")
+
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert set(errors) == {"babies.1.sex", "mother.id_number", "babies.1.birth_date"}
+    # The serializer's message only: the check saw no sex, its 「请选择性别」 would say it again.
+    assert errors["babies.1.sex"] == ["性别应为 female 或 male。"]
+    assert errors["mother.id_number"] == ["母亲身份证号码校验位不正确，请逐位核对。"]
+    assert "3个月" in errors["babies.1.birth_date"][0]
+    assert Birth.objects.count() == 0
+
+
+def test_a_malformed_date_is_reported_once_and_the_other_babys_age_too(api):
+    babies = [{"sex": "female", "birth_date": "26/02/2026"}, {"sex": "female", "birth_date": TOO_OLD}]
+
+    response = api.post("/api/v1/births", birth_body(babies=babies), format="json")
+
+    errors = response.json()["errors"]
+    assert set(errors) == {"babies.0.birth_date", "babies.1.birth_date"}
+    assert len(errors["babies.0.birth_date"]) == 1 and "YYYY-MM-DD" in errors["babies.0.birth_date"][0]
+    assert "第2名新生儿" in errors["babies.1.birth_date"][0]
+
+
+def test_an_unknown_community_comes_with_every_other_error(api):
+    body = birth_body(community="450103999999", mother=BAD_MOTHER, parent_has_guangxi_household=False)
+
+    response = api.post("/api/v1/births", body, format="json")
+
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert set(errors) == {"community", "mother.id_number", "parent_has_guangxi_household"}
+    assert errors["community"] == ["没有找到该参保社区，请核对12位社区编码或社区ID。"]  # not the check's too
+
+
+def test_an_unknown_community_and_a_format_error_come_together(api):
+    body = birth_body(community="450103999999", babies=[{"sex": "girl", "birth_date": TOO_OLD}])
+
+    errors = api.post("/api/v1/births", body, format="json").json()["errors"]
+
+    assert set(errors) == {"community", "babies.0.sex", "babies.0.birth_date"}
+
+
+def test_a_parent_that_is_no_object_is_one_error_not_one_per_field(api):
+    response = api.post("/api/v1/births", birth_body(mother="覃小梅", phone="123"), format="json")
+
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    # The check saw no mother: her name and ID number would be "missing", which the "mother" error says.
+    assert set(errors) == {"mother", "phone"}
+
+
+def test_a_malformed_flag_is_reported_once_under_the_apis_name(api):
+    body = birth_body(no_household_registration="maybe", parent_has_guangxi_household="perhaps")
+
+    errors = api.post("/api/v1/births", body, format="json").json()["errors"]
+
+    assert set(errors) == {"no_household_registration", "parent_has_guangxi_household"}
+    assert all(len(messages) == 1 for messages in errors.values())
+
+
+def test_nine_babies_are_refused_and_the_first_eight_are_still_checked(api):
+    babies = [{"sex": "female", "birth_date": TOO_OLD}] + [{"sex": "female", "birth_date": "2026-02-26"}] * 8
+
+    errors = api.post("/api/v1/births", birth_body(babies=babies), format="json").json()["errors"]
+
+    assert errors["babies"] == ["一次登记的新生儿须为1至8名。"]
+    assert set(errors) == {"babies", "babies.0.birth_date"}
+
+
+def test_a_body_that_is_no_object_is_one_error(api):
+    response = api.post("/api/v1/births", [birth_body()], format="json")
+
+    assert response.status_code == 422
+    assert list(response.json()["errors"]) == ["non_field_errors"]
+
+
+def test_a_bad_idempotency_key_comes_with_the_bodys_errors(api):
+    response = api.post(
+        "/api/v1/births", birth_body(mother=BAD_MOTHER), format="json", HTTP_IDEMPOTENCY_KEY="键"
+    )
+
+    assert response.status_code == 422
+    assert set(response.json()["errors"]) == {"Idempotency-Key", "mother.id_number"}
+    assert Birth.objects.count() == 0
+
+
+def test_a_bad_idempotency_key_alone_registers_nothing(api):
+    response = api.post("/api/v1/births", birth_body(), format="json", HTTP_IDEMPOTENCY_KEY="x" * 201)
+
+    assert response.status_code == 422
+    assert list(response.json()["errors"]) == ["Idempotency-Key"]
+    assert Birth.objects.count() == 0
+
+
+def test_a_client_whose_module_access_was_withdrawn_gets_a_403_for_a_bad_body_too(api, his):
+    operator = his[0].user.operator
+    operator.access = Operator.Access.WITHDRAWN
+    operator.save(update_fields=["access"])
+
+    response = api.post("/api/v1/births", birth_body(babies=[{"sex": "girl"}]), format="json")
+
+    assert response.status_code == 403
+    assert "模块权限" in response.json()["detail"]
+
+
+def test_values_parsed_keeps_what_parsed_and_names_what_did_not():
+    body = birth_body(mother="覃小梅", babies=[{"sex": "girl", "birth_date": "2026-02-26"}, "双胞胎"])
+
+    values, unusable = values_parsed(BirthSerializer(data=body), body)
+
+    assert unusable == {"mother", "babies.0.sex", "babies.1"}
+    assert values["babies"] == [{"birth_date": date(2026, 2, 26), "birth_certificate_number": ""}, None]
+    assert values["father"]["id_number"] == factories.FATHER_ID and "mother" not in values
+    assert values_parsed(BirthSerializer(data=[]), []) == (None, {""})
 
 
 def test_a_warning_is_a_409_with_its_code_and_a_resend_with_confirm_registers(api):

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from registration.models import AuditEntry, Newborn
-from registration.services.lifecycle import payment_record
+from registration.services.lifecycle import newborn_formalize, newborn_void, payment_record
 from tests import factories
 from tests.api.conftest import birth_body
 
@@ -35,6 +35,9 @@ def test_another_hospitals_desk_sees_a_paid_card_covered_with_a_masked_name(girl
         "benefit_start": "2026-02-26",
         "years_paid": [2026],
         "name": "覃*之女",
+        "reason": (
+            "已缴费，待遇自2026年2月26日起享受：今天可以凭此登记卡（新生儿编码）结算，登记卡有效期至2026年5月25日。"
+        ),
     }
     entry = AuditEntry.objects.get(action=AuditEntry.Action.VERIFY)
     assert entry.newborn == girl and entry.detail["covered"] is True
@@ -45,6 +48,53 @@ def test_an_unpaid_card_is_not_covered(girl, other_api):
     body = other_api.get("/api/v1/coverage", {"code": girl.temp_id, "birth_date": "2026-02-26"}).json()
 
     assert body["covered"] is False and body["state"] == "registered" and body["benefit_start"] is None
+    assert body["reason"].startswith("尚未缴费") and "2026年5月25日" in body["reason"]
+
+
+# Every field the interface had before the reason, which it keeps as it was (issue 16: a fixed interface).
+FIELDS = {"covered", "state", "state_label", "valid_until", "benefit_start", "years_paid", "name"}
+
+
+def test_a_formally_enrolled_baby_is_told_to_settle_with_its_own_id(girl, his, other_api):
+    payment_record(
+        newborn=girl, user=his[0].user, paid_on=date(2026, 3, 2), years=[2026], today=factories.TODAY
+    )
+    newborn_formalize(
+        newborn=girl,
+        user=his[0].user,
+        real_name="覃小雨",
+        real_id_number=factories.id_number(born="20260226", order="004"),
+        today=factories.TODAY,
+    )
+
+    response = other_api.get("/api/v1/coverage", {"code": girl.temp_id, "birth_date": "2026-02-26"})
+
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == FIELDS | {"reason"}
+    assert body["covered"] is False and body["state"] == "formalized" and body["state_label"] == "正式参保"
+    assert body["benefit_start"] == "2026-02-26" and body["years_paid"] == [2026]
+    assert "已正式参保" in body["reason"] and "本人的身份证号码" in body["reason"]
+    assert "医保电子凭证" in body["reason"]
+    assert "20260226" not in body["reason"]  # the real ID is not given away
+
+
+def test_a_card_voided_by_the_hospital_says_so_without_the_staffs_reason(girl, his, other_api):
+    newborn_void(newborn=girl, user=his[0].user, reason="家属要求作废：母亲电话13877112345")
+
+    body = other_api.get("/api/v1/coverage", {"code": girl.temp_id, "birth_date": "2026-02-26"}).json()
+
+    assert body["covered"] is False and body["state"] == "void"
+    assert "作废" in body["reason"] and "登记卡已失效" in body["reason"]
+    assert "13877112345" not in body["reason"] and "家属" not in body["reason"]
+
+
+def test_the_document_describes_the_reason_and_keeps_every_field(client):
+    schema = client.get("/api/v1/openapi.json").json()["components"]["schemas"]["Coverage"]
+
+    assert set(schema["properties"]) == FIELDS | {"reason"}
+    assert set(schema["required"]) >= FIELDS | {"reason"}
+    assert "医保电子凭证" in schema["properties"]["reason"]["description"]
 
 
 def test_a_wrong_code_and_a_wrong_date_give_the_same_404(girl, other_api):

@@ -2,9 +2,11 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.test import Client
@@ -41,12 +43,63 @@ def test_the_document_is_valid_openapi_3_and_lists_every_endpoint(client):
     assert page["schema"]["$ref"].endswith("/NewbornPage")
 
 
+# Every address a page can load from: src/href attributes, CSS url() and @import, and any absolute URL
+# elsewhere (an inline script's, a preconnect hint's).
+_ADDRESSES = re.compile(
+    r"""(?:\b(?:src|href|srcset|action)\s*=\s*["']?([^"'\s>]+))"""
+    r"""|(?:url\(\s*["']?([^"')\s]+))|(?:@import\s+["']([^"']+))|(https?://[^"'\s<>)]+)""",
+    re.IGNORECASE,
+)
+
+
+def _foreign_addresses(html: str, host: str) -> list[str]:
+    """The addresses in `html` that are not this site's own (relative, or on `host`)."""
+    foreign = []
+    for match in _ADDRESSES.finditer(html):
+        address = next(group for group in match.groups() if group)
+        parts = urlsplit(address)
+        if parts.scheme not in ("", "http", "https") or parts.netloc not in ("", host):
+            foreign.append(address)
+    return foreign
+
+
 @pytest.mark.parametrize("path", ["/api/v1/docs", "/api/v1/redoc"])
 def test_the_docs_load_nothing_from_the_internet(client, path):
-    page = client.get(path).content.decode()
+    response = client.get(path)
 
+    assert response.status_code == 200
+    page = response.content.decode()
     assert "/static/drf_spectacular_sidecar/" in page
-    assert "//cdn" not in page and "unpkg" not in page and "jsdelivr" not in page
+    assert _foreign_addresses(page, host="testserver") == []
+    assert "googleapis" not in page and "gstatic" not in page
+
+
+def test_the_redoc_page_uses_the_apps_own_fonts(client):
+    page = client.get("/api/v1/redoc").content.decode()
+
+    assert "/static/css/fonts.css" in page
+    assert "var(--app-font-sans)" in page  # ReDoc's theme, instead of Montserrat and Roboto
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        '<link rel="stylesheet" href="https://fonts.googleapis.com/css2?family=Roboto">',
+        '<link rel="preconnect" href="https://fonts.gstatic.com" crossorigin>',
+        '<script src="//cdn.jsdelivr.net/npm/redoc/bundles/redoc.standalone.js"></script>',
+        "<style>@import 'http://example.com/a.css';</style>",
+        '<style>body { background: url("https://example.com/a.png"); }</style>',
+        '<script>fetch("https://example.com/telemetry")</script>',
+    ],
+)
+def test_the_check_finds_an_address_on_another_host(html):
+    assert _foreign_addresses(html, host="testserver") != []
+
+
+def test_the_check_accepts_the_sites_own_addresses():
+    html = '<script src="/static/a.js"></script><a href="http://testserver/api/v1/openapi.json">'
+
+    assert _foreign_addresses(html, host="testserver") == []
 
 
 @pytest.mark.django_db(transaction=True)

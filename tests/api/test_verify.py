@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from registration.models import AuditEntry
-from registration.services.lifecycle import payment_record
+from registration.services.lifecycle import newborn_formalize, payment_record
 from tests import factories
 
 pytestmark = pytest.mark.usefixtures("pinned_today")
@@ -28,9 +28,28 @@ def test_staff_of_another_hospital_see_the_card_covered_and_the_name_masked(clie
     page = response.content.decode()
     assert response.status_code == 200
     assert "今天可以凭此卡享受医保待遇" in page and "覃*之女" in page
+    assert "今天可以凭此登记卡（新生儿编码）结算" in page  # the reason, as the API gives it
     assert "覃小梅" not in page and paid_girl.temp_id not in page.replace('value=""', "")
     entry = AuditEntry.objects.get(action=AuditEntry.Action.VERIFY)
     assert entry.newborn == paid_girl and entry.hospital == other
+
+
+def test_the_page_says_why_and_sends_a_formally_enrolled_baby_to_its_own_id(client, clerk, paid_girl):
+    newborn_formalize(
+        newborn=paid_girl,
+        user=clerk,
+        real_name="覃小雨",
+        real_id_number=factories.id_number(born="20260226", order="004"),
+        today=factories.TODAY,
+    )
+    client.force_login(clerk)
+
+    response = client.post("/verify/", {"code": paid_girl.temp_id, "birth_date": "2026-02-26"})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "今天不能凭此卡享受医保待遇" in page and "正式参保" in page
+    assert "请凭新生儿本人的身份证号码或医保电子凭证结算。" in page
 
 
 def test_a_wrong_date_or_code_gives_the_same_answer(client, clerk, paid_girl):

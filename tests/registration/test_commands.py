@@ -1,7 +1,7 @@
 """seed_demo and void_expired, through call_command as cron and `make demo` run them."""
 
 import logging
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from io import StringIO
 
 import pytest
@@ -9,8 +9,8 @@ from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from registration.demo import ADMIN_LOGIN, STAFF_PASSWORD
-from registration.models import Birth, Hospital, InsuranceAgency, Newborn
+from registration.demo import ADMIN_LOGIN, STAFF_PASSWORD, SeedClock
+from registration.models import AuditEntry, Birth, Hospital, InsuranceAgency, Newborn, Payment
 
 pytestmark = pytest.mark.django_db
 
@@ -48,6 +48,119 @@ def test_seed_demo_twice_adds_nothing():
 def test_seed_demo_refuses_a_silly_count():
     with pytest.raises(CommandError):
         run("seed_demo", "--registrations", "-1")
+
+
+# The seeding's "now": before office hours (the records registered today cannot be at 9:00 or later yet)
+# and in the afternoon; Asia/Shanghai.
+EARLY = timezone.make_aware(datetime(2026, 3, 2, 2, 30))
+AFTERNOON = timezone.make_aware(datetime(2026, 3, 2, 15, 45))
+# The actions that change a record's state, and the field that keeps the time of each.
+STATE_ACTIONS = {AuditEntry.Action.REGISTER, AuditEntry.Action.PAYMENT, AuditEntry.Action.FORMALIZE}
+STATE_ACTIONS |= {AuditEntry.Action.VOID}
+
+
+@pytest.fixture(params=[EARLY, AFTERNOON], ids=["early", "afternoon"])
+def seeded_at(request, monkeypatch):
+    """seed_demo run at a fixed moment: (that moment, its local date)."""
+    monkeypatch.setattr(timezone, "now", lambda: request.param)
+    run("seed_demo", "--registrations", "24")
+    return request.param, timezone.localdate(request.param)
+
+
+def test_seed_demo_puts_nothing_after_the_moment_it_ran(seeded_at):
+    now, today = seeded_at
+    stamps = [
+        *Birth.objects.values_list("registered_at", flat=True),
+        *Newborn.objects.values_list("state_changed_at", "created_at", "formalized_at", "voided_at"),
+        *Payment.objects.values_list("recorded_at", flat=True),
+        *AuditEntry.objects.values_list("at", flat=True),
+    ]
+    flat = [stamp for row in stamps for stamp in (row if isinstance(row, tuple) else (row,)) if stamp]
+
+    assert flat and max(flat) <= now
+    registered_today = Birth.objects.filter(registered_on=today)
+    assert registered_today.count() == 2  # the home page shows them
+    assert all(birth.registered_at <= now for birth in registered_today)
+    assert timezone.now() == now  # the seeding's clock is put back
+
+
+def test_seed_demo_registers_each_record_at_a_time_of_its_own_registration_day(seeded_at):
+    now, today = seeded_at
+    for birth in Birth.objects.all():
+        assert timezone.localdate(birth.registered_at) == birth.registered_on
+        if birth.registered_on < today:
+            assert 9 <= timezone.localtime(birth.registered_at).hour < 17  # office hours
+
+
+def test_seed_demo_writes_each_records_history_at_its_seeded_times_in_order(seeded_at):
+    now, today = seeded_at
+    newborns = Newborn.objects.select_related("birth").prefetch_related("payments", "audit_entries")
+    seen_states = set()
+    for newborn in newborns:
+        history = sorted(
+            (entry for entry in newborn.audit_entries.all() if entry.action in STATE_ACTIONS),
+            key=lambda entry: entry.pk,
+        )
+        # Written in the order it happened, and stamped so: registration, payment, formalization or void.
+        assert [entry.at for entry in history] == sorted(entry.at for entry in history)
+        actions = [entry.action for entry in history]
+        assert actions[0] == AuditEntry.Action.REGISTER and actions.count(AuditEntry.Action.REGISTER) == 1
+        assert history[0].at == newborn.birth.registered_at == newborn.created_at
+        for entry, payment in zip(
+            [entry for entry in history if entry.action == AuditEntry.Action.PAYMENT],
+            sorted(newborn.payments.all(), key=lambda payment: payment.pk),
+            strict=True,
+        ):
+            assert timezone.localdate(entry.at) == payment.paid_on and entry.at == payment.recorded_at
+        assert newborn.state_changed_at == history[-1].at  # the last event is the state's
+        seen_states.add(newborn.state)
+        match newborn.state:
+            case Newborn.State.REGISTERED:
+                assert actions == [AuditEntry.Action.REGISTER] and newborn.last_day >= today
+            case Newborn.State.PAID:
+                assert actions[-1] == AuditEntry.Action.PAYMENT
+            case Newborn.State.FORMALIZED:
+                assert actions[-2:] == [AuditEntry.Action.PAYMENT, AuditEntry.Action.FORMALIZE]
+                assert newborn.formalized_at == history[-1].at
+            case Newborn.State.VOID:
+                assert actions == [AuditEntry.Action.REGISTER, AuditEntry.Action.VOID]
+                assert newborn.voided_at == history[-1].at
+                if newborn.voided_automatically:  # the daily job, the night after the last day
+                    assert timezone.localdate(newborn.voided_at) == newborn.last_day + timedelta(days=1)
+                    assert newborn.voided_at.astimezone(timezone.get_current_timezone()).hour == 0
+    assert seen_states == set(Newborn.State.values)
+
+
+def test_seed_demo_older_records_happened_before_the_seeding_day(seeded_at):
+    now, today = seeded_at
+    oldest = Newborn.objects.order_by("birth__registered_on").first()
+    history = AuditEntry.objects.filter(newborn=oldest)
+
+    assert oldest.birth.registered_on <= today - timedelta(weeks=15)
+    assert all(timezone.localdate(entry.at) < today for entry in history)
+    assert timezone.localdate(oldest.state_changed_at) < today
+
+
+def test_the_seed_clock_keeps_a_past_days_time_and_fits_todays_into_the_hours_gone_by():
+    clock = SeedClock(EARLY)
+    yesterday = date(2026, 3, 1)
+
+    assert clock.moment(yesterday, time(16, 59)) == timezone.make_aware(datetime(2026, 3, 1, 16, 59))
+    today = [clock.moment(clock.today, at) for at in (time(0, 10), time(9), time(17, 10), time(17, 40))]
+    assert today == sorted(today) and len(set(today)) == 4  # still in order
+    assert timezone.make_aware(datetime(2026, 3, 2)) <= today[0] and today[-1] < EARLY
+
+
+def test_the_seed_clock_is_put_back_when_a_service_fails_at_its_moment():
+    clock = SeedClock(EARLY)
+    real_now = timezone.now
+
+    with pytest.raises(ValueError), clock.running_at(date(2026, 2, 1), time(10)) as moment:
+        assert timezone.now() == moment == timezone.make_aware(datetime(2026, 2, 1, 10))
+        assert timezone.localdate() == date(2026, 2, 1)
+        raise ValueError("a refused payment")
+
+    assert timezone.now is real_now
 
 
 def test_void_expired_dry_run_then_for_real(monkeypatch):

@@ -118,6 +118,8 @@ ROWS: dict[str, Row] = {
     "api_schema": Row(EVERYONE),
     "api_docs": Row(EVERYONE),
     "api_redoc": Row(EVERYONE),
+    # Any other address under /api/v1/: the API's JSON 404, whoever asks (tests/api/test_errors.py).
+    "api_not_found": Row(dict.fromkeys(ROLES, 404)),
     "operator_access": Row(
         _with(ADMINISTRATOR, administrator=302),
         method="POST",
