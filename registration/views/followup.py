@@ -93,7 +93,7 @@ def followup(request):
     page = BoundedPaginator(newborns, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page,
-        "rows": [followup_row(newborn, today) for newborn in page],
+        "rows": [followup_row(newborn, today) for newborn in selectors.materials_incomplete_mark(page)],
         "counts": counts,
         "today": today,
         "urgent_days": URGENT_DAYS,

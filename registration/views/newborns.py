@@ -49,7 +49,7 @@ def newborn_list(request):
         newborns = selectors.newborn_search_for_user(user=request.user, **filters)
     page = BoundedPaginator(newborns, PAGE_SIZE).get_page(request.GET.get("page"))
     today = timezone.localdate()
-    rows = [_row(newborn, today) for newborn in page]
+    rows = [_row(newborn, today) for newborn in selectors.materials_incomplete_mark(page)]
     context = {
         "form": form,
         "page": page,
