@@ -9,10 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from registration.models import Payment
-from registration.services.lifecycle import payment_record
 from registration.services.payment_files import RawRow
-from registration.services.payments import Outcome, payment_import_plan
+from registration.services.payments import Outcome, payment_import_plan, payment_import_row_record
 
 
 class PaymentsRefused(Exception):
@@ -64,17 +62,7 @@ def payments_record_from_api(*, user, items: list[dict], ip: str | None, attempt
 def _apply(row, *, user, today, ip) -> dict:
     newborn = row.newborn
     if row.outcome == Outcome.RECORD:
-        payment_record(
-            newborn=newborn,
-            user=user,
-            paid_on=row.paid_on,
-            years=row.years,
-            receipt_number=row.receipt_number,
-            amount=row.amount,
-            source=Payment.Source.IMPORT,
-            today=today,
-            ip=ip,
-        )
+        payment_import_row_record(row=row, user=user, today=today, ip=ip)
         newborn.refresh_from_db(fields=["state", "benefit_start"])
     return {
         "index": row.number - 1,

@@ -285,6 +285,21 @@ class PaymentImportResult:
     payments: list[Payment]
 
 
+def payment_import_row_record(*, row: PlannedRow, user, today: date, ip: str | None = None) -> Payment:
+    """Record a planned row's new payment (Outcome.RECORD) as imported: the list's and the API's one write."""
+    return payment_record(
+        newborn=row.newborn,
+        user=user,
+        paid_on=row.paid_on,
+        years=row.years,
+        receipt_number=row.receipt_number,
+        amount=row.amount,
+        source=Payment.Source.IMPORT,
+        today=today,
+        ip=ip,
+    )
+
+
 @transaction.atomic
 def payment_import_apply(
     *, user, upload: KeptUpload, digest: str, today: date, ip: str | None = None
@@ -305,19 +320,7 @@ def payment_import_apply(
         if row.outcome != Outcome.RECORD:
             continue
         try:
-            payments.append(
-                payment_record(
-                    newborn=row.newborn,
-                    user=user,
-                    paid_on=row.paid_on,
-                    years=row.years,
-                    receipt_number=row.receipt_number,
-                    amount=row.amount,
-                    source=Payment.Source.IMPORT,
-                    today=today,
-                    ip=ip,
-                )
-            )
+            payments.append(payment_import_row_record(row=row, user=user, today=today, ip=ip))
         except ValidationError as error:
             raise ValidationError(
                 f"第{row.number}行无法录入（{' '.join(error.messages)}），整个文件未导入，请重新预览。",

@@ -1,5 +1,6 @@
 """POST /api/v1/births: the registration page's check, its errors by field path, warnings, idempotency."""
 
+import json
 import threading
 from datetime import date
 
@@ -31,6 +32,18 @@ def test_it_registers_twins_with_their_letters_numbers_and_names(api, his):
     assert entries.count() == 2
     assert {entry.user for entry in entries} == {his[0].user}
     assert {entry.ip for entry in entries} == {"127.0.0.1"}
+
+
+def test_it_registers_the_openapi_documents_example(client, api):
+    # The example is app code (registration/api/views.py), dated four days before factories.TODAY.
+    document = json.loads(client.get("/api/v1/openapi.json").content)
+    operation = document["paths"]["/api/v1/births"]["post"]
+    (example,) = operation["requestBody"]["content"]["application/json"]["examples"].values()
+
+    response = api.post("/api/v1/births", example["value"], format="json")
+
+    assert response.status_code == 201, response.content
+    assert len(response.json()["newborns"]) == 2
 
 
 def test_it_lists_every_error_by_field_path_in_chinese(api):

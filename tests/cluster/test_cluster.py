@@ -18,6 +18,7 @@ from pypdf import PdfReader
 
 from tests import factories, services
 from tests.cluster.conftest import https_get, login, on_node, served_by
+from tests.e2e.pages import fill_registration
 
 pytestmark = pytest.mark.cluster
 
@@ -30,10 +31,6 @@ def png_file(directory: Path, name: str, color: str) -> Path:
     path = directory / name
     path.write_bytes(buffer.getvalue())
     return path
-
-
-def born_days_ago(days: int) -> str:
-    return (timezone.localdate() - timedelta(days=days)).isoformat()
 
 
 def test_nginx_balances_round_robin_over_both_ready_nodes(cluster):
@@ -86,25 +83,6 @@ def test_metrics_are_the_nodes_not_the_public_sites(cluster, people):
     assert logins_counted() == before + 4
 
 
-def fill_registration(page, *, address: str):
-    page.goto("/register/")
-    page.locator("#id_community_text").fill("450103001001")
-    page.locator("#id_mother_name").fill("张三")
-    page.locator("#id_mother_id_number").fill(factories.MOTHER_ID)
-    page.locator("#id_mother_phone").fill("13877112345")
-    page.locator('[data-parent="father"] summary').click()  # the other parent is folded (issue 14)
-    page.locator("#id_father_name").fill("李四")
-    baby = page.locator("[data-baby]").first
-    baby.get_by_text("女", exact=True).click()
-    baby.locator('input[type="date"]').fill(born_days_ago(4))
-    page.locator("#id_ethnicity").select_option(label="壮族")
-    page.locator("#id_household_type").select_option("30")
-    page.locator("#id_household_address").fill(address)
-    page.locator("#id_phone").fill("13877112345")
-    page.locator("#id_no_household_registration").check()
-    page.locator("#id_parent_has_guangxi_household").check()
-
-
 def save(page):
     page.locator("[data-submit]", has_text="保存").click()
 
@@ -121,7 +99,7 @@ def test_a_failed_submit_on_node_a_retried_on_node_b_keeps_the_uploads_and_regis
     mother_page = png_file(tmp_path, "母亲页.png", "black")
     id_card = png_file(tmp_path, "身份证.png", "gray")
 
-    fill_registration(page, address="")  # 户口详址 forgotten
+    fill_registration(page, address="", defer_scans=False)  # 户口详址 forgotten, and two scans
     page.locator('input[name="material_household_parent"]').set_input_files(mother_page)
     page.locator('input[name="material_id_card"]').set_input_files(id_card)
     with page.expect_response(lambda response: response.request.method == "POST") as failed:

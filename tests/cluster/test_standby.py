@@ -20,7 +20,6 @@ import threading
 import time
 import uuid
 from contextlib import ExitStack
-from datetime import timedelta
 from pathlib import Path
 
 import psycopg
@@ -155,37 +154,18 @@ class Registrar:
         assert response.status_code == 302, response.text[:500]
 
     def form(self, number: int, key: str, token: str) -> dict:
-        from django.utils import timezone
+        from tests.factories import register_post_data
 
-        return {
-            "csrfmiddlewaretoken": token,
-            "request_key": key,
-            "community": str(self.community),
-            "community_text": "新竹社区",
-            "route": "parent_id",
-            "parent_role": "mother",
-            "mother_name": "张三",
-            "mother_id_number": mother_id(number),
-            "mother_phone": "13877112345",
-            "father_name": "",
-            "father_id_number": "",
-            "father_phone": "",
-            "ethnicity": "08",
-            "nationality": "CHN",
-            "household_type": "30",
-            "household_address": "广西南宁市青秀区新竹路1号",
-            "phone": "13877112345",
-            "birth_hospital_name": "南宁市第一人民医院",
-            "no_household_registration": "on",
-            "parent_has_guangxi_household": "on",
-            "materials_deferred": "on",
-            "babies-TOTAL_FORMS": "1",
-            "babies-INITIAL_FORMS": "0",
-            "babies-MIN_NUM_FORMS": "1",
-            "babies-MAX_NUM_FORMS": "8",
-            "babies-0-sex": "2",
-            "babies-0-birth_date": (timezone.localdate() - timedelta(days=4)).isoformat(),
-        }
+        # A mother of her own per registration and no father: a parent shared with an earlier registration
+        # would make it a possible duplicate, a warning to confirm.
+        return register_post_data(
+            community=self.community,
+            csrfmiddlewaretoken=token,
+            request_key=key,
+            mother_id_number=mother_id(number),
+            father_name="",
+            father_id_number="",
+        )
 
     def register(self, number: int, deadline: float) -> None:
         key = str(uuid.uuid4())

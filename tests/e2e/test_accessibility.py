@@ -25,7 +25,7 @@ from registration.services.lifecycle import (
 )
 from registration.services.newborns import BabyInput, ParentInput
 from tests import factories
-from tests.e2e.test_registration_flow import fill_registration
+from tests.e2e.pages import fill_registration
 
 pytestmark = pytest.mark.e2e
 

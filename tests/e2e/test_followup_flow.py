@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from registration.models import Newborn, Operator, Sex
 from registration.services.newborns import BabyInput, ParentInput
 from tests import factories
-from tests.e2e.test_registration_flow import fill_registration
+from tests.e2e.pages import fill_registration
 from tests.factories import FATHER_ID
 
 pytestmark = pytest.mark.e2e

@@ -2,18 +2,17 @@
 
 import io
 import re
-from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
 from django.urls import Resolver404, resolve
-from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import expect
 
 from registration.models import Birth, Material, Newborn
 from tests import factories
+from tests.e2e.pages import fill_registration
 from tests.factories import MOTHER_ID
 
 pytestmark = pytest.mark.e2e
@@ -29,39 +28,6 @@ def png_file(directory: Path, name: str, color: str) -> Path:
     path = directory / name
     path.write_bytes(buffer.getvalue())
     return path
-
-
-def born_days_ago(days: int) -> str:
-    # The live server uses the real date, not factories.TODAY.
-    return (timezone.localdate() - timedelta(days=days)).isoformat()
-
-
-def fill_registration(
-    page, *, mother_id: str = MOTHER_ID, girls_born_days_ago=(4,), address: str = "", defer_scans: bool = True
-):
-    """Fill the new-registration page as a clerk does: community, mother, babies, shared fields; the scans
-    deferred unless the test uploads them."""
-    page.goto("/register/")
-    page.locator("#id_community_text").fill("450103001001")
-    page.locator("#id_mother_name").fill("张三")
-    page.locator("#id_mother_id_number").fill(mother_id)
-    page.locator("#id_mother_phone").fill("13877112345")
-    page.locator('[data-parent="father"] summary').click()  # the other parent is folded (issue 14)
-    page.locator("#id_father_name").fill("李四")
-    for index, days in enumerate(girls_born_days_ago):
-        if index:
-            page.get_by_role("button", name="＋ 添加婴儿").click()
-        baby = page.locator("[data-baby]").nth(index)
-        baby.get_by_text("女", exact=True).click()
-        baby.locator('input[type="date"]').fill(born_days_ago(days))
-    page.locator("#id_ethnicity").select_option(label="壮族")
-    page.locator("#id_household_type").select_option("30")
-    page.locator("#id_household_address").fill(address)
-    page.locator("#id_phone").fill("13877112345")
-    page.locator("#id_no_household_registration").check()
-    page.locator("#id_parent_has_guangxi_household").check()
-    if defer_scans:
-        page.locator("#id_materials_deferred").check()
 
 
 def save(page):

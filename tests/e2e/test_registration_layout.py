@@ -7,7 +7,8 @@ import pytest
 from playwright.sync_api import expect
 
 from registration.models import Birth
-from tests.e2e.test_registration_flow import born_days_ago, done_birth, png_file
+from tests.e2e.pages import born_days_ago
+from tests.e2e.test_registration_flow import done_birth, png_file
 from tests.factories import MOTHER_ID
 
 pytestmark = pytest.mark.e2e
