@@ -79,6 +79,50 @@ def test_the_records_list_reads_its_first_page_through_the_births_order_index(pr
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
+def test_a_pages_materials_marks_probe_the_scans_index_for_its_births_only(province):
+    clerk, _ = _users()
+    page = list(selectors.newborn_search_for_user(user=clerk)[:25])
+    with CaptureQueriesContext(connection) as queries:
+        marked = selectors.materials_incomplete_mark(page)
+    assert len(queries.captured_queries) == 1 and len(marked) == 25
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + queries.captured_queries[0]["sql"])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "registration_material_kinds" in plan, plan
+    assert "Seq Scan on registration_material" not in plan, plan
+    # The list's own query no longer reads the scans at all.
+    assert "registration_material" not in _plan(selectors.newborn_search_for_user(user=clerk)[:25])
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_unpaid_lists_and_counts_read_the_unpaid_index(province):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from registration.selectors.reports import followup_counts
+
+    today = timezone.localdate()
+    for user in _users():
+        followup = selectors.newborns_followup_for_user(user=user)
+        for queryset in (followup[:50], selectors.newborns_unpaid(user=user).order_by()):
+            plan = _plan(queryset)
+            # At this size the planner may hash the births rather than probe them; the newborns are not read.
+            assert "registration_newborn_unpaid" in plan, plan
+            assert "Seq Scan on registration_newborn" not in plan, plan
+        with CaptureQueriesContext(connection) as queries:
+            followup_counts(followup, today=today, urgent_days=7)
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN " + queries.captured_queries[0]["sql"])
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert "registration_newborn_unpaid" in plan, plan
+    voidable = Newborn.objects.filter(state=Newborn.State.REGISTERED, last_day__lt=today - timedelta(days=1))
+    assert "registration_newborn_unpaid" in _plan(voidable.values("pk"))
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
 def test_a_parents_id_is_a_union_of_indexed_lookups(province):
     for user in _users():
         plan = _plan(selectors.newborn_search_for_user(user=user, identity_number=province.mother_id_number))
