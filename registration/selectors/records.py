@@ -208,7 +208,9 @@ def newborns_unpaid(*, user) -> QuerySet[Newborn]:
     return (
         newborn_list_for_user(user=user)
         .filter(state=Newborn.State.REGISTERED)
-        .order_by("last_day", "birth__registered_at", "birth_order")
+        .order_by(
+            "last_day", "birth__registered_at", "birth_id", "birth_order"
+        )  # total: pages can be read backwards
     )
 
 

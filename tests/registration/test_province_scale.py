@@ -220,6 +220,31 @@ def test_a_bounded_paginator_counts_up_to_its_bound_and_still_reaches_the_last_p
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("per_page, orphans", [(5, 0), (4, 0), (7, 2), (31, 0)])
+def test_every_counted_page_read_from_either_end_is_djangos_page(clerk, per_page, orphans):
+    from django.core.paginator import Paginator
+
+    for _ in range(31):
+        AuditEntry.objects.create(action="login", username="clerk", hospital=clerk.operator.hospital)
+    entries = AuditEntry.objects.order_by("-at", "-pk")
+    ours = BoundedPaginator(entries, per_page, orphans, bound=1000)
+    django = Paginator(entries, per_page, orphans)
+    assert ours.num_pages == django.num_pages
+    for number in range(1, django.num_pages + 1):
+        page, expected = ours.get_page(number), django.page(number)
+        assert list(page) == list(expected), number
+        assert (page.start_index(), page.end_index(), page.has_next()) == (
+            expected.start_index(),
+            expected.end_index(),
+            expected.has_next(),
+        )
+    with CaptureQueriesContext(connection) as queries:
+        list(ours.get_page(django.num_pages))
+    if django.num_pages > 1:  # the last page was read from the end: the list's order reversed
+        assert '"registration_auditentry"."at" ASC' in queries.captured_queries[-1]["sql"]
+
+
+@pytest.mark.django_db
 def test_the_records_list_shows_more_than_its_bound_and_links_the_last_page(client, clerk, monkeypatch):
     from registration import pagination
     from tests.factories import register
