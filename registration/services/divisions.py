@@ -105,7 +105,7 @@ def divisions_import(
         raise DivisionImportError(f"province {province} is not in {path / 'provinces.csv'}")
     stats = []
     parents: dict[str, tuple[int, str]] = {}
-    with transaction.atomic(), _gin_indexes_deferred():
+    with transaction.atomic(), _indexes_deferred():
         for spec, rows in zip(LEVELS, rows_by_level, strict=True):
             level_stats, parents = _level_import(spec, rows, parents, province, progress, stdout)
             stats.append(level_stats)
@@ -113,15 +113,15 @@ def divisions_import(
 
 
 @contextmanager
-def _gin_indexes_deferred() -> Iterator[None]:
-    """PostgreSQL, first import into an empty table: the name-bigram GIN indexes (migrations 0005 and 0013)
-    dropped for the load and built again after it, in the same transaction.
+def _indexes_deferred() -> Iterator[None]:
+    """PostgreSQL, first import into an empty table: the secondary indexes dropped for the load and built
+    again after it, in the same transaction.
 
-    PostgreSQL's advice for populating a table ("Populating a Database: Remove Indexes"): building a GIN
-    index once over 665,000 rows is several times faster than updating it row by row, and with the two
-    bigram indexes in place the national load took about twice as long. The definitions are read back from
-    the catalogue, so the migrations stay their only source. A later import (updates, a few new codes) keeps
-    its indexes.
+    PostgreSQL's advice for populating a table ("Populating a Database: Remove Indexes"): building an index
+    once over 665,000 rows is much faster than updating it row by row; with the name-bigram GIN indexes
+    (migrations 0005 and 0013) in place the national load took about twice as long. The definitions are
+    read back from the catalogue, so the migrations stay their only source. The unique indexes stay (the
+    codes' is a constraint the load relies on), and a later import (updates, a few new codes) keeps them all.
     """
     if connection.vendor != "postgresql" or Division.objects.exists():
         yield
@@ -129,8 +129,8 @@ def _gin_indexes_deferred() -> Iterator[None]:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT indexname, indexdef FROM pg_indexes "
-            "WHERE schemaname = current_schema() AND tablename = %s AND indexdef LIKE %s",
-            [Division._meta.db_table, "% USING gin %"],
+            "WHERE schemaname = current_schema() AND tablename = %s AND indexdef NOT LIKE %s",
+            [Division._meta.db_table, "CREATE UNIQUE INDEX %"],
         )
         indexes = cursor.fetchall()
         for name, _ in indexes:
