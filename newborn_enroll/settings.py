@@ -357,6 +357,8 @@ SPECTACULAR_SETTINGS = {
             "typography": {
                 "fontFamily": "var(--app-font-sans)",
                 "headings": {"fontFamily": "var(--app-font-sans)"},
+                # Monospace first, then the app's fonts for the Chinese in code samples (<密钥>).
+                "code": {"fontFamily": "ui-monospace, Menlo, Consolas, monospace, var(--app-font-sans)"},
             }
         }
     },

@@ -74,6 +74,18 @@ def test_the_docs_load_nothing_from_the_internet(client, path):
     assert "googleapis" not in page and "gstatic" not in page
 
 
+def test_the_redoc_page_lets_the_browser_load_images_and_fonts_from_this_site_only(client):
+    """The ReDoc bundle draws Redocly's logo from its CDN whatever its options (the sidebar's footer): the
+    page's policy keeps the browser from asking the internet for it."""
+    page = client.get("/api/v1/redoc").content.decode()
+    policy = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', page)
+
+    assert policy is not None
+    directives = dict(part.strip().split(" ", 1) for part in policy.group(1).split(";"))
+    assert directives["img-src"] == "'self' data: blob:"
+    assert directives["font-src"] == "'self' data:" and directives["connect-src"] == "'self'"
+
+
 def test_the_redoc_page_uses_the_apps_own_fonts(client):
     page = client.get("/api/v1/redoc").content.decode()
 
