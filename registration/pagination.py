@@ -63,16 +63,13 @@ class BoundedPaginator(Paginator):
         return max(1, ceil(self.bound / self.per_page))
 
     def page(self, number):
-        number = self.validate_number(number)
-        if not (self.exact and isinstance(self.object_list, QuerySet)):
-            return super().page(number)
-        bottom = (number - 1) * self.per_page
-        top = self.count if bottom + self.per_page + self.orphans >= self.count else bottom + self.per_page
-        if bottom <= self.count // 2:
-            return Page(self.object_list[bottom:top], number, self)
-        rows = list(self.object_list.reverse()[self.count - top : self.count - bottom])
-        rows.reverse()
-        return Page(rows, number, self)
+        page = super().page(number)
+        bottom, top = page.start_index() - 1, page.end_index()  # Django's bounds, orphans included
+        if self.exact and isinstance(self.object_list, QuerySet) and bottom > self.count // 2:
+            rows = list(self.object_list.reverse()[self.count - top : self.count - bottom])
+            rows.reverse()
+            page.object_list = rows
+        return page
 
     def get_page(self, number):
         if number == LAST:

@@ -208,9 +208,8 @@ def newborns_unpaid(*, user) -> QuerySet[Newborn]:
     return (
         newborn_list_for_user(user=user)
         .filter(state=Newborn.State.REGISTERED)
-        .order_by(
-            "last_day", "birth__registered_at", "birth_id", "birth_order"
-        )  # total: pages can be read backwards
+        # A total order: the paginator reads pages past the middle backwards.
+        .order_by("last_day", "birth__registered_at", "birth_id", "birth_order")
     )
 
 
