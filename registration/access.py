@@ -17,6 +17,7 @@ from functools import wraps
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.shortcuts import render
 
@@ -109,6 +110,13 @@ def registering_denied_reason(user) -> str | None:
     if user_operator(user) is None:
         return "只有定点医疗机构的经办人可以办理新生儿预参保登记。您的账号没有关联任何医疗机构的经办人员。"
     return None
+
+
+def registering_hospital(user) -> Hospital:
+    """The hospital the user registers newborns for; PermissionDenied (its reason) when they may not."""
+    if (reason := registering_denied_reason(user)) is not None:
+        raise PermissionDenied(reason)
+    return user_operator(user).hospital
 
 
 def supervisor_denied_reason(user) -> str | None:

@@ -7,11 +7,11 @@ once (birth_errors); the check's field paths (mother.id_number, babies.1.birth_d
 
 import uuid
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from registration import access, selectors
-from registration.models import ApiClient, Birth, Hospital
+from registration.models import ApiClient, Birth
 from registration.services.newborns import BabyInput, ParentInput, newborn_register
 from registration.services.registration_check import registration_check
 
@@ -64,7 +64,7 @@ def birth_errors(*, client: ApiClient, body: BirthSerializer) -> dict[str, list[
         if community is None:
             errors["community"] = [COMMUNITY_UNKNOWN]
     check = registration_check(
-        hospital=_registering_hospital(client),
+        hospital=access.registering_hospital(client.user),
         community=community,
         today=timezone.localdate(),
         **_check_inputs(data),
@@ -76,13 +76,6 @@ def birth_errors(*, client: ApiClient, body: BirthSerializer) -> dict[str, list[
         if path not in errors and not inside_unusable:
             errors[path] = messages
     return errors
-
-
-def _registering_hospital(client: ApiClient) -> Hospital:
-    # The gate newborn_register applies (registration.access): module access, an operator's hospital.
-    if (reason := access.registering_denied_reason(client.user)) is not None:
-        raise PermissionDenied(reason)
-    return access.user_operator(client.user).hospital
 
 
 def _check_inputs(data: dict) -> dict:

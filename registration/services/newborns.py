@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Collection, Sequence
 from datetime import date
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
@@ -107,7 +107,8 @@ def newborn_register(
     """
     today = today or timezone.localdate()
     confirmed = set(confirmed_warnings) | ({WARNING_AGENCY} if agency_warning_confirmed else set())
-    hospital = _operator_hospital(clerk)
+    # The one access gate decides: an active operator with module access, at an active hospital.
+    hospital = access.registering_hospital(clerk)
     checked = registration_check(
         hospital=hospital,
         route=route,
@@ -176,14 +177,6 @@ def _birth_for_request_key(request_key: uuid.UUID, clerk) -> Birth | None:
     if birth is not None and birth.clerk_id != clerk.pk:
         raise ValidationError("提交标识无效，请刷新页面后重新填写。", code="request_key")
     return birth
-
-
-def _operator_hospital(clerk) -> Hospital:
-    # The one access gate decides (registration.access): an active operator with module access, at an
-    # active hospital. The request's user holds its operator already (the view's access check read it).
-    if (reason := access.registering_denied_reason(clerk)) is not None:
-        raise PermissionDenied(reason)
-    return access.user_operator(clerk).hospital
 
 
 def _refusal(checked: RegistrationCheck) -> ValidationError:

@@ -1,5 +1,8 @@
 """registration.access: the roles, and the hospital scope every read starts from."""
 
+import pytest
+from django.core.exceptions import PermissionDenied
+
 from registration import access
 from registration.models import Hospital, Operator
 from tests import factories
@@ -67,3 +70,13 @@ def test_it_refuses_registering_to_an_administrator(db):
 
     assert access.module_denied_reason(administrator) is None
     assert "经办人" in access.registering_denied_reason(administrator)
+
+
+def test_it_gives_a_registering_clerk_their_hospital_and_refuses_everyone_else_with_the_reason(clerk):
+    assert access.registering_hospital(clerk) == clerk.operator.hospital
+    administrator = factories.user_make("center", is_staff=True)
+    with pytest.raises(PermissionDenied, match="经办人"):
+        access.registering_hospital(administrator)
+    Hospital.objects.filter(pk=clerk.operator.hospital_id).update(is_active=False)
+    with pytest.raises(PermissionDenied, match="已停用"):
+        access.registering_hospital(type(clerk).objects.get(pk=clerk.pk))
