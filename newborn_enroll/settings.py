@@ -89,6 +89,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # A login's idle expiry moves forward at most once a minute (newborn_enroll/sessions.py).
+    "newborn_enroll.sessions.SessionIdleRefreshMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -281,7 +283,10 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+# Idle time, not time since login: newborn_enroll.sessions moves the expiry forward when the last move is
+# SESSION_REFRESH_SECONDS old (a thirtieth of the age: a minute), so a login ends 29 to 30 minutes after
+# its last request, and a page view that changes nothing else writes no session row.
+SESSION_REFRESH_SECONDS = max(1, SESSION_COOKIE_AGE // 30)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=PRODUCTION)

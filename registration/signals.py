@@ -1,4 +1,5 @@
-"""Receivers wired in RegistrationConfig.ready(): logins into the audit log, the audit log's triggers.
+"""Receivers wired in RegistrationConfig.ready(): logins into the audit log and the session's idle time,
+the audit log's triggers.
 
 Only the recording of what happened lives here; the audit entries are written by services.audit.audit_record,
 the audit log's single writer.
@@ -14,6 +15,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 
+from newborn_enroll.sessions import session_refreshed_mark
 from registration.audit_triggers import TABLE, triggers_install, triggers_present
 from registration.http import client_ip
 from registration.logging import mask_sensitive
@@ -39,6 +41,14 @@ def password_change_required_on_login(sender, request, user, **kwargs):
 
     if request is not None and hasattr(request, "session"):
         password_change_required_set(request, user, temporary_password_pending(user) is not None)
+
+
+@receiver(user_logged_in, dispatch_uid="registration.session_refreshed")
+def session_refreshed_on_login(sender, request, user, **kwargs):
+    """A login saves its new session: its idle expiry starts now, with no second write on the next page."""
+
+    if request is not None and hasattr(request, "session"):
+        session_refreshed_mark(request.session)
 
 
 @receiver(user_logged_out, dispatch_uid="registration.audit_logout")

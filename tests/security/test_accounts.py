@@ -4,7 +4,8 @@ import os
 import secrets
 import subprocess
 import sys
-from datetime import timedelta
+import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,10 +15,13 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from newborn_enroll.sessions import REFRESHED_KEY
 from registration.api.auth import BearerKeyAuthentication
 from tests import factories
 from tests.factories import PASSWORD
@@ -105,9 +109,57 @@ def test_it_ends_an_idle_session(client, clerk):
     assert response["Location"].startswith("/login/")
 
 
+def _session_row():
+    (session,) = Session.objects.all()
+    return session
+
+
+def _last_refresh_set(client, seconds_ago: int) -> datetime:
+    """Back-date the session's last refresh; its expiry as if then; returns that expiry."""
+    session = client.session
+    session[REFRESHED_KEY] = int(time.time()) - seconds_ago
+    session.save()
+    expiry = timezone.now() + timedelta(seconds=django_settings.SESSION_COOKIE_AGE - seconds_ago)
+    Session.objects.update(expire_date=expiry)
+    return expiry
+
+
+def _session_writes(queries) -> list:
+    return [q for q in queries.captured_queries if "django_session" in q["sql"] and "UPDATE" in q["sql"]]
+
+
+def test_activity_moves_the_idle_expiry_forward_at_most_once_a_minute(client, clerk):
+    client.force_login(clerk)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/").status_code == 200
+    assert not _session_writes(queries)  # the login started the idle time: no second write
+
+    expiry = _last_refresh_set(client, django_settings.SESSION_REFRESH_SECONDS - 5)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/").status_code == 200
+    assert not _session_writes(queries)
+    assert _session_row().expire_date == expiry
+
+    _last_refresh_set(client, django_settings.SESSION_REFRESH_SECONDS)
+    assert client.get("/").status_code == 200
+    assert _session_row().expire_date >= timezone.now() + timedelta(
+        seconds=django_settings.SESSION_COOKIE_AGE - 5
+    )
+
+
+def test_a_logout_is_not_kept_alive_by_the_refresh(client, clerk):
+    client.force_login(clerk)
+    assert client.get("/").status_code == 200
+    assert client.post("/logout/").status_code == 302
+    assert not Session.objects.exists()
+    assert client.get("/").status_code == 302
+
+
 def test_it_expires_sessions_when_idle_and_when_the_browser_closes():
     assert django_settings.SESSION_COOKIE_AGE <= 30 * 60
-    assert django_settings.SESSION_SAVE_EVERY_REQUEST  # idle time, not time since login
+    # Idle time, not time since login: the expiry moves with activity, at most a thirtieth of the age late.
+    assert "newborn_enroll.sessions.SessionIdleRefreshMiddleware" in django_settings.MIDDLEWARE
+    assert 0 < django_settings.SESSION_REFRESH_SECONDS <= django_settings.SESSION_COOKIE_AGE / 30
     assert django_settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
     assert django_settings.SESSION_COOKIE_HTTPONLY
     assert django_settings.CSRF_COOKIE_HTTPONLY
