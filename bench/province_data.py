@@ -254,7 +254,7 @@ def province_build(*, newborns: int, say=print) -> dict:
                 birth_certificate_number, personal_number, ethnicity, nationality, household_address,
                 household_type, phone, last_day, state, state_changed_at, benefit_start, benefit_rule,
                 voided_at, void_reason, voided_automatically, formalized_at, real_name, real_id_number,
-                special_group, created_at)
+                special_group, created_at, registered_on, first_paid_on)
             SELECT nid, birth_id, k, name, sex, birth_date,
                 CASE WHEN route = 'parent_id' THEN mother_id_number || chr(64 + k) END,
                 CASE WHEN route = 'birth_certificate' THEN 'Q' || lpad(nid::text, 9, '0') END,
@@ -270,7 +270,7 @@ def province_build(*, newborns: int, say=print) -> dict:
                 state = 'void' AND auto, CASE WHEN state = 'formalized' THEN formalized_at END,
                 CASE WHEN state = 'formalized' THEN name ELSE '' END,
                 CASE WHEN state = 'formalized' THEN {ric("real_body")} END,
-                '', registered_at
+                '', registered_at, registered_on, CASE WHEN state IN ('paid', 'formalized') THEN paid_on END
             FROM (
                 SELECT s.*, CASE
                         WHEN is_open AND u < 0.45 THEN 'registered' WHEN is_open AND u < 0.95 THEN 'paid'

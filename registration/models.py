@@ -328,6 +328,13 @@ class Newborn(models.Model):
         "特殊人群", max_length=20, choices=SpecialGroup.choices, default=SpecialGroup.NONE, blank=True
     )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    # Copies for the reports, so that a province's three years are counted from this table alone
+    # (issue 15): the birth's registration day, which never changes (read-only in the admin too), set by
+    # services.newborns when the newborn is made; and the day the first payment arrived, kept by
+    # services.lifecycle.payment_record, the payments' only writer (tests/registration/
+    # test_report_columns.py).
+    registered_on = models.DateField("参保日期", editable=False)
+    first_paid_on = models.DateField("首次缴费到账日期", null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = verbose_name_plural = "新生儿"

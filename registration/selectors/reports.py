@@ -1,10 +1,12 @@
 """Figures computed in the database with aggregates: the reports (统计报表, issue 5 item 6), and the counts of
 the home page and the follow-up list.
 
-Each figure is one grouped query whatever the number of records: registrations per day or week, the
-records' current states, and the median number of days from registration to the first payment, which
-is read off a histogram (days → number of records) grouped in SQL, so that the same code runs on SQLite
-and PostgreSQL and never loads one row per record.
+A report is two grouped queries whatever the number of records: registrations per day or week, and the
+records by hospital, current state and days from registration to the first payment, from which the
+states' counts and the median days to payment (read off the days' histogram) are summed in Python. Both
+read the newborns alone: a newborn carries its registration day and its first payment's day
+(Newborn.registered_on, Newborn.first_paid_on), so a province's three years are one index's range
+(issue 15). The same code runs on SQLite and PostgreSQL and never loads one row per record.
 """
 
 from collections import defaultdict
@@ -12,10 +14,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db import NotSupportedError
-from django.db.models import Count, DateField, ExpressionWrapper, F, Func, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Count, DateField, ExpressionWrapper, F, Func, IntegerField, Q
 from django.db.models.functions import TruncWeek
 
-from registration.models import Newborn, Payment
+from registration.models import Hospital, Newborn
 from registration.selectors.records import newborn_list_for_user, newborns_registered_on, newborns_unpaid
 
 GRANULARITIES = ("day", "week")
@@ -101,31 +103,17 @@ def report_build(
     """The report of the newborns registered from date_from to date_to (both included).
 
     `newborns` is the queryset the user may see (registration.selectors), already narrowed to a hospital
-    when one was chosen. Runs a fixed number of queries: three, with per_hospital too (the whole's figures
-    are then the sums of the hospitals').
+    when one was chosen. Runs a fixed number of queries: two, and one more for the hospitals' names with
+    per_hospital (the whole's figures are the sums of the hospitals').
     """
     if granularity not in GRANULARITIES:
         raise ValueError(f"granularity must be one of {GRANULARITIES}")
-    cohort = newborns.filter(
-        birth__registered_on__gte=date_from, birth__registered_on__lte=date_to
-    ).order_by()
+    cohort = newborns.filter(registered_on__gte=date_from, registered_on__lte=date_to).order_by()
     series = _series(cohort, date_from, date_to, granularity)
-    if per_hospital:
-        # The whole's figures are the sums of the hospitals': two scans of the cohort fewer (issue 15).
-        hospitals, histograms = _per_hospital(cohort)
-        counts = StateCounts(
-            **{
-                name: sum(getattr(item.counts, name) for item in hospitals)
-                for name in ("total", *map(str, STATES))
-            }
-        )
-        histogram: dict[int, int] = defaultdict(int)
-        for by_days in histograms.values():
-            for days, number in by_days.items():
-                histogram[days] += number
-    else:
-        hospitals, counts = [], _state_counts(cohort)
-        histogram = _payment_histogram(cohort).get(None, {})
+    by_hospital = _figures_by_hospital(cohort)
+    counts = _counts_sum(by_hospital.values())
+    histogram = _histograms_sum(by_hospital.values())
+    hospitals = _hospital_figures(by_hospital) if per_hospital else []
     return Report(
         date_from=date_from,
         date_to=date_to,
@@ -140,9 +128,9 @@ def report_build(
 
 def _series(cohort, date_from: date, date_to: date, granularity: str) -> list[tuple[date, int]]:
     if granularity == "day":
-        rows = cohort.values(period=F("birth__registered_on")).annotate(n=Count("pk"))
+        rows = cohort.values(period=F("registered_on")).annotate(n=Count("pk"))
     else:
-        rows = cohort.annotate(period=TruncWeek("birth__registered_on", output_field=DateField()))
+        rows = cohort.annotate(period=TruncWeek("registered_on", output_field=DateField()))
         rows = rows.values("period").annotate(n=Count("pk"))
     found = {_as_date(row["period"]): row["n"] for row in rows}
     step = timedelta(days=1 if granularity == "day" else 7)
@@ -158,78 +146,72 @@ def _as_date(value) -> date:
     return value.date() if hasattr(value, "date") and callable(value.date) else value
 
 
-def _state_aggregates() -> dict:
-    return {
-        "total": Count("pk"),
-        **{str(state): Count("pk", filter=Q(state=state)) for state in STATES},
-    }
+@dataclass
+class _Tally:
+    """One hospital's records of the cohort: by state, and by days to the first payment."""
+
+    states: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    days: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+
+    def counts(self) -> StateCounts:
+        return StateCounts(total=sum(self.states.values()), **{str(s): self.states[s] for s in STATES})
 
 
-def _state_counts(cohort) -> StateCounts:
-    return StateCounts(**cohort.aggregate(**_state_aggregates()))
-
-
-def _first_payment_days(cohort):
-    """The cohort with `days`: days from registration to its first payment, NULL without a payment.
-
-    The first payment is the first entry of the newborn's range of the payments' (newborn, paid_on) index
-    (migration 0014), read once per record: filtering on it as well read it twice (issue 15).
-    """
-    first_paid = Subquery(
-        Payment.objects.filter(newborn_id=OuterRef("pk")).order_by("paid_on").values("paid_on")[:1],
-        output_field=DateField(),
-    )
+def _figures_by_hospital(cohort) -> dict[int, _Tally]:
+    """The cohort grouped by hospital, state and days from registration to the first payment: one scan."""
     # Day numbers (Julian on SQLite, epoch days on PostgreSQL) subtract to whole days on both.
-    return cohort.annotate(
-        days=ExpressionWrapper(DayNumber(first_paid) - DayNumber("birth__registered_on"), IntegerField())
+    days = ExpressionWrapper(DayNumber("first_paid_on") - DayNumber("registered_on"), IntegerField())
+    rows = (
+        cohort.annotate(days=days)
+        .values("birth__hospital_id", "state", "days")
+        .annotate(n=Count("pk"))
+        .order_by()
     )
+    tallies: dict[int, _Tally] = defaultdict(_Tally)
+    for row in rows:
+        tally = tallies[row["birth__hospital_id"]]
+        tally.states[row["state"]] += row["n"]
+        if row["days"] is not None:  # no payment yet: not in the histogram
+            tally.days[int(row["days"])] += row["n"]
+    return tallies
 
 
-def _payment_histogram(cohort, *, by_hospital: bool = False) -> dict:
-    rows = _first_payment_days(cohort)
-    keys = ["birth__hospital_id", "days"] if by_hospital else ["days"]
-    histogram: dict = defaultdict(dict)
-    for row in rows.values(*keys).annotate(n=Count("pk")).order_by():
-        if row["days"] is None:  # no payment yet
-            continue
-        hospital = row["birth__hospital_id"] if by_hospital else None
-        histogram[hospital][int(row["days"])] = row["n"]
+def _counts_sum(tallies) -> StateCounts:
+    states: dict[str, int] = defaultdict(int)
+    for tally in tallies:
+        for state, number in tally.states.items():
+            states[state] += number
+    return StateCounts(total=sum(states.values()), **{str(s): states[s] for s in STATES})
+
+
+def _histograms_sum(tallies) -> dict[int, int]:
+    histogram: dict[int, int] = defaultdict(int)
+    for tally in tallies:
+        for days, number in tally.days.items():
+            histogram[days] += number
     return histogram
 
 
-def _per_hospital(cohort) -> tuple[list[HospitalFigures], dict]:
-    rows = (
-        cohort.values("birth__hospital_id", "birth__hospital__name", "birth__hospital__code")
-        .annotate(**_state_aggregates())
-        .order_by("birth__hospital__code")
-    )
-    histogram = _payment_histogram(cohort, by_hospital=True)
-    figures = []
-    for row in rows:
-        hospital_id = row["birth__hospital_id"]
-        counts = StateCounts(**{key: row[key] for key in ("total", *map(str, STATES))})
-        figures.append(
-            HospitalFigures(
-                hospital_id=hospital_id,
-                hospital_name=row["birth__hospital__name"],
-                counts=counts,
-                median_days_to_payment=median_from_histogram(histogram.get(hospital_id, {})),
-                payments_counted=sum(histogram.get(hospital_id, {}).values()),
-            )
+def _hospital_figures(tallies: dict[int, _Tally]) -> list[HospitalFigures]:
+    hospitals = Hospital.objects.filter(pk__in=tallies).order_by("code").values_list("pk", "name")
+    return [
+        HospitalFigures(
+            hospital_id=pk,
+            hospital_name=name,
+            counts=tallies[pk].counts(),
+            median_days_to_payment=median_from_histogram(tallies[pk].days),
+            payments_counted=sum(tallies[pk].days.values()),
         )
-    return figures, histogram
+        for pk, name in hospitals
+    ]
 
 
 def report_records(*, newborns, date_from: date, date_to: date, limit: int):
     """The cohort's records for the export's second sheet, with the first payment day, in one query."""
-    first_paid = Subquery(
-        Payment.objects.filter(newborn_id=OuterRef("pk")).order_by("paid_on").values("paid_on")[:1],
-        output_field=DateField(),
-    )
     return (
-        newborns.filter(birth__registered_on__gte=date_from, birth__registered_on__lte=date_to)
+        newborns.filter(registered_on__gte=date_from, registered_on__lte=date_to)
         .select_related("birth__hospital")
-        .annotate(first_paid=first_paid)
+        .annotate(first_paid=F("first_paid_on"))
         .order_by("birth__registered_on", "birth__hospital__code", "birth_id", "birth_order")[:limit]
     )
 
@@ -288,7 +270,5 @@ def followup_counts(newborns, *, today: date, urgent_days: int) -> dict[str, int
 
 def report_records_more_than(*, newborns, date_from, date_to, limit: int) -> bool:
     """Whether the cohort registered in the period holds more than `limit` records (exports stop there)."""
-    cohort = newborns.filter(
-        birth__registered_on__gte=date_from, birth__registered_on__lte=date_to
-    ).order_by()
+    cohort = newborns.filter(registered_on__gte=date_from, registered_on__lte=date_to).order_by()
     return cohort[limit : limit + 1].exists()

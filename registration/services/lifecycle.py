@@ -187,8 +187,12 @@ def payment_record(
             )
     except IntegrityError:
         raise ValidationError({"receipt_number": ["这笔缴费已经录入过。"]}) from None
-    start = newborn_benefit_start(newborn.birth_date, newborn.payments.values_list("paid_on", "years"))
-    fields = ["benefit_start", "benefit_rule"]
+    payments = list(newborn.payments.values_list("paid_on", "years"))
+    start = newborn_benefit_start(newborn.birth_date, payments)
+    # The reports' copy of the first payment's day (a payment may arrive with an earlier day than one
+    # already recorded).
+    newborn.first_paid_on = min(day for day, _ in payments)
+    fields = ["benefit_start", "benefit_rule", "first_paid_on"]
     detail = {"paid_on": paid_on.isoformat(), "years": years, "source": source, "payment": payment.pk}
     if newborn.state == Newborn.State.VOID:
         detail["reinstated_from_void"] = newborn.void_reason

@@ -350,6 +350,7 @@ def _newborn_row(
         last_day=rules.pre_enrollment_last_day(baby.birth_date),
         state=Newborn.State.REGISTERED,
         state_changed_at=now,
+        registered_on=birth.registered_on,
         **fields,
     )
     newborn.full_clean(exclude=_NEWBORN_RELATIONS, validate_unique=False, validate_constraints=False)

@@ -20,9 +20,11 @@ def _latest(executor):
 @pytest.mark.django_db(transaction=True)
 def test_it_refuses_to_migrate_over_a_receipt_number_shared_by_two_babies(clerk):
     born = date(2026, 3, 2)
-    twins = factories.register(
-        clerk, babies=[BabyInput(Sex.FEMALE, born), BabyInput(Sex.FEMALE, born)], today=born
-    ).newborns.order_by("birth_order")
+    twins = list(  # read now: the older schema has fewer columns
+        factories.register(
+            clerk, babies=[BabyInput(Sex.FEMALE, born), BabyInput(Sex.FEMALE, born)], today=born
+        ).newborns.order_by("birth_order")
+    )
     executor = MigrationExecutor(connection)
     latest = _latest(executor)
     try:

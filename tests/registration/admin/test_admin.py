@@ -117,6 +117,7 @@ def newborn_make(
         "last_day": date(2026, 5, 25),
         "state": Newborn.State.REGISTERED,
         "state_changed_at": timezone.now(),
+        "registered_on": birth.registered_on,
     }
     fields.update(overrides)
     temp_id = birth.parent.id_number + suffix
