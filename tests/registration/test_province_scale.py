@@ -286,3 +286,18 @@ def test_a_streamed_export_never_writes_a_formula():
     workbook = load_workbook(io.BytesIO(handle.read()))
     assert workbook["x"]["A2"].value == "=1+1" and workbook["x"]["A2"].data_type == "s"
     assert sheet.written == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_builders_newborns_carry_their_births_day_and_first_payment(province):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*), count(*) FILTER (WHERE n.registered_on IS DISTINCT FROM b.registered_on), "
+            "count(*) FILTER (WHERE n.first_paid_on IS DISTINCT FROM (SELECT min(paid_on) "
+            "FROM registration_payment p WHERE p.newborn_id = n.id)), count(n.first_paid_on) "
+            "FROM registration_newborn n JOIN registration_birth b ON b.id = n.birth_id"
+        )
+        total, wrong_day, wrong_payment, paid = cursor.fetchone()
+    assert total > 4000 and paid > total / 2
+    assert (wrong_day, wrong_payment) == (0, 0)
