@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db import NotSupportedError
-from django.db.models import Count, DateField, ExpressionWrapper, F, Func, IntegerField, Q
-from django.db.models.functions import TruncWeek
+from django.db.models import Count, ExpressionWrapper, F, Func, IntegerField, Q
 
 from registration.models import Hospital, Newborn
 from registration.selectors.records import newborn_list_for_user, newborns_registered_on, newborns_unpaid
@@ -127,23 +126,16 @@ def report_build(
 
 
 def _series(cohort, date_from: date, date_to: date, granularity: str) -> list[tuple[date, int]]:
-    if granularity == "day":
-        rows = cohort.values(period=F("registered_on")).annotate(n=Count("pk"))
-    else:
-        rows = cohort.annotate(period=TruncWeek("registered_on", output_field=DateField()))
-        rows = rows.values("period").annotate(n=Count("pk"))
-    found = {_as_date(row["period"]): row["n"] for row in rows}
+    """Registrations per period: counted per day in the database (at most 1,098 rows), summed into weeks."""
+    found: dict[date, int] = defaultdict(int)
+    for row in cohort.values("registered_on").annotate(n=Count("pk")).order_by():
+        found[period_start(row["registered_on"], granularity)] += row["n"]
     step = timedelta(days=1 if granularity == "day" else 7)
     series, start = [], period_start(date_from, granularity)
     while start <= date_to:
         series.append((start, found.get(start, 0)))
         start += step
     return series
-
-
-def _as_date(value) -> date:
-    # TruncWeek gives a datetime on some backends even for a DateField.
-    return value.date() if hasattr(value, "date") and callable(value.date) else value
 
 
 @dataclass
