@@ -1,4 +1,4 @@
-"""XLSX exports (openpyxl): sheets of plain rows, numbers kept as text, every export audit-logged.
+"""XLSX exports: sheets of plain rows, numbers kept as text, every export audit-logged.
 
 Who may see a full ID number in an export is decided here once (README, "Follow-up, reports and
 operators"): 医保中心 administrators yes; hospital staff get them masked, except in the 附件1 operator
@@ -8,13 +8,12 @@ only.
 
 import io
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.http import FileResponse
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
@@ -22,9 +21,17 @@ from registration.access import user_is_administrator
 from registration.masking import mask_id_number
 from registration.models import AuditEntry
 from registration.services.audit import audit_record
+from registration.services.xlsx_stream import (
+    CAPTION,
+    HEADER,
+    HEADER_FILL_COLOUR,
+    TITLE,
+    XlsxStream,
+    sheet_title,
+)
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-HEADER_FILL = PatternFill("solid", fgColor="DDE5F0")
+HEADER_FILL = PatternFill("solid", fgColor=HEADER_FILL_COLOUR)
 THIN = Side(style="thin", color="999999")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 
@@ -37,6 +44,15 @@ def export_shows_full_ids(user) -> bool:
 def id_for_export(value: str | None, *, full: bool) -> str:
     """An ID number as an export shows it: full for the roles allowed to, masked (450103*****1234X) else."""
     return (value or "") if full else mask_id_number(value)
+
+
+def ids_for_export(*, full: bool) -> Callable[[str | None], str]:
+    """id_for_export with `full` given once, for the many rows of an export."""
+    return _id_in_full if full else mask_id_number
+
+
+def _id_in_full(value: str | None) -> str:
+    return value or ""
 
 
 @dataclass
@@ -69,7 +85,7 @@ def xlsx_build(sheets: Sequence[Sheet]) -> bytes:
     workbook = Workbook()
     workbook.remove(workbook.active)
     for sheet in sheets:
-        _sheet_write(workbook.create_sheet(title=_sheet_title(sheet.name)), sheet)
+        _sheet_write(workbook.create_sheet(title=sheet_title(sheet.name)), sheet)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -80,7 +96,7 @@ def xlsx_build(sheets: Sequence[Sheet]) -> bytes:
 
 @dataclass
 class StreamedSheet:
-    """A worksheet written row by row (openpyxl's write-only mode): title lines, a header row, the rows.
+    """A worksheet written row by row (registration.services.xlsx_stream): title lines, a header row, rows.
 
     `rows` is consumed once, lazily (a queryset's iterator()); `row_fill(values)` gives a row's fill colour
     (RRGGBB) or None. Text stays text: a string is never written as a formula.
@@ -96,21 +112,35 @@ class StreamedSheet:
 
 
 def xlsx_file(sheets: Sequence[Sheet | StreamedSheet]):
-    """The workbook in a temporary file (rewound): write-only sheets hold no row in memory. A Sheet (small:
-    figures) is written with its blocks, a StreamedSheet row by row."""
-    workbook = Workbook(write_only=True)
-    for sheet in sheets:
-        worksheet = workbook.create_sheet(title=_sheet_title(sheet.name))
-        for column, column_width in enumerate(sheet.widths, start=1):
-            worksheet.column_dimensions[get_column_letter(column)].width = column_width
-        if isinstance(sheet, StreamedSheet):
-            _streamed_write(worksheet, sheet)
-        else:
-            _small_write(worksheet, sheet)
+    """The workbook in a temporary file (rewound), no row held in memory. A Sheet (small: figures) is
+    written with its blocks, a StreamedSheet row by row."""
     handle = tempfile.TemporaryFile()  # noqa: SIM115 (closed by the response that streams it)
-    workbook.save(handle)
+    workbook = XlsxStream(handle)
+    try:
+        for sheet in sheets:
+            _sheet_stream(workbook.sheet(sheet.name, sheet.widths), sheet)
+    except BaseException:
+        workbook.abandon()
+        handle.close()
+        raise
+    workbook.close()
     handle.seek(0)
     return handle
+
+
+def _sheet_stream(stream, sheet: Sheet | StreamedSheet) -> None:
+    for index, line in enumerate(sheet.title_lines):
+        stream.row([line], TITLE if index == 0 else None)
+    stream.row(sheet.headers, HEADER)
+    if isinstance(sheet, StreamedSheet):
+        sheet.written = stream.rows(sheet.rows, sheet.row_fill)
+        return
+    stream.rows(sheet.rows)
+    for block in sheet.blocks:
+        stream.blank_row()
+        stream.row([block.caption], CAPTION)
+        stream.row(block.headers, HEADER)
+        stream.rows(block.rows)
 
 
 def xlsx_response(handle, filename: str) -> FileResponse:
@@ -120,82 +150,7 @@ def xlsx_response(handle, filename: str) -> FileResponse:
     return response
 
 
-def _title_rows(worksheet, lines: Sequence[str]) -> None:
-    for index, line in enumerate(lines):
-        cell = _write_only_cell(worksheet, line)
-        cell.font = Font(bold=index == 0, size=14 if index == 0 else 11)
-        worksheet.append([cell])
-
-
-def _header_row(worksheet, headers: Sequence[str]) -> None:
-    row = []
-    for header in headers:
-        cell = _write_only_cell(worksheet, header)
-        cell.font, cell.fill, cell.border = Font(bold=True), HEADER_FILL, BORDER
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        row.append(cell)
-    worksheet.append(row)
-
-
-def _streamed_write(worksheet, sheet: StreamedSheet) -> None:
-    _title_rows(worksheet, sheet.title_lines)
-    _header_row(worksheet, sheet.headers)
-    fills: dict[str, PatternFill] = {}
-    for values in sheet.rows:
-        colour = sheet.row_fill(values) if sheet.row_fill else None
-        if colour:
-            fill = fills.setdefault(colour, PatternFill("solid", fgColor=colour))
-            row = [_write_only_cell(worksheet, value) for value in values]
-            for cell in row:
-                cell.fill = fill
-        else:
-            row = [_plain(worksheet, value) for value in values]
-        worksheet.append(row)
-        sheet.written += 1
-
-
-def _small_write(worksheet, sheet: Sheet) -> None:
-    _title_rows(worksheet, sheet.title_lines)
-    _header_row(worksheet, sheet.headers)
-    for values in sheet.rows:
-        worksheet.append([_plain(worksheet, value) for value in values])
-    for block in sheet.blocks:
-        worksheet.append([])
-        caption = _write_only_cell(worksheet, block.caption)
-        caption.font = Font(bold=True)
-        worksheet.append([caption])
-        _header_row(worksheet, block.headers)
-        for values in block.rows:
-            worksheet.append([_plain(worksheet, value) for value in values])
-
-
-def _plain(worksheet, value):
-    """A value as it may go to a write-only row: as is, unless openpyxl would read it as a formula or it
-    needs a format (a datetime: naive, to the minute)."""
-    if isinstance(value, str):
-        return _write_only_cell(worksheet, value) if value.startswith("=") else value
-    if isinstance(value, datetime):
-        return _write_only_cell(worksheet, value)
-    return value
-
-
-def _write_only_cell(worksheet, value) -> WriteOnlyCell:
-    if isinstance(value, datetime):
-        value = value.replace(tzinfo=None)
-    cell = WriteOnlyCell(worksheet, value=value)
-    if isinstance(value, str):
-        cell.data_type = "s"  # "=…" stays text: a name or remark must never run
-    elif isinstance(value, datetime):
-        cell.number_format = "yyyy-mm-dd hh:mm"
-    elif isinstance(value, date):
-        cell.number_format = "yyyy-mm-dd"
-    return cell
-
-
-def _sheet_title(name: str) -> str:
-    # Excel's limits: 31 characters, none of []:*?/\ .
-    cleaned = "".join("_" if char in "[]:*?/\\" else char for char in name)
-    return cleaned[:31] or "Sheet"
+# --- Small sheets in full (openpyxl): merged title lines, borders, text columns --------------------------
 
 
 def _sheet_write(worksheet, sheet: Sheet) -> None:

@@ -23,7 +23,7 @@ from registration.services.exports import (
     StreamedSheet,
     export_record,
     export_shows_full_ids,
-    id_for_export,
+    ids_for_export,
     xlsx_file,
     xlsx_response,
 )
@@ -146,14 +146,11 @@ def followup_export(request):
     ]
     if truncated:
         title_lines.append(f"记录过多，仅导出前{EXPORT_MAX_ROWS}条，请按医疗机构分别导出。")
-    rows = (
-        _export_row(index, newborn, today, full)
-        for index, newborn in enumerate(newborns[:EXPORT_MAX_ROWS].iterator(chunk_size=2000), start=1)
-    )
+    records = newborns.values_list(*EXPORT_FIELDS)[:EXPORT_MAX_ROWS].iterator(chunk_size=2000)
     sheet = StreamedSheet(
         "待跟进",
         EXPORT_HEADERS,
-        rows,
+        _export_rows(records, today, full),
         title_lines=title_lines,
         widths=[6, 14, 24, 12, 9, 18, 12, 10, 14, 10, 14, 14, 12, 24],
         row_fill=_export_fill,
@@ -182,12 +179,17 @@ EXPIRED_FILL, URGENT_FILL = "F8D7DA", "FFF3CD"
 
 def followup_label(row: FollowupRow) -> str:
     """The row's state in words, as the page's badge says it (empty when more than a week is left)."""
-    if row.expired:
-        return f"已过期{row.overdue_days}天，待作废"
-    if row.days_left == 0:
+    return days_left_label(row.days_left)
+
+
+def days_left_label(days_left: int) -> str:
+    """A record's state in words from its days left (FollowupRow's expired, overdue_days and urgent)."""
+    if days_left < 0:
+        return f"已过期{-days_left}天，待作废"
+    if days_left == 0:
         return "今天截止"
-    if row.urgent:
-        return f"剩{row.days_left}天"
+    if days_left <= URGENT_DAYS:
+        return f"剩{days_left}天"
     return ""
 
 
@@ -202,21 +204,40 @@ def _export_fill(values: list) -> str | None:
 DAYS_LEFT_COLUMN = 4  # 剩余天数 in EXPORT_HEADERS
 
 
-def _export_row(index: int, newborn: Newborn, today: date, full: bool) -> list:
-    birth = newborn.birth
-    return [
-        index,
-        newborn.name,
-        id_for_export(newborn.identity_number, full=full),
-        newborn.personal_number,
-        (newborn.last_day - today).days,
-        followup_label(followup_row(newborn, today)),
-        newborn.last_day,
-        birth.mother_name,
-        birth.mother_phone,
-        birth.father_name,
-        birth.father_phone,
-        newborn.phone,
-        birth.registered_on,
-        birth.hospital.name,
-    ]
+# The columns of the export's query, in order: values, not models, as 100,000 rows are read (issue 15).
+EXPORT_FIELDS = (
+    "name",
+    "temp_id",
+    "birth_certificate_number",
+    "personal_number",
+    "last_day",
+    "birth__mother_name",
+    "birth__mother_phone",
+    "birth__father_name",
+    "birth__father_phone",
+    "phone",
+    "birth__registered_on",
+    "birth__hospital__name",
+)
+
+
+def _export_rows(records, today: date, full: bool):
+    """The sheet's rows (EXPORT_HEADERS) from the query's tuples (EXPORT_FIELDS), numbered from 1."""
+    shown = ids_for_export(full=full)
+    for index, record in enumerate(records, start=1):
+        name, temp_id, certificate, personal_number, last_day = record[:5]
+        *parents, phone, registered_on, hospital = record[5:]
+        days_left = (last_day - today).days
+        yield [
+            index,
+            name,
+            shown(temp_id or certificate),  # Newborn.identity_number
+            personal_number,
+            days_left,
+            days_left_label(days_left),
+            last_day,
+            *parents,  # the mother's name and phone, the father's name and phone
+            phone,
+            registered_on,
+            hospital,
+        ]

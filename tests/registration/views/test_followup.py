@@ -245,6 +245,18 @@ def test_it_exports_full_ids_for_an_administrator(client, clerk, administrator):
     assert sheet["C4"].value == newborn.temp_id
 
 
+def test_it_exports_the_birth_certificate_number_of_a_record_without_a_temporary_id(
+    client, clerk, administrator
+):
+    newborn = unpaid(clerk, 1, 2)
+    Newborn.objects.filter(pk=newborn.pk).update(temp_id=None, birth_certificate_number="Q450123456")
+
+    client.force_login(clerk)
+    assert workbook(client.get("/followup/export.xlsx"))["待跟进"]["C4"].value == mask_id_number("Q450123456")
+    client.force_login(administrator)
+    assert workbook(client.get("/followup/export.xlsx"))["待跟进"]["C4"].value == "Q450123456"
+
+
 def test_it_records_each_export_in_the_audit_log(client, clerk):
     unpaid(clerk, 1, 2)
     client.force_login(clerk)

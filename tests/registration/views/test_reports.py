@@ -452,3 +452,17 @@ def test_charts_leave_their_font_to_the_apps_stack():
     assert "font-family" not in bars and "font-family" not in shares
     css = (Path(__file__).resolve().parents[3] / "static" / "css" / "app.css").read_text()
     assert re.search(r"\.app-chart \{\s*font-family: var\(--app-font-sans\);", css)
+
+
+def test_an_export_past_its_cap_says_so_and_stops_there(client, supervisor, cohort, monkeypatch):
+    from registration.views import reports
+
+    monkeypatch.setattr(reports, "EXPORT_MAX_RECORDS", 3)
+    client.force_login(supervisor)
+
+    records = workbook(client.get("/reports/export.xlsx", RANGE))["登记明细"]
+
+    assert records["A1"].value == "记录过多，仅导出前3条，请缩短统计期间。"
+    assert [row[0] for row in records.iter_rows(min_row=4, values_only=True)] == [1, 2, 3]
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.EXPORT)
+    assert entry.detail["rows"] == 3 and entry.detail["truncated"] is True
