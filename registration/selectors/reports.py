@@ -15,6 +15,7 @@ from django.db import NotSupportedError
 from django.db.models import Count, DateField, ExpressionWrapper, F, Func, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import TruncWeek
 
+from registration.access import newborns_of_hospital
 from registration.models import Newborn, Payment
 from registration.selectors.records import newborn_list_for_user, newborns_registered_on, newborns_unpaid
 
@@ -187,31 +188,31 @@ def _first_payment_days(cohort):
 
 def _payment_histogram(cohort, *, by_hospital: bool = False) -> dict:
     rows = _first_payment_days(cohort)
-    keys = ["birth__hospital_id", "days"] if by_hospital else ["days"]
+    keys = ["hospital_id", "days"] if by_hospital else ["days"]
     histogram: dict = defaultdict(dict)
     for row in rows.values(*keys).annotate(n=Count("pk")).order_by():
         if row["days"] is None:  # no payment yet
             continue
-        hospital = row["birth__hospital_id"] if by_hospital else None
+        hospital = row["hospital_id"] if by_hospital else None
         histogram[hospital][int(row["days"])] = row["n"]
     return histogram
 
 
 def _per_hospital(cohort) -> tuple[list[HospitalFigures], dict]:
     rows = (
-        cohort.values("birth__hospital_id", "birth__hospital__name", "birth__hospital__code")
+        cohort.values("hospital_id", "hospital__name", "hospital__code")
         .annotate(**_state_aggregates())
-        .order_by("birth__hospital__code")
+        .order_by("hospital__code")
     )
     histogram = _payment_histogram(cohort, by_hospital=True)
     figures = []
     for row in rows:
-        hospital_id = row["birth__hospital_id"]
+        hospital_id = row["hospital_id"]
         counts = StateCounts(**{key: row[key] for key in ("total", *map(str, STATES))})
         figures.append(
             HospitalFigures(
                 hospital_id=hospital_id,
-                hospital_name=row["birth__hospital__name"],
+                hospital_name=row["hospital__name"],
                 counts=counts,
                 median_days_to_payment=median_from_histogram(histogram.get(hospital_id, {})),
                 payments_counted=sum(histogram.get(hospital_id, {}).values()),
@@ -255,7 +256,7 @@ def report_newborns_for_user(*, user, hospital_id: int | None = None):
     """The newborns a report counts: those the user may see, of one hospital when it is given."""
     newborns = newborn_list_for_user(user=user)
     if hospital_id is not None:
-        newborns = newborns.filter(birth__hospital_id=hospital_id)
+        newborns = newborns_of_hospital(newborns, hospital_id)
     return newborns
 
 
@@ -266,11 +267,18 @@ class HomeCounts:
     urgent: int  # unpaid with at most `urgent_days` left, the expired ones included
 
 
+# The unpaid records' counts count their last day (never null, so as many as their ids): the unpaid
+# indexes hold it, (last_day) WHERE registered and the newborns' (hospital, state, last_day), so the counts
+# read an index alone; counting the ids read every counted row (issue 15).
+UNPAID = "last_day"
+
+
 def home_counts(*, user, today: date, urgent_days: int) -> HomeCounts:
     """The home page's figures: registered today, unpaid, and unpaid within `urgent_days` of the last day."""
     unpaid = newborns_unpaid(user=user).order_by()
     figures = unpaid.aggregate(
-        unpaid=Count("pk"), urgent=Count("pk", filter=Q(last_day__lte=today + timedelta(days=urgent_days)))
+        unpaid=Count(UNPAID),
+        urgent=Count(UNPAID, filter=Q(last_day__lte=today + timedelta(days=urgent_days))),
     )
     registered_today = newborns_registered_on(user=user, day=today).order_by().count()
     return HomeCounts(registered_today=registered_today, unpaid=figures["unpaid"], urgent=figures["urgent"])
@@ -279,10 +287,12 @@ def home_counts(*, user, today: date, urgent_days: int) -> HomeCounts:
 def followup_counts(newborns, *, today: date, urgent_days: int) -> dict[str, int]:
     """The follow-up list's figures over its newborns: all, expired, due today, urgent (not yet expired)."""
     return newborns.order_by().aggregate(
-        total=Count("pk"),
-        expired=Count("pk", filter=Q(last_day__lt=today)),
-        due_today=Count("pk", filter=Q(last_day=today)),
-        urgent=Count("pk", filter=Q(last_day__gte=today, last_day__lte=today + timedelta(days=urgent_days))),
+        total=Count(UNPAID),
+        expired=Count(UNPAID, filter=Q(last_day__lt=today)),
+        due_today=Count(UNPAID, filter=Q(last_day=today)),
+        urgent=Count(
+            UNPAID, filter=Q(last_day__gte=today, last_day__lte=today + timedelta(days=urgent_days))
+        ),
     )
 
 
