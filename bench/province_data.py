@@ -11,9 +11,10 @@ newborn, and the registered records whose last day was yesterday, which the void
 
 Every row is valid under the schema's constraints: the secondary indexes and constraints of the big tables
 are dropped while the rows go in and then created again, which checks every row (a check or unique
-constraint, a foreign key) as any insert would. The audit log's triggers refuse UPDATE and DELETE only; the
-builder only inserts. Sequences (ids, personal numbers) are moved past the rows, so the app goes on issuing
-new numbers as it would.
+constraint, a foreign key) as any insert would. A newborn's hospital (Newborn.hospital, denormalized) is
+its birth's, taken in the same INSERT; the composite foreign key (birth, hospital) checks it. The audit
+log's triggers refuse UPDATE and DELETE only; the builder only inserts. Sequences (ids, personal numbers)
+are moved past the rows, so the app goes on issuing new numbers as it would.
 """
 
 import time
@@ -303,12 +304,12 @@ def province_build(*, newborns: int, say=print) -> dict:
         ),
         (
             "newborns",
-            f"""INSERT INTO registration_newborn (id, birth_id, birth_order, name, sex, birth_date, temp_id,
+            f"""INSERT INTO registration_newborn (id, birth_id, hospital_id, birth_order, name, sex, birth_date, temp_id,
                 birth_certificate_number, personal_number, ethnicity, nationality, household_address,
                 household_type, phone, last_day, state, state_changed_at, benefit_start, benefit_rule,
                 voided_at, void_reason, voided_automatically, formalized_at, real_name, real_id_number,
                 special_group, created_at, registered_on, first_paid_on)
-            SELECT nid, birth_id, k, name, sex, birth_date,
+            SELECT nid, birth_id, hospital_id, k, name, sex, birth_date,
                 CASE WHEN route = 'parent_id' THEN mother_id_number || chr(64 + k) END,
                 CASE WHEN route = 'birth_certificate' THEN 'Q' || lpad(nid::text, 9, '0') END,
                 {personal_number("nid")}, '01', 'CHN', '广西壮族自治区某某路' || (nid % 200) || '号',
@@ -340,7 +341,8 @@ def province_build(*, newborns: int, say=print) -> dict:
                             * (LEAST(last_day, %(today)s::date) - r.registered_on + 1))::int AS paid_on,
                         last_day >= %(today)s::date - 1 AS is_open, pg_temp.bench_u(nid, 1) AS u
                     FROM (
-                        SELECT b.id - 1 + (b.id - 1) / 50 + (b.id - 1) / 2000 + k AS nid, b.id AS birth_id, k,
+                        SELECT b.id - 1 + (b.id - 1) / 50 + (b.id - 1) / 2000 + k AS nid, b.id AS birth_id,
+                            b.hospital_id, k,
                             b.route, b.mother_id_number, b.mother_phone, b.registered_at, b.registered_on,
                             substr(b.mother_name, 1, 1) || pg_temp.bench_given(b.id * 3 + k, 30) AS name,
                             1 + ((b.id + k) % 2) AS sex, q.birth_date,

@@ -7,7 +7,7 @@ from datetime import date
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
-from registration.access import newborns_scope
+from registration.access import newborns_of_hospital, newborns_scope
 from registration.filters import NewbornFilter
 from registration.models import (
     AuditEntry,
@@ -223,7 +223,7 @@ def newborns_followup_for_user(
     """
     newborns = newborns_unpaid(user=user).select_related("birth__hospital")
     if hospital_id is not None:
-        newborns = newborns.filter(birth__hospital_id=hospital_id)
+        newborns = newborns_of_hospital(newborns, hospital_id)
     if last_day_by is not None:
         newborns = newborns.filter(last_day__lte=last_day_by)
     return newborns

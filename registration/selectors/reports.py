@@ -16,10 +16,14 @@ from datetime import date, timedelta
 from django.db import NotSupportedError
 from django.db.models import Count, ExpressionWrapper, Func, IntegerField, Q
 
+from registration.access import newborns_of_hospital
 from registration.models import Hospital, Newborn
 from registration.selectors.records import newborn_list_for_user, newborns_registered_on, newborns_unpaid
 
 GRANULARITIES = ("day", "week")
+# What a report's groups count: the registration day, never null, so as many as the records, and in the
+# reports' indexes, which then answer alone (counting the ids would read every record's row).
+COUNTED = "registered_on"
 MAX_DAYS = {"day": 366, "week": 3 * 366}  # a chart with more bars than this says nothing any more
 STATES = [Newborn.State.REGISTERED, Newborn.State.PAID, Newborn.State.FORMALIZED, Newborn.State.VOID]
 
@@ -128,7 +132,7 @@ def report_build(
 def _series(cohort, date_from: date, date_to: date, granularity: str) -> list[tuple[date, int]]:
     """Registrations per period: counted per day in the database (at most 1,098 rows), summed into weeks."""
     found: dict[date, int] = defaultdict(int)
-    for row in cohort.values("registered_on").annotate(n=Count("pk")).order_by():
+    for row in cohort.values("registered_on").annotate(n=Count(COUNTED)).order_by():
         found[period_start(row["registered_on"], granularity)] += row["n"]
     step = timedelta(days=1 if granularity == "day" else 7)
     series, start = [], period_start(date_from, granularity)
@@ -153,15 +157,11 @@ def _figures_by_hospital(cohort) -> dict[int, _Tally]:
     """The cohort grouped by hospital, state and days from registration to the first payment: one scan."""
     # Day numbers (Julian on SQLite, epoch days on PostgreSQL) subtract to whole days on both.
     days = ExpressionWrapper(DayNumber("first_paid_on") - DayNumber("registered_on"), IntegerField())
-    rows = (
-        cohort.annotate(days=days)
-        .values("birth__hospital_id", "state", "days")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    rows = cohort.annotate(days=days).values("hospital_id", "state", "days").annotate(n=Count(COUNTED))
+    rows = rows.order_by()
     tallies: dict[int, _Tally] = defaultdict(_Tally)
     for row in rows:
-        tally = tallies[row["birth__hospital_id"]]
+        tally = tallies[row["hospital_id"]]
         tally.states[row["state"]] += row["n"]
         if row["days"] is not None:  # no payment yet: not in the histogram
             tally.days[int(row["days"])] += row["n"]
@@ -201,7 +201,7 @@ def _hospital_figures(tallies: dict[int, _Tally]) -> list[HospitalFigures]:
 # The columns of report_records' tuples, in order.
 REPORT_RECORD_FIELDS = (
     "registered_on",
-    "birth__hospital__name",
+    "hospital__name",
     "name",
     "sex",
     "birth_date",
@@ -222,7 +222,7 @@ def report_records(*, newborns, date_from: date, date_to: date, limit: int):
     of REPORT_RECORD_FIELDS, not models, as an export of 100,000 rows reads them (issue 15)."""
     return (
         newborns.filter(registered_on__gte=date_from, registered_on__lte=date_to)
-        .order_by("registered_on", "birth__hospital__code", "birth_id", "birth_order")
+        .order_by("registered_on", "hospital__code", "birth_id", "birth_order")
         .values_list(*REPORT_RECORD_FIELDS)[:limit]
     )
 
@@ -248,7 +248,7 @@ def report_newborns_for_user(*, user, hospital_id: int | None = None):
     """The newborns a report counts: those the user may see, of one hospital when it is given."""
     newborns = newborn_list_for_user(user=user)
     if hospital_id is not None:
-        newborns = newborns.filter(birth__hospital_id=hospital_id)
+        newborns = newborns_of_hospital(newborns, hospital_id)
     return newborns
 
 
@@ -259,11 +259,18 @@ class HomeCounts:
     urgent: int  # unpaid with at most `urgent_days` left, the expired ones included
 
 
+# The unpaid records' counts count their last day (never null, so as many as their ids): the unpaid
+# indexes hold it, (last_day) WHERE registered and the newborns' (hospital, state, last_day), so the counts
+# read an index alone; counting the ids read every counted row (issue 15).
+UNPAID = "last_day"
+
+
 def home_counts(*, user, today: date, urgent_days: int) -> HomeCounts:
     """The home page's figures: registered today, unpaid, and unpaid within `urgent_days` of the last day."""
     unpaid = newborns_unpaid(user=user).order_by()
     figures = unpaid.aggregate(
-        unpaid=Count("pk"), urgent=Count("pk", filter=Q(last_day__lte=today + timedelta(days=urgent_days)))
+        unpaid=Count(UNPAID),
+        urgent=Count(UNPAID, filter=Q(last_day__lte=today + timedelta(days=urgent_days))),
     )
     registered_today = newborns_registered_on(user=user, day=today).order_by().count()
     return HomeCounts(registered_today=registered_today, unpaid=figures["unpaid"], urgent=figures["urgent"])
@@ -272,8 +279,10 @@ def home_counts(*, user, today: date, urgent_days: int) -> HomeCounts:
 def followup_counts(newborns, *, today: date, urgent_days: int) -> dict[str, int]:
     """The follow-up list's figures over its newborns: all, expired, due today, urgent (not yet expired)."""
     return newborns.order_by().aggregate(
-        total=Count("pk"),
-        expired=Count("pk", filter=Q(last_day__lt=today)),
-        due_today=Count("pk", filter=Q(last_day=today)),
-        urgent=Count("pk", filter=Q(last_day__gte=today, last_day__lte=today + timedelta(days=urgent_days))),
+        total=Count(UNPAID),
+        expired=Count(UNPAID, filter=Q(last_day__lt=today)),
+        due_today=Count(UNPAID, filter=Q(last_day=today)),
+        urgent=Count(
+            UNPAID, filter=Q(last_day__gte=today, last_day__lte=today + timedelta(days=urgent_days))
+        ),
     )

@@ -49,7 +49,7 @@ _BIRTH_RELATIONS = [
     "parent_agency",
     "birth_hospital",
 ]
-_NEWBORN_RELATIONS = ["birth"]
+_NEWBORN_RELATIONS = ["birth", "hospital"]
 # The personal numbers' sequence on PostgreSQL (migration 0002) and SQLite's counter row.
 PERSONAL_NUMBER_SEQUENCE = "registration_personal_number_seq"
 PERSONAL_NUMBER_COUNTER = "personal_number"
@@ -340,6 +340,7 @@ def _newborn_row(
 ) -> Newborn:
     newborn = Newborn(
         birth=birth,
+        hospital_id=birth.hospital_id,  # the birth's, denormalized (models.Newborn.hospital)
         birth_order=order,
         name=rules.newborn_name(checked.parent.name, baby.sex),
         sex=baby.sex,

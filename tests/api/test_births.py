@@ -28,6 +28,7 @@ def test_it_registers_twins_with_their_letters_numbers_and_names(api, his):
     assert newborns[0]["sex"] == "female" and newborns[0]["state"] == "registered"
     birth = Birth.objects.get()
     assert birth.hospital == his[0].hospital and birth.clerk == his[0].user
+    assert {newborn.hospital_id for newborn in birth.newborns.all()} == {birth.hospital_id}
     entries = AuditEntry.objects.filter(action=AuditEntry.Action.REGISTER)
     assert entries.count() == 2
     assert {entry.user for entry in entries} == {his[0].user}

@@ -30,6 +30,9 @@ def test_seed_demo_creates_two_hospitals_staff_and_records_in_every_state():
     states = set(Newborn.objects.values_list("state", flat=True))
     assert states == set(Newborn.State.values)
     assert Birth.objects.count() == 24
+    # Every record carries its birth's hospital (Newborn.hospital, denormalized), both hospitals seen.
+    hospitals = set(Newborn.objects.values_list("hospital_id", "birth__hospital_id"))
+    assert len(hospitals) == 2 and all(own == births for own, births in hospitals)
     assert InsuranceAgency.objects.filter(code__in=["450100", "450181"]).count() == 2
     for username in ("clerk_nn", "super_nn", "clerk_gl", "super_gl"):
         assert username in output and authenticate(username=username, password=STAFF_PASSWORD) is not None

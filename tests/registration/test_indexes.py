@@ -32,6 +32,7 @@ def test_every_foreign_key_leads_an_index():
     [
         ("registration_birth", "hospital_id"),
         ("registration_newborn", "birth_id"),
+        ("registration_newborn", "hospital_id"),
         ("registration_issuedtemporaryid", "parent_id"),
         ("registration_auditentry", "hospital_id"),
         ("registration_auditentry", "newborn_id"),

@@ -7,6 +7,7 @@ served by an index. The pagination and export tests run on both databases.
 
 import importlib.util
 import io
+import re
 import tracemalloc
 from pathlib import Path
 
@@ -20,6 +21,8 @@ from registration.models import AuditEntry, Birth, Division, Newborn
 from registration.pagination import LAST, BoundedPaginator
 from registration.services.exports import StreamedSheet, xlsx_file
 
+# The newborns' indexes that start with their hospital: (hospital, state, last_day) and the reports'.
+HOSPITAL_INDEX = "registration_newborn_hosp_(st|rep) "
 BIG_TABLES = ["registration_newborn", "registration_birth", "registration_auditentry", "registration_payment"]
 
 
@@ -96,7 +99,7 @@ def test_a_pages_materials_marks_probe_the_scans_index_for_its_births_only(provi
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_the_unpaid_lists_and_counts_read_the_unpaid_index(province):
+def test_the_unpaid_lists_and_counts_read_the_unpaid_indexes(province):
     from datetime import timedelta
 
     from django.utils import timezone
@@ -104,19 +107,23 @@ def test_the_unpaid_lists_and_counts_read_the_unpaid_index(province):
     from registration.selectors.reports import followup_counts
 
     today = timezone.localdate()
-    for user in _users():
+    # A hospital's unpaid through its own entries of (hospital, state, last_day), the province's through the
+    # partial index of the unpaid by last day.
+    for user, index in zip(
+        _users(), ("registration_newborn_hosp_st", "registration_newborn_unpaid"), strict=True
+    ):
         followup = selectors.newborns_followup_for_user(user=user)
         for queryset in (followup[:50], selectors.newborns_unpaid(user=user).order_by()):
             plan = _plan(queryset)
             # At this size the planner may hash the births rather than probe them; the newborns are not read.
-            assert "registration_newborn_unpaid" in plan, plan
+            assert index in plan, plan
             assert "Seq Scan on registration_newborn" not in plan, plan
         with CaptureQueriesContext(connection) as queries:
             followup_counts(followup, today=today, urgent_days=7)
         with connection.cursor() as cursor:
             cursor.execute("EXPLAIN " + queries.captured_queries[0]["sql"])
             plan = "\n".join(row[0] for row in cursor.fetchall())
-        assert "registration_newborn_unpaid" in plan, plan
+        assert f"Index Only Scan using {index}" in plan, plan  # the counts read no newborn's row
     voidable = Newborn.objects.filter(state=Newborn.State.REGISTERED, last_day__lt=today - timedelta(days=1))
     assert "registration_newborn_unpaid" in _plan(voidable.values("pk"))
 
@@ -135,19 +142,70 @@ def test_a_parents_id_is_a_union_of_indexed_lookups(province):
     assert {newborn.birth_id for newborn in found} == {province.pk}
 
 
+def _name_fragments(province) -> tuple[Newborn, str, str]:
+    """A newborn of the big hospital, a common fragment of its name (its given name: about 2 % of the
+    province's names) and a rare one (its whole name)."""
+    newborn = Newborn.objects.filter(birth=province).first()
+    return newborn, newborn.name[1:3] if len(newborn.name) >= 3 else newborn.name, newborn.name
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_name_fragment_reads_the_bigram_indexes(province):
-    newborn = Newborn.objects.filter(birth=province).first()
-    fragment = newborn.name[1:3] if len(newborn.name) >= 3 else newborn.name
+    newborn, common, rare = _name_fragments(province)
     _, admin = _users()
-    names = selectors.newborn_search_for_user(user=admin, name=fragment)
+    for fragment in (common, rare):
+        names = selectors.newborn_search_for_user(user=admin, name=fragment)
 
-    plan = _plan(names[:25])
-    assert "registration_newborn_name_bigrams" in plan and "registration_newborn_real_name_bigrams" in plan
-    _no_seq_scan_of_big_tables(plan)
+        plan = _plan(names[:25])
+        if fragment == rare:
+            assert "registration_newborn_name_bigrams" in plan, plan
+            assert "registration_newborn_real_name_bigrams" in plan, plan
+            _no_seq_scan_of_big_tables(plan)
+        else:  # the bigram indexes, or the list's order walked until a page is full; at this size the
+            # planner may hash the births rather than probe them
+            assert "_name_bigrams" in plan or "registration_birth_at" in plan, plan
+            assert "Seq Scan on registration_newborn" not in plan, plan
+        assert newborn in names
+        assert all(fragment in found.name or fragment in found.real_name for found in names)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_hospitals_name_fragment_reads_only_its_own_matches(province):
+    # The bigram indexes' matches intersected with the hospital's entries of an index that starts with the
+    # hospital ((hospital, state, last_day) or the reports' (hospital, registered_on, …): the planner takes
+    # the cheaper): the province's other matches are never read, for the page nor for its bounded count.
+    newborn, common, _ = _name_fragments(province)
+    clerk, _ = _users()
+    names = selectors.newborn_search_for_user(user=clerk, name=common)
+
+    for queryset in (names[:25], names.select_related(None).order_by().values("pk")[:10001]):
+        plan = _plan(queryset)
+        assert "BitmapAnd" in plan and re.search(HOSPITAL_INDEX, plan), plan
+        assert "registration_newborn_name_bigrams" in plan, plan
+        _no_seq_scan_of_big_tables(plan)
     assert newborn in names
-    assert all(fragment in found.name or fragment in found.real_name for found in names)
+    assert all(found.hospital_id == newborn.hospital_id for found in names)
+    assert all(common in found.name or common in found.real_name for found in names)
+    everywhere = Newborn.objects.filter(name__contains=common).exclude(hospital_id=newborn.hospital_id)
+    assert everywhere.exists()  # the fragment is found elsewhere too: the hospital's bound matters
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_hospitals_records_by_state_are_counted_from_its_own_index_entries(province):
+    clerk, _ = _users()
+    for state in (Newborn.State.VOID, Newborn.State.REGISTERED):
+        records = selectors.newborn_search_for_user(user=clerk, state=state)
+
+        count = _plan(records.select_related(None).order_by().values("pk")[:10001])
+        assert "registration_newborn_hosp_st" in count, count
+        _no_seq_scan_of_big_tables(count)
+        _no_seq_scan_of_big_tables(_plan(records[:25]))
+        assert {(found.hospital_id, found.state) for found in records} == {
+            (clerk.operator.hospital_id, state)
+        }
 
 
 @pytest.mark.postgres
@@ -196,6 +254,30 @@ def test_the_admin_changelists_search_by_the_terms_shape_through_an_index(provin
                     _no_seq_scan_of_big_tables("\n".join(row[0] for row in cursor.fetchall()))
     response = client.get("/admin/registration/newborn/", {"q": province.mother_id_number})
     assert newborn in response.context["cl"].result_list
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_admins_hospital_filter_reads_the_hospitals_rows_of_both_tables(province, client):
+    # NewbornHospitalFilter restates the newborn's hospital on its birth: the births are read through
+    # their (hospital, …) indexes too, not the province's.
+    _, admin = _users()
+    client.force_login(admin)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/admin/registration/newborn/", {"hospital__id__exact": province.hospital_id})
+    assert response.status_code == 200
+    listed = response.context["cl"].result_list
+    assert listed and {newborn.hospital_id for newborn in listed} == {province.hospital_id}
+    plans = []
+    for query in queries:
+        if query["sql"].startswith("SELECT") and "registration_newborn" in query["sql"]:
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN " + query["sql"])
+                plans.append("\n".join(row[0] for row in cursor.fetchall()))
+    assert len(plans) == 2, plans  # the bounded count and the page
+    for plan in plans:
+        assert "registration_birth_hosp_at" in plan and re.search(HOSPITAL_INDEX, plan), plan
+        _no_seq_scan_of_big_tables(plan)
 
 
 # --- both databases ---------------------------------------------------------------------------------------
@@ -301,3 +383,39 @@ def test_the_builders_newborns_carry_their_births_day_and_first_payment(province
         total, wrong_day, wrong_payment, paid = cursor.fetchone()
     assert total > 4000 and paid > total / 2
     assert (wrong_day, wrong_payment) == (0, 0)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_report_reads_the_newborns_report_indexes_alone(province):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from registration.selectors.reports import report_build, report_newborns_for_user
+
+    today = timezone.localdate()
+    clerk, admin = _users()
+    # A hospital's: through either (at this size the planner may take the day's range of the province's).
+    for user, index in (
+        (admin, "registration_newborn_report"),
+        (clerk, "registration_newborn_(report|hosp_rep)"),
+    ):
+        with CaptureQueriesContext(connection) as queries:
+            report_build(
+                newborns=report_newborns_for_user(user=user),
+                date_from=today - timedelta(days=29),  # at this size a longer one is best read whole
+                date_to=today,
+                granularity="week",
+                per_hospital=user is admin,
+            )
+        grouped = [q["sql"] for q in queries.captured_queries if "registration_newborn" in q["sql"]]
+        assert len(grouped) == 2  # the series; the states and days to payment by hospital
+        for sql in grouped:
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN " + sql)
+                plan = "\n".join(row[0] for row in cursor.fetchall())
+            scan = "Index Only Scan" if user is admin else "Index (Only )?Scan"
+            assert re.search(f"{scan} using {index} on registration_newborn", plan), plan
+            assert "registration_payment" not in plan, plan
+            _no_seq_scan_of_big_tables(plan)

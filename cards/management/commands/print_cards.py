@@ -15,6 +15,7 @@ from cards.services import (
     card_state_refusal,
     render_cards,
 )
+from registration.access import newborns_of_hospital
 from registration.models import Hospital, Newborn
 from registration.services.audit import newborns_print_record
 
@@ -83,7 +84,7 @@ class Command(BaseCommand):
             found = Hospital.objects.filter(code=hospital).first()
             if found is None:
                 raise CommandError(f"no hospital has the code {hospital!r}")
-            rows = rows.filter(birth__hospital=found)
+            rows = newborns_of_hospital(rows, found.pk)
         if day is not None:
             rows = rows.filter(birth__registered_on=day)
         if ids is not None:

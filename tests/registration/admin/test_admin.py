@@ -121,7 +121,9 @@ def newborn_make(
     }
     fields.update(overrides)
     temp_id = birth.parent.id_number + suffix
-    newborn = Newborn.objects.create(birth=birth, temp_id=temp_id, personal_number=personal_number, **fields)
+    newborn = Newborn.objects.create(
+        birth=birth, hospital_id=birth.hospital_id, temp_id=temp_id, personal_number=personal_number, **fields
+    )
     IssuedTemporaryId.objects.create(
         number=temp_id, parent=birth.parent, suffix=suffix, newborn=newborn, issued_at=timezone.now()
     )
@@ -375,6 +377,20 @@ def test_it_filters_the_audit_log_by_action_and_hospital(admin_client):
     assert list(response.context["cl"].result_list) == [world["entry"]]
 
 
+@pytest.mark.django_db
+def test_it_filters_newborns_and_payments_by_the_newborns_hospital(admin_client):
+    world = world_make()
+    world_make(1)
+    hospital = world["hospital"].pk
+
+    newborns = admin_client.get(changelist(Newborn), {"hospital__id__exact": hospital})
+    payments = admin_client.get(changelist(Payment), {"newborn__hospital__id__exact": hospital})
+
+    assert list(newborns.context["cl"].result_list) == [world["newborn"]]
+    assert list(payments.context["cl"].result_list) == [world["payment"]]
+    assert world["hospital"].name in newborns.content.decode()
+
+
 # Full numbers are shown on a record's own page, and each view is logged
 
 
@@ -467,6 +483,38 @@ def test_it_keeps_identity_and_state_of_a_newborn_read_only(admin_client, admin_
     assert entry.user == admin_user
     assert entry.newborn == saved
     assert "special_group" in entry.detail["fields"]
+
+
+INLINE_EMPTY = [
+    ("TOTAL_FORMS", "0"),
+    ("INITIAL_FORMS", "0"),
+    ("MIN_NUM_FORMS", "0"),
+    ("MAX_NUM_FORMS", "1000"),
+]
+
+
+@pytest.mark.django_db
+def test_a_births_hospital_stays_read_only_so_its_newborns_never_differ(admin_client):
+    # Newborn.hospital is the birth's, denormalized: no page may move a birth to another hospital.
+    world, other = world_make(), world_make(1)
+    birth = world["birth"]
+    data = {
+        "hospital": other["hospital"].pk,
+        "mother_phone": "13877110000",
+        "father_phone": "",
+        "birth_hospital_name": birth.birth_hospital_name,
+        **{f"{prefix}-{key}": value for prefix in ("newborns", "materials") for key, value in INLINE_EMPTY},
+    }
+    data["newborns-TOTAL_FORMS"] = data["newborns-INITIAL_FORMS"] = "1"
+    data["materials-TOTAL_FORMS"] = data["materials-INITIAL_FORMS"] = "1"
+
+    response = admin_client.post(change(birth), data)
+
+    assert response.status_code == 302, response.context and response.context["adminform"].form.errors
+    birth.refresh_from_db()
+    assert birth.mother_phone == "13877110000"
+    assert birth.hospital == world["hospital"]
+    assert set(birth.newborns.values_list("hospital_id", flat=True)) == {world["hospital"].pk}
 
 
 @pytest.mark.django_db

@@ -60,6 +60,36 @@ def test_it_gives_a_mothers_next_daughter_x_even_at_another_hospital(clerk):
     assert birth.newborns.get().temp_id == MOTHER_ID + "x"
 
 
+def test_each_baby_carries_its_births_hospital(clerk):
+    # Newborn.hospital is the birth's, denormalized: the scope and the lists' indexes read it.
+    other = factories.operator_make(
+        username="other", hospital=factories.hospital_make(code="H45010300002", name="广西妇幼保健院")
+    ).user
+    births = [register(clerk, babies=girls(2)), register(other, today=TODAY + timedelta(days=1))]
+
+    for birth, user in zip(births, (clerk, other), strict=True):
+        assert {newborn.hospital_id for newborn in birth.newborns.all()} == {user.operator.hospital_id}
+        assert birth.hospital_id == user.operator.hospital_id
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("row", ["newborn", "birth"])
+def test_the_composite_key_refuses_a_newborn_whose_hospital_is_not_its_births(clerk, row):
+    # Migration 0018: (birth_id, hospital_id) references the birth's (id, hospital_id), so neither a newborn
+    # moved to another hospital nor a birth moved without its newborns can be saved.
+    newborn = register(clerk).newborns.get()
+    other = factories.hospital_make(code="H45010300002", name="广西妇幼保健院")
+    changed = (
+        Newborn.objects.filter(pk=newborn.pk)
+        if row == "newborn"
+        else Birth.objects.filter(pk=newborn.birth_id)
+    )
+    with pytest.raises(IntegrityError, match="registration_newborn_birth_hospital_fk"), transaction.atomic():
+        changed.update(hospital=other)
+    newborn.refresh_from_db()
+    assert newborn.hospital_id == newborn.birth.hospital_id == clerk.operator.hospital_id
+
+
 def test_it_uses_the_fathers_id_and_name_for_a_boy(clerk):
     birth = register(clerk, parent_role="father", babies=[BabyInput(Sex.MALE, TODAY)])
     newborn = birth.newborns.get()
