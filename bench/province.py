@@ -233,7 +233,13 @@ def pages(f: dict, today) -> list[tuple[str, str, str, float]]:
     ]
     rows = [("clerk", label, url, STAFF_TARGET) for label, url in lists]
     rows += [("supervisor", label, url, STAFF_TARGET) for label, url in lists + supervisor]
-    rows += [("admin", label, url, ADMIN_TARGET) for label, url in lists + supervisor + admin_pages]
+    # An administrator's three-year report is the whole province's: it is measured once, below, against
+    # the target the issue gives the province's reports over three years (1 s), not also against 300 ms.
+    rows += [
+        ("admin", label, url, ADMIN_TARGET)
+        for label, url in lists + supervisor + admin_pages
+        if label != "reports, 1,098 days by week"
+    ]
     rows.append(
         (
             "admin",

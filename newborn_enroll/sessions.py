@@ -12,6 +12,7 @@ SESSION_COOKIE_AGE after its last request: never later than the setting says.
 import time
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 
 REFRESHED_KEY = "_session_refreshed_at"
 
@@ -30,7 +31,9 @@ class SessionIdleRefreshMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         session = getattr(request, "session", None)
-        if session is None or session.is_empty():  # no login, or one that just ended (flush)
+        if session is None or session.is_empty():  # no session, or a login that just ended (flush)
+            return response
+        if SESSION_KEY not in session:  # a stale or forged cookie, say: no anonymous session is made
             return response
         refreshed = session.get(REFRESHED_KEY)
         if not isinstance(refreshed, int) or time.time() - refreshed >= settings.SESSION_REFRESH_SECONDS:

@@ -229,9 +229,10 @@ def api_client_scope(client) -> Scope:
 
 
 # A newborn's hospital is its own column (Newborn.hospital, denormalized from its birth's) and its birth's,
-# always equal (the composite foreign key of migration 0018). A hospital's newborns are filtered on both, so
-# that PostgreSQL may start from either table's indexes: the newborns' for a state, a last day or a name
-# fragment, the births' for the lists' order (newest registration first) and the reports' days (issue 15).
+# always equal: newborn_register sets it from the birth, which never changes hospital, and on PostgreSQL the
+# composite foreign key of migration 0018 refuses a mismatch. A hospital's newborns are filtered on both, so
+# that PostgreSQL may start from either table's indexes: the newborns' for a state, a last day, a name
+# fragment or a report's days, the births' for the lists' order (newest registration first) (issue 15).
 NEWBORN_HOSPITAL_FIELDS = ("hospital_id", "birth__hospital_id")
 
 

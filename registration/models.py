@@ -613,7 +613,8 @@ class Payment(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "缴费记录"
         ordering = ["newborn", "paid_on"]
-        # A newborn's first payment: the first entry of its range (the reports, migration 0014).
+        # A newborn's payments by day: payment_record's reads under the newborn's lock, and migration 0017's
+        # fill of the first payment's day (the reports read Newborn.first_paid_on since).
         indexes = [models.Index(fields=["newborn", "paid_on"], name="registration_payment_first")]
         constraints = [
             # A receipt is one payment for one baby: the same number on another baby's payment is a typo.

@@ -33,7 +33,13 @@ class AuditedAdmin(admin.ModelAdmin):
         return actions
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
+        if change:
+            # Only the fields this form changed: a payment, a void or a state change that another request
+            # committed since the page was opened is not written back with the page's old values.
+            columns = {field.name for field in obj._meta.concrete_fields}
+            obj.save(update_fields=[name for name in form.changed_data if name in columns])
+        else:
+            super().save_model(request, obj, form, change)
         # Field names only: the values may be ID numbers, and the log never holds a full one.
         detail = {"model": obj._meta.label_lower, "pk": obj.pk, "added": not change}
         self._audit(request, AuditEntry.Action.ADMIN, obj, detail={**detail, "fields": form.changed_data})

@@ -2,7 +2,7 @@
 
 The default cache is each process's memory: with several nodes behind a proxy, or several gunicorn workers,
 each would count apart and let N times the rate through. The database is the one store every node
-already shares, so the counts live there (a table made by migration 0013); Redis would do as well where
+already shares, so the counts live there (a table made by migration 0011); Redis would do as well where
 one runs, by pointing CACHES["api"] at it.
 """
 

@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
             name="first_paid_on",
             field=models.DateField(blank=True, editable=False, null=True, verbose_name="首次缴费到账日期"),
         ),
-        migrations.RunPython(columns_fill, migrations.RunPython.noop, elidable=True),
+        migrations.RunPython(columns_fill, migrations.RunPython.noop, elidable=False),
         migrations.AlterField(
             model_name="newborn",
             name="registered_on",

@@ -32,6 +32,7 @@ from registration.selectors.people import (
 from registration.selectors.records import (
     birth_get_for_user,
     births_of_parents,
+    followup_export_records,
     issued_suffixes_for,
     material_get_for_user,
     materials_incomplete_mark,
@@ -56,6 +57,7 @@ __all__ = [
     "agency_for_division_code",
     "audit_entries_for_user",
     "birth_get_for_user",
+    "births_of_parents",
     "community_name_ambiguous",
     "community_resolve",
     "division_agencies",
@@ -63,6 +65,7 @@ __all__ = [
     "division_query_terms",
     "division_search",
     "division_search_near",
+    "followup_export_records",
     "hospital_by_name",
     "hospital_get_for_user",
     "hospitals_for_user",
@@ -81,5 +84,4 @@ __all__ = [
     "newborns_unpaid",
     "operator_get_for_user",
     "operators_for_user",
-    "births_of_parents",
 ]

@@ -177,7 +177,7 @@ def _cell(reference: str, value, attrs: dict, filled: bool) -> str:
         return f'<c r="{reference}"{attrs[None]} t="inlineStr"><is><t{space}>{text}</t></is></c>'
     if isinstance(value, bool):
         return f'<c r="{reference}"{attrs[None]} t="b"><v>{int(value)}</v></c>'
-    if isinstance(value, float) and not math.isfinite(value):
+    if isinstance(value, float | Decimal) and not math.isfinite(value):  # NaN, infinities: no number
         raise ValueError(f"an export cell cannot hold {value!r}")
     if isinstance(value, int | float | Decimal):
         return f'<c r="{reference}"{attrs[None]}><v>{value}</v></c>'
@@ -246,7 +246,8 @@ class SheetStream:
                         or "<" in value
                         or ">" in value
                         or not value.isprintable()
-                        or (value.strip() is not value)
+                        or value[0].isspace()
+                        or value[-1].isspace()
                     ):
                         append(_cell(f"{letter}{row}", value, attrs, filled))
                     else:

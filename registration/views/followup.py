@@ -137,7 +137,7 @@ def followup_export(request):
         user=request.user, hospital_id=hospital.pk if hospital else None
     )
     # Streamed: the rows are read in chunks and written one by one (issue 15), so memory stays flat.
-    truncated = newborns[EXPORT_MAX_ROWS : EXPORT_MAX_ROWS + 1].exists()
+    truncated, records = selectors.followup_export_records(newborns, limit=EXPORT_MAX_ROWS)
     scope = hospital.name if hospital else _scope_name(request.user)
     title_lines = [
         f"新生儿预参保待缴费跟进名单（{scope}）",
@@ -146,7 +146,6 @@ def followup_export(request):
     ]
     if truncated:
         title_lines.append(f"记录过多，仅导出前{EXPORT_MAX_ROWS}条，请按医疗机构分别导出。")
-    records = newborns.values_list(*EXPORT_FIELDS)[:EXPORT_MAX_ROWS].iterator(chunk_size=2000)
     sheet = StreamedSheet(
         "待跟进",
         EXPORT_HEADERS,
@@ -204,25 +203,9 @@ def _export_fill(values: list) -> str | None:
 DAYS_LEFT_COLUMN = 4  # 剩余天数 in EXPORT_HEADERS
 
 
-# The columns of the export's query, in order: values, not models, as 100,000 rows are read (issue 15).
-EXPORT_FIELDS = (
-    "name",
-    "temp_id",
-    "birth_certificate_number",
-    "personal_number",
-    "last_day",
-    "birth__mother_name",
-    "birth__mother_phone",
-    "birth__father_name",
-    "birth__father_phone",
-    "phone",
-    "birth__registered_on",
-    "birth__hospital__name",
-)
-
-
 def _export_rows(records, today: date, full: bool):
-    """The sheet's rows (EXPORT_HEADERS) from the query's tuples (EXPORT_FIELDS), numbered from 1."""
+    """The sheet's rows (EXPORT_HEADERS) from the query's tuples (FOLLOWUP_EXPORT_FIELDS of
+    registration.selectors.records), numbered from 1."""
     shown = ids_for_export(full=full)
     for index, record in enumerate(records, start=1):
         name, temp_id, certificate, personal_number, last_day = record[:5]

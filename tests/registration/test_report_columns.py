@@ -12,7 +12,7 @@ from django.db.models import Min
 
 from registration.models import Newborn, Payment
 from registration.services import Sex
-from registration.services.lifecycle import payment_record
+from registration.services.lifecycle import newborn_void_expired, payment_record
 from registration.services.newborns import BabyInput
 from tests.factories import register
 
@@ -60,10 +60,25 @@ def test_the_first_payment_is_the_earliest_day_whatever_the_order_they_arrive_in
     assert _columns(girl) == (REGISTERED, date(2026, 1, 5)) == _sources(girl)
 
 
+@pytest.mark.django_db
+def test_a_record_voided_for_want_of_payment_and_paid_later_has_its_first_payment(clerk):
+    girl, _ = _twins(clerk)  # born 2025-12-05: last day 2026-03-04
+    newborn_void_expired(today=date(2026, 3, 5))
+    girl.refresh_from_db()
+    assert (girl.state, girl.first_paid_on) == (Newborn.State.VOID, None)
+
+    _pay(girl, clerk, date(2026, 3, 20))  # reinstated: the money arrived
+
+    assert _columns(girl) == (REGISTERED, date(2026, 3, 20)) == _sources(girl)
+    assert girl.state == Newborn.State.PAID
+
+
 def test_payments_have_one_writer():
-    """first_paid_on is right only if every payment goes through payment_record: no other code makes one."""
+    """first_paid_on is right only if every payment goes through payment_record: no other code makes or
+    updates one."""
     makers = re.compile(
         r"(?<!class )\bPayment\(|Payment\.objects\.(create|bulk_create|get_or_create|update_or_create)\("
+        r"|(Payment\.objects|payments)\.[^\n]*\bupdate\("  # a payment's day changed in bulk
     )
     found = [
         f"{path.relative_to(REGISTRATION)}:{number}"

@@ -147,12 +147,19 @@ def test_activity_moves_the_idle_expiry_forward_at_most_once_a_minute(client, cl
     )
 
 
-def test_a_logout_is_not_kept_alive_by_the_refresh(client, clerk):
+def test_a_logout_ends_the_session_and_the_refresh_does_not_revive_it(client, clerk):
     client.force_login(clerk)
     assert client.get("/").status_code == 200
     assert client.post("/logout/").status_code == 302
-    assert not Session.objects.exists()
     assert client.get("/").status_code == 302
+    assert not Session.objects.exists()
+
+
+def test_a_stale_or_forged_cookie_makes_no_anonymous_session(client, db):
+    client.cookies[django_settings.SESSION_COOKIE_NAME] = "s" * 32  # no such session
+    for path in ("/login/", "/no-such-page", "/reports"):  # /reports: redirected before any login is read
+        client.get(path)
+    assert not Session.objects.exists()
 
 
 def test_it_expires_sessions_when_idle_and_when_the_browser_closes():

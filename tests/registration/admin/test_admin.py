@@ -485,6 +485,36 @@ def test_it_keeps_identity_and_state_of_a_newborn_read_only(admin_client, admin_
     assert "special_group" in entry.detail["fields"]
 
 
+@pytest.mark.django_db
+def test_an_admin_save_writes_only_what_its_form_changed(admin_user, rf):
+    from types import SimpleNamespace
+
+    from django.contrib import admin
+
+    from registration.admin.records import NewbornAdmin
+
+    newborn = world_make()["newborn"]
+    stale = Newborn.objects.get(pk=newborn.pk)  # as the change page's request read it
+    # Meanwhile another request records a payment: the state and the reports' copy of its day change.
+    Newborn.objects.filter(pk=newborn.pk).update(
+        state=Newborn.State.PAID, benefit_start=newborn.birth_date, first_paid_on=date(2026, 5, 1)
+    )
+    stale.phone = "13977115432"
+    request = rf.post("/admin/")
+    request.user = admin_user
+
+    NewbornAdmin(Newborn, admin.site).save_model(
+        request, stale, SimpleNamespace(changed_data=["phone"]), change=True
+    )
+
+    saved = Newborn.objects.get(pk=newborn.pk)
+    assert (saved.phone, saved.state, saved.first_paid_on) == (
+        "13977115432",
+        Newborn.State.PAID,
+        date(2026, 5, 1),
+    )
+
+
 INLINE_EMPTY = [
     ("TOTAL_FORMS", "0"),
     ("INITIAL_FORMS", "0"),

@@ -170,8 +170,9 @@ def test_a_workbook_without_sheets_still_opens():
 def test_it_refuses_a_value_it_cannot_write():
     with pytest.raises(TypeError):
         xlsx_file([streamed([[object(), 1, 2]])])
-    with pytest.raises(ValueError):
-        xlsx_file([streamed([[float("nan"), 1, 2]])])
+    for number in (float("nan"), float("inf"), Decimal("NaN"), Decimal("-Infinity")):
+        with pytest.raises(ValueError):
+            xlsx_file([streamed([[number, 1, 2]])])
 
 
 def test_it_refuses_a_fill_that_is_not_a_colour():
