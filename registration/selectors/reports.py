@@ -157,14 +157,13 @@ def _figures_by_hospital(cohort) -> dict[int, _Tally]:
     """The cohort grouped by hospital, state and days from registration to the first payment: one scan."""
     # Day numbers (Julian on SQLite, epoch days on PostgreSQL) subtract to whole days on both.
     days = ExpressionWrapper(DayNumber("first_paid_on") - DayNumber("registered_on"), IntegerField())
-    rows = cohort.annotate(days=days).values("hospital_id", "state", "days").annotate(n=Count(COUNTED))
-    rows = rows.order_by()
+    rows = cohort.annotate(days=days).values_list("hospital_id", "state", "days").annotate(n=Count(COUNTED))
     tallies: dict[int, _Tally] = defaultdict(_Tally)
-    for row in rows:
-        tally = tallies[row["hospital_id"]]
-        tally.states[row["state"]] += row["n"]
-        if row["days"] is not None:  # no payment yet: not in the histogram
-            tally.days[int(row["days"])] += row["n"]
+    for hospital_id, state, days_to_payment, number in rows.order_by():
+        tally = tallies[hospital_id]
+        tally.states[state] += number
+        if days_to_payment is not None:  # no payment yet: not in the histogram
+            tally.days[days_to_payment] += number
     return tallies
 
 

@@ -6,6 +6,7 @@ sheet, the records (ID numbers full for administrators only).
 """
 
 from datetime import date
+from urllib.parse import urlencode
 
 from django.shortcuts import render
 from django.utils import timezone
@@ -82,8 +83,17 @@ def reports(request):
         states_chart=_states_chart(report.counts),
         state_rows=_state_rows(report.counts),
         query=request.GET.urlencode(),
+        hospital_link=_hospital_link(form, report),
     )
     return render(request, "registration/reports.html", context)
+
+
+def _hospital_link(form, report) -> str:
+    """The per-hospital table's link to one hospital's report of the same period, but its id."""
+    period = {}
+    if form.cleaned_data.get("date_from"):
+        period = {"date_from": report.date_from.isoformat(), "date_to": report.date_to.isoformat()}
+    return "?" + urlencode({**period, "granularity": report.granularity, "hospital": ""})
 
 
 def _scope_name(user) -> str:
