@@ -114,17 +114,16 @@ def report_build(
     cohort = newborns.filter(registered_on__gte=date_from, registered_on__lte=date_to).order_by()
     series = _series(cohort, date_from, date_to, granularity)
     by_hospital = _figures_by_hospital(cohort)
-    counts = _counts_sum(by_hospital.values())
-    histogram = _histograms_sum(by_hospital.values())
+    whole = _tallies_sum(by_hospital.values())
     hospitals = _hospital_figures(by_hospital) if per_hospital else []
     return Report(
         date_from=date_from,
         date_to=date_to,
         granularity=granularity,
         series=series,
-        counts=counts,
-        median_days_to_payment=median_from_histogram(histogram),
-        payments_counted=sum(histogram.values()),
+        counts=whole.counts(),
+        median_days_to_payment=median_from_histogram(whole.days),
+        payments_counted=sum(whole.days.values()),
         hospitals=hospitals,
     )
 
@@ -167,20 +166,15 @@ def _figures_by_hospital(cohort) -> dict[int, _Tally]:
     return tallies
 
 
-def _counts_sum(tallies) -> StateCounts:
-    states: dict[str, int] = defaultdict(int)
+def _tallies_sum(tallies) -> _Tally:
+    """Several hospitals' tallies added up: the whole cohort's."""
+    whole = _Tally()
     for tally in tallies:
         for state, number in tally.states.items():
-            states[state] += number
-    return StateCounts(total=sum(states.values()), **{str(s): states[s] for s in STATES})
-
-
-def _histograms_sum(tallies) -> dict[int, int]:
-    histogram: dict[int, int] = defaultdict(int)
-    for tally in tallies:
+            whole.states[state] += number
         for days, number in tally.days.items():
-            histogram[days] += number
-    return histogram
+            whole.days[days] += number
+    return whole
 
 
 def _hospital_figures(tallies: dict[int, _Tally]) -> list[HospitalFigures]:

@@ -176,13 +176,9 @@ def _scope_name(user) -> str:
 EXPIRED_FILL, URGENT_FILL = "F8D7DA", "FFF3CD"
 
 
-def followup_label(row: FollowupRow) -> str:
-    """The row's state in words, as the page's badge says it (empty when more than a week is left)."""
-    return days_left_label(row.days_left)
-
-
 def days_left_label(days_left: int) -> str:
-    """A record's state in words from its days left (FollowupRow's expired, overdue_days and urgent)."""
+    """A record's state in words from its days left, as the page's badge says it (FollowupRow's expired,
+    overdue_days and urgent); empty when more than a week is left."""
     if days_left < 0:
         return f"已过期{-days_left}天，待作废"
     if days_left == 0:
@@ -193,7 +189,7 @@ def days_left_label(days_left: int) -> str:
 
 
 def _export_fill(values: list) -> str | None:
-    """The fill of an export row (_export_row), from its days left, as the page highlights the record."""
+    """The fill of an export row (_export_rows), from its days left, as the page highlights the record."""
     days_left = values[DAYS_LEFT_COLUMN]
     if days_left < 0:
         return EXPIRED_FILL
