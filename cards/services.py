@@ -35,7 +35,7 @@ from cards.content import (  # noqa: F401  (re-exported: what the card prints is
     card_parents,
 )
 from registration.models import Newborn
-from registration.services.rules import format_date_zh
+from registration.rules import format_date_zh
 
 # What render_cards reads beyond the newborn's own row; callers select these so that it runs no query.
 CARD_RELATED = ("birth", "birth__hospital", "birth__community", "birth__agency")

@@ -16,7 +16,7 @@ from registration.models import (
     Material,
     Newborn,
 )
-from registration.services.rules import materials_missing
+from registration.rules import materials_missing
 
 
 def newborn_list_for_user(*, user) -> QuerySet[Newborn]:

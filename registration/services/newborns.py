@@ -11,7 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from newborn_enroll import metrics
-from registration import access, validators
+from registration import access, rules, validators
 from registration.models import (
     AuditEntry,
     Birth,
@@ -23,7 +23,6 @@ from registration.models import (
     NumberSequence,
     Parent,
 )
-from registration.services import rules
 from registration.services.audit import audit_entries_build
 from registration.services.birth_materials import MaterialInput, material_row, material_store
 from registration.services.registration_check import (  # the inputs and codes, also by this name

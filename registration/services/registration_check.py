@@ -17,10 +17,9 @@ from datetime import date
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from registration import selectors, validators
+from registration import rules, selectors, validators
 from registration.models import Birth, Division, Hospital, InsuranceAgency, Newborn, Sex
 from registration.reference import region_code_change
-from registration.services import rules
 from registration.services.birth_materials import MaterialInput, materials_checked
 
 MAX_BABIES_PER_BIRTH = 8

@@ -24,6 +24,11 @@ from registration.forms.register import (
 from registration.forms.register_preview import PreviewForm
 from registration.http import client_ip
 from registration.models import AuditEntry, Material
+from registration.rules import (
+    birth_date_problem,
+    materials_missing,
+    suffixes_for_birth,
+)
 from registration.services import SuffixesExhausted, newborn_name
 from registration.services.audit import audit_record
 from registration.services.birth_materials import MaterialInput
@@ -35,11 +40,6 @@ from registration.services.kept_uploads import (
 )
 from registration.services.newborns import RegistrationWarning, newborn_register
 from registration.services.registration_check import registration_check
-from registration.services.rules import (
-    birth_date_problem,
-    materials_missing,
-    suffixes_for_birth,
-)
 
 TEMPLATE = "registration/register.html"
 

@@ -11,10 +11,10 @@ from django.db import IntegrityError, transaction
 from PIL import Image
 
 from registration.models import AuditEntry, Birth, IssuedTemporaryId, Material, Newborn, Operator, Parent
+from registration.rules import SUFFIXES
 from registration.services import Sex
 from registration.services.birth_materials import MaterialInput
 from registration.services.newborns import AgencyWarning, BabyInput, ParentInput
-from registration.services.rules import SUFFIXES
 from tests import factories
 from tests.factories import FATHER_ID, MOTHER_ID, TODAY, register
 

@@ -10,6 +10,12 @@ from django.core.exceptions import ValidationError
 from PIL import Image
 
 from registration.models import AuditEntry, Birth, Material, Newborn
+from registration.rules import (
+    HOUSEHOLD_PAGES,
+    MATERIAL_BIRTH_CERTIFICATE,
+    MATERIAL_BIRTH_RECORD,
+    materials_missing,
+)
 from registration.services import Sex
 from registration.services.birth_materials import MaterialInput, birth_material_add
 from registration.services.lifecycle import newborn_void
@@ -21,12 +27,6 @@ from registration.services.newborns import (
     BabyInput,
     ParentInput,
     RegistrationWarning,
-)
-from registration.services.rules import (
-    HOUSEHOLD_PAGES,
-    MATERIAL_BIRTH_CERTIFICATE,
-    MATERIAL_BIRTH_RECORD,
-    materials_missing,
 )
 from tests import factories
 from tests.factories import MOTHER_ID, TODAY, register
