@@ -8,7 +8,6 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from registration.access import newborns_of_hospital, newborns_scope
-from registration.filters import NewbornFilter
 from registration.models import (
     AuditEntry,
     Birth,
@@ -17,6 +16,7 @@ from registration.models import (
     Newborn,
 )
 from registration.rules import materials_missing
+from registration.selectors.filters import NewbornFilter
 
 
 def newborn_list_for_user(*, user) -> QuerySet[Newborn]:
