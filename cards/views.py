@@ -25,8 +25,7 @@ from cards.services import (
     card_state_refusal,
     render_cards,
 )
-from newborn_enroll import metrics
-from registration import access
+from registration import access, metrics
 from registration.http import client_ip
 from registration.masking import mask_id_number
 from registration.models import Newborn

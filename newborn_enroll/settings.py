@@ -85,12 +85,12 @@ MIDDLEWARE = [
     # First: /healthz, /readyz and /metrics answer before sessions, host checks or the HTTPS redirect,
     # and the request metrics time everything below.
     "newborn_enroll.health.HealthMiddleware",
-    "newborn_enroll.metrics.RequestMetricsMiddleware",
+    "registration.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    # A login's idle expiry moves forward at most once a minute (newborn_enroll/sessions.py).
-    "newborn_enroll.sessions.SessionIdleRefreshMiddleware",
+    # A login's idle expiry moves forward at most once a minute (registration/sessions.py).
+    "registration.sessions.SessionIdleRefreshMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -283,7 +283,7 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 30 * 60)
-# Idle time, not time since login: newborn_enroll.sessions moves the expiry forward when the last move is
+# Idle time, not time since login: registration.sessions moves the expiry forward when the last move is
 # SESSION_REFRESH_SECONDS old (a thirtieth of the age: a minute), so a login ends 29 to 30 minutes after
 # its last request, and a page view that changes nothing else writes no session row.
 SESSION_REFRESH_SECONDS = max(1, SESSION_COOKIE_AGE // 30)
@@ -371,7 +371,7 @@ SPECTACULAR_SETTINGS = {
 }
 # /metrics (Prometheus) answers only these client addresses (registration.http.client_ip: behind nginx,
 # the address nginx saw); any other gets a 404. Several gunicorn workers share their counts through
-# PROMETHEUS_MULTIPROC_DIR (newborn_enroll/metrics.py, deploy/gunicorn.conf.py).
+# PROMETHEUS_MULTIPROC_DIR (registration/metrics.py, deploy/gunicorn.conf.py).
 METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", "127.0.0.1,::1")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

@@ -10,8 +10,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from newborn_enroll import metrics
-from registration import access, rules, validators
+from registration import access, metrics, rules, validators
 from registration.models import (
     AuditEntry,
     Birth,
