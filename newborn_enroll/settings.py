@@ -309,7 +309,7 @@ if env_bool("BEHIND_PROXY"):
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if env_bool("BEHIND_PROXY") else 0)
 
 # The default cache is each process's own memory. The API's rate counts must be shared by every node and
-# worker (registration/api/throttles.py), so they live in a database table (made by a migration).
+# worker (registration/throttles.py), so they live in a database table (made by a migration).
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "api": {
