@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
 
-from registration.api.clients import api_client_create
+from registration.services.api_clients import api_client_create
 from registration.models import Hospital
 from tests import factories
 

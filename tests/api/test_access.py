@@ -5,7 +5,7 @@ import io
 import pytest
 from django.core.management import call_command
 
-from registration.api.clients import api_client_create, api_client_revoke
+from registration.services.api_clients import api_client_create, api_client_revoke
 from registration.api.throttles import ClientRateThrottle, CoverageRateThrottle
 from registration.models import ApiClient, AuditEntry
 from tests.api.conftest import bearer, birth_body
