@@ -18,9 +18,9 @@ def _cards_for_user(user) -> QuerySet[Newborn]:
     )
 
 
-def card_newborns_for_user(*, user, pk) -> list[Newborn]:
-    """The one record of a card, or [] when it is missing or another hospital's (the same answer)."""
-    return list(_cards_for_user(user).filter(pk=pk))
+def card_newborn_get_for_user(*, user, pk) -> Newborn | None:
+    """The record of one card, or None when it is missing or another hospital's (the same answer)."""
+    return next(iter(_cards_for_user(user).filter(pk=pk)), None)
 
 
 def card_newborns_registered_on(*, user, day: date, limit: int) -> list[Newborn]:

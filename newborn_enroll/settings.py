@@ -177,17 +177,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     # Django's rule, with the message in Chinese (its 5.2 translation of this message is missing).
-    {"NAME": "registration.auth.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "registration.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     # Not blank, not only spaces, not a single class of characters (ten spaces, one letter repeated).
-    {"NAME": "registration.auth.CharacterClassValidator"},
+    {"NAME": "registration.password_validation.CharacterClassValidator"},
 ]
 
 # Login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins for one username from one
 # address, that pair is locked out for AXES_COOLOFF_MINUTES; a successful login clears the count.
 # Attempts are kept in the database, so each test (one transaction) starts with none.
 # `manage.py axes_reset_username USERNAME` lifts a lock-out early (README, Operations).
+# Each session stores its backend's dotted path: moving these classes would log every clerk out.
 AUTHENTICATION_BACKENDS = [
     "registration.auth.LockoutBackend",
     # Django's ModelBackend, reading the operator with the user (one query fewer on every request).
@@ -380,10 +381,10 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # The province whose households and hospitals this deployment serves (GB/T 2260: 45 is Guangxi).
 PROVINCE_CODE = env_str("PROVINCE_CODE", "45")
 
-# Full ID and phone numbers never reach a log line or an error report (registration/logging.py): every
+# Full ID and phone numbers never reach a log line or an error report (registration/log_masking.py): every
 # handler masks them, the error report hides the sensitive form fields and masks every frame variable.
-DEFAULT_EXCEPTION_REPORTER = "registration.logging.MaskingExceptionReporter"
-DEFAULT_EXCEPTION_REPORTER_FILTER = "registration.logging.SensitiveExceptionReporterFilter"
+DEFAULT_EXCEPTION_REPORTER = "registration.log_masking.MaskingExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "registration.log_masking.SensitiveExceptionReporterFilter"
 ADMINS = [("", address) for address in env_list("ERROR_EMAILS")]
 SERVER_EMAIL = env_str("SERVER_EMAIL", "root@localhost")
 
@@ -391,7 +392,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
-        "mask_sensitive": {"()": "registration.logging.SensitiveDataFilter"},
+        "mask_sensitive": {"()": "registration.log_masking.SensitiveDataFilter"},
         "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
     },
     "handlers": {
@@ -400,7 +401,7 @@ LOGGING = {
             "class": "django.utils.log.AdminEmailHandler",
             "level": "ERROR",
             "filters": ["require_debug_false", "mask_sensitive"],
-            "reporter_class": "registration.logging.MaskingExceptionReporter",
+            "reporter_class": "registration.log_masking.MaskingExceptionReporter",
         },
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},

@@ -17,7 +17,7 @@ from django.dispatch import receiver
 
 from registration.audit_triggers import TABLE, triggers_install, triggers_present
 from registration.http import client_ip
-from registration.logging import mask_sensitive
+from registration.log_masking import mask_sensitive
 from registration.middleware import password_change_required_set
 from registration.models import AuditEntry
 from registration.services.audit import audit_record, user_hospital
