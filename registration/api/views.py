@@ -199,9 +199,8 @@ class BirthsView(ApiView):
                 client=client, body=body, idempotency_key=idempotency_key, ip=client_ip(request)
             )
         except RegistrationWarning as exc:
-            warnings = [{"code": error.code, "message": error.messages[0]} for error in exc.error_list]
-            request.audit_detail = {"warnings": [warning["code"] for warning in warnings]}
-            return Response({"warnings": warnings}, status=status.HTTP_409_CONFLICT)
+            request.audit_detail = {"warnings": exc.codes}
+            return Response({"warnings": exc.warnings}, status=status.HTTP_409_CONFLICT)
         except PermissionDenied as exc:
             raise exceptions.PermissionDenied(str(exc) or "该客户端不能办理新生儿预参保登记。") from None
         except ValidationError as exc:
