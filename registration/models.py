@@ -194,6 +194,9 @@ class Birth(models.Model):
     registered_on = models.DateField("参保日期", db_index=True)
     # Identifies one submitted form, so that a double click or a retried POST registers the birth once.
     request_key = models.UUIDField("提交标识", unique=True, null=True, blank=True, editable=False)
+    # The API's request kept with its key: a SHA-256 of the body's canonical JSON, so that a key sent again
+    # with another body is refused rather than answered with this birth (issue 24, item 1).
+    request_fingerprint = models.CharField("提交内容指纹", max_length=64, blank=True, editable=False)
 
     route = models.CharField("证件类型", max_length=20, choices=Route.choices)
     parent = models.ForeignKey(Parent, models.PROTECT, related_name="births", verbose_name="证件所属父母")

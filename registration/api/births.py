@@ -5,6 +5,8 @@ module only turns the API's body into its arguments, and a refused body into eve
 once (birth_errors); the check's field paths (mother.id_number, babies.1.birth_date) are the API's own.
 """
 
+import hashlib
+import json
 import uuid
 
 from django.core.exceptions import ValidationError
@@ -32,6 +34,14 @@ COMMUNITY_UNKNOWN = "没有找到该参保社区，请核对12位社区编码或
 
 def request_key_for(client: ApiClient, idempotency_key: str) -> uuid.UUID:
     return uuid.uuid5(IDEMPOTENCY_NAMESPACE, f"{client.pk}:{idempotency_key}")
+
+
+def request_fingerprint(body) -> str:
+    """The SHA-256 of a parsed JSON body in canonical form (keys sorted, no spaces): kept with the
+    Idempotency-Key, so that the key sent again with another body is told from a retry, as payment APIs
+    do. Key order and white space do not change it; any value does."""
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def error_path(key: str) -> str:
@@ -129,7 +139,8 @@ def _registration_request(data: dict, community: Division | None) -> Registratio
 def birth_register_from_api(
     *, client: ApiClient, body: BirthSerializer, idempotency_key: str | None, ip: str | None
 ) -> Birth:
-    """Register the birth of a valid BirthSerializer body as the client's service account.
+    """Register the birth of a valid BirthSerializer body as the client's service account; with an
+    Idempotency-Key, the body's fingerprint (request_fingerprint) is kept with it.
 
     Raises what newborn_register raises: ValidationError by field (errors_by_path gives the API's paths),
     RegistrationWarning with codes (resend with them in "confirm"), PermissionDenied. A community that is
@@ -146,5 +157,20 @@ def birth_register_from_api(
         clerk=client.user,
         registration=_registration_request(data, community),
         request_key=request_key_for(client, idempotency_key) if idempotency_key else None,
+        request_fingerprint=request_fingerprint(body.initial_data) if idempotency_key else "",
         ip=ip,
+    )
+
+
+def same_request(birth: Birth, body: BirthSerializer) -> bool:
+    """Whether a body sent with the Idempotency-Key of `birth` is the request that registered it: the same
+    body, as its fingerprint says (migration 0027). A birth registered before fingerprints were kept is
+    compared by its ID parent."""
+    if birth.request_fingerprint:
+        return birth.request_fingerprint == request_fingerprint(body.initial_data)
+    data = body.validated_data
+    parent = data.get(data["parent_role"]) or {}
+    return (
+        birth.parent_role == data["parent_role"]
+        and birth.parent.id_number == parent.get("id_number", "").upper()
     )

@@ -23,11 +23,15 @@ from registration.services.payment_items import PaymentsRefused, payment_items_r
 
 from . import serializers
 from .auth import request_client
-from .births import birth_errors, birth_register_from_api, errors_by_path
+from .births import birth_errors, birth_register_from_api, errors_by_path, same_request
 from .parsers import MultiPartParser
 from .throttles import ClientRateThrottle, CoverageRateThrottle
 
 IDEMPOTENCY_KEY_MAX_LENGTH = 200
+IDEMPOTENCY_KEY_REUSED = (
+    "该 Idempotency-Key 已用于另一次请求（请求内容不同），未登记。重试须发送与首次完全相同的内容；"
+    "新的登记请使用新的标识。"
+)
 NOT_FOUND = "没有找到该登记记录。"
 COVERAGE_NOT_FOUND = "没有找到与该编码和出生日期相符的登记记录，请核对登记卡上的新生儿编码和出生日期。"
 UNKNOWN_ENDPOINT = "没有该接口，请核对请求的地址（接口文档见 /api/v1/docs）。"
@@ -131,7 +135,8 @@ class BirthsView(ApiView):
         description=(
             "与登记页面相同的字段、规则和中文提示（同一个登记检查）。有需要确认的提示时返回 409，"
             "确认后把提示的 code 放入 confirm 重新提交。"
-            "带 Idempotency-Key 请求头时，重试返回同一次登记的结果，不会重复登记。"
+            "带 Idempotency-Key 请求头时，以相同内容重试返回同一次登记的结果，不会重复登记；"
+            "同一标识配以不同的请求内容返回 422。"
         ),
         request=serializers.BirthSerializer,
         examples=[
@@ -167,7 +172,10 @@ class BirthsView(ApiView):
                 str,
                 OpenApiParameter.HEADER,
                 required=False,
-                description="客户端自定的请求标识（最长200个字符）：同一标识的重试只登记一次",
+                description=(
+                    "客户端自定的请求标识（最长200个字符）：同一标识、相同内容的重试只登记一次；"
+                    "同一标识、不同内容返回 422"
+                ),
             )
         ],
         responses={
@@ -207,12 +215,10 @@ class BirthsView(ApiView):
             return _unprocessable(errors_by_path(exc))
         # newborn_register audited a new registration; a retry answered from the first one is logged here.
         request.audit_done = birth.registered_at >= started
-        if not request.audit_done and not _same_parent(birth, body.validated_data):
-            # The key names another family's registration: a client's bug, never that registration's data.
+        if not request.audit_done and not same_request(birth, body):
+            # The key was used for another request: a client's bug, never answered with that registration.
             request.audit_detail = {"idempotency_key_reused": True}
-            return _unprocessable(
-                {"Idempotency-Key": ["该 Idempotency-Key 已用于另一次登记，请为每次登记使用新的标识。"]}
-            )
+            return _unprocessable({"Idempotency-Key": [IDEMPOTENCY_KEY_REUSED]})
         request.audit_detail = {"birth": birth.pk, "idempotent_replay": True}
         birth.newborns_ordered = list(
             birth.newborns.order_by("birth_order")
@@ -220,15 +226,6 @@ class BirthsView(ApiView):
             .prefetch_related("payments")
         )
         return Response(serializers.BirthCreatedSerializer(birth).data, status=status.HTTP_201_CREATED)
-
-
-def _same_parent(birth, data: dict) -> bool:
-    """Whether a retried body names the ID parent of the registration its Idempotency-Key made."""
-    parent = data.get(data["parent_role"]) or {}
-    return (
-        birth.parent_role == data["parent_role"]
-        and birth.parent.id_number == parent.get("id_number", "").upper()
-    )
 
 
 class NewbornCursorPagination(CursorPagination):

@@ -77,6 +77,7 @@ def newborn_register(
     clerk,
     registration: RegistrationRequest,
     request_key: uuid.UUID | None = None,
+    request_fingerprint: str = "",
     today: date | None = None,
     ip: str | None = None,
 ) -> Birth:
@@ -87,7 +88,8 @@ def newborn_register(
     clerk must confirm (the request's `confirmed_warnings`, by code), PermissionDenied for a user without
     module access. The household register (or ID card) and the birth record are required unless
     `materials_deferred` (uploaded later on the record's page). With a `request_key`, a repeated call
-    returns the first call's birth.
+    returns the first call's birth; `request_fingerprint` (the API's digest of its body) is kept with the
+    key, for the caller to tell a retry from another request under the same key.
     """
     today = today or timezone.localdate()
     # The one access gate decides: an active operator with module access, at an active hospital.
@@ -111,6 +113,7 @@ def newborn_register(
                 registration=registration,
                 stored=stored,
                 request_key=request_key,
+                request_fingerprint=request_fingerprint,
                 today=today,
                 ip=ip,
             )
@@ -188,6 +191,7 @@ def _register_locked(
     registration: RegistrationRequest,
     stored,
     request_key,
+    request_fingerprint,
     today,
     ip,
 ) -> Birth:
@@ -200,6 +204,7 @@ def _register_locked(
         registered_at=now,
         registered_on=today,
         request_key=request_key,
+        request_fingerprint=request_fingerprint,
         route=route,
         parent=parent,
         parent_role=registration.parent_role,

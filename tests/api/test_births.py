@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
+from registration.api.births import request_fingerprint
 from registration.api.serializers import BirthSerializer, values_parsed
 from registration.models import AuditEntry, Birth, Newborn, Operator
 from tests import factories
@@ -239,6 +240,71 @@ def test_a_retry_with_the_same_idempotency_key_returns_the_first_registration(ap
     assert Birth.objects.count() == 1 and Newborn.objects.count() == 2
     replay = AuditEntry.objects.get(action=AuditEntry.Action.API)
     assert replay.detail["idempotent_replay"] is True
+
+
+def test_the_same_key_with_another_body_of_the_same_mother_is_refused(api):
+    # Issue 24, item 1: the same key and mother, first one girl, then two boys born on another day: the
+    # boys were answered with a copy of the girl's registration and never registered.
+    girl = birth_body(babies=[{"sex": "female", "birth_date": "2026-02-26"}])
+    boys = birth_body(babies=[{"sex": "male", "birth_date": "2026-01-10"}] * 2)
+    first = api.post("/api/v1/births", girl, format="json", HTTP_IDEMPOTENCY_KEY="his-4712")
+
+    second = api.post("/api/v1/births", boys, format="json", HTTP_IDEMPOTENCY_KEY="his-4712")
+
+    assert first.status_code == 201
+    assert second.status_code == 422, second.content
+    assert "已用于另一次请求" in second.json()["errors"]["Idempotency-Key"][0]
+    assert Birth.objects.count() == 1 and Newborn.objects.count() == 1
+    refused = AuditEntry.objects.get(action=AuditEntry.Action.API)
+    assert refused.detail["idempotency_key_reused"] is True and refused.detail["status"] == 422
+
+
+def test_any_change_of_the_body_under_the_same_key_is_refused(api):
+    body = birth_body()
+    api.post("/api/v1/births", body, format="json", HTTP_IDEMPOTENCY_KEY="his-4713")
+
+    changed = {**body, "household_address": body["household_address"] + "之一"}
+    response = api.post("/api/v1/births", changed, format="json", HTTP_IDEMPOTENCY_KEY="his-4713")
+
+    assert response.status_code == 422
+    assert Birth.objects.get().newborns.first().household_address == body["household_address"]
+
+
+def test_a_retry_whose_keys_are_in_another_order_and_spacing_is_the_same_request(api):
+    body = birth_body()
+    first = api.post("/api/v1/births", body, format="json", HTTP_IDEMPOTENCY_KEY="his-4714")
+    reordered = json.dumps(dict(reversed(list(body.items()))), ensure_ascii=True, indent=2)
+
+    retry = api.post(
+        "/api/v1/births", reordered, content_type="application/json", HTTP_IDEMPOTENCY_KEY="his-4714"
+    )
+
+    assert retry.status_code == 201 and retry.json() == first.json()
+    assert Birth.objects.get().request_fingerprint == request_fingerprint(body)
+
+
+def test_a_birth_saved_without_a_fingerprint_is_compared_by_its_parent(api):
+    # Births registered before migration 0027 have no fingerprint: a retry naming the same ID parent is
+    # still answered, another parent still refused.
+    api.post("/api/v1/births", birth_body(), format="json", HTTP_IDEMPOTENCY_KEY="his-4715")
+    Birth.objects.update(request_fingerprint="")
+    same_parent = birth_body(household_address="广西南宁市青秀区新竹路2号")
+    father_id = {"name": "韦大海", "id_number": factories.FATHER_ID, "phone": ""}
+    other_parent = birth_body(parent_role="father", father=father_id, confirm=["possible_duplicate"])
+
+    retry = api.post("/api/v1/births", same_parent, format="json", HTTP_IDEMPOTENCY_KEY="his-4715")
+    other = api.post("/api/v1/births", other_parent, format="json", HTTP_IDEMPOTENCY_KEY="his-4715")
+
+    assert retry.status_code == 201 and other.status_code == 422
+    assert Birth.objects.count() == 1
+
+
+def test_request_fingerprint_ignores_key_order_and_reads_every_value():
+    body = birth_body()
+    assert request_fingerprint(body) == request_fingerprint(dict(reversed(list(body.items()))))
+    assert request_fingerprint(body) != request_fingerprint({**body, "confirm": ["possible_duplicate"]})
+    assert request_fingerprint({"a": 1}) != request_fingerprint({"a": "1"})
+    assert len(request_fingerprint(body)) == 64
 
 
 def test_a_key_reused_for_another_family_is_refused(api):
