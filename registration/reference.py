@@ -9,6 +9,7 @@ import pycountry
 from babel import Locale
 from django.db import models
 from pypinyin import Style, lazy_pinyin
+from stdnum import numdb
 
 
 class Sex(models.IntegerChoices):
@@ -127,3 +128,53 @@ def region_code_change(code: str) -> RegionCodeChange | None:
     today (or one whose division was split, with no single successor). An ID keeps the code of where it was
     issued: 450127… (横县, until 2021) is a 横州市 (450181) parent's."""
     return _region_code_changes().get(code[:6])
+
+
+@dataclass(frozen=True)
+class RegionPlace:
+    """Where a GB/T 2260 region code is: its province, its city (prefecture; "" for a municipality's
+    districts and a province's directly administered counties) and its county, by their names."""
+
+    province: str
+    prefecture: str
+    county: str
+    retired: bool  # the code is no longer in use (the county was renamed, merged or split)
+
+    def __str__(self) -> str:
+        county = f"原{self.county}" if self.retired else self.county
+        return f"{self.province}{self.prefecture}{county}"
+
+
+# Entries of the table that are groupings, not places a person lives in.
+_NOT_PLACES = {"市辖区", "县", "省直辖县级行政区划", "省直辖县级行政单位", "自治区直辖县级行政区划"}
+
+
+def region_place(code: str) -> RegionPlace | None:
+    """The province, city and county of a resident ID's region code (its first 6 digits), from the GB/T 2260
+    table python-stdnum ships with `stdnum.cn.ric` (its cn/loc data), or None for a code never in it. The
+    county is named as it was last: 440106 is 广东省广州市天河区, 110103 北京市原崇文区."""
+    code = code[:6]
+    if not (len(code) == 6 and code.isascii() and code.isdigit()):
+        return None
+    province, county, retired = _region_names(code)
+    if not county:
+        return None
+    if county == province:  # a province's own code (440000)
+        return RegionPlace(province, "", "", retired)
+    prefecture = ""
+    if not code.endswith("00"):
+        _, city, _ = _region_names(code[:4] + "00")
+        prefecture = city if city not in _NOT_PLACES and city != province else ""
+    return RegionPlace(province, prefecture, county, retired)
+
+
+def _region_names(code: str) -> tuple[str, str, bool]:
+    """(the province's name, the code's last name, whether that name's years have ended)."""
+    info = {key: value for _, props in numdb.get("cn/loc").info(code) for key, value in props.items()}
+    names = [name for name in info.get("county", "").split(",") if name]
+    if not names:
+        return info.get("province", ""), "", False
+    # "[1983-2003]新城区,[2004-]青秀区": the names a code bore, oldest first, with their years.
+    last = names[-1]
+    years, _, name = last[1:].partition("]") if last.startswith("[") else ("-", "", last)
+    return info.get("province", ""), name, not years.endswith("-")

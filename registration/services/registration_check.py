@@ -20,7 +20,7 @@ from django.core.exceptions import ValidationError
 
 from registration import rules, selectors, validators
 from registration.models import Birth, Division, Hospital, InsuranceAgency, Newborn, Sex
-from registration.reference import region_code_change
+from registration.reference import region_code_change, region_place
 from registration.services.birth_materials import MaterialInput, materials_checked
 
 MAX_BABIES_PER_BIRTH = 8
@@ -230,7 +230,8 @@ def _warnings_find(check: RegistrationCheck, community, parent_role, babies, con
     agency, parent_agency = agencies[community.code], agencies[parent_code]
     check.agency, check.parent_agency = agency, parent_agency
     if WARNING_AGENCY not in confirmed and (parent_agency is None or parent_agency != agency):
-        check.warnings.append(CheckWarning(WARNING_AGENCY, _agency_message(agency, parent_agency, change)))
+        message = _agency_message(agency, parent_agency, change, parent_id_number=parent.id_number)
+        check.warnings.append(CheckWarning(WARNING_AGENCY, message))
     id_numbers = [person.id_number for person in (check.mother, check.father) if person.id_number]
     births = selectors.births_of_parents(id_numbers)
     birth_dates = {baby.birth_date for baby in babies if baby.birth_date is not None}
@@ -248,13 +249,15 @@ def _warnings_find(check: RegistrationCheck, community, parent_role, babies, con
             check.warnings.append(CheckWarning(WARNING_PARENT_NAME, message))
 
 
-def _agency_message(agency, parent_agency, change=None) -> str:
+def _agency_message(agency, parent_agency, change=None, *, parent_id_number: str = "") -> str:
     former = (
         f"身份证号码前6位{change.former_code}是原「{change.former_name}」的行政区划代码，"
         f"已按现「{change.current_name}」（{change.current_code}）查找。"
         if change
         else ""
     )
+    if parent_id_number and not parent_id_number.startswith(settings.PROVINCE_CODE):
+        former += _outside_province_message(parent_id_number[:6])
     if parent_agency is None:
         return (
             former + "未能根据证件所属父（母）亲身份证号码的前6位获取其参保所属机构。"
@@ -264,6 +267,17 @@ def _agency_message(agency, parent_agency, change=None) -> str:
         former + f"根据身份证号码获取的父母参保所属机构为「{parent_agency}」，"
         f"与所选参保社区的参保所属机构「{agency or '未知机构'}」不一致。"
         "原则上新生儿参保地需与父母任意一方户籍地一致；确认无误后可继续登记。"
+    )
+
+
+def _outside_province_message(code: str) -> str:
+    # A number keeps the region code where it was issued: a parent who moved their 户籍 to Guangxi keeps an
+    # ID from elsewhere, so the household register decides (issue 24, item 10), and this stays a warning.
+    place = region_place(code)
+    where = f"{place}的行政区划代码" if place else "区划代码"
+    return (
+        f"证件所属父（母）亲的身份证号码前6位{code}是{where}，不是广西的。身份证号码不随户籍迁移而改变："
+        "请核对户口簿，确认其户籍现在广西（户口簿登记的住址在广西）；非广西户籍的不能办理预参保登记。"
     )
 
 

@@ -1,6 +1,6 @@
 """Reference data: the 国籍 list in the order a clerk looks for a name, by pinyin, 中国 first."""
 
-from registration.reference import NATIONALITY_CHOICES, pinyin_sort_key
+from registration.reference import NATIONALITY_CHOICES, pinyin_sort_key, region_place
 
 NAMES = [name for _, name in NATIONALITY_CHOICES]
 
@@ -28,3 +28,12 @@ def test_the_key_orders_letters_before_tones_then_characters():
     )
     assert pinyin_sort_key("马耳他") < pinyin_sort_key("马里")  # ma3 er3 before ma3 li3, syllable by syllable
     assert NAMES.index("马耳他") < NAMES.index("马里")
+
+
+def test_region_place_names_the_province_city_and_county_of_a_region_code():
+    assert str(region_place("440106")) == "广东省广州市天河区"
+    assert str(region_place("450103")) == "广西壮族自治区南宁市青秀区"
+    assert str(region_place("500101")) == "重庆市万州区"  # a municipality: no city between
+    assert str(region_place("469001")) == "海南省五指山市"  # a directly administered county
+    assert str(region_place("110103")) == "北京市原崇文区"  # retired in 2010
+    assert region_place("999999") is None and region_place("44a106") is None

@@ -119,3 +119,33 @@ def test_the_problems_of_a_partly_parsed_request_leave_out_what_the_parsing_repo
     )
 
     assert problems == {"babies.0.sex": ["请选择性别。"]}
+
+
+def test_a_parent_id_from_another_province_is_named_in_the_agency_warning(hospital):
+    # Issue 24, item 10: a Guangzhou number (440106, 天河区) said only that no agency was found.
+    factories.agency_make()
+    guangzhou_mother = factories.id_number(region="440106", order="002")
+
+    result = check(hospital, mother=ParentInput("张三", guangzhou_mother, ""))
+
+    assert result.errors == {}
+    [warning] = result.warnings
+    assert warning.code == WARNING_AGENCY
+    assert "身份证号码前6位440106是广东省广州市天河区的行政区划代码，不是广西的" in warning.message
+    assert "请核对户口簿，确认其户籍现在广西" in warning.message
+    # Still a warning: a parent keeps the number after moving their 户籍 to Guangxi.
+    confirmed = check(
+        hospital, mother=ParentInput("张三", guangzhou_mother, ""), confirmed_warnings=[WARNING_AGENCY]
+    )
+    assert (confirmed.errors, confirmed.warnings) == ({}, [])
+
+
+def test_a_guangxi_parent_with_another_agency_is_not_told_the_number_is_from_elsewhere(hospital):
+    factories.agency_make()
+    factories.division_chain("450302001001", ("广西壮族自治区", "桂林市", "秀峰区", "秀峰街道", "某社区"))
+    factories.agency_make(code="450300", name="桂林市医疗保障事业管理中心", covers=("4503",))
+
+    result = check(hospital, mother=ParentInput("张三", factories.id_number(region="450302"), ""))
+
+    [warning] = result.warnings
+    assert "桂林市医疗保障事业管理中心" in warning.message and "不是广西的" not in warning.message
