@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from cards.content import payment_channels
+from cards.content import birth_order_text, code_letter_note, payment_channels
 from registration import access, selectors
 from registration.forms.register import (
     MATERIAL_KINDS,
@@ -237,12 +237,19 @@ def register_done(request, pk):
     for newborn in newborns:
         # The full temporary ID is shown here: each view of it is logged (docs/rules.md, Who uses it).
         audit_record(user=request.user, action=AuditEntry.Action.VIEW_ID, obj=newborn, ip=client_ip(request))
+    # Twins' names and dates are alike and their codes differ by a letter's case: each is numbered in
+    # birth order and its letter spelled out, as on the card (cards.content).
+    babies = [
+        {"newborn": newborn, "order": birth_order_text(newborn), "letter": code_letter_note(newborn)}
+        for newborn in newborns
+    ]
     return render(
         request,
         "registration/register_done.html",
         {
             "birth": birth,
             "newborns": newborns,
+            "babies": babies,
             "ids": ",".join(str(newborn.pk) for newborn in newborns),
             "materials_missing": materials_missing(
                 birth.route, [material.kind for material in birth.materials.all()]

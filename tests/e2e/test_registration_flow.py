@@ -79,6 +79,12 @@ def test_a_clerk_registers_twin_girls_with_a_scan_and_opens_the_card(logged_in_p
     body = page.locator("body")
     expect(body).to_contain_text(MOTHER_ID + "X")
     expect(body).to_contain_text(MOTHER_ID + "x")
+    # Issue 24, item 12: each twin numbered in birth order, its letter spelled out, as on the card.
+    first, second = (page.get_by_role("region", name=f"第{n}名 · 出生顺序：双胞胎第{n}个") for n in (1, 2))
+    expect(first).to_contain_text(MOTHER_ID + "X")
+    expect(first).to_contain_text("末位为大写字母X")
+    expect(second).to_contain_text(MOTHER_ID + "x")
+    expect(second).to_contain_text("末位为小写字母x")
     # Issue 14: the ID number went to the server in request bodies only, never in a URL.
     assert ("POST", page.url.split("/register/")[0] + "/register/preview") in requests
     assert not [url for _, url in requests if MOTHER_ID in url or "张三" in unquote(url)]

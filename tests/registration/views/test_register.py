@@ -159,6 +159,24 @@ def test_the_done_page_tells_the_family_the_payment_channels_of_the_cards_notice
     assert "12366" not in done and "广西税务APP" not in done  # the channels the page listed before
 
 
+def test_the_done_page_numbers_triplets_in_birth_order_with_their_letters(logged_in):
+    # Issue 24, item 12: three cards with the same name and date told apart only by X, x and A.
+    done = logged_in.get(logged_in.post(URL, form_data(babies=(("2", 3),) * 3)).url).content.decode()
+
+    headings = re.findall(r"<h2[^>]*data-baby-order>(.*?)</h2>", done)
+    assert headings == [f"第{n}名 · 出生顺序：三胞胎第{n}个" for n in (1, 2, 3)]
+    letters = re.findall(r"<span[^>]*data-code-letter>(.*?)</span>", done)
+    assert letters == ["（末位为大写字母X）", "（末位为小写字母x）", "（末位为大写字母A）"]
+    order = [done.index(MOTHER_ID + letter) for letter in "XxA"]
+    assert order == sorted(order)
+
+
+def test_the_done_page_of_a_single_baby_has_no_numbering(logged_in):
+    done = logged_in.get(logged_in.post(URL, form_data()).url).content.decode()
+
+    assert "data-baby-order" not in done and "data-code-letter" not in done and "出生顺序" not in done
+
+
 def test_the_done_page_answers_get_and_head_only(logged_in):
     done = logged_in.post(URL, form_data()).url
 
