@@ -294,7 +294,7 @@ def _register_one(rng, index, hospital, clerk, community, babies, registered_on)
         ethnicity=rng.choice(["01", "08", "08", "13", "12"]),
         has_household_registration=False,
         parent_has_guangxi_household=True,
-        birth_hospital=hospital,
+        birth_hospital_name=hospital.name,
         # Every tenth registration was saved while the scanner was down: its record shows 材料不全.
         materials=() if index % 10 == 7 else tuple(_demo_materials(index)),
         materials_deferred=index % 10 == 7,

@@ -178,3 +178,39 @@ def _region_names(code: str) -> tuple[str, str, bool]:
     last = names[-1]
     years, _, name = last[1:].partition("]") if last.startswith("[") else ("-", "", last)
     return info.get("province", ""), name, not years.endswith("-")
+
+
+# A village's or community's name as the division code list gives it, and as an address says it.
+_COMMITTEE_ENDINGS = (
+    ("村民委员会", "村"),
+    ("村委会", "村"),
+    ("居民委员会", ""),
+    ("委员会", ""),
+    ("居委会", ""),
+)
+
+
+def household_address_start(code: str, full_name: str) -> str:
+    """The start of a household address (户口详址) in a community, for the clerk to complete from the
+    household register: its province and the path below it, the committee left out. 450103001001
+    南宁市 青秀区 新竹街道 新竹社区居委会 → 广西壮族自治区南宁市青秀区新竹街道新竹社区."""
+    place = region_place(code)
+    path = "".join(full_name.split())
+    for ending, replacement in _COMMITTEE_ENDINGS:
+        if path.endswith(ending) and len(path) > len(ending):
+            path = path[: -len(ending)] + replacement
+            break
+    if path.endswith("村村"):  # 那白村村委会
+        path = path[:-1]
+    province = place.province if place is not None else ""
+    return path if path.startswith(province) else province + path
+
+
+def region_codes_of(code: str) -> tuple[str, ...]:
+    """A county's region code and the former codes now part of it (data/region_code_changes.csv): the
+    first six digits of every resident ID issued there. 450181 横州市 → ("450181", "450127", "452122")."""
+    code = code[:6]
+    former = sorted(
+        change.former_code for change in _region_code_changes().values() if change.current_code == code
+    )
+    return (code, *former)

@@ -248,7 +248,7 @@ def eligibility_problems(
             Problem(
                 "has_household_registration",
                 "has_household",
-                "请核对户口簿后勾选“新生儿尚未办理户籍登记”。已办理户籍登记的新生儿应使用真实姓名及身份证号码"
+                "须确认新生儿尚未办理户籍登记（以户口簿为准）：已办理户籍登记的新生儿应使用真实姓名及身份证号码"
                 "参保，不能办理预参保登记。",
             )
         )
@@ -257,7 +257,7 @@ def eligibility_problems(
             Problem(
                 "parent_has_guangxi_household",
                 "parent_not_guangxi",
-                "请核对户口簿后勾选“证件所属父（母）亲为广西户籍”。证件所属的母亲（或父亲）须为广西户籍"
+                "须确认证件所属父（母）亲为广西户籍：证件所属的母亲（或父亲）须为广西户籍"
                 "（以上传的户口簿为准），否则不能办理预参保登记。",
             )
         )

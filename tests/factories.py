@@ -164,8 +164,7 @@ def register_post_data(
         "household_address": "广西南宁市青秀区新竹路1号",
         "phone": "13877112345",
         "birth_hospital_name": "南宁市第一人民医院",
-        "no_household_registration": "on",
-        "parent_has_guangxi_household": "on",
+        "declared": "on",  # sent by 「确认并保存」: the declarations read off the household register
         "materials_deferred": "on",  # the tests of uploads send files and leave this out
         "babies-TOTAL_FORMS": str(len(babies)),
         "babies-INITIAL_FORMS": "0",

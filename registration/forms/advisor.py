@@ -13,7 +13,6 @@ class AdviceForm(forms.Form):
     mother_id_number = IdentityField(max_length=40)
     father_id_number = IdentityField(max_length=40)
     parent_role = forms.ChoiceField(choices=[("mother", "mother"), ("father", "father")])
-    parent_has_guangxi_household = forms.BooleanField(required=False)
     nationality = TextField(max_length=3)
     household_type = TextField(max_length=2)
     community = TextField(max_length=20)

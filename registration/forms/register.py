@@ -107,12 +107,20 @@ class RegisterForm(forms.Form):
         widget=_PHONE_INPUT,
         error_messages={"required": "请填写联系电话。"},
     )
-    birth_hospital_name = TextField(label="出生医院", max_length=100)
-
-    no_household_registration = forms.BooleanField(label="新生儿尚未办理户籍登记", required=False)
-    parent_has_guangxi_household = forms.BooleanField(
-        label="证件所属父（母）亲为广西户籍（以户口簿为准）", required=False
+    # Prefilled with the registering hospital (views/register.py) and confirmed with the declarations; the
+    # page lists the hospitals this system knows (a datalist), any other name may be typed.
+    birth_hospital_name = TextField(
+        label="出生医院",
+        max_length=100,
+        required=True,
+        widget=forms.TextInput(attrs={"list": "birth-hospitals", "autocomplete": "off"}),
+        help_text="默认本院；可从列表选其他医院或“院外分娩（家中或途中）”。",
+        error_messages={"required": "请填写出生医院（在本院出生的，填写本院名称）。"},
     )
+    # The declarations read off the household register and the birth record, confirmed by the save button
+    # itself (「确认并保存」, name="declared"): the baby has no 户籍 yet, the ID parent has Guangxi 户籍, the
+    # baby was born where the page says (docs/clerks-guide.md, The registration page).
+    declared = forms.BooleanField(required=False, widget=forms.HiddenInput)
     materials_deferred = forms.BooleanField(
         label="材料暂缺，稍后在登记记录页补传（如扫描仪故障）",
         required=False,
@@ -229,8 +237,8 @@ class RegisterForm(forms.Form):
             father=parent("father"),
             babies=tuple(babies),
             community=community,
-            has_household_registration=not data.get("no_household_registration", True),
-            parent_has_guangxi_household=data.get("parent_has_guangxi_household", True),
+            has_household_registration=not data.get("declared", True),
+            parent_has_guangxi_household=data.get("declared", True),
             materials=tuple(materials),
             materials_deferred=data.get("materials_deferred", False),
             confirmed_warnings=frozenset(data.get("confirmed_warnings", ())),
@@ -336,7 +344,8 @@ def baby_formset(data=None, *, route: str = "") -> BaseBabyFormSet:
 
 # The registration check's field paths (its own vocabulary, the JSON API's too) and the page's fields
 # that show their messages. `babies.N.<field>` is the N-th filled baby's form, `materials.N` the file
-# input of the N-th material sent; a path not here, or whose field is hidden, goes above the form.
+# input of the N-th material sent; a path not here, or whose field is hidden, goes above the form: so do
+# the declarations (`has_household_registration`, `parent_has_guangxi_household`), which 「确认并保存」 sends.
 PAGE_FIELDS = {
     "route": "route",
     "parent_role": "parent_role",
@@ -347,8 +356,6 @@ PAGE_FIELDS = {
     "father.id_number": "father_id_number",
     "father.phone": "father_phone",
     "community": "community_text",
-    "has_household_registration": "no_household_registration",
-    "parent_has_guangxi_household": "parent_has_guangxi_household",
     "materials": "materials_deferred",
 }
 

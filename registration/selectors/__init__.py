@@ -19,6 +19,7 @@ from registration.selectors.divisions import (
     division_agencies,
     division_children,
     division_query_terms,
+    division_rows,
     division_search,
     division_search_near,
 )
@@ -47,6 +48,7 @@ from registration.selectors.records import (
     newborns_registered_on,
     newborns_unpaid,
 )
+from registration.selectors.suggestions import birth_hospital_names, communities_recent_for_user
 
 __all__ = [
     "Coverage",
@@ -58,12 +60,15 @@ __all__ = [
     "agency_for_division_code",
     "audit_entries_for_user",
     "birth_get_for_user",
+    "birth_hospital_names",
     "births_of_parents",
+    "communities_recent_for_user",
     "community_name_ambiguous",
     "community_resolve",
     "division_agencies",
     "division_children",
     "division_query_terms",
+    "division_rows",
     "division_search",
     "division_search_near",
     "followup_export_records",

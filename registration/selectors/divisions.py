@@ -10,6 +10,7 @@ from django.db.models.functions import Length
 
 from registration import validators
 from registration.models import Division, InsuranceAgency
+from registration.reference import household_address_start
 
 
 def _prefixes(code: str) -> list[str]:
@@ -295,3 +296,25 @@ def division_agencies(divisions) -> dict[int, InsuranceAgency | None]:
     divisions = list(divisions)
     agencies = agencies_for_codes(division.code for division in divisions)
     return {division.pk: agencies[division.code] for division in divisions}
+
+
+def division_rows(divisions: list[Division]) -> list[dict]:
+    """The divisions as the community box takes them (static/js/community-picker.js), with their agency
+    and, for a village or community, the start of a household address in it (the page fills it in)."""
+    agencies = division_agencies(divisions)
+    return [
+        {
+            "id": division.pk,
+            "code": division.code,
+            "name": division.name,
+            "full_name": division.full_name or division.name,
+            "level": division.level,
+            "agency": agency.name if (agency := agencies.get(division.pk)) is not None else None,
+            "address_start": (
+                household_address_start(division.code, division.full_name or division.name)
+                if division.level == Division.Level.VILLAGE
+                else ""
+            ),
+        }
+        for division in divisions
+    ]

@@ -41,7 +41,8 @@ class JointHandlingFacts:
     mother_id_number: str  # a valid resident ID, or "" when missing or invalid
     father_id_number: str
     id_parent_role: str  # "mother" or "father": the parent whose ID identifies the baby
-    id_parent_has_guangxi_household: bool
+    # None: not declared yet (the registration page declares it with 「确认并保存」): a point to confirm.
+    id_parent_has_guangxi_household: bool | None
     nationality: str = CHINA
     household_type: str = ""
     community_code: str = ""
@@ -91,8 +92,11 @@ def _parents_check(facts: JointHandlingFacts, unmet: list[str], confirm: list[st
     missing = [ROLE_LABEL[role] for role, number in numbers.items() if not number]
     if missing:
         unmet.append(f"未填写{'、'.join(missing)}的有效身份证号码：联办须父母双方均为中国公民且为广西户籍。")
-    if not facts.id_parent_has_guangxi_household:
-        unmet.append(f"证件所属的{ROLE_LABEL.get(facts.id_parent_role, '父（母）亲')}未确认为广西户籍。")
+    id_parent = ROLE_LABEL.get(facts.id_parent_role, "父（母）亲")
+    if facts.id_parent_has_guangxi_household is None:
+        confirm.append(f"证件所属的{id_parent}为广西户籍（以户口簿为准）。")
+    elif not facts.id_parent_has_guangxi_household:
+        unmet.append(f"证件所属的{id_parent}未确认为广西户籍。")
     other = "father" if facts.id_parent_role == "mother" else "mother"
     if numbers[other]:
         if numbers[other].startswith(GUANGXI_CODE):

@@ -25,6 +25,7 @@ from registration.services.birth_materials import material_row, material_store
 from registration.services.registration_check import (  # the inputs and codes, also by this name
     MAX_BABIES_PER_BIRTH,  # noqa: F401
     WARNING_AGENCY,
+    WARNING_BIRTH_PLACE,  # noqa: F401
     WARNING_CODES,  # noqa: F401
     WARNING_DUPLICATE,  # noqa: F401
     WARNING_PARENT_NAME,  # noqa: F401
@@ -197,7 +198,7 @@ def _register_locked(
 ) -> Birth:
     now = timezone.now()
     parent = _parent_lock(checked)
-    route, babies, birth_hospital = registration.route, registration.babies, registration.birth_hospital
+    route, babies = registration.route, registration.babies
     birth = Birth(
         hospital=hospital,
         clerk=clerk,
@@ -218,12 +219,8 @@ def _register_locked(
         agency=checked.agency,
         parent_agency=checked.parent_agency,
         agency_warning_confirmed=WARNING_AGENCY in registration.confirmed_warnings,
-        birth_hospital=birth_hospital,
-        birth_hospital_name=(
-            registration.birth_hospital_name
-            or (birth_hospital.name if birth_hospital else "")
-            or hospital.name
-        ),
+        birth_hospital=checked.birth_hospital,
+        birth_hospital_name=checked.birth_hospital_name,
     )
     birth.full_clean(exclude=_BIRTH_RELATIONS, validate_unique=False, validate_constraints=False)
     Birth.objects.bulk_create([birth])

@@ -22,13 +22,15 @@ from registration import rules, selectors, validators
 from registration.models import Birth, Division, Hospital, InsuranceAgency, Newborn, Sex
 from registration.reference import region_code_change, region_place
 from registration.services.birth_materials import MaterialInput, materials_checked
+from registration.services.birth_place import birth_place_resolve
 
 MAX_BABIES_PER_BIRTH = 8
 
 WARNING_AGENCY = "agency_mismatch"
 WARNING_DUPLICATE = "possible_duplicate"
 WARNING_PARENT_NAME = "parent_name_changed"
-WARNING_CODES = (WARNING_AGENCY, WARNING_DUPLICATE, WARNING_PARENT_NAME)
+WARNING_BIRTH_PLACE = "birth_place"  # born outside Guangxi's hospitals or at home (services/birth_place.py)
+WARNING_CODES = (WARNING_AGENCY, WARNING_DUPLICATE, WARNING_PARENT_NAME, WARNING_BIRTH_PLACE)
 
 
 @dataclass(frozen=True)
@@ -67,8 +69,7 @@ class RegistrationRequest:
     phone: str = ""
     ethnicity: str = "01"
     nationality: str = "CHN"
-    birth_hospital_name: str = ""
-    birth_hospital: Hospital | None = None
+    birth_hospital_name: str = ""  # the registering hospital when empty
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,8 @@ class RegistrationCheck:
     agency: InsuranceAgency | None = None
     parent_agency: InsuranceAgency | None = None
     materials: list[tuple[MaterialInput, str]] = field(default_factory=list)  # (cleaned, content type)
+    birth_hospital_name: str = ""
+    birth_hospital: Hospital | None = None  # when this system knows it
 
     parent_role: str = Birth.ParentRole.MOTHER
 
@@ -143,6 +146,10 @@ def registration_check(
     parent_path = f"{parent_role}.id_number"
     if check.parent.id_number and parent_path not in check.errors and "community" not in check.errors:
         _warnings_find(check, community, parent_role, babies, set(registration.confirmed_warnings))
+    place = birth_place_resolve(hospital=hospital, name=registration.birth_hospital_name)
+    check.birth_hospital_name, check.birth_hospital = place.name, place.hospital
+    if place.warning and WARNING_BIRTH_PLACE not in registration.confirmed_warnings:
+        check.warnings.append(CheckWarning(WARNING_BIRTH_PLACE, place.warning))
     return check
 
 

@@ -52,7 +52,8 @@ def register_advice(request):
         mother_id_number=_valid_id(data["mother_id_number"], "mother", today),
         father_id_number=_valid_id(data["father_id_number"], "father", today),
         id_parent_role=data["parent_role"],
-        id_parent_has_guangxi_household=data["parent_has_guangxi_household"],
+        # Declared by the page's 「确认并保存」, after this advice: still a point to confirm here.
+        id_parent_has_guangxi_household=None,
         nationality=data["nationality"],
         household_type=data["household_type"],
         community_code=community.code if community else "",

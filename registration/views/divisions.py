@@ -5,7 +5,6 @@ from django.http import JsonResponse
 from django.views.decorators.http import require_safe
 
 from registration import selectors
-from registration.models import Division
 
 SHORT_QUERY_HINT = "请输入至少两个汉字的名称、社区ID或6至12位区划代码。"
 
@@ -20,7 +19,7 @@ def division_search(request):
         divisions = selectors.division_search(query, near=selectors.division_search_near(request.user))
     except selectors.DivisionQueryError as error:
         return JsonResponse({"error": str(error), "results": []}, status=400)
-    payload = {"results": _rows(divisions)}
+    payload = {"results": selectors.division_rows(divisions)}
     if not divisions and len("".join(query.split())) < 2:
         payload["hint"] = SHORT_QUERY_HINT
     return JsonResponse(payload)
@@ -30,19 +29,4 @@ def division_search(request):
 @login_required
 def division_children(request, pk=None):
     """GET /divisions/children (the province's cities) or /divisions/<id>/children: the next pick list."""
-    return JsonResponse({"results": _rows(selectors.division_children(pk))})
-
-
-def _rows(divisions: list[Division]) -> list[dict]:
-    agencies = selectors.division_agencies(divisions)
-    return [
-        {
-            "id": division.pk,
-            "code": division.code,
-            "name": division.name,
-            "full_name": division.full_name or division.name,
-            "level": division.level,
-            "agency": agency.name if (agency := agencies.get(division.pk)) is not None else None,
-        }
-        for division in divisions
-    ]
+    return JsonResponse({"results": selectors.division_rows(selectors.division_children(pk))})

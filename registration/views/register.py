@@ -1,5 +1,6 @@
 """The new-registration page (附件2's screen): one birth, 1 to N babies, its live preview and its result."""
 
+import json
 import uuid
 
 from django.conf import settings
@@ -25,6 +26,7 @@ from registration.forms.register import (
 from registration.forms.register_preview import PreviewForm
 from registration.http import client_ip
 from registration.models import AuditEntry, Material
+from registration.reference import region_codes_of
 from registration.rules import (
     birth_date_problem,
     materials_missing,
@@ -33,6 +35,7 @@ from registration.rules import (
 from registration.services import SuffixesExhausted, newborn_name
 from registration.services.audit import audit_record
 from registration.services.birth_materials import MaterialInput
+from registration.services.birth_place import HOME_BIRTH
 from registration.services.kept_uploads import (
     kept_scan_get,
     kept_scan_store,
@@ -168,7 +171,11 @@ def _render(request, form, formset, *, staged, request_key, warnings=()):
         "formset": formset,
         "materials": materials,
         "request_key": request_key,
-        "confirmations": [form["no_household_registration"], form["parent_has_guangxi_household"]],
+        "community_suggestions": _community_suggestions(request.user),
+        "birth_hospitals": [
+            *selectors.birth_hospital_names(hospital=request.user.operator.hospital),
+            HOME_BIRTH,
+        ],
         "warnings": warnings,
         "warning_codes": " ".join(warning["code"] for warning in warnings),
         "errors": error_summary(form, formset) if form.is_bound else [],
@@ -178,6 +185,16 @@ def _render(request, form, formset, *, staged, request_key, warnings=()):
         "max_mb": settings.MATERIAL_MAX_BYTES // (1024 * 1024),
     }
     return render(request, TEMPLATE, context)
+
+
+def _community_suggestions(user) -> list[dict]:
+    """The communities this hospital registered lately, one click each; the page puts those of the ID
+    parent's region first (`regions`: every region code of an ID issued in its county, former ones too)."""
+    divisions = selectors.communities_recent_for_user(user=user, today=timezone.localdate())
+    return [
+        {**row, "regions": list(region_codes_of(row["code"])), "json": json.dumps(row, ensure_ascii=False)}
+        for row in selectors.division_rows(divisions)
+    ]
 
 
 @never_cache

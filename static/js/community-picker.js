@@ -22,10 +22,12 @@
  *     the app's province is not loaded), each filled from children-url of the one before.
  *   - Choosing, either way, sets the hidden input to the id, the text box to the full name, shows the full
  *     name, code and insurance agency (参保所属机构) below, and dispatches a bubbling
- *     "community:change" CustomEvent on the container with detail {id, code, name, full_name, agency}.
+ *     "community:change" CustomEvent on the container with detail {id, code, name, full_name, agency,
+ *     address_start}. The registration page calls choose(row) itself for its suggested communities.
  *
  * Expected JSON, for search and children alike:
- *   {"results": [{"id", "code", "name", "full_name", "level", "agency": name or null}], "hint"?, "error"?}
+ *   {"results": [{"id", "code", "name", "full_name", "level", "agency": name or null, "address_start"}],
+ *    "hint"?, "error"?}
  */
 (function () {
   "use strict";
@@ -304,7 +306,14 @@
     this.container.dispatchEvent(
       new CustomEvent("community:change", {
         bubbles: true,
-        detail: { id: row.id, code: row.code, name: row.name, full_name: row.full_name, agency: row.agency },
+        detail: {
+          id: row.id,
+          code: row.code,
+          name: row.name,
+          full_name: row.full_name,
+          agency: row.agency,
+          address_start: row.address_start || "",
+        },
       })
     );
   };

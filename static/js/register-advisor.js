@@ -54,10 +54,6 @@
     FIELDS.forEach(function (name) {
       body.append(name, value(name));
     });
-    var guangxi = form.elements.namedItem("parent_has_guangxi_household");
-    if (guangxi && guangxi.checked) {
-      body.append("parent_has_guangxi_household", "on");
-    }
     body.append("birth_dates", birthDates());
     var token = form.elements.namedItem("csrfmiddlewaretoken");
     if (pending) {

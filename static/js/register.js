@@ -1,6 +1,7 @@
 // The new-registration page: babies added and removed, the route's fields, the live preview of what
-// will be issued, kept uploads, and one submit per click. Everything also works without this script,
-// except the preview and adding babies.
+// will be issued, kept uploads, the suggested communities and the household address they start, the scans
+// in one choice, and one submit per click. Everything also works without this script, except the preview,
+// adding babies, the suggestions and the one choice of every scan.
 (function () {
   "use strict";
 
@@ -339,9 +340,11 @@
     input.classList.add("visually-hidden");
     buttons.classList.remove("d-none");
     buttons.classList.add("d-inline-flex", "flex-wrap", "align-items-center", "gap-2");
+    var thumb = picker.querySelector("[data-file-thumb]");
     input.addEventListener("change", function () {
       if (input.files.length) {
         fileName.textContent = input.files[0].name;
+        showThumb(thumb, input.files[0]);
       }
     });
     if (!camera || !cameraInput || !canSetFiles || !coarsePointer) {
@@ -363,6 +366,58 @@
       input.dispatchEvent(new Event("change", { bubbles: true }));
     });
   });
+
+  // A small picture of an image chosen, so that the clerk sees which scan went where.
+  function showThumb(thumb, file) {
+    if (!thumb || !window.URL || !URL.createObjectURL) {
+      return;
+    }
+    if (thumb.src) {
+      URL.revokeObjectURL(thumb.src);
+      thumb.removeAttribute("src");
+    }
+    thumb.hidden = !/^image\//.test(file.type);
+    if (!thumb.hidden) {
+      thumb.src = URL.createObjectURL(file);
+    }
+  }
+
+  // --- all the scans in one choice: put, in file-name order, into the required kinds still empty -----
+
+  var bulkInput = form.querySelector("[data-bulk-input]");
+  if (bulkInput && canSetFiles) {
+    var bulkMessage = form.querySelector("[data-bulk-message]");
+    form.querySelectorAll("[data-bulk-picker]").forEach(function (element) {
+      element.hidden = false;
+    });
+    bulkInput.addEventListener("change", function () {
+      var files = Array.prototype.slice.call(bulkInput.files).sort(function (a, b) {
+        return a.name.localeCompare(b.name, "zh-CN", { numeric: true });
+      });
+      var last = checkedValue("route") === "birth_certificate" ? "birth_certificate" : "birth_record";
+      var slots = ["household_head", "household_parent", last]
+        .map(function (kind) {
+          return form.querySelector('input[name="material_' + kind + '"]');
+        })
+        .filter(function (input) {
+          var block = input && input.closest("[data-material]");
+          return input && !input.files.length && !(block && block.querySelector("[data-staged-token]"));
+        });
+      files.slice(0, slots.length).forEach(function (file, index) {
+        var transfer = new DataTransfer();
+        transfer.items.add(file);
+        slots[index].files = transfer.files;
+        slots[index].dispatchEvent(new Event("change", { bubbles: true }));
+      });
+      // Each box names its file and shows it; only what found no box is said here.
+      var left = files.slice(slots.length).map(function (file) {
+        return file.name;
+      });
+      bulkMessage.textContent = left.length ? "未放入：" + left.join("、") + "（没有尚未选择文件的栏），请在对应的栏中选择。" : "";
+      bulkMessage.hidden = !left.length;
+      bulkInput.value = "";
+    });
+  }
 
   // --- the record's phone follows the ID parent's until the clerk types another --------------------
 
@@ -398,6 +453,78 @@
         communityId.value = "";
       }
     });
+  }
+
+  // --- a community this hospital registered lately, in one click; the household address started ------
+
+  var suggestions = form.querySelector("[data-community-suggestions]");
+  var pickerBox = form.querySelector("[data-community-picker]");
+
+  function chooseCommunity(row) {
+    if (pickerBox && pickerBox.communityPicker) {
+      pickerBox.communityPicker.choose(row); // the id, the full name, the agency shown, community:change
+      return;
+    }
+    communityId.value = String(row.id);
+    communityText.value = row.full_name;
+    (pickerBox || form).dispatchEvent(new CustomEvent("community:change", { bubbles: true, detail: row }));
+  }
+
+  // Those of the ID parent's region (its ID's first six digits, former codes included) first.
+  function rankSuggestions() {
+    if (!suggestions) {
+      return;
+    }
+    var role = checkedValue("parent_role") || "mother";
+    var id = compact(fieldValue(role + "_id_number"));
+    var region = /^[0-9]{6}/.test(id) ? id.slice(0, 6) : "";
+    var buttons = Array.prototype.slice
+      .call(suggestions.querySelectorAll("[data-community-suggestion]"))
+      .sort(function (a, b) {
+        return Number(a.dataset.order) - Number(b.dataset.order);
+      });
+    var matching = [];
+    var others = [];
+    buttons.forEach(function (button) {
+      var match = !!region && button.dataset.regions.split(" ").indexOf(region) !== -1;
+      button.querySelector("[data-region-badge]").hidden = !match;
+      button.querySelector("[data-region-match]").hidden = !match;
+      (match ? matching : others).push(button);
+    });
+    matching.concat(others).forEach(function (button) {
+      suggestions.appendChild(button);
+    });
+  }
+
+  if (suggestions) {
+    suggestions.querySelectorAll("[data-community-suggestion]").forEach(function (button, index) {
+      button.dataset.order = String(index);
+      button.addEventListener("click", function () {
+        chooseCommunity(JSON.parse(button.dataset.communitySuggestion));
+      });
+    });
+  }
+
+  // The household address starts from the community's full name, until the clerk types their own.
+  var address = form.elements.namedItem("household_address");
+  var addressStart = "";
+  form.addEventListener("community:change", function (event) {
+    var start = event.detail && event.detail.address_start;
+    if (address && start && (address.value.trim() === "" || address.value === addressStart)) {
+      address.value = addressStart = start;
+    }
+  });
+
+  // The declarations name the birth hospital as typed.
+  var birthHospital = form.elements.namedItem("birth_hospital_name");
+  function showBirthHospital() {
+    form.querySelectorAll("[data-declared-hospital]").forEach(function (element) {
+      element.textContent = birthHospital.value.trim();
+    });
+  }
+  if (birthHospital) {
+    birthHospital.addEventListener("input", showBirthHospital);
+    birthHospital.addEventListener("change", showBirthHospital);
   }
 
   // --- one submit per click ---------------------------------------------------------------------
@@ -452,6 +579,7 @@
     }
     if (event.target.name === "parent_role") {
       showParentRole(true);
+      rankSuggestions();
     }
     schedulePreview();
   });
@@ -460,11 +588,15 @@
     if (/_(name|id_number)$/.test(name) || /(birth_certificate_number|birth_date)$/.test(name)) {
       schedulePreview();
     }
+    if (/_id_number$/.test(name)) {
+      rankSuggestions();
+    }
   });
 
   renumber();
   showRoute();
   showParentRole();
+  rankSuggestions();
   preview();
   var summary = document.getElementById("register-errors");
   if (summary) {

@@ -231,6 +231,28 @@ def test_a_warning_is_a_409_with_its_code_and_a_resend_with_confirm_registers(ap
     assert confirmed.json()["newborns"][0]["temp_id"] == factories.MOTHER_ID + "x"
 
 
+def test_a_birth_outside_guangxis_hospitals_is_a_warning_to_confirm(api):
+    # Issue 28, item 5: any birth hospital was saved as typed.
+    body = birth_body(birth_hospital_name="某某镇卫生院")
+
+    warned = api.post("/api/v1/births", body, format="json")
+
+    assert warned.status_code == 409
+    [warning] = warned.json()["warnings"]
+    assert warning["code"] == "birth_place" and "不在本系统的广西定点医疗机构名单中" in warning["message"]
+    confirmed = api.post("/api/v1/births", {**body, "confirm": ["birth_place"]}, format="json")
+    assert confirmed.status_code == 201
+    assert Birth.objects.get().birth_hospital_name == "某某镇卫生院"
+
+
+def test_without_a_birth_hospital_it_is_the_registering_one(api, his):
+    response = api.post("/api/v1/births", birth_body(birth_hospital_name=""), format="json")
+
+    assert response.status_code == 201
+    birth = Birth.objects.get()
+    assert birth.birth_hospital == his[0].hospital and birth.birth_hospital_name == "南宁市第一人民医院"
+
+
 def test_a_retry_with_the_same_idempotency_key_returns_the_first_registration(api):
     first = api.post("/api/v1/births", birth_body(), format="json", HTTP_IDEMPOTENCY_KEY="his-4711")
     retry = api.post("/api/v1/births", birth_body(), format="json", HTTP_IDEMPOTENCY_KEY="his-4711")

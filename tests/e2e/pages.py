@@ -34,7 +34,6 @@ def fill_registration(
     page.locator("#id_household_type").select_option("30")
     page.locator("#id_household_address").fill(address)
     page.locator("#id_phone").fill("13877112345")
-    page.locator("#id_no_household_registration").check()
-    page.locator("#id_parent_has_guangxi_household").check()
+    # The declarations (no 户籍 yet, the parent's Guangxi 户籍, the birth hospital) go with 「确认并保存」.
     if defer_scans:
         page.locator("#id_materials_deferred").check()

@@ -1,6 +1,12 @@
 """Reference data: the 国籍 list in the order a clerk looks for a name, by pinyin, 中国 first."""
 
-from registration.reference import NATIONALITY_CHOICES, pinyin_sort_key, region_place
+from registration.reference import (
+    NATIONALITY_CHOICES,
+    household_address_start,
+    pinyin_sort_key,
+    region_codes_of,
+    region_place,
+)
 
 NAMES = [name for _, name in NATIONALITY_CHOICES]
 
@@ -37,3 +43,30 @@ def test_region_place_names_the_province_city_and_county_of_a_region_code():
     assert str(region_place("469001")) == "海南省五指山市"  # a directly administered county
     assert str(region_place("110103")) == "北京市原崇文区"  # retired in 2010
     assert region_place("999999") is None and region_place("44a106") is None
+
+
+def test_the_household_address_starts_from_the_communitys_full_name_without_its_committee():
+    start = household_address_start
+    assert (
+        start("450103001001", "南宁市 青秀区 新竹街道 新竹社区居委会")
+        == "广西壮族自治区南宁市青秀区新竹街道新竹社区"
+    )
+    assert (
+        start("450110101201", "南宁市 武鸣区 城厢镇 那白村委会") == "广西壮族自治区南宁市武鸣区城厢镇那白村"
+    )
+    assert (
+        start("450110101201", "南宁市 武鸣区 城厢镇 那白村村委会") == "广西壮族自治区南宁市武鸣区城厢镇那白村"
+    )
+    assert (
+        start("450110101202", "南宁市 武鸣区 城厢镇 东风村民委员会")
+        == "广西壮族自治区南宁市武鸣区城厢镇东风村"
+    )
+    assert (
+        start("450305001001", "桂林市 七星区 某街道 茶场社区居民委员会")
+        == "广西壮族自治区桂林市七星区某街道茶场社区"
+    )
+
+
+def test_a_countys_region_codes_include_the_former_ones():
+    assert region_codes_of("450181001001") == ("450181", "450127", "452122")  # 横州市, once 横县
+    assert region_codes_of("450103001001") == ("450103",)

@@ -29,7 +29,6 @@ def register_data(**overrides) -> dict:
         "mother_phone": "",
         "father_name": "",
         "father_id_number": "",
-        "birth_hospital_name": None,
         "materials_deferred": None,
     }
     return register_post_data(**{**fields, **overrides})
@@ -67,8 +66,9 @@ def test_it_parses_a_valid_page_into_the_services_request():
     assert request.mother == ParentInput("张三", MOTHER_ID, "")
     assert request.father == ParentInput("李四", FATHER_ID, "")
     assert request.babies == (baby,)
-    assert request.has_household_registration is False  # the box says it has none yet
+    assert request.has_household_registration is False  # declared by 「确认并保存」
     assert request.parent_has_guangxi_household is True
+    assert request.birth_hospital_name == "南宁市第一人民医院"
     assert request.confirmed_warnings == {"agency_mismatch"}  # by code only, the known ones
     assert (request.household_type, request.ethnicity, request.nationality) == ("30", "08", "CHN")
     assert form.cleaned_data["community"] == 17
@@ -282,12 +282,12 @@ def test_the_checks_errors_land_next_to_their_fields():
     assert formset.forms[2].errors["birth_date"] == ["第2名新生儿：出生已满3个月"]
     assert formset.non_form_errors() == ["出生医学证明编号 Q450123456 已经登记过"]
     assert form.errors["material_birth_record"] == ["a.gif：只能上传"]
-    assert form.errors["no_household_registration"] == ["新生儿已办理户籍登记"]
     assert form.errors["community_text"] == ["请选择到村（社区）一级的参保社区。"]
     assert form.errors["mother_id_number"] == ["母亲身份证号码校验位不正确"]
     assert form.errors["father_phone"] == ["父亲联系电话格式不正确。"]
     assert form.errors["materials_deferred"] == ["请上传出生记录（产时记录、产科登记表）或出生医学证明。"]
-    assert form.non_field_errors() == ["本机构未设产科", "no such baby"]
+    # The declarations have no box of their own (the save button sends them): above the form.
+    assert form.non_field_errors() == ["新生儿已办理户籍登记", "本机构未设产科", "no such baby"]
     summary = error_summary(form, formset)
     assert len(summary) == 10
     assert {

@@ -139,7 +139,6 @@ def form_data(**overrides) -> dict:
         "mother_id_number": MOTHER_ID,
         "father_id_number": FATHER_ID,
         "parent_role": "mother",
-        "parent_has_guangxi_household": "on",
         "nationality": "CHN",
         "household_type": "30",
         "community": "",
@@ -149,6 +148,14 @@ def form_data(**overrides) -> dict:
     }
     data.update(overrides)
     return data
+
+
+def test_a_household_not_declared_yet_is_a_point_to_confirm():
+    # The registration page declares the ID parent's Guangxi 户籍 with 「确认并保存」, after the advice.
+    advice = joint_handling_advice(replace(QUALIFYING, id_parent_has_guangxi_household=None))
+
+    assert advice.eligible
+    assert "证件所属的母亲为广西户籍（以户口簿为准）。" in advice.to_confirm
 
 
 @pytest.mark.django_db
@@ -161,6 +168,7 @@ def test_the_endpoint_advises_a_qualifying_family(client, nanning_clerk):
     advice = response.json()["advice"]
     assert advice["eligible"] is True
     assert advice["unmet"] == []
+    assert "证件所属的母亲为广西户籍（以户口簿为准）。" in advice["to_confirm"]
     assert advice["last_day_zh"].endswith("日")
 
 

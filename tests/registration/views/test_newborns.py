@@ -284,6 +284,7 @@ def test_it_answers_a_community_search_with_names_and_agencies(logged_in):
                 "full_name": "新竹社区",
                 "level": 5,
                 "agency": "南宁市医疗保障事业管理中心",
+                "address_start": "广西壮族自治区新竹社区",  # the factories' full name is the name alone
             }
         ]
     }

@@ -1,8 +1,10 @@
 """The new-registration page, its live preview, its result page and the staging of uploads."""
 
 import io
+import json
 import re
 from datetime import timedelta
+from html import unescape
 
 import pytest
 from django.core.files.storage import default_storage
@@ -11,7 +13,7 @@ from django.test import Client
 from django.utils import timezone
 from PIL import Image
 
-from registration.models import AuditEntry, Birth, Division, KeptUpload, Material, Newborn, Operator
+from registration.models import AuditEntry, Birth, Division, KeptUpload, Material, Newborn, Operator, Sex
 from registration.services.kept_uploads import (
     kept_scan_get,
     kept_scan_store,
@@ -19,6 +21,7 @@ from registration.services.kept_uploads import (
     kept_upload_read,
     kept_uploads_clean,
 )
+from registration.services.newborns import BabyInput, ParentInput
 from tests import factories
 from tests.factories import FATHER_ID, MOTHER_ID
 
@@ -68,8 +71,10 @@ def test_it_shows_the_empty_form_to_a_granted_clerk(logged_in):
     assert "新生儿尚未办理户籍登记" in html and "证件所属父（母）亲为广西户籍（以户口簿为准）" in html
     assert "添加婴儿" in html and "以保存时为准" in html
     assert re.search(r'name="request_key" value="[0-9a-f-]{36}"', html)
-    # Each of the 5 materials: a file box (scans, PDFs) and a camera box for phones and tablets.
-    assert html.count('accept="image/jpeg,image/png,application/pdf"') == 5
+    # Each of the 5 materials: a file box (scans, PDFs) and a camera box for phones and tablets; and one
+    # box for all the scans at once.
+    assert html.count('accept="image/jpeg,image/png,application/pdf"') == 6
+    assert html.count('multiple accept="image/jpeg,image/png,application/pdf"') == 1
     assert html.count('accept="image/*" capture="environment"') == 5
     assert 'value="南宁市第一人民医院"' in html  # the birth hospital defaults to the clerk's
     assert response.headers["Cache-Control"].startswith("max-age=0")
@@ -215,12 +220,13 @@ def test_it_refuses_a_baby_born_more_than_three_months_ago_next_to_the_field(log
 
 
 def test_it_lists_every_problem_at_once(logged_in):
-    data = form_data(babies=(("2", 120),), no_household_registration=None, parent_has_guangxi_household=None)
+    # Without the declarations (「确认并保存」 sends them): both are reported, with the baby's age.
+    data = form_data(babies=(("2", 120),), declared=None)
 
     html = logged_in.post(URL, data).content.decode()
 
     assert "出生已满3个月" in html
-    assert "请核对户口簿后勾选“新生儿尚未办理户籍登记”" in html
+    assert "须确认新生儿尚未办理户籍登记" in html
     assert "须为广西户籍" in html
     assert "未保存：请修改以下 3 处" in html
     assert not Birth.objects.exists()
@@ -238,7 +244,7 @@ def test_it_reports_parse_errors_of_several_fields_together(logged_in):
 
 
 def test_it_reports_eligibility_together_with_parse_errors(logged_in):
-    data = form_data(babies=(("2", 4), ("2", 120)), phone="12", parent_has_guangxi_household=None)
+    data = form_data(babies=(("2", 4), ("2", 120)), phone="12", declared=None)
 
     html = logged_in.post(URL, data).content.decode()
 
@@ -246,7 +252,7 @@ def test_it_reports_eligibility_together_with_parse_errors(logged_in):
     assert error and "出生已满3个月" in error.group(1)
     assert "id_babies-0-birth_date_error" not in html
     assert "须为广西户籍" in html
-    assert "未保存：请修改以下 3 处" in html  # the phone, the second baby's age, the household
+    assert "未保存：请修改以下 4 处" in html  # the phone, the second baby's age, the two declarations
     assert not Birth.objects.exists()
 
 
@@ -270,6 +276,70 @@ def test_it_warns_of_an_agency_mismatch_and_registers_once_confirmed(logged_in):
     birth = Birth.objects.get()
     assert response.status_code == 302
     assert birth.agency_warning_confirmed and birth.parent_agency.code == "450300"
+
+
+def test_the_birth_hospital_is_asked_for_from_the_list_with_home_births_offered(logged_in, clerk):
+    factories.hospital_make(code="H45010300002", name="南宁市第二人民医院")
+
+    html = logged_in.get(URL).content.decode()
+
+    datalist = re.search(r'<datalist id="birth-hospitals">(.*?)</datalist>', html, re.S).group(1)
+    assert re.findall(r'<option value="([^"]*)">', datalist) == [
+        "南宁市第一人民医院",
+        "南宁市第二人民医院",
+        "院外分娩（家中或途中）",
+    ]
+    assert re.search(r'<input[^>]*name="birth_hospital_name"[^>]*list="birth-hospitals"', html)
+    # Confirmed with the declarations by the one button that saves.
+    assert re.search(r'<button type="submit" name="declared" value="on"[^>]*>确认并保存</button>', html)
+    assert "新生儿的出生医院为「<span data-declared-hospital>南宁市第一人民医院</span>」" in html
+
+    emptied = logged_in.post(URL, form_data(birth_hospital_name="")).content.decode()
+    assert "请填写出生医院" in emptied and not Birth.objects.exists()
+
+
+def test_a_birth_at_home_is_warned_of_and_registered_once_confirmed(logged_in):
+    data = form_data(birth_hospital_name="院外分娩（家中或途中）")
+
+    html = logged_in.post(URL, data).content.decode()
+
+    assert "新生儿在医疗机构外（家中或途中）出生" in html
+    assert 'name="confirmed_warnings" value="birth_place"' in html
+    assert '<input type="hidden" name="declared" value="on">' in html  # confirmed already by the save
+    assert not Birth.objects.exists()
+
+    response = logged_in.post(URL, {**data, "confirmed_warnings": "birth_place"})
+
+    assert response.status_code == 302
+    birth = Birth.objects.get()
+    assert birth.birth_hospital_name == "院外分娩（家中或途中）" and birth.birth_hospital is None
+
+
+def test_the_page_suggests_the_communities_its_hospital_registered_lately(logged_in, clerk):
+    today = timezone.localdate()
+    baby = BabyInput(Sex.FEMALE, today - timedelta(days=2))
+    xingning = factories.division_chain(
+        "450102001003", ("广西壮族自治区", "南宁市", "兴宁区", "民生街道", "兴宁社区居委会")
+    )
+    Division.objects.filter(pk=xingning.pk).update(full_name="南宁市 兴宁区 民生街道 兴宁社区居委会")
+    factories.register(clerk, community=xingning, babies=[baby], today=today)
+    other = factories.operator_make(
+        username="other", hospital=factories.hospital_make(code="H45010300002", name="南宁市第二人民医院")
+    )
+    mother = ParentInput("李五", factories.id_number(order="042"))
+    factories.register(other.user, mother=mother, babies=[baby], today=today)  # 新竹社区, not this hospital's
+
+    html = logged_in.get(URL).content.decode()
+
+    buttons = re.findall(
+        r"<button[^>]*data-community-suggestion=\"([^\"]*)\"[^>]*data-regions=\"([^\"]*)\"", html
+    )
+    assert len(buttons) == 1
+    row, regions = json.loads(unescape(buttons[0][0])), buttons[0][1]
+    assert (row["id"], row["name"], regions) == (xingning.pk, "兴宁社区居委会", "450102")
+    assert row["full_name"] == "南宁市 兴宁区 民生街道 兴宁社区居委会"
+    assert row["address_start"] == "广西壮族自治区南宁市兴宁区民生街道兴宁社区"
+    assert "本院近期登记的社区" in html
 
 
 def test_the_agency_warning_is_confirmed_by_its_code_only(logged_in):
