@@ -250,6 +250,6 @@ def register_done(request, pk):
             "materials_missing": materials_missing(
                 birth.route, [material.kind for material in birth.materials.all()]
             ),
-            "channels": payment_channels(birth.community.code),
+            "channels": payment_channels(birth.community.code, birth.agency.name if birth.agency else ""),
         },
     )
