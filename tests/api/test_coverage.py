@@ -131,10 +131,6 @@ def test_a_missing_factor_is_a_422(other_api):
 STRADDLING = date(2026, 11, 28)  # last day 2027-02-27
 
 
-def _on(monkeypatch, day: date) -> None:
-    monkeypatch.setattr("django.utils.timezone.localdate", lambda value=None, timezone=None: day)
-
-
 def _straddling(hospital, payments) -> Newborn:
     clerk = factories.operator_make(username="ward", hospital=hospital).user
     newborn = factories.register(
@@ -155,10 +151,10 @@ def _straddling(hospital, payments) -> Newborn:
     ],
 )
 def test_a_card_covers_a_day_only_when_its_calendar_year_is_paid(
-    hospital, other_api, monkeypatch, payments, day, covered, missing_year
+    hospital, other_api, today_is, payments, day, covered, missing_year
 ):
     newborn = _straddling(hospital, payments)
-    _on(monkeypatch, day)
+    today_is(day)
 
     body = other_api.get("/api/v1/coverage", {"code": newborn.temp_id, "birth_date": "2026-11-28"}).json()
 
@@ -175,13 +171,13 @@ def test_a_card_covers_a_day_only_when_its_calendar_year_is_paid(
 
 
 def test_a_void_card_paid_too_late_sends_the_desk_and_the_family_to_the_agency(
-    girl, his, other_api, monkeypatch
+    girl, his, other_api, today_is
 ):
     newborn_void_expired(today=date(2026, 5, 26))  # the girl's last day is 2026-05-25
     payment_record(
         newborn=girl, user=his[0].user, paid_on=date(2026, 5, 26), years=[2026], today=date(2026, 5, 27)
     )
-    _on(monkeypatch, date(2026, 5, 27))
+    today_is(date(2026, 5, 27))
 
     body = other_api.get("/api/v1/coverage", {"code": girl.temp_id, "birth_date": "2026-02-26"}).json()
 

@@ -94,10 +94,10 @@ def test_a_receipt_number_on_another_baby_is_refused(centre_api, twins):
     ],
 )
 def test_payments_sent_after_the_void_job_reinstate_only_money_that_arrived_by_the_last_day(
-    centre_api, api, twins, monkeypatch, paid_on, state
+    centre_api, api, twins, today_is, paid_on, state
 ):
     newborn_void_expired(today=date(2026, 5, 26))
-    monkeypatch.setattr("django.utils.timezone.localdate", lambda value=None, timezone=None: date(2026, 6, 1))
+    today_is(date(2026, 6, 1))
     body = {"payments": [{"temp_id": twins[0]["temp_id"], "paid_on": paid_on, "years": [2026]}]}
 
     response = centre_api.post("/api/v1/payments", body, format="json")

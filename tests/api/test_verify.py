@@ -70,10 +70,6 @@ def test_the_page_wants_a_login(client):
 # --- which days are covered, a payment after the void (docs/rules.md) -----------------------------------
 
 
-def _on(monkeypatch, day: date) -> None:
-    monkeypatch.setattr("django.utils.timezone.localdate", lambda value=None, timezone=None: day)
-
-
 def _straddling(clerk, payments):
     born = date(2026, 11, 28)  # last day 2027-02-27
     newborn = factories.register(
@@ -92,10 +88,10 @@ def _straddling(clerk, payments):
         ([(date(2026, 12, 10), [2026, 2027])], date(2027, 1, 5), True),
     ],
 )
-def test_the_page_covers_a_day_only_when_its_year_is_paid(client, clerk, monkeypatch, payments, day, covered):
+def test_the_page_covers_a_day_only_when_its_year_is_paid(client, clerk, today_is, payments, day, covered):
     newborn = _straddling(clerk, payments)
     client.force_login(clerk)
-    _on(monkeypatch, day)
+    today_is(day)
 
     page = client.post("/verify/", {"code": newborn.temp_id, "birth_date": "2026-11-28"}).content.decode()
 
@@ -105,7 +101,7 @@ def test_the_page_covers_a_day_only_when_its_year_is_paid(client, clerk, monkeyp
         assert "请家属在2027年2月27日（含）前缴纳2027年度保费" in page
 
 
-def test_the_page_sends_a_family_whose_money_came_after_the_void_to_the_agency(client, clerk, monkeypatch):
+def test_the_page_sends_a_family_whose_money_came_after_the_void_to_the_agency(client, clerk, today_is):
     late = factories.register(
         clerk,
         mother=factories.ParentInput("覃小梅", factories.MOTHER_ID, ""),
@@ -114,7 +110,7 @@ def test_the_page_sends_a_family_whose_money_came_after_the_void_to_the_agency(c
     ).newborns.get()  # last day 2026-04-09
     payment_record(newborn=late, user=clerk, paid_on=date(2026, 4, 10), years=[2026], today=date(2026, 4, 11))
     client.force_login(clerk)
-    _on(monkeypatch, date(2026, 4, 11))
+    today_is(date(2026, 4, 11))
 
     page = client.post("/verify/", {"code": late.temp_id, "birth_date": "2026-01-10"}).content.decode()
 

@@ -301,10 +301,6 @@ def test_it_writes_a_name_beginning_with_an_equals_sign_as_text_not_a_formula(cl
 # --- paid, but the next year unpaid before the card expires (docs/rules.md, Which days are covered) -------
 
 
-def _on(monkeypatch, day):
-    monkeypatch.setattr("django.utils.timezone.localdate", lambda value=None, timezone=None: day)
-
-
 def paid_for(clerk, index: int, born, payments) -> Newborn:
     birth = factories.register(clerk, mother=mother(index), babies=[BabyInput(Sex.FEMALE, born)], today=born)
     newborn = birth.newborns.get()
@@ -315,7 +311,7 @@ def paid_for(clerk, index: int, born, payments) -> Newborn:
 
 
 def test_it_lists_paid_records_whose_next_year_is_unpaid_before_the_card_expires(
-    client, clerk, foreign_clerk, administrator, monkeypatch
+    client, clerk, foreign_clerk, administrator, today_is
 ):
     december = [(date(2026, 12, 10), [2026])]
     only_2026 = paid_for(clerk, 1, date(2026, 11, 28), december)  # last day 2027-02-27
@@ -325,7 +321,7 @@ def test_it_lists_paid_records_whose_next_year_is_unpaid_before_the_card_expires
     still_unpaid = paid_for(clerk, 5, date(2026, 11, 29), [])
     assert (only_2026.paid_until, both.paid_until) == (date(2026, 12, 31), date(2027, 12, 31))
     client.force_login(clerk)
-    _on(monkeypatch, date(2026, 12, 20))
+    today_is(date(2026, 12, 20))
 
     summary = client.get("/followup/").content.decode()
     listed = client.get("/followup/", {"next_year": "1"}).content.decode()
@@ -342,17 +338,17 @@ def test_it_lists_paid_records_whose_next_year_is_unpaid_before_the_card_expires
     everyone = client.get("/followup/", {"next_year": "1"}).content.decode()
     assert f"/newborns/{only_2026.pk}/" in everyone and f"/newborns/{elsewhere.pk}/" in everyone
 
-    _on(monkeypatch, date(2027, 2, 28))  # the card has expired: the agency's business now
+    today_is(date(2027, 2, 28))  # the card has expired: the agency's business now
     assert f"/newborns/{only_2026.pk}/" not in client.get("/followup/", {"next_year": "1"}).content.decode()
 
 
-def test_paying_the_next_year_takes_a_record_off_the_list(client, clerk, monkeypatch):
+def test_paying_the_next_year_takes_a_record_off_the_list(client, clerk, today_is):
     newborn = paid_for(clerk, 1, date(2026, 11, 28), [(date(2026, 12, 10), [2026])])
     payment_record(
         newborn=newborn, user=clerk, paid_on=date(2027, 1, 3), years=[2027], today=date(2027, 1, 3)
     )
     client.force_login(clerk)
-    _on(monkeypatch, date(2027, 1, 5))
+    today_is(date(2027, 1, 5))
 
     page = client.get("/followup/", {"next_year": "1"}).content.decode()
 

@@ -598,16 +598,14 @@ def test_the_page_and_the_service_refuse_with_the_rules_one_message(
 
 
 def test_a_paid_records_page_says_until_when_the_card_covers_and_the_year_to_pay_next(
-    logged_in, clerk, monkeypatch
+    logged_in, clerk, today_is
 ):
     born = date(2026, 11, 28)  # last day 2027-02-27
     newborn = factories.register(clerk, babies=[BabyInput(Sex.FEMALE, born)], today=born).newborns.get()
     payment_record(
         newborn=newborn, user=clerk, paid_on=date(2026, 12, 10), years=[2026], today=date(2026, 12, 10)
     )
-    monkeypatch.setattr(
-        "django.utils.timezone.localdate", lambda value=None, timezone=None: date(2026, 12, 20)
-    )
+    today_is(date(2026, 12, 20))
 
     page = logged_in.get(f"/newborns/{newborn.pk}/").content.decode()
 
