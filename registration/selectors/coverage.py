@@ -97,7 +97,7 @@ def coverage_answer(newborn: Newborn, *, today: date, payments) -> tuple[bool, s
             )
         case Newborn.State.VOID if newborn.voided_automatically and payments:
             # Money that arrived after the last day: kept, but it restores nothing (the notice, 二(一)).
-            return False, "登记已作废，" + late_payment_text(newborn.birth_date, payments), None
+            return False, late_payment_text(newborn.birth_date, payments), None
         case Newborn.State.VOID if newborn.voided_automatically:
             return False, f"登记已作废：缴费截止日（{last_day}）前未缴费，登记卡已失效，{NOT_COVERED}", None
         case Newborn.State.VOID:

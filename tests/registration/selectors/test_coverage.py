@@ -125,7 +125,7 @@ def test_a_void_card_with_money_that_came_too_late_sends_the_family_to_the_agenc
     covered, reason, missing = answer(late, date(2026, 6, 1), [(date(2026, 5, 30), [2026])])
 
     assert (covered, missing) == (False, None)
-    assert reason.startswith("登记已作废，缴费于2026年5月30日到账，晚于缴费截止日（2026年5月25日）")
+    assert reason.startswith("缴费于2026年5月30日到账，晚于缴费截止日（2026年5月25日），预参保登记已作废")
     assert "到户籍所在地的医保经办机构办理正式参保登记" in reason
     assert "预计自2026年8月30日起享受待遇" in reason
 
