@@ -235,7 +235,7 @@ def test_voiding_by_hand_is_not_an_automatic_void(newborn, clerk):
     assert (newborn.state, newborn.voided_automatically) == (Newborn.State.VOID, False)
 
 
-# --- a payment for a record the daily job voided (docs/clerks-guide.md, payments) ----------
+# --- a payment for a record the daily job voided (docs/rules.md, A payment after the void) ---------------
 
 
 def test_a_payment_that_arrived_in_time_but_was_recorded_after_the_job_restores_benefits_from_birth(
