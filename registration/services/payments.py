@@ -280,7 +280,7 @@ def _outcome_for_record(newborn: Newborn, payments: list) -> tuple[tuple[str, ..
     start = newborn_benefit_start(newborn.birth_date, payments)
     reinstates = newborn.state == Newborn.State.VOID
     notes = (
-        (f"该记录已到期自动作废；缴费于缴费截止日（{last_day}）前到账，录入后恢复为已缴费。",)
+        (f"该记录已到期自动作废；到账日期不晚于缴费截止日（{last_day}），录入后恢复为已缴费。",)
         if reinstates
         else ()
     )

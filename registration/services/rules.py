@@ -317,7 +317,7 @@ def cover_text(cover: CardCover, *, today: date, with_start: bool = True) -> str
             else f"，{year}年的医疗费用不能凭登记卡结算。"
         )
     else:
-        text += f"（登记卡最后有效日）。{year}年度及以后的保费，请在正式参保后按参保地规定按年缴纳。"
+        text += f"（登记卡最后有效日）。{year}年度及以后的保费，请在正式参保后按参保地规定逐年缴纳。"
     if start > cover.birth_date and open_:
         text += (
             f"如在{last_day}（含）前补缴{cover.birth_date.year}年度的保费，"
