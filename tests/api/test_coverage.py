@@ -4,14 +4,13 @@ from datetime import date
 
 import pytest
 
-from registration.models import AuditEntry, Newborn, Sex
+from registration.models import AuditEntry, Newborn
 from registration.services.lifecycle import (
     newborn_formalize,
     newborn_void,
     newborn_void_expired,
     payment_record,
 )
-from registration.services.newborns import BabyInput
 from tests import factories
 from tests.api.conftest import birth_body
 
@@ -133,12 +132,7 @@ STRADDLING = date(2026, 11, 28)  # last day 2027-02-27
 
 def _straddling(hospital, payments) -> Newborn:
     clerk = factories.operator_make(username="ward", hospital=hospital).user
-    newborn = factories.register(
-        clerk, babies=[BabyInput(Sex.FEMALE, STRADDLING)], today=date(2026, 11, 30)
-    ).newborns.get()
-    for paid_on, years in payments:
-        payment_record(newborn=newborn, user=clerk, paid_on=paid_on, years=years, today=paid_on)
-    return newborn
+    return factories.register_paid(clerk, STRADDLING, payments)
 
 
 @pytest.mark.parametrize(

@@ -70,16 +70,6 @@ def test_the_page_wants_a_login(client):
 # --- which days are covered, a payment after the void (docs/rules.md) -----------------------------------
 
 
-def _straddling(clerk, payments):
-    born = date(2026, 11, 28)  # last day 2027-02-27
-    newborn = factories.register(
-        clerk, babies=[BabyInput(Sex.FEMALE, born)], today=date(2026, 11, 30)
-    ).newborns.get()
-    for paid_on, years in payments:
-        payment_record(newborn=newborn, user=clerk, paid_on=paid_on, years=years, today=paid_on)
-    return newborn
-
-
 @pytest.mark.parametrize(
     ("payments", "day", "covered"),
     [
@@ -89,7 +79,7 @@ def _straddling(clerk, payments):
     ],
 )
 def test_the_page_covers_a_day_only_when_its_year_is_paid(client, clerk, today_is, payments, day, covered):
-    newborn = _straddling(clerk, payments)
+    newborn = factories.register_paid(clerk, date(2026, 11, 28), payments)  # last day 2027-02-27
     client.force_login(clerk)
     today_is(day)
 

@@ -302,12 +302,7 @@ def test_it_writes_a_name_beginning_with_an_equals_sign_as_text_not_a_formula(cl
 
 
 def paid_for(clerk, index: int, born, payments) -> Newborn:
-    birth = factories.register(clerk, mother=mother(index), babies=[BabyInput(Sex.FEMALE, born)], today=born)
-    newborn = birth.newborns.get()
-    for paid_on, years in payments:
-        payment_record(newborn=newborn, user=clerk, paid_on=paid_on, years=years, today=paid_on)
-    newborn.refresh_from_db()
-    return newborn
+    return factories.register_paid(clerk, born, payments, mother=mother(index))
 
 
 def test_it_lists_paid_records_whose_next_year_is_unpaid_before_the_card_expires(
