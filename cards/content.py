@@ -15,7 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from cards.channels import payment_channels
 from registration.models import Birth, Newborn
-from registration.services.rules import CardCover, benefit_start_rule, cover_text, format_date_zh
+from registration.rules import CardCover, benefit_start_rule, cover_text, format_date_zh
 
 UNKNOWN = "—"  # an unknown parent's detail: the card never has an empty cell
 ISSUER_LABEL = "登记医院"  # the registering hospital, named alike on the card and the notice

@@ -12,7 +12,7 @@ from django.db.models import Prefetch, Q
 
 from registration.masking import mask_newborn_name
 from registration.models import Newborn, Payment
-from registration.services.rules import (
+from registration.rules import (
     card_cover,
     card_cover_text,
     day_cover,

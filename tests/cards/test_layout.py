@@ -16,7 +16,7 @@ import pytest
 from cards.content import FIT_SCALES, NAME_WIDTH, fit_scale
 from cards.services import render_cards
 from registration.models import Birth, Newborn
-from registration.services.rules import pre_enrollment_last_day
+from registration.rules import pre_enrollment_last_day
 from tests.cards.helpers import needs_pdftotext, page_count, pdftotext, unsaved_birth, unsaved_newborn
 
 BORN = date(2025, 12, 5)  # the window runs into 2026: the notice's longest variant

@@ -7,9 +7,9 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from registration.models import Newborn, Sex
+from registration.rules import card_cover
 from registration.services.lifecycle import newborn_void_expired, payment_record
 from registration.services.newborns import BabyInput, ParentInput
-from registration.services.rules import card_cover
 from tests import factories
 from tests.factories import register
 
