@@ -19,8 +19,11 @@ max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
 max_requests_jitter = 200
 accesslog = "-"
 errorlog = "-"
-# nginx forwards the client's address; the app trusts exactly one proxy (TRUSTED_PROXY_COUNT).
-forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn believes X-Forwarded-Proto from the same proxies as the app does (TRUSTED_PROXIES; the app reads
+# X-Forwarded-For itself, registration/http.py).
+forwarded_allow_ips = (
+    os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS") or os.environ.get("TRUSTED_PROXIES") or "127.0.0.1"
+)
 
 
 def on_starting(server):

@@ -4,6 +4,7 @@ With no variable set this runs for development on an embedded SQLite file. ``NEW
 switches production mode on; it then refuses to start with insecure values. README.md lists every variable.
 """
 
+import ipaddress
 import os
 import re
 from datetime import timedelta
@@ -86,6 +87,8 @@ MIDDLEWARE = [
     # and the request metrics time everything below.
     "newborn_enroll.health.HealthMiddleware",
     "newborn_enroll.metrics.RequestMetricsMiddleware",
+    # Before SecurityMiddleware's HTTPS redirect: X-Forwarded-Proto counts from a trusted proxy only.
+    "registration.http.ForwardedProtoMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -185,9 +188,11 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # Login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins for one username from one
-# address, that pair is locked out for AXES_COOLOFF_MINUTES; a successful login clears the count.
-# Attempts are kept in the database, so each test (one transaction) starts with none.
-# `manage.py axes_reset_username USERNAME` lifts a lock-out early (README, Operations).
+# address, that pair is locked out for AXES_COOLOFF_MINUTES; after AXES_IP_FAILURE_LIMIT failures from one
+# address, whatever the usernames, the address is (registration.auth.LockoutHandler). A successful login
+# clears that username's count at that address. Attempts are kept in the database, shared by every node, so
+# each test (one transaction) starts with none. `manage.py axes_reset_username USERNAME` and `axes_reset_ip
+# ADDRESS` lift a lock-out early (docs/privacy.md, Lock-out).
 AUTHENTICATION_BACKENDS = [
     "registration.auth.LockoutBackend",
     # Django's ModelBackend, reading the operator with the user (one query fewer on every request).
@@ -195,7 +200,14 @@ AUTHENTICATION_BACKENDS = [
 ]
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_IP_FAILURE_LIMIT = env_int("AXES_IP_FAILURE_LIMIT", 20)
+if AXES_IP_FAILURE_LIMIT <= AXES_FAILURE_LIMIT:
+    raise ImproperlyConfigured(
+        f"AXES_IP_FAILURE_LIMIT ({AXES_IP_FAILURE_LIMIT}) must be above AXES_FAILURE_LIMIT ({AXES_FAILURE_LIMIT}):"
+        " an address is shared by several users, each allowed AXES_FAILURE_LIMIT - 1 typos"
+    )
+AXES_LOCKOUT_PARAMETERS = ["ip_address", ["username", "ip_address"]]
+AXES_HANDLER = "registration.auth.LockoutHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "registration.auth.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "registration.http.client_ip"  # the audit log's address, behind a proxy too
@@ -302,11 +314,38 @@ SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"  # no page is ever shown in a frame, not even our own
-if env_bool("BEHIND_PROXY"):
+
+
+def env_networks(name: str) -> tuple:
+    """A comma-separated list of addresses and networks (10.0.0.5, 10.1.0.0/24, ::1) as ip_network objects."""
+    networks = []
+    for item in env_list(name):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: {item!r} is not an IP address or network") from None
+    return tuple(networks)
+
+
+# The reverse proxies (nginx) in front of the app, by address: only a request whose socket comes from one of
+# them may say who the client is (X-Forwarded-For) and that it came over HTTPS (X-Forwarded-Proto);
+# registration.http.client_ip and ForwardedProtoMiddleware (docs/privacy.md, Client addresses and proxies).
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
+if env_str("TRUSTED_PROXY_COUNT"):
+    # A count trusted whatever address the header came from: a client reaching a node directly could
+    # write any address into the audit log and dodge the lock-outs. Refused rather than reinterpreted.
+    raise ImproperlyConfigured(
+        "TRUSTED_PROXY_COUNT is no longer read: list the addresses (or networks) of the reverse proxies in "
+        "TRUSTED_PROXIES instead, e.g. TRUSTED_PROXIES=10.0.0.5,10.1.0.0/24 (docs/privacy.md)"
+    )
+if env_bool("BEHIND_PROXY") and not TRUSTED_PROXIES:
+    raise ImproperlyConfigured(
+        "BEHIND_PROXY=1 needs TRUSTED_PROXIES: the addresses (or networks) of the reverse proxies whose "
+        "X-Forwarded-For and X-Forwarded-Proto the app may believe, e.g. TRUSTED_PROXIES=127.0.0.1 for nginx "
+        "on the same machine (docs/privacy.md)"
+    )
+if TRUSTED_PROXIES:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-# How many reverse proxies in front of the app append to X-Forwarded-For; the audit log's IP comes from
-# the last one they appended (registration.http.client_ip). 0: REMOTE_ADDR, the proxy header is ignored.
-TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if env_bool("BEHIND_PROXY") else 0)
 
 # The default cache is each process's own memory. The API's rate counts must be shared by every node and
 # worker (registration/api/throttles.py), so they live in a database table (made by a migration).

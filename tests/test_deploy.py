@@ -30,7 +30,7 @@ def production_environment(tmp_path: Path, **extra: str) -> dict[str, str]:
             "SECRET_KEY": "k" * 10 + "9f3b2c7e1d4a8b6c0e5f7a2d9c4b1e8f3a6d0c7b2e5f8a1d4c7b0e3f6a9d2c5b8e1",
             "ALLOWED_HOSTS": "enroll.example.internal",
             "CSRF_TRUSTED_ORIGINS": "https://enroll.example.internal",
-            "BEHIND_PROXY": "1",
+            "TRUSTED_PROXIES": "127.0.0.1",
             "DATA_DIR": str(tmp_path),
             "STATIC_ROOT": str(tmp_path / "static"),
         }

@@ -153,7 +153,7 @@ def base_environment(s3_endpoint: str, https_port: int, directory: Path) -> dict
             "SECRET_KEY": secrets.token_urlsafe(50),  # one key for both nodes: their sessions are one
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "CSRF_TRUSTED_ORIGINS": f"https://127.0.0.1:{https_port}",
-            "BEHIND_PROXY": "1",
+            "TRUSTED_PROXIES": "127.0.0.1",
             "STATIC_ROOT": str(directory / "static"),
             "METRICS_ALLOWED_IPS": "127.0.0.1",
             "PYTHONUNBUFFERED": "1",
