@@ -203,8 +203,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
 AXES_IP_FAILURE_LIMIT = env_int("AXES_IP_FAILURE_LIMIT", 20)
 if AXES_IP_FAILURE_LIMIT <= AXES_FAILURE_LIMIT:
     raise ImproperlyConfigured(
-        f"AXES_IP_FAILURE_LIMIT ({AXES_IP_FAILURE_LIMIT}) must be above AXES_FAILURE_LIMIT ({AXES_FAILURE_LIMIT}):"
-        " an address is shared by several users, each allowed AXES_FAILURE_LIMIT - 1 typos"
+        f"AXES_IP_FAILURE_LIMIT ({AXES_IP_FAILURE_LIMIT}) must be above AXES_FAILURE_LIMIT "
+        f"({AXES_FAILURE_LIMIT}): an address is shared by several users, each allowed "
+        "AXES_FAILURE_LIMIT - 1 typos"
     )
 AXES_LOCKOUT_PARAMETERS = ["ip_address", ["username", "ip_address"]]
 AXES_HANDLER = "registration.auth.LockoutHandler"
