@@ -54,6 +54,13 @@ DEBUG = env_bool("DEBUG", default=not PRODUCTION)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
+# The audit log's key (registration/services/audit_chain.py): every entry's MAC and the seal chain. Kept out of
+# the database, so that whoever can write the database cannot forge or rewrite entries unseen; separate from
+# SECRET_KEY, which may be rotated. Changing it makes every earlier entry fail audit_verify: keep it like a
+# signing key (docs/privacy.md, A tamper-evident audit log).
+_DEV_AUDIT_CHAIN_KEY = "dev-only-audit-chain-key-do-not-use-in-production"
+AUDIT_CHAIN_KEY = env_str("AUDIT_CHAIN_KEY", "" if PRODUCTION else _DEV_AUDIT_CHAIN_KEY)
+
 if PRODUCTION:
     # Production refuses to start rather than run with a value that would expose families' data.
     if not SECRET_KEY or SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 50:
@@ -62,6 +69,11 @@ if PRODUCTION:
         raise ImproperlyConfigured("DEBUG must be off in production")
     if not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS:
         raise ImproperlyConfigured("ALLOWED_HOSTS must list the site's host names in production")
+    if len(AUDIT_CHAIN_KEY) < 32 or AUDIT_CHAIN_KEY in (_DEV_AUDIT_CHAIN_KEY, SECRET_KEY):
+        raise ImproperlyConfigured(
+            "AUDIT_CHAIN_KEY must be set to a random value of 32+ characters in production, other than "
+            "SECRET_KEY: the audit log's entries are signed with it (docs/privacy.md)"
+        )
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -125,6 +137,8 @@ TEMPLATES = [
 ]
 
 DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "var")))
+# Where a node keeps the seal chain's last link as it saw it (audit_seal, audit_verify): outside the database.
+AUDIT_ANCHOR_FILE = Path(env_str("AUDIT_ANCHOR_FILE", str(DATA_DIR / "audit-anchor.json")))
 
 
 def database_from_url(url: str, **kwargs) -> dict:

@@ -5,6 +5,7 @@ from django.db import models
 from registration.access import user_operator
 from registration.masking import mask_id_number
 from registration.models import AuditEntry, Hospital, Newborn
+from registration.services.audit_chain import entry_sign
 
 
 def user_hospital(user) -> Hospital | None:
@@ -25,7 +26,7 @@ def audit_record(
     ip: str | None = None,
     username: str = "",
 ) -> AuditEntry:
-    """Append one entry to the audit log; object descriptions are masked before they are stored."""
+    """Append one entry to the audit log, with its MAC; object descriptions are masked before they are stored."""
     entry = _entry(
         user=user,
         action=action,
@@ -72,7 +73,7 @@ def _entry(
     username: str = "",
 ) -> AuditEntry:
     authenticated = user is not None and getattr(user, "is_authenticated", False)
-    return AuditEntry(
+    entry = AuditEntry(
         user=user if authenticated else None,
         username=username or (user.get_username() if authenticated else ""),
         hospital=hospital or (user_hospital(user) if authenticated else None),
@@ -85,6 +86,7 @@ def _entry(
         reason=reason[:500],
         detail=detail or {},
     )
+    return entry_sign(entry)
 
 
 def _masked_repr(obj) -> str:

@@ -151,6 +151,7 @@ def base_environment(s3_endpoint: str, https_port: int, directory: Path) -> dict
             "NEWBORN_ENROLL_PRODUCTION": "1",
             "DEBUG": "0",
             "SECRET_KEY": secrets.token_urlsafe(50),  # one key for both nodes: their sessions are one
+            "AUDIT_CHAIN_KEY": secrets.token_urlsafe(40),  # and one audit chain
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "CSRF_TRUSTED_ORIGINS": f"https://127.0.0.1:{https_port}",
             "TRUSTED_PROXIES": "127.0.0.1",
