@@ -54,8 +54,8 @@ DEBUG = env_bool("DEBUG", default=not PRODUCTION)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
-# The audit log's key (registration/services/audit_chain.py): every entry's MAC and the seal chain. Kept out of
-# the database, so that whoever can write the database cannot forge or rewrite entries unseen; separate from
+# The audit log's key (registration/services/audit_chain.py): every entry's MAC and the seal chain. Kept
+# out of the database, so that whoever can write the database cannot forge or rewrite entries unseen; separate from
 # SECRET_KEY, which may be rotated. Changing it makes every earlier entry fail audit_verify: keep it like a
 # signing key (docs/privacy.md, A tamper-evident audit log).
 _DEV_AUDIT_CHAIN_KEY = "dev-only-audit-chain-key-do-not-use-in-production"

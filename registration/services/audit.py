@@ -26,7 +26,7 @@ def audit_record(
     ip: str | None = None,
     username: str = "",
 ) -> AuditEntry:
-    """Append one entry to the audit log, with its MAC; object descriptions are masked before they are stored."""
+    """Append one entry to the audit log, with its MAC; object descriptions are masked before storing."""
     entry = _entry(
         user=user,
         action=action,

@@ -94,7 +94,7 @@ def entry_mac(nonce: str, values: dict) -> str:
 
 
 def entry_sign(entry: AuditEntry) -> AuditEntry:
-    """Give a new (unsaved) entry its nonce and MAC; every writer of the log calls this (services/audit.py)."""
+    """Give a new (unsaved) entry its nonce and MAC; every writer of the log calls this (services/audit)."""
     entry.nonce = secrets.token_hex(16)
     entry.mac = entry_mac(entry.nonce, {name: getattr(entry, name) for name in CONTENT_FIELDS})
     return entry

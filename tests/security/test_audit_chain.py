@@ -1,4 +1,4 @@
-"""The audit log is tamper-evident (issue 23, item 8): audit_verify finds inserted, changed and deleted entries.
+"""The audit log is tamper-evident (issue 23, item 8): audit_verify finds inserted, changed, deleted entries.
 
 Before, the app's own role could INSERT a forged entry and a superuser could change or delete entries with
 the triggers switched off (`session_replication_role = replica`), without a trace. Now each entry carries

@@ -37,8 +37,9 @@ class Command(BaseCommand):
             if run.refused:
                 ids = ", ".join(str(entry.pk) for entry in run.refused[:20])
                 raise CommandError(
-                    f"{len(run.refused)} audit entr{'y has' if len(run.refused) == 1 else 'ies have'} no valid MAC "
-                    f"(not written by the application; id {ids}): left out of the chain. Run audit_verify."
+                    f"{len(run.refused)} audit entr{'y has' if len(run.refused) == 1 else 'ies have'} "
+                    f"no valid MAC (not written by the application; id {ids}): left out of the chain. "
+                    "Run audit_verify."
                 )
 
 

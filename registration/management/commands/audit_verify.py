@@ -15,8 +15,9 @@ JOB = "audit_verify"
 
 class Command(BaseCommand):
     help = (
-        "Check the audit log against its MACs and seal chain (daily: deploy/systemd/newborn-audit-verify.timer): "
-        "says where an entry was inserted, changed or deleted. Exits 1 when the log was tampered with."
+        "Check the audit log against its MACs and seal chain (daily: deploy/systemd/"
+        "newborn-audit-verify.timer): says where an entry was inserted, changed or deleted. "
+        "Exits 1 when the log was tampered with."
     )
 
     def handle(self, *args, **options):
