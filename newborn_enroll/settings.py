@@ -55,9 +55,9 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,local
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 # The audit log's key (registration/services/audit_chain.py): every entry's MAC and the seal chain. Kept
-# out of the database, so that whoever can write the database cannot forge or rewrite entries unseen; separate from
-# SECRET_KEY, which may be rotated. Changing it makes every earlier entry fail audit_verify: keep it like a
-# signing key (docs/privacy.md, A tamper-evident audit log).
+# out of the database, so that whoever can write the database cannot forge or rewrite entries unseen;
+# separate from SECRET_KEY, which may be rotated. Changing it makes every earlier entry fail audit_verify:
+# keep it like a signing key (docs/privacy.md, A tamper-evident audit log).
 _DEV_AUDIT_CHAIN_KEY = "dev-only-audit-chain-key-do-not-use-in-production"
 AUDIT_CHAIN_KEY = env_str("AUDIT_CHAIN_KEY", "" if PRODUCTION else _DEV_AUDIT_CHAIN_KEY)
 
