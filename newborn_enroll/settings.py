@@ -4,6 +4,8 @@ With no variable set this runs for development on an embedded SQLite file. ``NEW
 switches production mode on; it then refuses to start with insecure values. README.md lists every variable.
 """
 
+import base64
+import hashlib
 import ipaddress
 import os
 import re
@@ -11,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp import constants as csp_constants
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -87,6 +90,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "registration.axes_app.AxesConfig",  # django-axes, named in Chinese in the admin
+    "csp",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI and ReDoc as static files: the docs load nothing online
@@ -103,6 +107,10 @@ MIDDLEWARE = [
     "registration.http.ForwardedProtoMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise, so static files keep their caching: every other answer is `no-store`, and every
+    # page gets its Content-Security-Policy with a fresh nonce (docs/privacy.md, Headers).
+    "registration.http.NoStoreMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # A login's idle expiry moves forward at most once a minute (newborn_enroll/sessions.py).
     "newborn_enroll.sessions.SessionIdleRefreshMiddleware",
@@ -131,6 +139,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -329,6 +338,37 @@ SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"  # no page is ever shown in a frame, not even our own
+
+
+def _inline_style_hash(template: Path) -> str:
+    """The CSP source of a template's one <style> block: templates/500.html is rendered without a request,
+    so without a nonce, and must stay a page of its own (no static file: the server has failed)."""
+    style = re.search(r"<style>(.*?)</style>", template.read_text(), re.S)
+    digest = hashlib.sha256(style.group(1).encode()).digest() if style else b""
+    return f"'sha256-{base64.b64encode(digest).decode()}'"
+
+
+# No script or style but the app's own files and the page's nonce (docs/privacy.md, Headers). Bootstrap draws
+# its icons as data: images; the API's docs pages (Swagger UI, ReDoc) add what they need on their views
+# (registration/api/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp_constants.SELF],
+        "script-src": [csp_constants.SELF, csp_constants.NONCE],
+        "style-src": [
+            csp_constants.SELF,
+            csp_constants.NONCE,
+            _inline_style_hash(BASE_DIR / "templates" / "500.html"),
+        ],
+        "img-src": [csp_constants.SELF, "data:"],
+        "font-src": [csp_constants.SELF, "data:"],
+        "connect-src": [csp_constants.SELF],
+        "object-src": [csp_constants.NONE],
+        "base-uri": [csp_constants.SELF],
+        "form-action": [csp_constants.SELF],
+        "frame-ancestors": [csp_constants.NONE],
+    }
+}
 
 
 def env_networks(name: str) -> tuple:

@@ -10,6 +10,7 @@ first address no trusted proxy owns is the client (docs/privacy.md, Client addre
 import ipaddress
 
 from django.conf import settings
+from django.utils.cache import add_never_cache_headers
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -65,3 +66,20 @@ class ForwardedProtoMiddleware:
         if "HTTP_X_FORWARDED_PROTO" in request.META and (peer is None or not proxy_trusted(peer)):
             del request.META["HTTP_X_FORWARDED_PROTO"]
         return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store` (and Django's other never-cache headers) on every answer of the app.
+
+    The record page holds a full ID number, the lists and the API's JSON families' names and numbers: no
+    browser, proxy or shared ward computer may keep a copy. Placed below WhiteNoise in MIDDLEWARE, so static
+    files (hashed names, cached for good) never pass here.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        add_never_cache_headers(response)
+        return response
