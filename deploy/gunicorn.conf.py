@@ -19,6 +19,10 @@ max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
 max_requests_jitter = 200
 accesslog = "-"
 errorlog = "-"
+# No query string in the access log, and an ID number wherever a path or a message carries one is masked
+# (newborn_enroll/gunicorn_logging.py; docs/privacy.md, Logs and URLs).
+logger_class = "newborn_enroll.gunicorn_logging.MaskingLogger"
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s" %(D)s'
 # gunicorn believes X-Forwarded-Proto from the same proxies as the app does (TRUSTED_PROXIES; the app reads
 # X-Forwarded-For itself, registration/http.py).
 forwarded_allow_ips = (

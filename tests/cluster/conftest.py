@@ -83,6 +83,8 @@ def site_config(text: str, *, ports: dict[str, int], https_port: int, http_port:
         ("/etc/ssl/newborn-enroll/fullchain.pem", str(directory / "tls" / "cert.pem")),
         ("/etc/ssl/newborn-enroll/privkey.pem", str(directory / "tls" / "key.pem")),
         ("alias /srv/newborn-enroll/static/;", f"alias {directory / 'static'}/;"),
+        ("/var/log/nginx/newborn-enroll.access.log", str(directory / "nginx-site-access.log")),
+        ("/var/log/nginx/newborn-enroll.error.log", str(directory / "nginx-site-error.log")),
         # The test-only routing by header (module docstring).
         ("proxy_pass http://newborn_nodes;", "proxy_pass http://$newborn_upstream;"),
     ]
