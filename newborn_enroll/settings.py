@@ -1,7 +1,8 @@
 """Settings for newborn-enroll: one file, every value read from the environment.
 
 With no variable set this runs for development on an embedded SQLite file. ``NEWBORN_ENROLL_PRODUCTION=1``
-switches production mode on; it then refuses to start with insecure values. README.md lists every variable.
+switches production mode on; it then refuses to start with insecure values. docs/configuration.md lists
+every variable.
 """
 
 import base64
@@ -177,7 +178,7 @@ _database_url = env_str("DATABASE_URL")
 if _database_url:
     # CONN_HEALTH_CHECKS: a kept connection is tested before a request reuses it, so a PostgreSQL restart
     # or a standby's promotion costs no request: the next one reconnects (to the new primary, when
-    # DATABASE_URL lists several hosts with target_session_attrs=read-write; README, Deployment).
+    # DATABASE_URL lists several hosts with target_session_attrs=read-write; docs/deployment.md).
     DATABASES = {
         "default": database_from_url(
             _database_url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
