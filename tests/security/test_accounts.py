@@ -209,6 +209,7 @@ def _production_env(tmp_path) -> dict:
     env.update(
         NEWBORN_ENROLL_PRODUCTION="1",
         SECRET_KEY=secrets.token_urlsafe(64),
+        AUDIT_CHAIN_KEY=secrets.token_urlsafe(40),
         ALLOWED_HOSTS="yb.example.cn",
         CSRF_TRUSTED_ORIGINS="https://yb.example.cn",
         DATA_DIR=str(tmp_path),
