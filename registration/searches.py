@@ -18,7 +18,7 @@ TOKEN_PARAMETER = "search"
 SEARCH_TOKEN_SECONDS = 30 * 60
 SESSION_KEY = "searches"
 KEPT = 20  # the newest searches of a session; older tokens expire early
-IGNORED = {"csrfmiddlewaretoken", "page", TOKEN_PARAMETER}
+IGNORED = {"csrfmiddlewaretoken", "page", TOKEN_PARAMETER, "_search_post"}
 
 
 def _private(name: str, value: str, private_fields: set[str]) -> bool:
