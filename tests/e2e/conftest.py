@@ -96,6 +96,7 @@ def csp_violations_watch(page) -> list[str]:
             violations.append(f"{page.url}: {message.text}")
 
     page.on("console", on_console)
+    page.csp_violations = violations  # a test that expects a refusal takes it out of the list
     return violations
 
 
