@@ -4,7 +4,8 @@ Every entry gets a nonce and a MAC (empty for the entries already there) and the
 entries already in the log are sealed in id order, as they are found now, with AUDIT_CHAIN_KEY (set it in
 the environment of `migrate` as in the app's). From here on an entry deleted or changed is seen; what
 happened to the log before this migration cannot be told. The rows are read once and the links written in
-batches: about a minute per million entries. No entry is changed: the append-only triggers stay as they are.
+batches (100,000 entries in 30 s on a loaded 2-core machine: docs/privacy.md). No entry is changed: the
+append-only triggers stay as they are.
 """
 
 import django.utils.timezone

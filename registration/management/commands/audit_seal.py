@@ -35,7 +35,7 @@ class Command(BaseCommand):
                     f"{run.sealed} entr{'y' if run.sealed == 1 else 'ies'} sealed, chain at #{run.head}."
                 )
             if run.refused:
-                ids = ", ".join(str(entry.pk) for entry in run.refused[:20])
+                ids = ", ".join(str(entry_id) for entry_id in run.refused[:20])
                 raise CommandError(
                     f"{len(run.refused)} audit entr{'y has' if len(run.refused) == 1 else 'ies have'} "
                     f"no valid MAC (not written by the application; id {ids}): left out of the chain. "
