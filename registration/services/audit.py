@@ -1,6 +1,7 @@
 """The audit log's entries are made here: every service records what it did through these functions."""
 
 from django.db import models
+from django.utils import timezone
 
 from registration.access import user_operator
 from registration.masking import mask_id_number
@@ -74,6 +75,9 @@ def _entry(
 ) -> AuditEntry:
     authenticated = user is not None and getattr(user, "is_authenticated", False)
     entry = AuditEntry(
+        # Read at the call (not the field's default, bound when the model was defined): the demo's seeding
+        # runs the services on a clock of its own (registration/demo.py, SeedClock).
+        at=timezone.now(),
         user=user if authenticated else None,
         username=username or (user.get_username() if authenticated else ""),
         hospital=hospital or (user_hospital(user) if authenticated else None),
