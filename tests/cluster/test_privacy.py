@@ -21,7 +21,7 @@ from datetime import timedelta
 import pytest
 from PIL import Image
 
-from tests import factories
+from tests import factories, services
 from tests.api.conftest import birth_body
 from tests.cluster.conftest import login
 
@@ -201,3 +201,32 @@ def test_no_log_and_no_browser_history_holds_an_id_number(cluster, records, tmp_
     assert any("/newborns/" in url for url in urls), urls  # the history was written
     assert not [url for url in urls if ID.search(url)], urls
     assert not ID.findall(history.read_bytes().decode("latin-1"))
+
+
+def _direct(node, path: str, headers: dict) -> tuple[int, dict]:
+    """A request to a node from 127.0.0.2: a client that reached the node without nginx (127.0.0.1)."""
+    import http.client
+
+    connection = http.client.HTTPConnection(
+        "127.0.0.1", node.port, timeout=30, source_address=("127.0.0.2", 0)
+    )
+    try:
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        return response.status, dict(response.getheaders())
+    finally:
+        connection.close()
+
+
+def test_a_client_reaching_a_node_directly_cannot_pass_for_the_proxy(cluster):
+    # Item 5 against a node as shipped (TRUSTED_PROXIES=127.0.0.1, METRICS_ALLOWED_IPS=127.0.0.1).
+    node = cluster.nodes["a"]
+    from_nginx = services.http_get(node.url + "/metrics")[0]
+
+    claimed = _direct(node, "/metrics", {"X-Forwarded-For": "127.0.0.1"})
+    plain_http = _direct(node, "/login/", {"X-Forwarded-Proto": "https", "Host": "127.0.0.1"})
+
+    assert from_nginx == 200  # the proxy's own address may read the node's metrics
+    assert claimed[0] == 404
+    assert plain_http[0] == 301 and plain_http[1]["Location"].startswith("https://")
