@@ -12,7 +12,7 @@ import time
 
 from django.http import HttpResponseRedirect, QueryDict
 
-from registration.logging import mask_sensitive
+from registration.log_masking import mask_sensitive
 
 TOKEN_PARAMETER = "search"
 SEARCH_TOKEN_SECONDS = 30 * 60

@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from tests import services
+from tests import processes
 from tests.cluster.conftest import https_get, nginx_config, self_signed_certificate, site_config
 from tests.factories import id_number
 
@@ -25,7 +25,7 @@ TEMP_ID = RESIDENT + "x"
 def served(tmp_path):
     if shutil.which("nginx") is None:
         pytest.fail("nginx is needed (scripts/system-packages.sh --cluster installs it)")
-    gunicorn_port, http_port, https_port = services.free_ports(3)
+    gunicorn_port, http_port, https_port = processes.free_ports(3)
     environment = {
         **{k: v for k, v in __import__("os").environ.items() if k not in {"DATABASE_URL"}},
         "DATA_DIR": str(tmp_path / "data"),
@@ -35,15 +35,15 @@ def served(tmp_path):
         "PYTHONUNBUFFERED": "1",
     }
     gunicorn_log = tmp_path / "gunicorn.log"
-    gunicorn = services.start(
-        [str(services.VENV_BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "newborn_enroll.wsgi"],
+    gunicorn = processes.start(
+        [str(processes.VENV_BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "newborn_enroll.wsgi"],
         log=gunicorn_log,
         env=environment,
     )
     nginx = None
     try:
-        services.wait_for(
-            lambda: services.http_get(f"http://127.0.0.1:{gunicorn_port}/healthz")[0] == 200,
+        processes.wait_for(
+            lambda: processes.http_get(f"http://127.0.0.1:{gunicorn_port}/healthz")[0] == 200,
             timeout=90,
             what="gunicorn",
             process=gunicorn,
@@ -53,7 +53,7 @@ def served(tmp_path):
         (tmp_path / "static").mkdir()
         ports = {"a": gunicorn_port, "b": gunicorn_port}
         site = site_config(
-            (services.ROOT / "deploy/nginx/newborn-enroll.conf").read_text(),
+            (processes.ROOT / "deploy/nginx/newborn-enroll.conf").read_text(),
             ports=ports,
             https_port=https_port,
             http_port=http_port,
@@ -61,18 +61,18 @@ def served(tmp_path):
         )
         config = tmp_path / "nginx.conf"
         config.write_text(nginx_config(site, ports=ports, directory=tmp_path))
-        nginx = services.start(
+        nginx = processes.start(
             ["nginx", "-p", str(tmp_path), "-c", str(config), "-g", "daemon off;"], log=tmp_path / "nginx.out"
         )
         url = f"https://127.0.0.1:{https_port}"
-        services.wait_for(
+        processes.wait_for(
             lambda: https_get(url + "/healthz")[0] == 200, timeout=30, what="nginx", process=nginx
         )
         yield url, f"http://127.0.0.1:{gunicorn_port}"
     finally:
         if nginx is not None:
-            services.stop(nginx)
-        services.stop(gunicorn)
+            processes.stop(nginx)
+        processes.stop(gunicorn)
 
 
 def test_no_log_of_gunicorn_or_nginx_holds_an_id_number_or_a_query_string(served, tmp_path):
@@ -86,7 +86,7 @@ def test_no_log_of_gunicorn_or_nginx_holds_an_id_number_or_a_query_string(served
     ]
     for path in paths:
         https_get(nginx + path)
-        services.http_get(node + path)
+        processes.http_get(node + path)
 
     logs = {path.name: path.read_text(errors="replace") for path in tmp_path.glob("*.log")}
     assert {"gunicorn.log", "nginx-site-access.log"} <= set(logs)
@@ -102,7 +102,7 @@ def test_nginx_accepts_the_shipped_site(tmp_path):
     # nginx -t of the very file (with its test values), so a broken map or log_format fails here too.
     self_signed_certificate(tmp_path)
     site = site_config(
-        (services.ROOT / "deploy/nginx/newborn-enroll.conf").read_text(),
+        (processes.ROOT / "deploy/nginx/newborn-enroll.conf").read_text(),
         ports={"a": 1, "b": 2},
         https_port=3,
         http_port=4,

@@ -6,9 +6,9 @@ from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 
 from registration.admin.base import AuditedAdmin
-from registration.api.clients import api_client_check, api_client_create, api_client_revoke
 from registration.http import client_ip
 from registration.models import ApiClient
+from registration.services.api_clients import api_client_check, api_client_create, api_client_revoke
 
 
 class ApiClientAddForm(forms.ModelForm):

@@ -3,8 +3,8 @@
 from django.db.models import QuerySet
 
 from registration.access import audit_scope
-from registration.filters import AuditFilter
 from registration.models import AuditEntry
+from registration.selectors.filters import AuditFilter
 
 
 def audit_entries_for_user(

@@ -33,7 +33,6 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from registration.jobs import lock_key
 from registration.models import AuditEntry, AuditSeal
 
 # What the MAC covers: every column but the id (given by the database after the MAC) and the MAC itself.
@@ -164,9 +163,10 @@ def audit_seal(*, lookback: timedelta | None = SEAL_LOOKBACK, legacy: bool = Fal
     with transaction.atomic():
         if connection.vendor == "postgresql":
             # One sealer at a time across the nodes: the chain's order is the order links are made in.
-            # (An advisory lock: it needs no right on the table beyond the INSERT the app has.)
+            # (An advisory lock: it needs no right on the table beyond the INSERT the app has. Its one-key
+            # space is apart from the jobs' two-key locks, registration/jobs.py.)
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", list(lock_key("audit_seal")))
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtext('registration.audit_seal'))")
         seq, previous = _head()
         batch = []
         for entry_id, nonce, mac, values in _rows(_unsealed(since)):

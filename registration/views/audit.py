@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from registration import access, selectors
 from registration.forms.audit import AuditFilterForm
-from registration.logging import mask_sensitive
+from registration.log_masking import mask_sensitive
 from registration.models import AuditEntry
 from registration.pagination import BoundedPaginator
 from registration.searches import search_data, search_redirect

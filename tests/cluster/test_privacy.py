@@ -21,7 +21,7 @@ from datetime import timedelta
 import pytest
 from PIL import Image
 
-from tests import factories, services
+from tests import factories, processes
 from tests.api.conftest import birth_body
 from tests.cluster.conftest import login
 
@@ -77,8 +77,8 @@ def _png() -> bytes:
 def records(cluster, people, orm):
     from django.utils import timezone
 
-    from registration.api.clients import api_client_create
     from registration.models import Sex
+    from registration.services.api_clients import api_client_create
     from registration.services.newborns import BabyInput, ParentInput
 
     clerk = people["clerk"]
@@ -222,7 +222,7 @@ def _direct(node, path: str, headers: dict) -> tuple[int, dict]:
 def test_a_client_reaching_a_node_directly_cannot_pass_for_the_proxy(cluster):
     # Item 5 against a node as shipped (TRUSTED_PROXIES=127.0.0.1, METRICS_ALLOWED_IPS=127.0.0.1).
     node = cluster.nodes["a"]
-    from_nginx = services.http_get(node.url + "/metrics")[0]
+    from_nginx = processes.http_get(node.url + "/metrics")[0]
 
     claimed = _direct(node, "/metrics", {"X-Forwarded-For": "127.0.0.1"})
     plain_http = _direct(node, "/login/", {"X-Forwarded-Proto": "https", "Host": "127.0.0.1"})
