@@ -19,8 +19,15 @@ max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
 max_requests_jitter = 200
 accesslog = "-"
 errorlog = "-"
-# nginx forwards the client's address; the app trusts exactly one proxy (TRUSTED_PROXY_COUNT).
-forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# No query string in the access log, and an ID number wherever a path or a message carries one is masked
+# (newborn_enroll/gunicorn_logging.py; docs/privacy.md, Logs and URLs).
+logger_class = "newborn_enroll.gunicorn_logging.MaskingLogger"
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s" %(D)s'
+# gunicorn believes X-Forwarded-Proto from the same proxies as the app does (TRUSTED_PROXIES; the app reads
+# X-Forwarded-For itself, registration/http.py).
+forwarded_allow_ips = (
+    os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS") or os.environ.get("TRUSTED_PROXIES") or "127.0.0.1"
+)
 
 
 def on_starting(server):

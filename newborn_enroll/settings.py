@@ -5,12 +5,16 @@ switches production mode on; it then refuses to start with insecure values. docs
 every variable.
 """
 
+import base64
+import hashlib
+import ipaddress
 import os
 import re
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp import constants as csp_constants
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -54,6 +58,13 @@ DEBUG = env_bool("DEBUG", default=not PRODUCTION)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
+# The audit log's key (registration/services/audit_chain.py): every entry's MAC and the seal chain. Kept
+# out of the database, so that whoever can write the database cannot forge or rewrite entries unseen;
+# separate from SECRET_KEY, which may be rotated. Changing it makes every earlier entry fail audit_verify:
+# keep it like a signing key (docs/privacy.md, A tamper-evident audit log).
+_DEV_AUDIT_CHAIN_KEY = "dev-only-audit-chain-key-do-not-use-in-production"
+AUDIT_CHAIN_KEY = env_str("AUDIT_CHAIN_KEY", "" if PRODUCTION else _DEV_AUDIT_CHAIN_KEY)
+
 if PRODUCTION:
     # Production refuses to start rather than run with a value that would expose families' data.
     if not SECRET_KEY or SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 50:
@@ -62,6 +73,11 @@ if PRODUCTION:
         raise ImproperlyConfigured("DEBUG must be off in production")
     if not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS:
         raise ImproperlyConfigured("ALLOWED_HOSTS must list the site's host names in production")
+    if len(AUDIT_CHAIN_KEY) < 32 or AUDIT_CHAIN_KEY in (_DEV_AUDIT_CHAIN_KEY, SECRET_KEY):
+        raise ImproperlyConfigured(
+            "AUDIT_CHAIN_KEY must be set to a random value of 32+ characters in production, other than "
+            "SECRET_KEY: the audit log's entries are signed with it (docs/privacy.md)"
+        )
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -75,6 +91,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "registration.axes_app.AxesConfig",  # django-axes, named in Chinese in the admin
+    "csp",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI and ReDoc as static files: the docs load nothing online
@@ -87,8 +104,14 @@ MIDDLEWARE = [
     # and the request metrics time everything below.
     "newborn_enroll.health.HealthMiddleware",
     "registration.metrics.RequestMetricsMiddleware",
+    # Before SecurityMiddleware's HTTPS redirect: X-Forwarded-Proto counts from a trusted proxy only.
+    "registration.http.ForwardedProtoMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise, so static files keep their caching: every other answer is `no-store`, and every
+    # page gets its Content-Security-Policy with a fresh nonce (docs/privacy.md, Headers).
+    "registration.http.NoStoreMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # A login's idle expiry moves forward at most once a minute (registration/sessions.py).
     "registration.sessions.SessionIdleRefreshMiddleware",
@@ -117,12 +140,15 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
             ],
         },
     },
 ]
 
 DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "var")))
+# Where a node keeps the seal chain's last link as it saw it (audit_seal, audit_verify): outside the database.
+AUDIT_ANCHOR_FILE = Path(env_str("AUDIT_ANCHOR_FILE", str(DATA_DIR / "audit-anchor.json")))
 
 
 def database_from_url(url: str, **kwargs) -> dict:
@@ -186,9 +212,11 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # Login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins for one username from one
-# address, that pair is locked out for AXES_COOLOFF_MINUTES; a successful login clears the count.
-# Attempts are kept in the database, so each test (one transaction) starts with none.
-# `manage.py axes_reset_username USERNAME` lifts a lock-out early (docs/operations.md).
+# address, that pair is locked out for AXES_COOLOFF_MINUTES; after AXES_IP_FAILURE_LIMIT failures from one
+# address, whatever the usernames, the address is (registration.auth.LockoutHandler). A successful login
+# clears that username's count at that address. Attempts are kept in the database, shared by every node, so
+# each test (one transaction) starts with none. `manage.py axes_reset_username USERNAME` and `axes_reset_ip
+# ADDRESS` lift a lock-out early (docs/privacy.md, Lock-out).
 # Each session stores its backend's dotted path: moving these classes would log every clerk out.
 AUTHENTICATION_BACKENDS = [
     "registration.auth.LockoutBackend",
@@ -197,7 +225,15 @@ AUTHENTICATION_BACKENDS = [
 ]
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_IP_FAILURE_LIMIT = env_int("AXES_IP_FAILURE_LIMIT", 20)
+if AXES_IP_FAILURE_LIMIT <= AXES_FAILURE_LIMIT:
+    raise ImproperlyConfigured(
+        f"AXES_IP_FAILURE_LIMIT ({AXES_IP_FAILURE_LIMIT}) must be above AXES_FAILURE_LIMIT "
+        f"({AXES_FAILURE_LIMIT}): an address is shared by several users, each allowed "
+        "AXES_FAILURE_LIMIT - 1 typos"
+    )
+AXES_LOCKOUT_PARAMETERS = ["ip_address", ["username", "ip_address"]]
+AXES_HANDLER = "registration.auth.LockoutHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "registration.auth.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "registration.http.client_ip"  # the audit log's address, behind a proxy too
@@ -304,11 +340,69 @@ SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"  # no page is ever shown in a frame, not even our own
-if env_bool("BEHIND_PROXY"):
+
+
+def _inline_style_hash(template: Path) -> str:
+    """The CSP source of a template's one <style> block: templates/500.html is rendered without a request,
+    so without a nonce, and must stay a page of its own (no static file: the server has failed)."""
+    style = re.search(r"<style>(.*?)</style>", template.read_text(), re.S)
+    digest = hashlib.sha256(style.group(1).encode()).digest() if style else b""
+    return f"'sha256-{base64.b64encode(digest).decode()}'"
+
+
+# No script or style but the app's own files and the page's nonce (docs/privacy.md, Headers). Bootstrap draws
+# its icons as data: images; the API's docs pages (Swagger UI, ReDoc) add what they need on their views
+# (registration/api/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp_constants.SELF],
+        "script-src": [csp_constants.SELF, csp_constants.NONCE],
+        "style-src": [
+            csp_constants.SELF,
+            csp_constants.NONCE,
+            _inline_style_hash(BASE_DIR / "templates" / "500.html"),
+        ],
+        "img-src": [csp_constants.SELF, "data:"],
+        "font-src": [csp_constants.SELF, "data:"],
+        "connect-src": [csp_constants.SELF],
+        "object-src": [csp_constants.NONE],
+        "base-uri": [csp_constants.SELF],
+        "form-action": [csp_constants.SELF],
+        "frame-ancestors": [csp_constants.NONE],
+    }
+}
+
+
+def env_networks(name: str) -> tuple:
+    """A comma-separated list of addresses and networks (10.0.0.5, 10.1.0.0/24, ::1) as ip_network objects."""
+    networks = []
+    for item in env_list(name):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: {item!r} is not an IP address or network") from None
+    return tuple(networks)
+
+
+# The reverse proxies (nginx) in front of the app, by address: only a request whose socket comes from one of
+# them may say who the client is (X-Forwarded-For) and that it came over HTTPS (X-Forwarded-Proto);
+# registration.http.client_ip and ForwardedProtoMiddleware (docs/privacy.md, Client addresses and proxies).
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
+if env_str("TRUSTED_PROXY_COUNT"):
+    # A count trusted whatever address the header came from: a client reaching a node directly could
+    # write any address into the audit log and dodge the lock-outs. Refused rather than reinterpreted.
+    raise ImproperlyConfigured(
+        "TRUSTED_PROXY_COUNT is no longer read: list the addresses (or networks) of the reverse proxies in "
+        "TRUSTED_PROXIES instead, e.g. TRUSTED_PROXIES=10.0.0.5,10.1.0.0/24 (docs/privacy.md)"
+    )
+if env_bool("BEHIND_PROXY") and not TRUSTED_PROXIES:
+    raise ImproperlyConfigured(
+        "BEHIND_PROXY=1 needs TRUSTED_PROXIES: the addresses (or networks) of the reverse proxies whose "
+        "X-Forwarded-For and X-Forwarded-Proto the app may believe, e.g. TRUSTED_PROXIES=127.0.0.1 for nginx "
+        "on the same machine (docs/privacy.md)"
+    )
+if TRUSTED_PROXIES:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-# How many reverse proxies in front of the app append to X-Forwarded-For; the audit log's IP comes from
-# the last one they appended (registration.http.client_ip). 0: REMOTE_ADDR, the proxy header is ignored.
-TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if env_bool("BEHIND_PROXY") else 0)
 
 # The default cache is each process's own memory. The API's rate counts must be shared by every node and
 # worker (registration/throttles.py), so they live in a database table (made by a migration).

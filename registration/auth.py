@@ -2,9 +2,15 @@
 AUTHENTICATION_BACKENDS), and the lock-out's page. The password rules are registration.password_validation;
 the API's Bearer keys, registration.api.auth."""
 
+from axes.attempts import get_cool_off_threshold
 from axes.backends import AxesStandaloneBackend
+from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_client_username
+from axes.models import AccessAttempt
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.db.models import Q, Sum
 
 
 class LockoutBackend(AxesStandaloneBackend):
@@ -21,14 +27,53 @@ class LockoutBackend(AxesStandaloneBackend):
         return super().authenticate(request, username=username, password=password, **kwargs)
 
 
+class LockoutHandler(AxesDatabaseHandler):
+    """django-axes' database handler with two limits: a username at one address, and the address itself.
+
+    AXES_LOCKOUT_PARAMETERS names both (["ip_address", ["username", "ip_address"]]), but axes compares every
+    count with the one AXES_FAILURE_LIMIT: a ward computer shared by several clerks would be locked by five
+    typos among them. Here the pair locks at AXES_FAILURE_LIMIT and the address at AXES_IP_FAILURE_LIMIT,
+    both counted over the cool-off in axes' own table (so across nodes). And a successful login clears only
+    that username's failures at that address: axes would clear every failure of the address, so one valid
+    login between guesses would reset the count for every other account (docs/privacy.md, Lock-out).
+    """
+
+    def failure_counts(self, request, credentials=None) -> tuple[int, int]:
+        """(failures of this username at this address, failures of this address) within the cool-off."""
+        username = get_client_username(request, credentials)
+        attempts = AccessAttempt.objects.filter(ip_address=request.axes_ip_address)
+        if settings.AXES_COOLOFF_TIME is not None:
+            attempts = attempts.filter(attempt_time__gte=get_cool_off_threshold(request))
+        counts = attempts.aggregate(
+            pair=Sum("failures_since_start", filter=Q(username=username)),
+            address=Sum("failures_since_start"),
+        )
+        return counts["pair"] or 0, counts["address"] or 0
+
+    def get_failures(self, request, credentials=None) -> int:
+        # Either count at its own limit is a lock-out at AXES_FAILURE_LIMIT, the one limit axes compares.
+        pair, address = self.failure_counts(request, credentials)
+        return max(pair, address - (settings.AXES_IP_FAILURE_LIMIT - settings.AXES_FAILURE_LIMIT))
+
+    def reset_user_attempts(self, request, credentials=None) -> int:
+        username = get_client_username(request, credentials)
+        deleted, _ = AccessAttempt.objects.filter(
+            username=username, ip_address=request.axes_ip_address
+        ).delete()
+        return deleted
+
+
 def lockout_response(request, original_response=None, credentials=None):
-    """The Chinese lock-out page (status 429), saying how long the lock-out lasts."""
+    """The Chinese lock-out page (status 429), saying how long the lock-out lasts and what is locked."""
     from axes.helpers import get_cool_off, get_failure_limit
     from django.shortcuts import render
 
     cool_off = get_cool_off(request)
+    _, address = LockoutHandler().failure_counts(request, credentials)
     context = {
         "failure_limit": get_failure_limit(request, credentials),
+        "address_locked": address >= settings.AXES_IP_FAILURE_LIMIT,
+        "address_failure_limit": settings.AXES_IP_FAILURE_LIMIT,
         "cooloff_minutes": max(1, round(cool_off.total_seconds() / 60)) if cool_off else None,
     }
     return render(request, "registration/locked_out.html", context, status=429)

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Substr
 from django.db.models.lookups import Exact
+from django.utils import timezone
 
 from registration.masking import mask_id_number
 from registration.reference import (  # noqa: F401  (Sex is re-exported for the models' callers)
@@ -681,7 +682,8 @@ class AuditEntry(models.Model):
         VERIFY = "verify", "核验参保状态"
         API = "api", "接口调用"
 
-    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    # Set when the entry is made (not when saved): it is part of the entry's MAC (services/audit_chain.py).
+    at = models.DateTimeField("时间", default=timezone.now, editable=False, db_index=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="用户"
     )
@@ -713,11 +715,23 @@ class AuditEntry(models.Model):
     )
     reason = models.CharField("原因", max_length=500, blank=True)
     detail = models.JSONField("详情", default=dict, blank=True)
+    # The entry's keyed MAC over its content and a random nonce, computed by the application with a key the
+    # database does not hold (registration/services/audit_chain.py). Empty for entries made before
+    # migration 0020, which sealed them as it found them; the database's own default for rows an INSERT
+    # outside the application makes, which therefore have none.
+    nonce = models.CharField("随机数", max_length=32, blank=True, default="", db_default="", editable=False)
+    mac = models.CharField("校验值", max_length=64, blank=True, default="", db_default="", editable=False)
 
     class Meta:
         verbose_name = verbose_name_plural = "操作日志"
         ordering = ["-at", "-pk"]
         default_permissions = ("add", "view")
+        constraints = [
+            # A copied row (INSERT … SELECT of a genuine entry) carries its nonce: refused, not just detected.
+            models.UniqueConstraint(
+                fields=["nonce"], condition=~models.Q(nonce=""), name="registration_auditentry_nonce_unique"
+            ),
+        ]
         indexes = [
             models.Index(fields=["hospital", "at"], name="registration_audit_hosp_at"),
             models.Index(fields=["newborn", "at"], name="registration_audit_newborn_at"),
@@ -729,6 +743,29 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.get_action_display()}"
+
+
+class AuditSeal(models.Model):
+    """One link of the audit log's seal chain: an entry, in the order it was sealed, keyed to the link before.
+
+    `entry_mac` is the entry's MAC when sealed; `mac` = HMAC(key, previous link's mac, seq, entry id,
+    entry_mac). A deleted, altered or copied entry, or a removed or reordered link, fails the chain
+    (manage.py audit_verify; docs/privacy.md, A tamper-evident audit log). Not a foreign key: a seal
+    outlives the entry it names, so that the entry's deletion is seen rather than refused by a constraint.
+    """
+
+    seq = models.BigIntegerField("序号", primary_key=True)
+    entry_id = models.BigIntegerField("日志ID", unique=True)
+    entry_mac = models.CharField("日志校验值", max_length=64)
+    mac = models.CharField("链校验值", max_length=64)
+    sealed_at = models.DateTimeField("封存时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "操作日志封存链"
+        default_permissions = ("view",)
+
+    def __str__(self):
+        return f"#{self.seq} → {self.entry_id}"
 
 
 class NumberSequence(models.Model):

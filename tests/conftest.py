@@ -76,6 +76,12 @@ def _media_root_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _audit_anchor_in_tmp(settings, tmp_path):
+    """The audit chain's anchor file (audit_seal, audit_verify) in the test's directory, never var/."""
+    settings.AUDIT_ANCHOR_FILE = tmp_path / "audit-anchor.json"
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     """PBKDF2's deliberate slowness protects real passwords; in tests it would only slow every login."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -28,6 +28,7 @@ ROOMS = {
         "registration.throttles",
         "registration.sessions",
         "registration.log_masking",
+        "registration.searches",
         "registration.audit_triggers",
         "registration.auth",
         "registration.password_validation",

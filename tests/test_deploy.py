@@ -30,7 +30,8 @@ def production_environment(tmp_path: Path, **extra: str) -> dict[str, str]:
             "SECRET_KEY": "k" * 10 + "9f3b2c7e1d4a8b6c0e5f7a2d9c4b1e8f3a6d0c7b2e5f8a1d4c7b0e3f6a9d2c5b8e1",
             "ALLOWED_HOSTS": "enroll.example.internal",
             "CSRF_TRUSTED_ORIGINS": "https://enroll.example.internal",
-            "BEHIND_PROXY": "1",
+            "TRUSTED_PROXIES": "127.0.0.1",
+            "AUDIT_CHAIN_KEY": "a" * 8 + "0c5e1f9b7d3a2e6f4b8c1d0a9e7f5b3c",
             "DATA_DIR": str(tmp_path),
             "STATIC_ROOT": str(tmp_path / "static"),
         }
@@ -76,6 +77,14 @@ def test_check_deploy_catches_an_insecure_setting(tmp_path):
     assert "security.W004" in done.stdout + done.stderr
 
 
+def test_production_refuses_to_start_without_its_own_audit_chain_key(tmp_path):
+    environment = production_environment(tmp_path)
+    for key in ("", "short", environment["SECRET_KEY"]):
+        done = check_deploy({**environment, "AUDIT_CHAIN_KEY": key})
+        assert done.returncode != 0
+        assert "AUDIT_CHAIN_KEY must be set" in done.stderr
+
+
 def nginx_site() -> str:
     return (DEPLOY / "nginx" / "newborn-enroll.conf").read_text()
 
@@ -104,7 +113,7 @@ def unit(name: str) -> configparser.ConfigParser:
     return parser
 
 
-@pytest.mark.parametrize("job", ["void_expired", "clean_staging"])
+@pytest.mark.parametrize("job", ["void_expired", "clean_staging", "audit_seal", "audit_verify"])
 def test_each_job_has_a_service_and_a_timer(job):
     name = "newborn-" + job.replace("_", "-")
     service, timer = unit(name + ".service"), unit(name + ".timer")

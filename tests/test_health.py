@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from io import StringIO
+from ipaddress import ip_network
 
 import pytest
 from django.core.management import call_command
@@ -110,7 +111,7 @@ def test_metrics_only_for_the_allowed_addresses(client, settings):
     assert client.get("/metrics").status_code == 404
 
 
-@override_settings(TRUSTED_PROXY_COUNT=1)
+@override_settings(TRUSTED_PROXIES=[ip_network("127.0.0.1")])
 def test_behind_the_proxy_the_forwarded_client_decides(client):
     # nginx connects from 127.0.0.1: the address it forwards is the client's.
     assert client.get("/metrics", HTTP_X_FORWARDED_FOR="203.0.113.9").status_code == 404

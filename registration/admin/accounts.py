@@ -12,6 +12,7 @@ from django.contrib.auth.admin import GroupAdmin, UserAdmin, sensitive_post_para
 from django.contrib.auth.models import Group
 
 from registration.admin.base import ViewOnlyAdmin
+from registration.admin.search import TokenSearchAdmin
 from registration.http import client_ip
 from registration.models import AuditEntry, TemporaryPassword
 from registration.services.audit import audit_record, user_hospital
@@ -72,7 +73,7 @@ def changes_summary(changes: dict, labels: dict[str, str]) -> str:
     return "，".join(parts)
 
 
-class AuditedAccountAdmin:
+class AuditedAccountAdmin(TokenSearchAdmin):
     """Snapshot before a save, compare once the many-to-many fields are saved too, record the difference."""
 
     labels: dict[str, str] = {}

@@ -4,6 +4,7 @@ import re
 
 from django.contrib import admin
 
+from registration.admin.search import TokenSearchAdmin
 from registration.http import client_ip
 from registration.models import AuditEntry
 from registration.pagination import BoundedPaginator
@@ -18,7 +19,7 @@ SEARCH_SHAPES = [
 ]
 
 
-class AuditedAdmin(admin.ModelAdmin):
+class AuditedAdmin(TokenSearchAdmin, admin.ModelAdmin):
     """Nothing is ever deleted (docs/rules.md, lifecycle); saves and views of full ID numbers are logged."""
 
     # The change page shows full ID numbers: each rendering is audit-logged (docs/rules.md, Who uses it).

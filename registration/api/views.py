@@ -327,14 +327,37 @@ class CoverageView(ApiView):
     @extend_schema(
         operation_id="coverage_retrieve",
         summary="核验登记卡：今天是否享受医保待遇（任一定点医疗机构）",
-        description=(
-            "编码与出生日期须同时相符；任一不符都返回同样的 404。只返回参保状态和脱敏姓名，不返回家庭信息。"
-        ),
         parameters=[serializers.CoverageQuerySerializer],
         responses={200: serializers.CoverageSerializer, 404: _DETAIL, 422: _ERRORS, **_COMMON},
+        description=(
+            "编码与出生日期须同时相符；任一不符都返回同样的 404。只返回参保状态和脱敏姓名，不返回家庭信息。"
+            "编码在网址中会进入浏览器历史和访问日志：新的调用方请用 POST /api/v1/coverage。"
+        ),
     )
     def get(self, request):
-        query = serializers.CoverageQuerySerializer(data=request.query_params)
+        return self._answer(request, request.query_params)
+
+    @extend_schema(
+        operation_id="coverage_check",
+        summary="核验登记卡（POST：编码不进入网址和访问日志，推荐使用）",
+        description=(
+            "与 GET /api/v1/coverage 相同的核验和回答；编码和出生日期放在 JSON 请求体中，"
+            "不会出现在网址、浏览器历史或服务器的访问日志里。"
+        ),
+        request=serializers.CoverageQuerySerializer,
+        responses={
+            200: serializers.CoverageSerializer,
+            400: _UNREADABLE,
+            404: _DETAIL,
+            422: _ERRORS,
+            **_COMMON,
+        },
+    )
+    def post(self, request):
+        return self._answer(request, request.data)
+
+    def _answer(self, request, data):
+        query = serializers.CoverageQuerySerializer(data=data)
         query.is_valid(raise_exception=True)
         coverage = newborn_coverage(
             code=query.validated_data["code"],

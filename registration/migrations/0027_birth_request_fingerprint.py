@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("registration", "0022_newborn_paid_until"),
+        ("registration", "0020_audit_seals"),
     ]
 
     operations = [

@@ -1,10 +1,12 @@
 """The audit log's entries are made here: every service records what it did through these functions."""
 
 from django.db import models
+from django.utils import timezone
 
 from registration.access import user_operator
 from registration.masking import mask_id_number
 from registration.models import AuditEntry, Hospital, Newborn
+from registration.services.audit_chain import entry_sign
 
 
 def user_hospital(user) -> Hospital | None:
@@ -25,7 +27,7 @@ def audit_record(
     ip: str | None = None,
     username: str = "",
 ) -> AuditEntry:
-    """Append one entry to the audit log; object descriptions are masked before they are stored."""
+    """Append one entry to the audit log, with its MAC; object descriptions are masked before storing."""
     entry = _entry(
         user=user,
         action=action,
@@ -72,7 +74,10 @@ def _entry(
     username: str = "",
 ) -> AuditEntry:
     authenticated = user is not None and getattr(user, "is_authenticated", False)
-    return AuditEntry(
+    entry = AuditEntry(
+        # Read at the call (not the field's default, bound when the model was defined): the demo's seeding
+        # runs the services on a clock of its own (registration/demo.py, SeedClock).
+        at=timezone.now(),
         user=user if authenticated else None,
         username=username or (user.get_username() if authenticated else ""),
         hospital=hospital or (user_hospital(user) if authenticated else None),
@@ -85,6 +90,7 @@ def _entry(
         reason=reason[:500],
         detail=detail or {},
     )
+    return entry_sign(entry)
 
 
 def _masked_repr(obj) -> str:

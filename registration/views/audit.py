@@ -9,15 +9,17 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods
 
 from registration import access, selectors
 from registration.forms.audit import AuditFilterForm
 from registration.log_masking import mask_sensitive
 from registration.models import AuditEntry
 from registration.pagination import BoundedPaginator
+from registration.searches import search_data, search_redirect
 
 PAGE_SIZE = 50
 
@@ -68,16 +70,30 @@ def _filters(request, form: AuditFilterForm) -> dict | None:
     return filters
 
 
+# The filters that may name a person (a record's number, a username typed as an ID): never in the URL.
+PRIVATE_SEARCH_FIELDS = {"record", "username"}
+
+
 @never_cache
-@require_safe
+@require_http_methods(["GET", "HEAD", "POST"])
 @access.supervisor_required
 def audit_list(request):
-    """GET /audit/: the audit log, filtered, 50 entries a page, newest first."""
+    """GET /audit/: the audit log, filtered, 50 entries a page, newest first.
+
+    POST: the filter form; a valid one is answered with a redirect whose URL holds no ID number.
+    """
     administrator = access.user_is_administrator(request.user)
-    form = AuditFilterForm(request.GET or None, administrator=administrator)
+    expired = False
+    if request.method == "POST":
+        form = AuditFilterForm(request.POST, administrator=administrator)
+        if form.is_valid() and _filters(request, form) is not None:
+            return search_redirect(request, reverse("audit_list"), PRIVATE_SEARCH_FIELDS)
+    else:
+        data, expired = search_data(request)
+        form = AuditFilterForm(data or None, administrator=administrator)
     filters = {}
     if form.is_bound:
-        filters = _filters(request, form) if form.is_valid() else None
+        filters = _filters(request, form) if form.is_valid() and not expired else None
     entries = selectors.audit_entries_for_user(user=request.user, **(filters or {}))
     if filters is None:
         entries = entries.none()
@@ -87,5 +103,7 @@ def audit_list(request):
         "page": page,
         "rows": [_row(entry) for entry in page],
         "show_hospital": administrator,
+        "search_expired": expired,
     }
-    return render(request, "registration/audit_list.html", context)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "registration/audit_list.html", context, status=status)

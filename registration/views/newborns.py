@@ -9,7 +9,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from cards.services import card_state_refusal
 from registration import access, selectors
@@ -19,6 +19,7 @@ from registration.masking import mask_id_number, mask_phone
 from registration.models import AuditEntry, Material, Newborn
 from registration.pagination import BoundedPaginator
 from registration.rules import days_left, materials_missing
+from registration.searches import search_data, search_redirect
 from registration.services.audit import audit_record
 from registration.services.birth_materials import MaterialInput, birth_material_add
 from registration.services.kept_uploads import display_name
@@ -37,14 +38,30 @@ class NewbornRow:
     days_left: int | None
 
 
-@require_safe
+# The search's fields that name a person: never in the list's URL (registration/searches.py).
+PRIVATE_SEARCH_FIELDS = {"identity_number", "name", "personal_number"}
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
 @access.module_access_required
 def newborn_list(request):
-    """GET /newborns/: the user's hospital's registrations, searched, 25 a page, numbers masked."""
-    form = NewbornFilterForm(request.GET or None)
+    """GET /newborns/: the user's hospital's registrations, searched, 25 a page, numbers masked.
+
+    POST: the search form; a valid search is answered with a redirect whose URL holds no ID number.
+    """
+    if request.method == "POST":
+        form = NewbornFilterForm(request.POST)
+        if form.is_valid():
+            return search_redirect(request, reverse("newborn_list"), PRIVATE_SEARCH_FIELDS)
+        return _list(request, form, expired=False, status=400)
+    data, expired = search_data(request)
+    return _list(request, NewbornFilterForm(data or None), expired=expired)
+
+
+def _list(request, form: NewbornFilterForm, *, expired: bool, status: int = 200):
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    if form.is_bound and form.errors:
-        newborns = []  # the form says what to correct
+    if expired or (form.is_bound and form.errors):
+        newborns = []  # the form says what to correct, or the search is to be typed again
     else:
         newborns = selectors.newborn_search_for_user(user=request.user, **filters)
     page = BoundedPaginator(newborns, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -55,8 +72,9 @@ def newborn_list(request):
         "page": page,
         "rows": rows,
         "show_hospital": access.user_is_administrator(request.user),  # they see every hospital's
+        "search_expired": expired,
     }
-    return render(request, "registration/newborn_list.html", context)
+    return render(request, "registration/newborn_list.html", context, status=status)
 
 
 def _row(newborn: Newborn, today: date) -> NewbornRow:

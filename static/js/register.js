@@ -367,19 +367,23 @@
     });
   });
 
-  // A small picture of an image chosen, so that the clerk sees which scan went where.
+  // A small picture of an image chosen, so that the clerk sees which scan went where. Read as a data: URL,
+  // which the pages' Content-Security-Policy allows for images (blob: it does not).
   function showThumb(thumb, file) {
-    if (!thumb || !window.URL || !URL.createObjectURL) {
+    if (!thumb || !window.FileReader) {
       return;
     }
-    if (thumb.src) {
-      URL.revokeObjectURL(thumb.src);
-      thumb.removeAttribute("src");
+    thumb.hidden = true;
+    thumb.removeAttribute("src");
+    if (!/^image\/(jpeg|png)$/.test(file.type)) {
+      return;
     }
-    thumb.hidden = !/^image\//.test(file.type);
-    if (!thumb.hidden) {
-      thumb.src = URL.createObjectURL(file);
-    }
+    var reader = new FileReader();
+    reader.onload = function () {
+      thumb.src = reader.result;
+      thumb.hidden = false;
+    };
+    reader.readAsDataURL(file);
   }
 
   // --- all the scans in one choice: put, in file-name order, into the required kinds still empty -----

@@ -19,6 +19,7 @@ ENDPOINTS = [
     ("get", "/api/v1/newborns/4501031990030700201", "records:read", "any"),
     ("post", "/api/v1/newborns/4501031990030700201/materials", "births:write", "hospital"),
     ("get", "/api/v1/coverage?code=4501031990030700201&birth_date=2026-02-26", "coverage:read", "any"),
+    ("post", "/api/v1/coverage", "coverage:read", "any"),
     ("post", "/api/v1/payments", "payments:write", "centre"),
 ]
 

@@ -183,3 +183,32 @@ def test_a_void_card_paid_too_late_sends_the_desk_and_the_family_to_the_agency(
     )
     assert "到户籍所在地的医保经办机构办理正式参保登记" in body["reason"]
     assert "预计自2026年8月26日起享受待遇" in body["reason"]
+
+
+# POST /api/v1/coverage (issue 23, item 4): the same answer, the code in the body and never in a URL.
+
+
+def test_post_answers_as_get_does(girl, other_api):
+    asked = {"code": girl.temp_id, "birth_date": "2026-02-26"}
+
+    by_get = other_api.get("/api/v1/coverage", asked)
+    by_post = other_api.post("/api/v1/coverage", asked, format="json")
+    wrong = other_api.post("/api/v1/coverage", {**asked, "birth_date": "2026-02-27"}, format="json")
+    missing = other_api.post("/api/v1/coverage", {}, format="json")
+
+    assert by_get.status_code == by_post.status_code == 200
+    assert by_post.json() == by_get.json()
+    assert wrong.status_code == 404
+    assert missing.status_code == 422 and set(missing.json()["errors"]) == {"code", "birth_date"}
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.VERIFY).count() == 3  # each check on record
+
+
+def test_the_schema_documents_both_coverage_checks():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    operations = schema["paths"]["/api/v1/coverage"]
+
+    assert set(operations) >= {"get", "post"}
+    assert operations["post"]["operationId"] == "coverage_check"
+    assert "requestBody" in operations["post"]

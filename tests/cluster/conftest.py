@@ -83,6 +83,8 @@ def site_config(text: str, *, ports: dict[str, int], https_port: int, http_port:
         ("/etc/ssl/newborn-enroll/fullchain.pem", str(directory / "tls" / "cert.pem")),
         ("/etc/ssl/newborn-enroll/privkey.pem", str(directory / "tls" / "key.pem")),
         ("alias /srv/newborn-enroll/static/;", f"alias {directory / 'static'}/;"),
+        ("/var/log/nginx/newborn-enroll.access.log", str(directory / "nginx-site-access.log")),
+        ("/var/log/nginx/newborn-enroll.error.log", str(directory / "nginx-site-error.log")),
         # The test-only routing by header (module docstring).
         ("proxy_pass http://newborn_nodes;", "proxy_pass http://$newborn_upstream;"),
     ]
@@ -151,9 +153,10 @@ def base_environment(s3_endpoint: str, https_port: int, directory: Path) -> dict
             "NEWBORN_ENROLL_PRODUCTION": "1",
             "DEBUG": "0",
             "SECRET_KEY": secrets.token_urlsafe(50),  # one key for both nodes: their sessions are one
+            "AUDIT_CHAIN_KEY": secrets.token_urlsafe(40),  # and one audit chain
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "CSRF_TRUSTED_ORIGINS": f"https://127.0.0.1:{https_port}",
-            "BEHIND_PROXY": "1",
+            "TRUSTED_PROXIES": "127.0.0.1",
             "STATIC_ROOT": str(directory / "static"),
             "METRICS_ALLOWED_IPS": "127.0.0.1",
             "PYTHONUNBUFFERED": "1",

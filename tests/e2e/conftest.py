@@ -80,8 +80,24 @@ def page(browser, live_server):
     )
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
+    violations = csp_violations_watch(page)
     yield page
     context.close()
+    if violations:
+        pytest.fail("the page broke its Content-Security-Policy:\n" + "\n".join(violations), pytrace=False)
+
+
+def csp_violations_watch(page) -> list[str]:
+    """Chromium reports every CSP refusal on the console: collected here, a test that caused one fails."""
+    violations: list[str] = []
+
+    def on_console(message):
+        if message.type == "error" and "Content Security Policy" in message.text:
+            violations.append(f"{page.url}: {message.text}")
+
+    page.on("console", on_console)
+    page.csp_violations = violations  # a test that expects a refusal takes it out of the list
+    return violations
 
 
 @pytest.fixture

@@ -133,7 +133,9 @@ def test_a_new_clerk_registers_a_single_girl_in_a_counted_number_of_actions(logg
     ):
         box = page.locator("[data-material]").filter(has=page.locator(f'input[name="material_{kind}"]'))
         expect(box).to_contain_text(name)
-        expect(box.locator("[data-file-thumb]")).to_be_visible()
+        thumb = box.locator("[data-file-thumb]")
+        expect(thumb).to_be_visible()
+        assert thumb.evaluate("image => image.complete && image.naturalWidth") == 16  # drawn, not refused
     # The birth hospital is prefilled with the clerk's own, and named in what 「确认并保存」 confirms.
     expect(page.get_by_label("出生医院")).to_have_value("南宁市第一人民医院")
     aside = page.locator(".app-register-aside")

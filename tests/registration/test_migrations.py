@@ -87,3 +87,31 @@ def test_migration_0018_fills_each_newborns_hospital_from_its_birth(clerk):
         clerk.operator.hospital_id,
         other.operator.hospital_id,
     }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migration_0020_seals_the_entries_already_in_the_log(clerk):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    before = [("registration", "0019_newborn_report_indexes")]
+    executor = MigrationExecutor(connection)
+    latest = _latest(executor)
+    try:
+        executor.migrate(before)
+        old_apps = MigrationExecutor(connection).loader.project_state(before).apps
+        Entry = old_apps.get_model("registration", "AuditEntry")
+        for n in range(3):  # entries of the old log: no nonce, no MAC
+            Entry.objects.create(username="clerk", action="login", ip="10.0.0.1", detail={"n": n})
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(latest)
+
+    from registration.models import AuditEntry, AuditSeal
+
+    assert AuditSeal.objects.count() == AuditEntry.objects.count() == 3
+    out = StringIO()
+    call_command("audit_verify", stdout=out)
+    assert "intact" in out.getvalue()

@@ -209,6 +209,7 @@ def _production_env(tmp_path) -> dict:
     env.update(
         NEWBORN_ENROLL_PRODUCTION="1",
         SECRET_KEY=secrets.token_urlsafe(64),
+        AUDIT_CHAIN_KEY=secrets.token_urlsafe(40),
         ALLOWED_HOSTS="yb.example.cn",
         CSRF_TRUSTED_ORIGINS="https://yb.example.cn",
         DATA_DIR=str(tmp_path),
@@ -254,3 +255,49 @@ def test_it_answers_a_megabyte_username_with_the_login_page(client, db):
 
     assert response.status_code == 200
     assert AccessAttempt.objects.get().username == "张" * 150
+
+
+# Lock-out per address (issue 23, item 6): failures from one address across usernames lock the address.
+
+
+def test_it_locks_an_address_out_after_failures_across_usernames(client, clerk, settings):
+    limit = settings.AXES_IP_FAILURE_LIMIT
+    # Four tries at each of several usernames: never five for one, so only the address's count can lock.
+    names = [f"guess{n}" for n in range(limit // 4 + 1)]
+    statuses = [
+        _login(client, "wrong-password", username=name).status_code for name in names for _ in range(4)
+    ][:limit]
+
+    assert statuses[: limit - 1] == [200] * (limit - 1)
+    assert statuses[-1] == 429
+    refused = _login(client, PASSWORD)  # the clerk's right password, from that address
+    assert refused.status_code == 429
+    assert "本机在短时间内登录失败已达" in refused.content.decode()
+    assert _login(client, PASSWORD, ip="10.9.9.9").status_code == 302  # the clerk at another desk
+
+
+def test_a_shared_ward_computer_is_not_locked_by_its_clerks_typos(client, clerk, settings):
+    # Four clerks at one computer each mistype four times (below the address's limit): nobody is locked out.
+    for name in ("clerk_a", "clerk_b", "clerk_c"):
+        _fail(client, 4, username=name)
+    _fail(client, 4)
+
+    assert settings.AXES_IP_FAILURE_LIMIT > 16
+    assert _login(client, PASSWORD).status_code == 302
+
+
+def test_a_successful_login_clears_only_that_users_failures_at_the_address(client, clerk, settings):
+    # Guess four passwords of each account, log in as oneself in between: the address's count still grows.
+    limit = settings.AXES_IP_FAILURE_LIMIT
+    tried = 0
+    victim = 0
+    while tried < limit:
+        _fail(client, min(4, limit - tried), username=f"victim{victim}")
+        tried += min(4, limit - tried)
+        victim += 1
+        if tried < limit:
+            assert _login(client, PASSWORD).status_code == 302
+            client.post("/logout/", REMOTE_ADDR="10.1.2.3")
+
+    assert AccessAttempt.objects.filter(username="victim0").exists()
+    assert _login(client, PASSWORD).status_code == 429

@@ -284,3 +284,19 @@ def test_it_refuses_an_archive_with_a_file_the_manifest_does_not_list_or_outside
 
     assert _rows() == rows and _media(data) == media
     assert not (tmp_path / "outside.txt").exists()
+
+
+def test_the_audit_chain_verifies_after_a_restore_to_an_earlier_backup(data, tmp_path, django_user_model):
+    clerk = django_user_model.objects.get(username="clerk")
+    call_command("audit_verify", stdout=io.StringIO())  # seals the log; the node's anchor holds its end
+    call_command("backup_data", tmp_path / "backup", stdout=io.StringIO())
+    for n in range(3):  # written after the backup: gone with the restore
+        audit_record(user=clerk, action=AuditEntry.Action.VIEW_ID, detail={"n": n})
+    call_command("audit_verify", stdout=io.StringIO())  # the anchor moves past the backup's end
+    _wipe(data)
+
+    call_command("restore_data", tmp_path / "backup", "--yes", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("audit_verify", stdout=out)
+
+    assert "intact" in out.getvalue()

@@ -754,3 +754,26 @@ def test_the_compiled_catalog_matches_its_source():
     expected = {message.id: message.string for message in source if message.id}
     assert {message.id: message.string for message in compiled if message.id} == expected
     assert all(expected.values())
+
+
+@pytest.mark.django_db
+def test_a_changelist_search_is_posted_and_its_url_holds_a_token_not_the_number(admin_client):
+    # Issue 23, item 4: the admin's search box takes ID numbers too (docs/privacy.md, Logs and URLs).
+    world = world_make()
+    world_make(1)
+    wanted = world["newborn"]
+
+    form = admin_client.get(changelist(Newborn)).content.decode()
+    posted = admin_client.post(
+        changelist(Newborn), {"q": wanted.temp_id, "_search_post": "1", "state": "registered"}
+    )
+
+    assert 'id="changelist-search" method="post"' in form
+    assert posted.status_code == 302
+    location = posted["Location"]
+    assert wanted.temp_id not in location and "search=" in location and "state=registered" in location
+    found = admin_client.get(location)
+    assert list(found.context["cl"].result_list) == [wanted]
+    links = found.content.decode()
+    assert f"q={wanted.temp_id}" not in links  # pages, filters and sorting carry the token
+    assert found.context["cl"].get_query_string({"p": 2}).count("search=") == 1
