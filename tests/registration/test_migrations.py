@@ -87,3 +87,27 @@ def test_migration_0018_fills_each_newborns_hospital_from_its_birth(clerk):
         clerk.operator.hospital_id,
         other.operator.hospital_id,
     }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migration_0024_stops_at_a_negative_amount_and_names_the_payment(clerk):
+    born = date(2026, 3, 2)
+    newborn = factories.register(clerk, today=born).newborns.get()
+    executor = MigrationExecutor(connection)
+    latest = _latest(executor)
+    before = [("registration", "0019_newborn_report_indexes")]
+    try:
+        executor.migrate(before)
+        old_apps = MigrationExecutor(connection).loader.project_state(before).apps
+        Payment = old_apps.get_model("registration", "Payment")
+        wrong = Payment.objects.create(
+            newborn_id=newborn.pk, paid_on=born, years=[2026], amount="-380.00", recorded_by_id=clerk.pk
+        )
+
+        with pytest.raises(RuntimeError, match=rf"{wrong.pk} \(-380\.00\)"):
+            MigrationExecutor(connection).migrate(latest)
+
+        Payment.objects.filter(pk=wrong.pk).update(amount="380.00")
+    finally:
+        MigrationExecutor(connection).migrate(latest)
+    assert MigrationExecutor(connection).migration_plan(latest) == []

@@ -296,3 +296,15 @@ def test_it_writes_a_name_beginning_with_an_equals_sign_as_text_not_a_formula(cl
 
     assert sheet["B4"].value == "=HYPERLINK(1)"
     assert sheet["B4"].data_type == "s"
+
+
+def test_the_exports_file_name_carries_the_hospital(client, clerk):
+    from urllib.parse import unquote
+
+    client.force_login(clerk)
+
+    header = client.get("/followup/export.xlsx")["Content-Disposition"]
+
+    today = timezone.localdate()
+    assert header.startswith(f'attachment; filename="followup-{today:%Y%m%d}.xlsx"; ')
+    assert unquote(header.split("filename*=UTF-8''")[1]) == f"待跟进-南宁市第一人民医院-{today:%Y-%m-%d}.xlsx"
