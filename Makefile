@@ -94,7 +94,7 @@ test: system-browser venv
 test-pg: system-browser venv pg-up
 	$(call run_pytest,DATABASE_URL=$(PG_URL),$(PG_URL))
 
-# The cluster tests (tests/cluster, README: Deployment) on a database of their own, created afresh each run
+# The cluster tests (tests/cluster, docs/deployment.md) on a database of their own, created afresh each run
 # on the PostgreSQL that test-pg uses; their ports come from CLUSTER_PORTS.
 CLUSTER_DB_URL ?= $(dir $(PG_URL))newborn_cluster
 CLUSTER_PORTS ?= 18700-18799

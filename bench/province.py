@@ -127,7 +127,7 @@ def timed(client, url: str, runs: int = RUNS) -> dict:
     for _ in range(runs):
         # Each request starts from a collected heap: this process holds every page measured before, and a
         # full collection of them (118 ms once, seen with gc.callbacks) would land in whichever request
-        # crosses the collector's threshold. A worker serving pages holds far less (README, province).
+        # crosses the collector's threshold. A worker serving pages holds far less (docs/performance.md).
         gc.collect()
         with CaptureQueriesContext(connection) as queries:
             started = time.perf_counter()

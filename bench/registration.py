@@ -20,9 +20,9 @@ each post with a new mother ID and a new request_key.
     personal number is issued twice.
 
 gunicorn is stopped and the database dropped at the end. Exits 1 when a target is missed.
-BENCH_GUNICORN_ARGS overrides the worker options (default: --workers 3, the README's 2 × cores - 1: on this
-2-core machine it gave more registrations per second than 2, 4 or 8 workers, or 2 threads each, since the
-workers share the cores with PostgreSQL).
+BENCH_GUNICORN_ARGS overrides the worker options (default: --workers 3, 2 × cores - 1 as in
+docs/deployment.md: on this 2-core machine it gave more registrations per second than 2, 4 or 8 workers,
+or 2 threads each, since the workers share the cores with PostgreSQL).
 """
 
 import http.client

@@ -1,9 +1,9 @@
 """gunicorn's settings for one node (deploy/systemd/newborn-enroll.service; make test-cluster uses it too).
 
 Values come from the environment so that one file serves every node: NEWBORN_BIND (address:port),
-GUNICORN_WORKERS. With PROMETHEUS_MULTIPROC_DIR set (it must be with more than one worker: README,
-Deployment), the directory is emptied when gunicorn starts and an exited worker's live gauges are dropped;
-its counters stay counted.
+GUNICORN_WORKERS. With PROMETHEUS_MULTIPROC_DIR set (it must be with more than one worker:
+docs/deployment.md), the directory is emptied when gunicorn starts and an exited worker's live gauges
+are dropped; its counters stay counted.
 """
 
 import os

@@ -1,7 +1,8 @@
 """Settings for newborn-enroll: one file, every value read from the environment.
 
 With no variable set this runs for development on an embedded SQLite file. ``NEWBORN_ENROLL_PRODUCTION=1``
-switches production mode on; it then refuses to start with insecure values. README.md lists every variable.
+switches production mode on; it then refuses to start with insecure values. docs/configuration.md lists
+every variable.
 """
 
 import os
@@ -152,7 +153,7 @@ _database_url = env_str("DATABASE_URL")
 if _database_url:
     # CONN_HEALTH_CHECKS: a kept connection is tested before a request reuses it, so a PostgreSQL restart
     # or a standby's promotion costs no request: the next one reconnects (to the new primary, when
-    # DATABASE_URL lists several hosts with target_session_attrs=read-write; README, Deployment).
+    # DATABASE_URL lists several hosts with target_session_attrs=read-write; docs/deployment.md).
     DATABASES = {
         "default": database_from_url(
             _database_url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
@@ -188,7 +189,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # Login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins for one username from one
 # address, that pair is locked out for AXES_COOLOFF_MINUTES; a successful login clears the count.
 # Attempts are kept in the database, so each test (one transaction) starts with none.
-# `manage.py axes_reset_username USERNAME` lifts a lock-out early (README, Operations).
+# `manage.py axes_reset_username USERNAME` lifts a lock-out early (docs/operations.md).
 AUTHENTICATION_BACKENDS = [
     "registration.auth.LockoutBackend",
     # Django's ModelBackend, reading the operator with the user (one query fewer on every request).

@@ -12,7 +12,7 @@ PostgreSQL, which only the table's owner may do (`truncate_allowed`), and on SQL
 connection through the audit_log_writable() function that registration/signals.py registers on each
 connection. A connection without that function (the sqlite3 shell) cannot delete audit rows at all.
 `pg_restore --clean` drops the table, which no trigger can refuse: the last line of defence is a
-database user that does not own the tables (README, Operations).
+database user that does not own the tables (docs/operations.md, Database roles).
 """
 
 from contextlib import contextmanager

@@ -83,7 +83,7 @@ FATHER_NAMES = ["建华", "志强", "海军", "文斌", "永明", "国庆", "小
 # When the seeded events happen on their day (Asia/Shanghai): registrations during office hours (from 9:00,
 # spread by the record's index), then a payment, a void by hand and formal enrollment later in the day,
 # so that two events of one record on the same day are still in order; the daily void job at 0:10, as
-# README's cron line runs it.
+# docs/operations.md's cron line runs it.
 REGISTERED_FROM_HOUR = 9  # up to 16:59
 PAID_AT = time(17, 10)
 VOIDED_AT = time(17, 30)

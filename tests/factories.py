@@ -1,4 +1,4 @@
-"""Plain factory functions with fixed defaults and **overrides (STYLE.md, tests)."""
+"""Plain factory functions with fixed defaults and **overrides (docs/testing.md)."""
 
 import uuid
 from collections.abc import Sequence

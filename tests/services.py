@@ -140,7 +140,7 @@ S3_CREDENTIALS = {
 
 
 def s3_environment(endpoint: str, bucket: str) -> dict[str, str]:
-    """The variables that switch the app to the object store (README, Configuration)."""
+    """The variables that switch the app to the object store (docs/configuration.md)."""
     return {
         **S3_CREDENTIALS,
         "NEWBORN_S3_BUCKET": bucket,

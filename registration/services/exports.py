@@ -1,7 +1,7 @@
 """XLSX exports: sheets of plain rows, numbers kept as text, every export audit-logged.
 
-Who may see a full ID number in an export is decided here once (README, "Follow-up, reports and
-operators"): 医保中心 administrators yes; hospital staff get them masked, except in the 附件1 operator
+Who may see a full ID number in an export is decided here once (docs/clerks-guide.md, Follow-up, reports
+and operators): 医保中心 administrators yes; hospital staff get them masked, except in the 附件1 operator
 form, which exists to hand the full numbers to the 医保中心 and is open to supervisors and administrators
 only.
 """

@@ -111,8 +111,8 @@ def _years_zh(years: Iterable[int]) -> str:
 
 
 def _benefit(birth_date: date, paid_on: date, years: frozenset[int]) -> _Benefit:
-    # The 2026 guide, 四, for any years paid (README, Rules and decisions): paid by the last day, from birth
-    # when the birth year is paid, else from 1 January of the earliest year paid; paid later, from the
+    # The 2026 guide, 四, for any years paid (docs/decisions.md, benefit start): paid by the last day, from
+    # birth when the birth year is paid, else from 1 January of the earliest year paid; paid later, from the
     # payment's three-month date, but inside a paid year (1 January of the next paid year if need be).
     if paid_on <= pre_enrollment_last_day(birth_date):
         if birth_date.year in years:

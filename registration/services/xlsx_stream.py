@@ -21,7 +21,7 @@ from xml.sax.saxutils import escape, quoteattr
 from django.utils import timezone
 
 # Deflate level 1: a sheet's repetitive XML still shrinks about tenfold, in 0.12 s of CPU per 100,000 rows
-# against 0.18 s at level 3 and 0.58 s at the default 6 (README, Performance).
+# against 0.18 s at level 3 and 0.58 s at the default 6 (docs/performance.md).
 COMPRESSLEVEL = 1
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f]")

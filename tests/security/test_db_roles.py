@@ -1,6 +1,6 @@
-"""The app runs as a PostgreSQL role that does not own the tables (README, Operations: Database roles).
+"""The app runs as a PostgreSQL role that does not own the tables (docs/operations.md, Database roles).
 
-The README's own SQL block is run against the test database, with the test's role and database names;
+The page's own SQL block is run against the test database, with the test's role and database names;
 the test then switches to that role (SET ROLE, which checks every privilege as that role's) and uses the
 app: a registration goes through, while TRUNCATE, ALTER, DROP, CREATE and edits of the audit log are
 refused. Everything, the role included, is rolled back with the test's transaction.
@@ -19,12 +19,12 @@ from tests.registration.views.test_register import form_data
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
-README = Path(settings.BASE_DIR) / "README.md"
+OPERATIONS = Path(settings.BASE_DIR) / "docs" / "operations.md"
 DONE = re.compile(r"/register/done/(\d+)/$")
 
 
-def _readme_grants(role: str, owner: str, database: str) -> list[str]:
-    blocks = re.findall(r"```sql\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+def _documented_grants(role: str, owner: str, database: str) -> list[str]:
+    blocks = re.findall(r"```sql\n(.*?)```", OPERATIONS.read_text(encoding="utf-8"), re.S)
     [block] = [block for block in blocks if "CREATE ROLE newborn_app" in block]
     block = re.sub(r"\bnewborn_app\b", role, block)
     block = re.sub(r"\bnewborn_owner\b", owner, block)
@@ -48,7 +48,7 @@ def test_the_app_registers_as_a_role_without_ownership_and_cannot_empty_or_alter
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_user, current_database()")
         owner, database = cursor.fetchone()
-        for statement in _readme_grants(role, owner, database):
+        for statement in _documented_grants(role, owner, database):
             cursor.execute(statement)
         cursor.execute(f"SET ROLE {role}")
     try:

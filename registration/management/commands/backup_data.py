@@ -8,7 +8,7 @@ from registration.backup import BackupError, backup_create
 
 
 class Command(BaseCommand):
-    help = "Back up the database and the stored files into a new directory PATH (README, Operations)."
+    help = "Back up the database and the stored files into a new directory PATH (docs/operations.md)."
 
     def add_arguments(self, parser):
         parser.add_argument("path", type=Path, help="a directory that does not exist yet")

@@ -50,7 +50,7 @@ MODELS = (
 MODEL_IDS = [model._meta.model_name for model in MODELS]
 
 
-# Plain factories with fixed defaults (STYLE.md, tests); tests/factories.py may replace them later.
+# Plain factories with fixed defaults (docs/testing.md); tests/factories.py may replace them later.
 
 
 def id_number(*, region: str = "450103", born: str = "19900307", order: str = "002") -> str:

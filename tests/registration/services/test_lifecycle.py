@@ -223,7 +223,7 @@ def test_voiding_by_hand_is_not_an_automatic_void(newborn, clerk):
     assert (newborn.state, newborn.voided_automatically) == (Newborn.State.VOID, False)
 
 
-# --- a payment for a record the daily job voided (README, "Payments, void and formal enrollment") ----------
+# --- a payment for a record the daily job voided (docs/clerks-guide.md, payments) ----------
 
 
 def test_a_payment_that_arrived_in_time_but_was_recorded_after_the_job_restores_benefits_from_birth(
@@ -309,7 +309,7 @@ def test_a_special_group_is_refused_on_a_void_record_or_an_unknown_category(newb
         newborn_special_group_set(newborn=newborn, user=clerk, special_group=group)
 
 
-# --- the benefit start on real records: the years paid decide (README, Rules and decisions) ----------------
+# --- the benefit start on real records: the years paid decide (docs/decisions.md) ----------------
 
 
 def test_paying_in_the_birth_year_for_the_next_year_only_starts_benefits_on_its_new_years_day(clerk):
