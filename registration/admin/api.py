@@ -85,7 +85,7 @@ class ApiClientAdmin(AuditedAdmin):
             **self.admin_site.each_context(request),
             "client": client,
             "opts": self.opts,
-            "title": f"撤销接口客户端「{client.name}」",
+            "title": f"撤销接口客户端「{client.name}」？",
             "change_url": change_url,
         }
         return TemplateResponse(request, "admin/registration/apiclient/revoke.html", context)

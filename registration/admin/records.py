@@ -393,7 +393,12 @@ class PaymentForm(forms.ModelForm):
     # The payment page's amount (forms/lifecycle.py): more than 0, two decimals at most. The model refuses
     # a negative amount too (its validator and registration_payment_amount_not_negative).
     amount = forms.DecimalField(
-        label="金额（元）", required=False, max_digits=10, decimal_places=2, min_value=Decimal("0.01")
+        label="金额（元）",
+        required=False,
+        max_digits=10,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        error_messages={"min_value": "缴费金额须大于0元；不知道金额时请留空。"},
     )
 
 

@@ -218,7 +218,7 @@ def test_a_negative_payment_amount_is_refused(browser):
     response = browser.submit(change(payment), {"amount": "-380.00"})
 
     assert response.status_code == 200
-    assert form_errors(response)["amount"] == ["确保该值大于或等于0.01。"]
+    assert form_errors(response)["amount"] == ["缴费金额须大于0元；不知道金额时请留空。"]
     payment.refresh_from_db()
     assert payment.amount == Decimal("400.00")
 
