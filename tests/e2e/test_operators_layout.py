@@ -10,20 +10,13 @@ from playwright.sync_api import expect
 
 from registration.models import Operator
 from tests import factories
+from tests.e2e.pages import login
 
 pytestmark = pytest.mark.e2e
 
 WIDTH = 1366
 REMARK = "产科护士站夜班，负责周末及节假日的新生儿预参保登记"  # 24 characters
 SCREENSHOTS = Path(os.environ.get("NEWBORN_SCREENSHOTS", "/tmp/newborn-screenshots"))
-
-
-def login(page, username: str, password: str = factories.PASSWORD):
-    page.goto("/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(lambda url: "/login/" not in url)
 
 
 @pytest.fixture
