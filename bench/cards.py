@@ -37,7 +37,7 @@ django.setup()
 
 from cards import services  # noqa: E402
 from registration.models import Birth, Division, Hospital, InsuranceAgency, Newborn  # noqa: E402
-from registration.services.rules import pre_enrollment_last_day  # noqa: E402
+from registration.rules import pre_enrollment_last_day  # noqa: E402
 
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
 FLOOR_FONTS = {400: DEJAVU / "DejaVuSans.ttf", 700: DEJAVU / "DejaVuSans-Bold.ttf"}

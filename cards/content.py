@@ -14,7 +14,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from registration.models import Birth, Newborn
-from registration.services.rules import benefit_start_rule, format_date_zh
+from registration.rules import benefit_start_rule, format_date_zh
 
 UNKNOWN = "—"  # an unknown parent's detail: the card never has an empty cell
 ISSUER_LABEL = "登记医院"  # the registering hospital, named alike on the card and the notice

@@ -1,13 +1,17 @@
 """The records a card print reads: only those the user may see (registration.selectors), with what the card
-prints fetched up front (cards.services.CARD_RELATED, CARD_PREFETCH)."""
+prints fetched up front (CARD_RELATED, CARD_PREFETCH), so that cards.services.render_cards runs no query."""
 
 from datetime import date
 
 from django.db.models import QuerySet
 
-from cards.services import CARD_PREFETCH, CARD_RELATED
 from registration import selectors
 from registration.models import Newborn
+
+# What render_cards reads beyond the newborn's own row; callers select these so that it runs no query.
+CARD_RELATED = ("birth", "birth__hospital", "birth__community", "birth__agency")
+# Optional: with the birth's babies prefetched, a twin's card says 双胞胎第2个 rather than 第2个.
+CARD_PREFETCH = ("birth__newborns",)
 
 
 def _cards_for_user(user) -> QuerySet[Newborn]:
@@ -18,9 +22,9 @@ def _cards_for_user(user) -> QuerySet[Newborn]:
     )
 
 
-def card_newborns_for_user(*, user, pk) -> list[Newborn]:
-    """The one record of a card, or [] when it is missing or another hospital's (the same answer)."""
-    return list(_cards_for_user(user).filter(pk=pk))
+def card_newborn_get_for_user(*, user, pk) -> Newborn | None:
+    """The record of one card, or None when it is missing or another hospital's (the same answer)."""
+    return next(iter(_cards_for_user(user).filter(pk=pk)), None)
 
 
 def card_newborns_registered_on(*, user, day: date, limit: int) -> list[Newborn]:

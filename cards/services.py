@@ -35,12 +35,8 @@ from cards.content import (  # noqa: F401  (re-exported: what the card prints is
     card_parents,
 )
 from registration.models import Newborn
-from registration.services.rules import format_date_zh
+from registration.rules import format_date_zh
 
-# What render_cards reads beyond the newborn's own row; callers select these so that it runs no query.
-CARD_RELATED = ("birth", "birth__hospital", "birth__community", "birth__agency")
-# Optional: with the birth's babies prefetched, a twin's card says 双胞胎第2个 rather than 第2个.
-CARD_PREFETCH = ("birth__newborns",)
 PAGE_SIZES = ("A4", "A6")
 # Pages of each part, by page size: a card is always one page; the A6 notice is set in a readable size
 # over two pages (card.css breaks it at a fixed section, so a batch's page count is predictable).
@@ -352,8 +348,9 @@ def render_cards(
 ) -> bytes:
     """One PDF: each newborn's card (附件4), followed by its family notice when `with_notice`.
 
-    `newborns` are Newborn rows fetched with CARD_RELATED selected (birth, birth__hospital,
-    birth__community, birth__agency), and optionally CARD_PREFETCH: this function runs no query.
+    `newborns` are Newborn rows fetched with cards.selectors' CARD_RELATED selected (birth,
+    birth__hospital, birth__community, birth__agency), and optionally CARD_PREFETCH: this function runs
+    no query.
     `page_size` is "A4" or "A6"; `today` (the local date by default) decides which cards are still
     valid and the notice's dates. Raises CardStateError for a card that is no longer valid and
     CardTextError for text the card font cannot draw, before anything is rendered.

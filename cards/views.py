@@ -16,7 +16,11 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from cards.selectors import card_newborns_by_pk_for_user, card_newborns_for_user, card_newborns_registered_on
+from cards.selectors import (
+    card_newborn_get_for_user,
+    card_newborns_by_pk_for_user,
+    card_newborns_registered_on,
+)
 from cards.services import (
     PAGE_SIZES,
     VOID_REFUSED,  # noqa: F401  (kept importable from here)
@@ -25,8 +29,7 @@ from cards.services import (
     card_state_refusal,
     render_cards,
 )
-from newborn_enroll import metrics
-from registration import access
+from registration import access, metrics
 from registration.http import client_ip
 from registration.masking import mask_id_number
 from registration.models import Newborn
@@ -86,17 +89,17 @@ def _pdf_response(request, newborns: list[Newborn], *, size: str, notice: bool, 
 @access.module_access_required
 def card_pdf(request, pk):
     """GET /cards/<pk>/card.pdf?size=A4|A6&notice=1|0: one record's card, inline."""
-    newborns = card_newborns_for_user(user=request.user, pk=pk)
-    if not newborns:
+    newborn = card_newborn_get_for_user(user=request.user, pk=pk)
+    if newborn is None:
         raise Http404("没有找到该登记记录。")  # absent, or another hospital's: the same answer
     try:
         size, notice = _options(request)
     except BadRequest as error:
         return _error(request, 400, str(error))
     # render_cards refuses a card no longer valid or with text its font cannot print: 409 or 422.
-    filename = f"card-{newborns[0].personal_number}.pdf"
+    filename = f"card-{newborn.personal_number}.pdf"
     return _pdf_response(
-        request, newborns, size=size, notice=notice, filename=filename, today=timezone.localdate()
+        request, [newborn], size=size, notice=notice, filename=filename, today=timezone.localdate()
     )
 
 

@@ -4,7 +4,7 @@
 answers, the file storage (the filesystem or the object store) writes, reads back and deletes a probe object,
 the card font is there and HarfBuzz subsets it. Both need no login, open no session, read no family's data
 and set no cookie: a load balancer or monitor calls them every few seconds. /metrics is the Prometheus
-exposition (newborn_enroll/metrics.py) for the addresses in METRICS_ALLOWED_IPS; every other address gets
+exposition (registration/metrics.py) for the addresses in METRICS_ALLOWED_IPS; every other address gets
 the same 404 as a page that does not exist.
 """
 
@@ -132,7 +132,7 @@ def readyz(request) -> HttpResponse:
 
 
 def metrics_view(request) -> HttpResponse:
-    from newborn_enroll import metrics
+    from registration import metrics
     from registration.http import client_ip
 
     if client_ip(request) not in settings.METRICS_ALLOWED_IPS:

@@ -86,12 +86,12 @@ MIDDLEWARE = [
     # First: /healthz, /readyz and /metrics answer before sessions, host checks or the HTTPS redirect,
     # and the request metrics time everything below.
     "newborn_enroll.health.HealthMiddleware",
-    "newborn_enroll.metrics.RequestMetricsMiddleware",
+    "registration.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    # A login's idle expiry moves forward at most once a minute (newborn_enroll/sessions.py).
-    "newborn_enroll.sessions.SessionIdleRefreshMiddleware",
+    # A login's idle expiry moves forward at most once a minute (registration/sessions.py).
+    "registration.sessions.SessionIdleRefreshMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -179,17 +179,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     # Django's rule, with the message in Chinese (its 5.2 translation of this message is missing).
-    {"NAME": "registration.auth.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "registration.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     # Not blank, not only spaces, not a single class of characters (ten spaces, one letter repeated).
-    {"NAME": "registration.auth.CharacterClassValidator"},
+    {"NAME": "registration.password_validation.CharacterClassValidator"},
 ]
 
 # Login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins for one username from one
 # address, that pair is locked out for AXES_COOLOFF_MINUTES; a successful login clears the count.
 # Attempts are kept in the database, so each test (one transaction) starts with none.
 # `manage.py axes_reset_username USERNAME` lifts a lock-out early (docs/operations.md).
+# Each session stores its backend's dotted path: moving these classes would log every clerk out.
 AUTHENTICATION_BACKENDS = [
     "registration.auth.LockoutBackend",
     # Django's ModelBackend, reading the operator with the user (one query fewer on every request).
@@ -285,7 +286,7 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 30 * 60)
-# Idle time, not time since login: newborn_enroll.sessions moves the expiry forward when the last move is
+# Idle time, not time since login: registration.sessions moves the expiry forward when the last move is
 # SESSION_REFRESH_SECONDS old (a thirtieth of the age: a minute), so a login ends 29 to 30 minutes after
 # its last request, and a page view that changes nothing else writes no session row.
 SESSION_REFRESH_SECONDS = max(1, SESSION_COOKIE_AGE // 30)
@@ -311,7 +312,7 @@ if env_bool("BEHIND_PROXY"):
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if env_bool("BEHIND_PROXY") else 0)
 
 # The default cache is each process's own memory. The API's rate counts must be shared by every node and
-# worker (registration/api/throttles.py), so they live in a database table (made by a migration).
+# worker (registration/throttles.py), so they live in a database table (made by a migration).
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "api": {
@@ -373,7 +374,7 @@ SPECTACULAR_SETTINGS = {
 }
 # /metrics (Prometheus) answers only these client addresses (registration.http.client_ip: behind nginx,
 # the address nginx saw); any other gets a 404. Several gunicorn workers share their counts through
-# PROMETHEUS_MULTIPROC_DIR (newborn_enroll/metrics.py, deploy/gunicorn.conf.py).
+# PROMETHEUS_MULTIPROC_DIR (registration/metrics.py, deploy/gunicorn.conf.py).
 METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", "127.0.0.1,::1")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
@@ -382,10 +383,10 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # The province whose households and hospitals this deployment serves (GB/T 2260: 45 is Guangxi).
 PROVINCE_CODE = env_str("PROVINCE_CODE", "45")
 
-# Full ID and phone numbers never reach a log line or an error report (registration/logging.py): every
+# Full ID and phone numbers never reach a log line or an error report (registration/log_masking.py): every
 # handler masks them, the error report hides the sensitive form fields and masks every frame variable.
-DEFAULT_EXCEPTION_REPORTER = "registration.logging.MaskingExceptionReporter"
-DEFAULT_EXCEPTION_REPORTER_FILTER = "registration.logging.SensitiveExceptionReporterFilter"
+DEFAULT_EXCEPTION_REPORTER = "registration.log_masking.MaskingExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "registration.log_masking.SensitiveExceptionReporterFilter"
 ADMINS = [("", address) for address in env_list("ERROR_EMAILS")]
 SERVER_EMAIL = env_str("SERVER_EMAIL", "root@localhost")
 
@@ -393,7 +394,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
-        "mask_sensitive": {"()": "registration.logging.SensitiveDataFilter"},
+        "mask_sensitive": {"()": "registration.log_masking.SensitiveDataFilter"},
         "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
     },
     "handlers": {
@@ -402,7 +403,7 @@ LOGGING = {
             "class": "django.utils.log.AdminEmailHandler",
             "level": "ERROR",
             "filters": ["require_debug_false", "mask_sensitive"],
-            "reporter_class": "registration.logging.MaskingExceptionReporter",
+            "reporter_class": "registration.log_masking.MaskingExceptionReporter",
         },
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},

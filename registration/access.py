@@ -245,6 +245,15 @@ def supervision_scope(user) -> Scope:
     return Scope(hospital_id=operator.hospital_id)
 
 
+def scope_name(user, hospital: Hospital | None = None) -> str:
+    """What a report or an export covers, by name: the hospital chosen, else the user's own, else every
+    hospital (an administrator's)."""
+    if hospital is not None:
+        return hospital.name
+    operator = user_operator(user)
+    return operator.hospital.name if operator is not None else "全部医疗机构"
+
+
 def api_client_scope(client) -> Scope:
     """The hospitals whose records an integration API client may read: its hospital's, every hospital's
     for the 医保中心's client (no hospital), none once it is revoked."""

@@ -8,16 +8,12 @@ column, so the triggers are re-created whenever they are missing. The TRUNCATE t
 
 Wiping the whole database stays possible, as restores and test runs need: `manage.py flush`
 (registration/management/commands/flush.py) disables the TRUNCATE trigger inside its own transaction on
-PostgreSQL, which only the table's owner may do (`truncate_allowed`), and on SQLite unlocks its own
+PostgreSQL, which only the table's owner may do, and on SQLite unlocks its own
 connection through the audit_log_writable() function that registration/signals.py registers on each
 connection. A connection without that function (the sqlite3 shell) cannot delete audit rows at all.
 `pg_restore --clean` drops the table, which no trigger can refuse: the last line of defence is a
 database user that does not own the tables (docs/operations.md, Database roles).
 """
-
-from contextlib import contextmanager
-
-from django.db import transaction
 
 MESSAGE = "审计日志只能追加，不能修改或删除 (registration_auditentry is append-only)"
 TABLE = "registration_auditentry"
@@ -151,23 +147,3 @@ def truncate_trigger_present(connection) -> bool:
         )
         row = cursor.fetchone()
     return bool(row and row[0])
-
-
-@contextmanager
-def truncate_allowed(connection):
-    """Let the block TRUNCATE the audit table: for `manage.py flush`, which wipes the whole database.
-
-    The trigger is disabled inside one transaction around the block and enabled again before it commits,
-    so no other session ever sees it disabled, and a failure leaves it as it was. Disabling a trigger
-    needs the table's owner: a database user with DML rights only can neither do this nor TRUNCATE.
-    """
-    if not truncate_trigger_present(connection):
-        yield
-        return
-    statement = f"ALTER TABLE {TABLE} {{}} TRIGGER {POSTGRESQL_TRUNCATE_TRIGGER}"
-    with transaction.atomic(using=connection.alias):
-        with connection.cursor() as cursor:
-            cursor.execute(statement.format("DISABLE"))
-        yield
-        with connection.cursor() as cursor:
-            cursor.execute(statement.format("ENABLE"))

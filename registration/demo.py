@@ -12,7 +12,7 @@ import io
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
@@ -29,7 +29,8 @@ from registration.services.lifecycle import (
     newborn_void_expired,
     payment_record,
 )
-from registration.services.newborns import BabyInput, ParentInput, RegistrationWarning, newborn_register
+from registration.services.newborns import RegistrationWarning, newborn_register
+from registration.services.registration_check import BabyInput, ParentInput, RegistrationRequest
 
 ADMIN_LOGIN = ("admin", "admin-demo-2026")
 STAFF_PASSWORD = "demo-pass-2026"
@@ -280,13 +281,12 @@ def _register_one(rng, index, hospital, clerk, community, babies, registered_on)
         _parent_id(rng, hospital, 1985, even=False),
         f"139{index:08d}",
     )
-    kwargs = dict(
-        clerk=clerk,
+    registration = RegistrationRequest(
         route=Birth.Route.PARENT_ID,
         parent_role=Birth.ParentRole.FATHER if index % 4 == 3 else Birth.ParentRole.MOTHER,
         mother=mother,
         father=father,
-        babies=babies,
+        babies=tuple(babies),
         community=community,
         household_address=f"{community.full_name or community.name}{index + 1}号",
         household_type=rng.choice(["10", "20", "30"]),
@@ -296,14 +296,14 @@ def _register_one(rng, index, hospital, clerk, community, babies, registered_on)
         parent_has_guangxi_household=True,
         birth_hospital=hospital,
         # Every tenth registration was saved while the scanner was down: its record shows 材料不全.
-        materials=[] if index % 10 == 7 else _demo_materials(index),
+        materials=() if index % 10 == 7 else tuple(_demo_materials(index)),
         materials_deferred=index % 10 == 7,
-        today=registered_on,
     )
     try:
-        return newborn_register(**kwargs)
+        return newborn_register(clerk=clerk, registration=registration, today=registered_on)
     except RegistrationWarning as warning:  # the clerk checked and confirmed
-        return newborn_register(confirmed_warnings=warning.codes, **kwargs)
+        confirmed = replace(registration, confirmed_warnings=frozenset(warning.codes))
+        return newborn_register(clerk=clerk, registration=confirmed, today=registered_on)
 
 
 def _advance(rng, index, birth, clerk, registered_on, clock: SeedClock) -> None:

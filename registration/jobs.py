@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 from django.db import DatabaseError, connection
 
-from newborn_enroll import metrics
+from registration import metrics
 
 # A fixed first key for this application's locks, so that they never meet another program's on the same
 # database; the second is the job's name's CRC-32 (stable across processes and Python versions).

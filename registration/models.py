@@ -665,7 +665,12 @@ class Payment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.paid_on} {'、'.join(str(year) for year in self.years)}年度"
+        return f"{self.paid_on} {self.years_words}"
+
+    @property
+    def years_words(self) -> str:
+        """The years paid as the pages write them: 2025、2026年度 (not the stored [2025, 2026])."""
+        return f"{'、'.join(str(year) for year in self.years)}年度" if self.years else "—"
 
 
 class AuditEntry(models.Model):
@@ -856,3 +861,9 @@ class ApiClient(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+    @classmethod
+    def scopes_in_words(cls, scopes) -> str:
+        """Scopes by their names, as the admin and the audit log show them (查询本院登记记录、…)."""
+        labels = dict(cls.Scope.choices)
+        return "、".join(str(labels.get(scope, scope)) for scope in scopes or []) or "—"

@@ -15,14 +15,14 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 
-from newborn_enroll.sessions import session_refreshed_mark
 from registration.audit_triggers import TABLE, triggers_install, triggers_present
 from registration.http import client_ip
-from registration.logging import mask_sensitive
+from registration.log_masking import mask_sensitive
 from registration.middleware import password_change_required_set
 from registration.models import AuditEntry
 from registration.services.audit import audit_record, user_hospital
 from registration.services.passwords import temporary_password_pending
+from registration.sessions import session_refreshed_mark
 
 logger = logging.getLogger(__name__)
 

@@ -9,12 +9,13 @@ from django.utils import timezone
 from stdnum.cn.ric import calc_check_digit
 
 from registration.models import Division, Hospital, InsuranceAgency, Operator, Sex
-from registration.services.newborns import (
+from registration.services.newborns import newborn_register
+from registration.services.registration_check import (
     WARNING_DUPLICATE,
     WARNING_PARENT_NAME,
     BabyInput,
     ParentInput,
-    newborn_register,
+    RegistrationRequest,
 )
 
 PASSWORD = "test-pass-2026!"
@@ -90,9 +91,9 @@ def operator_make(*, username: str = "clerk", hospital: Hospital | None = None, 
     return Operator.objects.create(user=user_make(username), hospital=hospital or hospital_make(), **fields)
 
 
-def registration_kwargs(**overrides) -> dict:
-    """Valid keyword arguments for newborn_register: one girl, born four days before TODAY, mother's ID."""
-    kwargs = {
+def registration_request(**overrides) -> RegistrationRequest:
+    """A valid request for newborn_register: one girl, born four days before TODAY, mother's ID."""
+    fields = {
         "route": "parent_id",
         "parent_role": "mother",
         "mother": ParentInput("张三", MOTHER_ID, "13877112345"),
@@ -109,15 +110,19 @@ def registration_kwargs(**overrides) -> dict:
         # test_views_register): deferred and confirmed here, so that a test can register a mother twice.
         "materials_deferred": True,
         "confirmed_warnings": (WARNING_DUPLICATE, WARNING_PARENT_NAME),
-        "today": TODAY,
     }
-    kwargs.update(overrides)
-    return kwargs
+    fields.update(overrides)
+    fields["babies"] = tuple(fields["babies"])
+    fields["materials"] = tuple(fields.get("materials", ()))
+    fields["confirmed_warnings"] = frozenset(fields["confirmed_warnings"])
+    return RegistrationRequest(**fields)
 
 
-def register(clerk, **overrides):
-    """Register a birth through the real service, with valid defaults."""
-    return newborn_register(clerk=clerk, **registration_kwargs(**overrides))
+def register(clerk, *, today: date = TODAY, request_key: uuid.UUID | None = None, **overrides):
+    """Register a birth through the real service, with valid defaults (registration_request's fields)."""
+    return newborn_register(
+        clerk=clerk, registration=registration_request(**overrides), request_key=request_key, today=today
+    )
 
 
 def register_post_data(

@@ -16,7 +16,7 @@ from django.core.files.storage import default_storage, storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from registration.models import Material
-from tests import services
+from tests import processes
 from tests.registration.views.test_register import URL, form_data, png_bytes
 
 BUCKET = "newborn-materials"
@@ -30,7 +30,7 @@ def settings_storages(extra_env: dict[str, str]) -> dict:
     done = subprocess.run(
         [sys.executable, "-c", code],
         env=env,
-        cwd=services.ROOT,
+        cwd=processes.ROOT,
         capture_output=True,
         text=True,
         timeout=60,
@@ -44,7 +44,7 @@ def test_without_the_variables_files_stay_on_the_filesystem():
 
 
 def test_the_variables_select_private_s3_objects():
-    storage = settings_storages(services.s3_environment("http://127.0.0.1:9", BUCKET))
+    storage = settings_storages(processes.s3_environment("http://127.0.0.1:9", BUCKET))
     assert storage["BACKEND"] == "storages.backends.s3.S3Storage"
     options = storage["OPTIONS"]
     assert options["bucket_name"] == BUCKET
@@ -58,8 +58,8 @@ def test_the_variables_select_private_s3_objects():
 
 @pytest.fixture(scope="module")
 def s3(tmp_path_factory):
-    with services.moto_s3(tmp_path_factory.mktemp("moto")) as endpoint:
-        client = services.s3_client(endpoint)
+    with processes.moto_s3(tmp_path_factory.mktemp("moto")) as endpoint:
+        client = processes.s3_client(endpoint)
         client.create_bucket(Bucket=BUCKET)
         yield endpoint, client
 
@@ -67,7 +67,7 @@ def s3(tmp_path_factory):
 @pytest.fixture
 def s3_storage(s3, settings, monkeypatch):
     endpoint, client = s3
-    environment = services.s3_environment(endpoint, BUCKET)
+    environment = processes.s3_environment(endpoint, BUCKET)
     for key, value in environment.items():
         monkeypatch.setenv(key, value)
     settings.STORAGES = {**settings.STORAGES, "default": settings_storages(environment)}

@@ -9,10 +9,9 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from registration.admin.base import AuditedAdmin
-from registration.api.clients import api_client_check, api_client_create, api_client_revoke
-from registration.audit_words import scopes_words
 from registration.http import client_ip
 from registration.models import ApiClient
+from registration.services.api_clients import api_client_check, api_client_create, api_client_revoke
 
 
 class ApiClientAddForm(forms.ModelForm):
@@ -45,7 +44,7 @@ class ApiClientAdmin(AuditedAdmin):
 
     @admin.display(description="权限范围")
     def scope_labels(self, obj):
-        return scopes_words(obj.scopes)
+        return ApiClient.scopes_in_words(obj.scopes)
 
     def get_fields(self, request, obj=None):
         if obj is None:

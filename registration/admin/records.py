@@ -23,7 +23,6 @@ from registration.models import Birth, IssuedTemporaryId, Material, Newborn, Par
 from registration.reference import NATIONALITY_CHOICES
 from registration.selectors.search import names_containing, newborn_ids_of_resident_id
 from registration.services.lifecycle import newborn_special_group_set, special_group_refusal
-from registration.services.rules import format_years_zh
 from registration.validators import card_text_validate, phone_validate, temp_id_validate
 
 READ_ONLY_IDENTITY = (
@@ -157,8 +156,7 @@ class BirthAdmin(ProvinceScaleAdmin, AuditedAdmin):
 
 @admin.display(description="缴费年度")
 def payment_years(obj) -> str:
-    """The years a payment paid, as the pages say them: 2025、2026年度 (not the stored [2025, 2026])."""
-    return format_years_zh(obj.years)
+    return obj.years_words
 
 
 class PaymentInline(ViewOnlyInline):

@@ -1,12 +1,11 @@
-"""Who calls: the Bearer key's client; what it may do: its scopes; what it may see: client_newborns."""
+"""Who calls: the Bearer key's client; what it may do: its scopes. What it may see: a selector's
+(selectors.newborn_list_for_client)."""
 
-from django.db.models import Prefetch, QuerySet
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 
-from registration import access
-from registration.api.clients import api_client_for_key
-from registration.models import ApiClient, Newborn, Payment
+from registration.models import ApiClient
+from registration.services.api_clients import api_client_for_key
 
 
 class BearerKeyAuthentication(authentication.BaseAuthentication):
@@ -66,15 +65,3 @@ class ScopeRequired(permissions.BasePermission):
         if view.client_kind == "centre" and client.hospital is not None:
             raise exceptions.PermissionDenied("该接口只供医保中心的客户端使用。")
         return True
-
-
-def client_newborns(client: ApiClient, *, with_payments: bool = False) -> QuerySet[Newborn]:
-    """The records a client may see, as registration.access decides (api_client_scope): its hospital's,
-    every hospital's for the 医保中心's client; another hospital's record is then a 404, as on the pages.
-    With `with_payments`, each record's payments come along, in the order they were paid."""
-    scope = access.api_client_scope(client)
-    newborns = access.newborns_in(scope).select_related("birth", "birth__hospital", "birth__community")
-    if with_payments:
-        payments = Payment.objects.order_by("paid_on", "pk")
-        newborns = newborns.prefetch_related(Prefetch("payments", queryset=payments))
-    return newborns

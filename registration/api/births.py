@@ -11,9 +11,14 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from registration import access, selectors
-from registration.models import ApiClient, Birth
-from registration.services.newborns import BabyInput, ParentInput, newborn_register
-from registration.services.registration_check import registration_check
+from registration.models import ApiClient, Birth, Division
+from registration.services.newborns import newborn_register
+from registration.services.registration_check import (
+    BabyInput,
+    ParentInput,
+    RegistrationRequest,
+    registration_problems,
+)
 
 from .serializers import SEX_BY_NAME, BirthSerializer, errors_flatten, values_parsed
 
@@ -47,39 +52,46 @@ def birth_errors(*, client: ApiClient, body: BirthSerializer) -> dict[str, list[
     """Every error of a body that cannot be registered as it is, at once, by the API's field paths.
 
     The serializer's own (a malformed value), then those of the registration check over every value that
-    did parse, as the registration page does (views/register.py, hints): a bad sex of one baby and a
+    did parse, as the registration page does (registration_problems): a bad sex of one baby and a
     mother's ID number with a wrong check digit come back together. A path the serializer already
     reports, or inside a value it could not read at all (`mother` that is no object), gets nothing from
     the check, which saw that value as missing. `body` has been validated (valid or not).
 
     Raises PermissionDenied when the client's account may not register at all.
     """
-    errors = errors_flatten(body.errors)
     data, unusable = values_parsed(body, body.initial_data)
+    community = None
+    if data is not None and "community" in data:
+        community = selectors.community_resolve(text=data["community"])
+    return _errors(client=client, body=body, data=data, unusable=unusable, community=community)
+
+
+def _errors(*, client: ApiClient, body: BirthSerializer, data, unusable, community) -> dict[str, list[str]]:
+    """birth_errors, the body's values parsed and its community looked up (None: not found)."""
+    errors = errors_flatten(body.errors)
     if data is None:  # not a JSON object: nothing to check
         return errors
-    community = None
-    if "community" in data:
-        community = selectors.community_resolve(text=data["community"])
-        if community is None:
-            errors["community"] = [COMMUNITY_UNKNOWN]
-    check = registration_check(
-        hospital=access.registering_hospital(client.user),
-        community=community,
-        today=timezone.localdate(),
-        **_check_inputs(data),
-    )
-    for key, messages in check.errors.items():
+    if "community" in data and community is None:
+        errors["community"] = [COMMUNITY_UNKNOWN]
+
+    def reported(key: str) -> bool:
         path = error_path(key)
         parts = path.split(".")
-        inside_unusable = any(".".join(parts[:end]) in unusable for end in range(1, len(parts)))
-        if path not in errors and not inside_unusable:
-            errors[path] = messages
+        return path in errors or any(".".join(parts[:end]) in unusable for end in range(1, len(parts)))
+
+    problems = registration_problems(
+        hospital=access.registering_hospital(client.user),
+        registration=_registration_request(data, community),
+        today=timezone.localdate(),
+        reported=reported,
+    )
+    for key, messages in problems.items():
+        errors[error_path(key)] = messages
     return errors
 
 
-def _check_inputs(data: dict) -> dict:
-    """registration_check's inputs from BirthSerializer's values, complete or not (values_parsed).
+def _registration_request(data: dict, community: Division | None) -> RegistrationRequest:
+    """The request from BirthSerializer's values, complete (validated_data) or not (values_parsed).
 
     A value that did not parse is passed empty, which the check reports as missing; a flag that did not
     parse is passed as the value its rule accepts, since the serializer reports it already.
@@ -94,17 +106,24 @@ def _check_inputs(data: dict) -> dict:
         sex = SEX_BY_NAME.get(values.get("sex"))
         return BabyInput(sex, values.get("birth_date"), values.get("birth_certificate_number", ""))
 
-    return {
-        "route": data.get("route", ""),
-        "parent_role": data.get("parent_role", ""),
-        "mother": parent("mother"),
-        "father": parent("father"),
-        "babies": [baby(values) for values in data.get("babies", [])],
-        "has_household_registration": not data.get("no_household_registration", True),
-        "parent_has_guangxi_household": data.get("parent_has_guangxi_household", True),
-        "materials_deferred": data.get("materials_deferred", True),
-        "confirmed_warnings": data.get("confirm", []),
-    }
+    return RegistrationRequest(
+        route=data.get("route", ""),
+        parent_role=data.get("parent_role", ""),
+        mother=parent("mother"),
+        father=parent("father"),
+        babies=tuple(baby(values) for values in data.get("babies", [])),
+        community=community,
+        has_household_registration=not data.get("no_household_registration", True),
+        parent_has_guangxi_household=data.get("parent_has_guangxi_household", True),
+        materials_deferred=data.get("materials_deferred", True),
+        confirmed_warnings=frozenset(data.get("confirm", [])),
+        household_address=data.get("household_address", ""),
+        household_type=data.get("household_type", ""),
+        phone=data.get("phone", ""),
+        ethnicity=data.get("ethnicity", ""),
+        nationality=data.get("nationality", ""),
+        birth_hospital_name=data.get("birth_hospital_name", ""),
+    )
 
 
 def birth_register_from_api(
@@ -114,22 +133,18 @@ def birth_register_from_api(
 
     Raises what newborn_register raises: ValidationError by field (errors_by_path gives the API's paths),
     RegistrationWarning with codes (resend with them in "confirm"), PermissionDenied. A community that is
-    not found is a ValidationError with every other error of the body (birth_errors).
+    not found is a ValidationError with every other error of the body (birth_errors), looked up once.
     """
     data = body.validated_data
     community = selectors.community_resolve(text=data["community"])
     if community is None:
-        raise ValidationError(birth_errors(client=client, body=body))
+        parsed, unusable = values_parsed(body, body.initial_data)
+        raise ValidationError(
+            _errors(client=client, body=body, data=parsed, unusable=unusable, community=None)
+        )
     return newborn_register(
         clerk=client.user,
-        community=community,
-        **_check_inputs(data),
-        household_address=data["household_address"],
-        household_type=data["household_type"],
-        phone=data["phone"],
-        ethnicity=data["ethnicity"],
-        nationality=data["nationality"],
-        birth_hospital_name=data["birth_hospital_name"],
+        registration=_registration_request(data, community),
         request_key=request_key_for(client, idempotency_key) if idempotency_key else None,
         ip=ip,
     )

@@ -1,39 +1,29 @@
-"""Per-client rates, counted in a cache every node shares (settings.CACHES["api"], a database table).
+"""The API's rate limits: DRF's throttle classes over the app's budgets (registration/throttles.py)."""
 
-The default cache is each process's memory: with several nodes behind a proxy, or several gunicorn workers,
-each would count apart and let N times the rate through. The database is the one store every node
-already shares, so the counts live there (a table made by migration 0011); Redis would do as well where
-one runs, by pointing CACHES["api"] at it.
-"""
-
-from django.core.cache import caches
 from rest_framework.throttling import SimpleRateThrottle
+
+from registration import throttles
 
 
 class ClientRateThrottle(SimpleRateThrottle):
     """Every call of one client (settings.API_RATE, e.g. 600/min)."""
 
-    scope = "client"
+    scope = throttles.SCOPE_CLIENT
 
-    def __init__(self):
-        self.cache = caches["api"]
-        super().__init__()
-
-    def get_cache_key(self, request, view):
+    def allow_request(self, request, view) -> bool:
         client = request.auth
-        if client is None or not hasattr(client, "pk"):
-            return None  # refused before: 401
-        return self.cache_format % {"scope": self.scope, "ident": client.pk}
+        if self.rate is None or client is None or not hasattr(client, "pk"):
+            return True  # no rate; or no client, refused before: 401
+        self.decision = throttles.budget_take(
+            throttles.api_client_budget(client, scope=self.scope, rate=self.rate)
+        )
+        return self.decision.allowed
+
+    def wait(self) -> float | None:
+        return self.decision.wait
 
 
 class CoverageRateThrottle(ClientRateThrottle):
     """The coverage check, lower: each call tries one code and birth date (settings.API_COVERAGE_RATE)."""
 
-    scope = "coverage"
-
-
-class VerifyPageThrottle(CoverageRateThrottle):
-    """The coverage check of the /verify/ page, at the same rate, per logged-in user."""
-
-    def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": f"user-{request.user.pk}"}
+    scope = throttles.SCOPE_COVERAGE

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from registration import selectors
 from registration.http import client_ip
 from registration.models import AuditEntry, Newborn
 from registration.selectors.coverage import newborn_coverage
@@ -18,9 +19,10 @@ from registration.services.audit import audit_record
 from registration.services.birth_materials import MaterialInput, birth_material_add
 from registration.services.kept_uploads import display_name
 from registration.services.newborns import RegistrationWarning
+from registration.services.payment_items import PaymentsRefused, payment_items_record
 
-from . import payments, serializers
-from .auth import client_newborns, request_client
+from . import serializers
+from .auth import request_client
 from .births import birth_errors, birth_register_from_api, errors_by_path
 from .parsers import MultiPartParser
 from .throttles import ClientRateThrottle, CoverageRateThrottle
@@ -109,7 +111,7 @@ def _newborn_for_identity(client, identity: str) -> Newborn:
     identity = identity.strip()
     if not (identity.isascii() and identity.isalnum() and len(identity) in (10, 19)):
         raise Http404(NOT_FOUND)  # no such number can exist: no query
-    newborns = client_newborns(client, with_payments=True)
+    newborns = selectors.newborn_list_for_client(client=client, with_payments=True)
     matches = newborns.filter(
         Q(temp_id=identity) | Q(birth_certificate_number=identity) | Q(personal_number=identity)
     )
@@ -197,9 +199,8 @@ class BirthsView(ApiView):
                 client=client, body=body, idempotency_key=idempotency_key, ip=client_ip(request)
             )
         except RegistrationWarning as exc:
-            warnings = [{"code": error.code, "message": error.messages[0]} for error in exc.error_list]
-            request.audit_detail = {"warnings": [warning["code"] for warning in warnings]}
-            return Response({"warnings": warnings}, status=status.HTTP_409_CONFLICT)
+            request.audit_detail = {"warnings": exc.codes}
+            return Response({"warnings": exc.warnings}, status=status.HTTP_409_CONFLICT)
         except PermissionDenied as exc:
             raise exceptions.PermissionDenied(str(exc) or "该客户端不能办理新生儿预参保登记。") from None
         except ValidationError as exc:
@@ -248,7 +249,7 @@ class NewbornListView(ApiView):
         query = serializers.NewbornListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         filters = query.validated_data
-        newborns = client_newborns(request_client(request), with_payments=True)
+        newborns = selectors.newborn_list_for_client(client=request_client(request), with_payments=True)
         if "registered_from" in filters:
             newborns = newborns.filter(birth__registered_on__gte=filters["registered_from"])
         if "registered_to" in filters:
@@ -377,10 +378,10 @@ class PaymentsView(ApiView):
         body = serializers.PaymentsInSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            results = payments.payments_record_from_api(
+            results = payment_items_record(
                 user=request.user, items=body.validated_data["payments"], ip=client_ip(request)
             )
-        except payments.PaymentsRefused as exc:
+        except PaymentsRefused as exc:
             return _unprocessable(exc.errors)
         request.audit_action = AuditEntry.Action.IMPORT
         request.audit_detail = {

@@ -25,17 +25,19 @@ from registration.forms.fields import (
     TextField,
     _ethnicity_choices,
 )
-from registration.models import Birth, Material
+from registration.models import Birth, Division, Material
 from registration.reference import (
     HOUSEHOLD_TYPE_CHOICES,
     NATIONALITY_CHOICES,
     Sex,
 )
+from registration.services.birth_materials import MaterialInput
 from registration.services.registration_check import (
     MAX_BABIES_PER_BIRTH,
     WARNING_CODES,
     BabyInput,
     ParentInput,
+    RegistrationRequest,
 )
 
 # Identity numbers and phones: no browser autofill or spelling marks; phones get a phone keypad.
@@ -116,9 +118,7 @@ class RegisterForm(forms.Form):
         required=False,
         help_text="勾选后可先保存登记；记录将标注“材料不全”，请尽快补传。",
     )
-    # The warnings the clerk confirmed ("点击确定后仍然可以继续新增", 附件2), by code; the agency's also
-    # under its own name.
-    agency_warning_confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    # The warnings the clerk confirmed ("点击确定后仍然可以继续新增", 附件2), by code.
     confirmed_warnings = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
     request_key = forms.CharField(required=False, widget=forms.HiddenInput)
 
@@ -210,9 +210,11 @@ class RegisterForm(forms.Form):
         data = getattr(self, "cleaned_data", {})
         return {kind: data[f"staged_{kind}"] for kind in MATERIAL_KINDS if data.get(f"staged_{kind}")}
 
-    def check_kwargs(self, babies: list[BabyInput]) -> dict:
-        """registration_check's inputs from what parsed (community, materials and hospital aside); a
-        value that did not parse is passed empty, as the check expects."""
+    def registration_request(
+        self, babies: list[BabyInput], *, community: Division | None, materials: list[MaterialInput]
+    ) -> RegistrationRequest:
+        """The request the registration check and newborn_register take, from what parsed; a value that
+        did not parse is passed empty, as the check expects."""
         data = getattr(self, "cleaned_data", {})
 
         def parent(role: str) -> ParentInput:
@@ -220,31 +222,25 @@ class RegisterForm(forms.Form):
                 data.get(f"{role}_name", ""), data.get(f"{role}_id_number", ""), data.get(f"{role}_phone", "")
             )
 
-        return {
-            "route": data.get("route", ""),
-            "parent_role": data.get("parent_role", ""),
-            "mother": parent("mother"),
-            "father": parent("father"),
-            "babies": babies,
-            "has_household_registration": not data.get("no_household_registration", True),
-            "parent_has_guangxi_household": data.get("parent_has_guangxi_household", True),
-            "materials_deferred": data.get("materials_deferred", False),
-            "confirmed_warnings": data.get("confirmed_warnings", set()),
-        }
-
-    def registration_kwargs(self, babies: list[BabyInput]) -> dict:
-        """newborn_register's keyword arguments from a valid form (community and materials aside)."""
-        data = self.cleaned_data
-        return {
-            **self.check_kwargs(babies),
-            "household_address": data["household_address"],
-            "household_type": data["household_type"],
-            "phone": data["phone"],
-            "ethnicity": data["ethnicity"],
-            "nationality": data["nationality"],
-            "birth_hospital_name": data["birth_hospital_name"],
-            "agency_warning_confirmed": data["agency_warning_confirmed"],
-        }
+        return RegistrationRequest(
+            route=data.get("route", ""),
+            parent_role=data.get("parent_role", ""),
+            mother=parent("mother"),
+            father=parent("father"),
+            babies=tuple(babies),
+            community=community,
+            has_household_registration=not data.get("no_household_registration", True),
+            parent_has_guangxi_household=data.get("parent_has_guangxi_household", True),
+            materials=tuple(materials),
+            materials_deferred=data.get("materials_deferred", False),
+            confirmed_warnings=frozenset(data.get("confirmed_warnings", ())),
+            household_address=data.get("household_address", ""),
+            household_type=data.get("household_type", ""),
+            phone=data.get("phone", ""),
+            ethnicity=data.get("ethnicity", ""),
+            nationality=data.get("nationality", ""),
+            birth_hospital_name=data.get("birth_hospital_name", ""),
+        )
 
 
 # Each material's file input and the token of its scan kept from an earlier submit, after the declared
@@ -362,14 +358,8 @@ def check_errors_apply(
     form: RegisterForm,
     formset: BaseBabyFormSet,
     material_kinds: list[str],
-    *,
-    hints: bool = False,
 ) -> None:
-    """Put the registration check's messages next to the fields they concern (PAGE_FIELDS).
-
-    `hints`: the page has parsing errors of its own; a field that already shows one keeps only it (the
-    check saw that value as missing), and the babies' count is the formset's to report.
-    """
+    """Put the registration check's messages next to the fields they concern (PAGE_FIELDS)."""
     if isinstance(errors, ValidationError):
         if not hasattr(errors, "error_dict"):
             for message in errors.messages:
@@ -379,11 +369,6 @@ def check_errors_apply(
     babies = formset.filled_forms() if formset.is_bound else []
     for path, messages in errors.items():
         target, name = _page_field(path, form, formset, babies, material_kinds)
-        if hints and (
-            (target is formset and formset.non_form_errors())
-            or (target is not None and target is not formset and name in target.errors)
-        ):
-            continue
         for message in messages:
             if target is formset:
                 formset.non_form_errors().append(message)
@@ -391,6 +376,18 @@ def check_errors_apply(
                 form.add_error(None, message)
             else:
                 target.add_error(name, message)
+
+
+def check_path_reported(
+    path: str, form: RegisterForm, formset: BaseBabyFormSet, material_kinds: list[str]
+) -> bool:
+    """Whether the page already shows its own parsing error where a check's path would go: the check saw
+    that value as missing. The babies' count is the formset's to report."""
+    babies = formset.filled_forms() if formset.is_bound else []
+    target, name = _page_field(path, form, formset, babies, material_kinds)
+    if target is formset:
+        return bool(formset.non_form_errors())
+    return target is not None and name in target.errors
 
 
 def _page_field(path: str, form, formset, babies, material_kinds) -> tuple[object, str | None]:

@@ -4,8 +4,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
 from registration.access import audit_scope
-from registration.filters import AuditFilter
 from registration.models import AuditEntry
+from registration.selectors.filters import AuditFilter
 
 # A fragment as short as one character matches many people: the log is read for the first ones, in order
 # of their login names (the page asks for a longer fragment when it says so).

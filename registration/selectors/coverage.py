@@ -12,7 +12,7 @@ from django.db.models import Prefetch, Q
 
 from registration.masking import mask_newborn_name
 from registration.models import Newborn, Payment
-from registration.services.rules import format_date_zh
+from registration.rules import format_date_zh
 
 # What the card's QR code and its 新生儿编码 row carry (cards/services.py: the identity number):
 # a temporary ID (18 + 1 letter) or a birth certificate number (10).

@@ -6,8 +6,8 @@ from django.db.models import Case, QuerySet, Value, When
 from django.http import Http404
 
 from registration.access import hospitals_scope, operators_scope
-from registration.filters import OperatorFilter
 from registration.models import Hospital, Operator
+from registration.selectors.filters import OperatorFilter
 
 # --- Follow-up, reports and operators (issue 5, items 5-7) ----------------------------------------------
 

@@ -7,16 +7,17 @@ from datetime import date
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
-from registration.access import newborns_of_hospital, newborns_scope
-from registration.filters import NewbornFilter
+from registration.access import api_client_scope, newborns_in, newborns_of_hospital, newborns_scope
 from registration.models import (
     AuditEntry,
     Birth,
     IssuedTemporaryId,
     Material,
     Newborn,
+    Payment,
 )
-from registration.services.rules import materials_missing
+from registration.rules import materials_missing
+from registration.selectors.filters import NewbornFilter
 
 
 def newborn_list_for_user(*, user) -> QuerySet[Newborn]:
@@ -24,6 +25,19 @@ def newborn_list_for_user(*, user) -> QuerySet[Newborn]:
     return newborns_scope(user).select_related(
         "birth", "birth__hospital", "birth__community", "birth__parent"
     )
+
+
+def newborn_list_for_client(*, client, with_payments: bool = False) -> QuerySet[Newborn]:
+    """The records an API client may see, as registration.access decides (api_client_scope): its hospital's,
+    every hospital's for the 医保中心's client; another hospital's record is then a 404, as on the pages.
+    With `with_payments`, each record's payments come along, in the order they were paid."""
+    newborns = newborns_in(api_client_scope(client)).select_related(
+        "birth", "birth__hospital", "birth__community"
+    )
+    if with_payments:
+        payments = Payment.objects.order_by("paid_on", "pk")
+        newborns = newborns.prefetch_related(Prefetch("payments", queryset=payments))
+    return newborns
 
 
 def _has_material(*kinds: str) -> Exists:

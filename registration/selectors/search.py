@@ -1,5 +1,5 @@
 """Record searches by the shape of what was typed: name fragments through the bigram indexes, a resident ID
-as a union of indexed lookups (issue 15). Used by the lists' filters (registration.filters) and the admin."""
+as a union of indexed lookups (issue 15). Used by the lists' filters (selectors.filters) and the admin."""
 
 from django.db import connection
 from django.db.models import F, Q, QuerySet, Value

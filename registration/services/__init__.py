@@ -1,9 +1,13 @@
-"""The writes of newborn pre-enrollment live in this package's modules, imported from them by name
-(registration.services.newborns, .lifecycle, .payments, ...). The package itself re-exports only the fixed
-interface: the rules other systems rely on (issue 13)."""
+"""The writes of newborn pre-enrollment, one module each (registration.services.newborns, .lifecycle,
+.payments, .api_clients, ...), imported from those modules by name; with them the registration check
+(.registration_check), which the writes and the pages share.
+
+The package itself holds no write: it re-exports the fixed interface other systems rely on (issue 13),
+the pure rules of registration.rules and the Sex of registration.reference.
+"""
 
 from registration.reference import Sex
-from registration.services.rules import (
+from registration.rules import (
     SuffixesExhausted,
     benefit_start,
     newborn_name,

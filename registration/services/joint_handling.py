@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from registration.services.rules import format_date_zh
+from registration.rules import format_date_zh
 
 GUANGXI_CODE = "45"
 NANNING_CODE = "4501"  # 南宁市 in GB/T 2260

@@ -9,10 +9,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from stdnum.cn import ric
 
-from registration import validators
+from registration import rules, validators
 from registration.models import AuditEntry, Newborn, Payment
 from registration.reference import Sex
-from registration.services import rules
 from registration.services.audit import audit_record
 
 AUTO_VOID_REASON = "出生后3个月内未缴费，预参保登记信息作废（最后缴费日{last_day}）。"

@@ -1,7 +1,6 @@
 """The registration write: one birth of 1..N babies, their letters, numbers, materials and audit entries."""
 
 import uuid
-from collections.abc import Collection, Sequence
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -10,12 +9,10 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from newborn_enroll import metrics
-from registration import access, validators
+from registration import access, metrics, rules, validators
 from registration.models import (
     AuditEntry,
     Birth,
-    Division,
     Hospital,
     IssuedTemporaryId,
     Material,
@@ -23,18 +20,18 @@ from registration.models import (
     NumberSequence,
     Parent,
 )
-from registration.services import rules
 from registration.services.audit import audit_entries_build
-from registration.services.birth_materials import MaterialInput, material_row, material_store
+from registration.services.birth_materials import material_row, material_store
 from registration.services.registration_check import (  # the inputs and codes, also by this name
     MAX_BABIES_PER_BIRTH,  # noqa: F401
     WARNING_AGENCY,
     WARNING_CODES,  # noqa: F401
     WARNING_DUPLICATE,  # noqa: F401
     WARNING_PARENT_NAME,  # noqa: F401
-    BabyInput,
-    ParentInput,
+    BabyInput,  # noqa: F401
+    ParentInput,  # noqa: F401
     RegistrationCheck,
+    RegistrationRequest,
     registration_check,
 )
 
@@ -65,6 +62,11 @@ class RegistrationWarning(ValidationError):
     def codes(self) -> list[str]:
         return [error.code for error in self.error_list]
 
+    @property
+    def warnings(self) -> list[dict[str, str]]:
+        """The warnings as the page shows them and the API answers them: each one's code and message."""
+        return [{"code": error.code, "message": error.messages[0]} for error in self.error_list]
+
 
 class AgencyWarning(RegistrationWarning):
     """Among the warnings: the parent's agency is unknown or differs from the community's (附件2)."""
@@ -73,25 +75,7 @@ class AgencyWarning(RegistrationWarning):
 def newborn_register(
     *,
     clerk,
-    route: str,
-    parent_role: str,
-    mother: ParentInput,
-    father: ParentInput,
-    babies: Sequence[BabyInput],
-    community: Division,
-    household_address: str,
-    household_type: str,
-    phone: str,
-    has_household_registration: bool,
-    parent_has_guangxi_household: bool,
-    ethnicity: str = "01",
-    nationality: str = "CHN",
-    birth_hospital_name: str = "",
-    birth_hospital: Hospital | None = None,
-    agency_warning_confirmed: bool = False,
-    confirmed_warnings: Collection[str] = (),
-    materials: Sequence[MaterialInput] = (),
-    materials_deferred: bool = False,
+    registration: RegistrationRequest,
     request_key: uuid.UUID | None = None,
     today: date | None = None,
     ip: str | None = None,
@@ -100,30 +84,15 @@ def newborn_register(
 
     Runs registration_check. Raises ValidationError (its errors: field path → Chinese messages, every
     problem at once), RegistrationWarning (AgencyWarning when the agency is among them) listing what the
-    clerk must confirm (`confirmed_warnings`, by code), PermissionDenied for a user without module
-    access. The household register (or ID card) and the birth record are required unless `materials_deferred`
-    (uploaded later on the record's page). With a `request_key`, a repeated call returns the first
-    call's birth.
+    clerk must confirm (the request's `confirmed_warnings`, by code), PermissionDenied for a user without
+    module access. The household register (or ID card) and the birth record are required unless
+    `materials_deferred` (uploaded later on the record's page). With a `request_key`, a repeated call
+    returns the first call's birth.
     """
     today = today or timezone.localdate()
-    confirmed = set(confirmed_warnings) | ({WARNING_AGENCY} if agency_warning_confirmed else set())
     # The one access gate decides: an active operator with module access, at an active hospital.
     hospital = access.registering_hospital(clerk)
-    checked = registration_check(
-        hospital=hospital,
-        route=route,
-        parent_role=parent_role,
-        mother=mother,
-        father=father,
-        babies=babies,
-        community=community,
-        has_household_registration=has_household_registration,
-        parent_has_guangxi_household=parent_has_guangxi_household,
-        materials=materials,
-        materials_deferred=materials_deferred,
-        confirmed_warnings=confirmed,
-        today=today,
-    )
+    checked = registration_check(hospital=hospital, registration=registration, today=today)
     if checked.errors or checked.warnings:
         # A submit sent again after it was saved (a resubmit, a retry after a timeout) meets its own
         # registration as a duplicate, its scans already moved: the saved registration is the answer.
@@ -139,21 +108,7 @@ def newborn_register(
                 clerk=clerk,
                 hospital=hospital,
                 checked=checked,
-                route=route,
-                parent_role=parent_role,
-                babies=babies,
-                community=community,
-                fields={
-                    "household_address": household_address.strip(),
-                    "household_type": household_type,
-                    "phone": phone,
-                    "ethnicity": ethnicity,
-                    "nationality": nationality,
-                },
-                birth_hospital=birth_hospital,
-                birth_hospital_name=(birth_hospital_name or (birth_hospital.name if birth_hospital else "")),
-                agency_warning_confirmed=WARNING_AGENCY in confirmed,
-                materials_deferred=materials_deferred,
+                registration=registration,
                 stored=stored,
                 request_key=request_key,
                 today=today,
@@ -230,15 +185,7 @@ def _register_locked(
     clerk,
     hospital: Hospital,
     checked: RegistrationCheck,
-    route,
-    parent_role,
-    babies,
-    community,
-    fields,
-    birth_hospital,
-    birth_hospital_name,
-    agency_warning_confirmed,
-    materials_deferred,
+    registration: RegistrationRequest,
     stored,
     request_key,
     today,
@@ -246,6 +193,7 @@ def _register_locked(
 ) -> Birth:
     now = timezone.now()
     parent = _parent_lock(checked)
+    route, babies, birth_hospital = registration.route, registration.babies, registration.birth_hospital
     birth = Birth(
         hospital=hospital,
         clerk=clerk,
@@ -254,23 +202,34 @@ def _register_locked(
         request_key=request_key,
         route=route,
         parent=parent,
-        parent_role=parent_role,
+        parent_role=registration.parent_role,
         mother_name=checked.mother.name,
         mother_id_number=checked.mother.id_number,
         mother_phone=checked.mother.phone,
         father_name=checked.father.name,
         father_id_number=checked.father.id_number,
         father_phone=checked.father.phone,
-        community=community,
+        community=registration.community,
         agency=checked.agency,
         parent_agency=checked.parent_agency,
-        agency_warning_confirmed=agency_warning_confirmed,
+        agency_warning_confirmed=WARNING_AGENCY in registration.confirmed_warnings,
         birth_hospital=birth_hospital,
-        birth_hospital_name=birth_hospital_name or hospital.name,
+        birth_hospital_name=(
+            registration.birth_hospital_name
+            or (birth_hospital.name if birth_hospital else "")
+            or hospital.name
+        ),
     )
     birth.full_clean(exclude=_BIRTH_RELATIONS, validate_unique=False, validate_constraints=False)
     Birth.objects.bulk_create([birth])
 
+    fields = {
+        "household_address": registration.household_address.strip(),
+        "household_type": registration.household_type,
+        "phone": registration.phone,
+        "ethnicity": registration.ethnicity,
+        "nationality": registration.nationality,
+    }
     letters = _letters(route, parent, babies)
     numbers = _personal_numbers(len(babies))
     newborns = Newborn.objects.bulk_create(
@@ -298,13 +257,15 @@ def _register_locked(
             objects=newborns,
             hospital=hospital,
             ip=ip,
-            reason=_deferred_reason(birth.route, checked.materials) if materials_deferred else "",
+            reason=_deferred_reason(birth.route, checked.materials)
+            if registration.materials_deferred
+            else "",
             details=[
                 {
                     "birth": birth.pk,
                     "personal_number": newborn.personal_number,
                     "materials": len(stored),
-                    "materials_deferred": materials_deferred,
+                    "materials_deferred": registration.materials_deferred,
                 }
                 for newborn in newborns
             ],

@@ -20,6 +20,7 @@ from django.db.models import Prefetch, Q
 from registration import selectors, validators
 from registration.masking import mask_id_number
 from registration.models import AuditEntry, KeptUpload, Newborn, Payment
+from registration.rules import format_date_zh
 from registration.services.audit import audit_record
 from registration.services.kept_uploads import kept_upload_read
 from registration.services.lifecycle import (
@@ -42,7 +43,6 @@ from registration.services.payment_files import (
     cell_years,
     payment_rows_read,
 )
-from registration.services.rules import format_date_zh
 
 # --- The plan: what each row would do -------------------------------------------------------------------
 

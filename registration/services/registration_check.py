@@ -1,8 +1,9 @@
 """The registration check: every rule a new registration must meet, all at once, by field path.
 
 One check serves the registration page's hints (views/register.py, while the page has its own parsing
-errors), newborn_register (before it takes the parent's lock) and the JSON API. Its inputs are plain typed
-values; its answer names each problem by the page's field path, the check's own vocabulary:
+errors), newborn_register (before it takes the parent's lock) and the JSON API. Its input is one typed
+RegistrationRequest, which the page's form and the API's serializer each build; its answer names each
+problem by the page's field path, the check's own vocabulary:
 `route`, `parent_role`, `mother.name`, `mother.id_number`, `mother.phone` (and `father.…`), `babies`,
 `babies.0.sex`, `babies.0.birth_date`, `babies.0.birth_certificate_number` (0 is the first baby),
 `community`, `has_household_registration`, `parent_has_guangxi_household`, `hospital`, `materials` and
@@ -10,17 +11,16 @@ values; its answer names each problem by the page's field path, the check's own 
 ("点击确定后仍然可以继续新增", 附件2), each under its code.
 """
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from registration import selectors, validators
+from registration import rules, selectors, validators
 from registration.models import Birth, Division, Hospital, InsuranceAgency, Newborn, Sex
 from registration.reference import region_code_change
-from registration.services import rules
 from registration.services.birth_materials import MaterialInput, materials_checked
 
 MAX_BABIES_PER_BIRTH = 8
@@ -43,6 +43,32 @@ class BabyInput:
     sex: Sex | None
     birth_date: date | None
     birth_certificate_number: str = ""
+
+
+@dataclass(frozen=True)
+class RegistrationRequest:
+    """One birth to register, as the page's form or the API's serializer parsed it: what the check reads
+    and what newborn_register writes. A value that did not parse is empty (None, "")."""
+
+    route: str
+    parent_role: str
+    mother: ParentInput
+    father: ParentInput
+    babies: tuple[BabyInput, ...]
+    community: Division | None
+    has_household_registration: bool
+    parent_has_guangxi_household: bool
+    materials: tuple[MaterialInput, ...] = ()
+    materials_deferred: bool = False
+    # The warnings the clerk confirmed ("点击确定后仍然可以继续新增", 附件2), by code (WARNING_CODES).
+    confirmed_warnings: frozenset[str] = frozenset()
+    household_address: str = ""
+    household_type: str = ""
+    phone: str = ""
+    ethnicity: str = "01"
+    nationality: str = "CHN"
+    birth_hospital_name: str = ""
+    birth_hospital: Hospital | None = None
 
 
 @dataclass(frozen=True)
@@ -77,38 +103,29 @@ class RegistrationCheck:
 
 
 def registration_check(
-    *,
-    hospital: Hospital,
-    route: str,
-    parent_role: str,
-    mother: ParentInput,
-    father: ParentInput,
-    babies: Sequence[BabyInput],
-    community: Division | None,
-    has_household_registration: bool,
-    parent_has_guangxi_household: bool,
-    materials: Sequence[MaterialInput] = (),
-    materials_deferred: bool = False,
-    confirmed_warnings: Collection[str] = (),
-    today: date,
+    *, hospital: Hospital, registration: RegistrationRequest, today: date
 ) -> RegistrationCheck:
-    """Every problem of a new registration at `hospital`, and the warnings not in `confirmed_warnings`.
+    """Every problem of a new registration at `hospital`, and the warnings it has not confirmed.
 
     A value that could not be parsed is passed empty (None, ""): it is reported as missing, and the rules
     that need it are skipped. The warnings, which read the database, are looked for once the parent's ID
     number and the community are valid, whatever else is wrong.
     """
+    route, babies, community = registration.route, registration.babies, registration.community
     check = RegistrationCheck()
     if route not in Birth.Route.values:
         check.add("route", "请选择证件类型。")
+    parent_role = registration.parent_role
     if parent_role not in Birth.ParentRole.values:
         check.add("parent_role", "请选择使用母亲还是父亲的身份证号码。")
         parent_role = Birth.ParentRole.MOTHER
     check.parent_role = parent_role
-    check.mother, check.father = _parents_check(mother, father, parent_role, today, check)
+    check.mother, check.father = _parents_check(
+        registration.mother, registration.father, parent_role, today, check
+    )
     flags = {
-        "has_household_registration": has_household_registration,
-        "parent_has_guangxi_household": parent_has_guangxi_household,
+        "has_household_registration": registration.has_household_registration,
+        "parent_has_guangxi_household": registration.parent_has_guangxi_household,
         "hospital_in_guangxi": hospital.division.code.startswith(settings.PROVINCE_CODE),
         "hospital_has_maternity_ward": hospital.has_maternity_ward,
     }
@@ -117,16 +134,30 @@ def registration_check(
         check.add("community", "请选择或输入参保社区（社区ID、12位社区编码或社区名称）。")
     elif community.level != Division.Level.VILLAGE:
         check.add("community", "请选择到村（社区）一级的参保社区。")
-    check.materials, problems = materials_checked(materials)
+    check.materials, problems = materials_checked(registration.materials)
     for path, message in problems:
         check.add(path, message)
-    if not materials_deferred:
+    if not registration.materials_deferred:
         for message in rules.materials_missing(route, [material.kind for material, _ in check.materials]):
             check.add("materials", message)
     parent_path = f"{parent_role}.id_number"
     if check.parent.id_number and parent_path not in check.errors and "community" not in check.errors:
-        _warnings_find(check, community, parent_role, babies, set(confirmed_warnings))
+        _warnings_find(check, community, parent_role, babies, set(registration.confirmed_warnings))
     return check
+
+
+def registration_problems(
+    *,
+    hospital: Hospital,
+    registration: RegistrationRequest,
+    today: date,
+    reported: Callable[[str], bool],
+) -> dict[str, list[str]]:
+    """The check's errors of a request that did not all parse, by field path, but on the paths whose value
+    the parsing already refused (`reported`): the check saw those values as missing. The page and the API
+    report these with their own parsing errors, every error at once (issue 3)."""
+    check = registration_check(hospital=hospital, registration=registration, today=today)
+    return {path: messages for path, messages in check.errors.items() if not reported(path)}
 
 
 def _parents_check(mother, father, parent_role, today, check) -> tuple[ParentInput, ParentInput]:

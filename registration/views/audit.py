@@ -2,7 +2,7 @@
 
 Nothing here writes but the export's own EXPORT entry: the log is append-only (the database refuses
 changes, registration/audit_triggers.py). Every number shown or exported is masked, whatever was stored,
-and each entry's details are words (registration/audit_words.py), not JSON.
+and each entry's details are words (registration/selectors/audit_words.py), not JSON.
 """
 
 from dataclasses import dataclass
@@ -14,12 +14,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from registration import access, selectors
-from registration.audit_words import entry_details
 from registration.forms.audit import AuditFilterForm
 from registration.http import client_ip
-from registration.logging import mask_sensitive
+from registration.log_masking import mask_sensitive
 from registration.models import AuditEntry
 from registration.pagination import BoundedPaginator
+from registration.selectors.audit_words import entry_details
 from registration.services.exports import (
     StreamedSheet,
     export_filename,
@@ -123,7 +123,7 @@ def audit_export(request):
         return render(request, "registration/denied.html", context, status=400)
     today = timezone.localdate()
     hospital = form.cleaned_data.get("hospital") if form.is_bound else None
-    scope = hospital.name if hospital else _scope_name(request.user)
+    scope = access.scope_name(request.user, hospital)
     cut = {"truncated": False}
     sheet = StreamedSheet(
         "审计日志",
@@ -169,8 +169,3 @@ def _export_rows(entries, cut: dict):
             row.detail,
             entry.ip or "",
         ]
-
-
-def _scope_name(user) -> str:
-    operator = access.user_operator(user)
-    return operator.hospital.name if operator is not None else "全部医疗机构"

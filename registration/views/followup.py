@@ -139,7 +139,7 @@ def followup_export(request):
     )
     # Streamed: the rows are read in chunks and written one by one (issue 15), so memory stays flat.
     truncated, records = selectors.followup_export_records(newborns, limit=EXPORT_MAX_ROWS)
-    scope = hospital.name if hospital else _scope_name(request.user)
+    scope = access.scope_name(request.user, hospital)
     title_lines = [
         f"新生儿预参保待缴费跟进名单（{scope}）",
         f"导出日期：{today:%Y-%m-%d}；按剩余天数排序。图例：黄色＝剩余{URGENT_DAYS}天及以内（含今天截止），"
@@ -167,11 +167,6 @@ def followup_export(request):
     )
     filename = export_filename("待跟进", scope, f"{today:%Y-%m-%d}")
     return xlsx_response(handle, filename, fallback=f"followup-{today:%Y%m%d}.xlsx")
-
-
-def _scope_name(user) -> str:
-    operator = access.user_operator(user)
-    return operator.hospital.name if operator is not None else "全部医疗机构"
 
 
 # The page's colours (Bootstrap's table-danger and table-warning), so the printout reads like the screen.

@@ -17,6 +17,7 @@ from registration.forms.lifecycle import FormalizeForm, PaymentForm, SpecialGrou
 from registration.http import client_ip
 from registration.masking import mask_id_number
 from registration.models import Newborn
+from registration.rules import format_date_zh
 from registration.services.lifecycle import (
     formalize_refusal,
     newborn_formalize,
@@ -27,7 +28,6 @@ from registration.services.lifecycle import (
     special_group_refusal,
     void_refusal,
 )
-from registration.services.rules import format_date_zh
 
 
 def _errors_apply(form: forms.Form, error: ValidationError) -> None:

@@ -18,10 +18,10 @@ from registration.http import client_ip
 from registration.masking import mask_id_number, mask_phone
 from registration.models import AuditEntry, Material, Newborn
 from registration.pagination import BoundedPaginator
+from registration.rules import days_left, materials_missing
 from registration.services.audit import audit_record
 from registration.services.birth_materials import MaterialInput, birth_material_add
 from registration.services.kept_uploads import display_name
-from registration.services.rules import days_left, materials_missing
 
 PAGE_SIZE = 25
 MATERIAL_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}

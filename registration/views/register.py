@@ -19,11 +19,17 @@ from registration.forms.register import (
     RegisterForm,
     baby_formset,
     check_errors_apply,
+    check_path_reported,
     error_summary,
 )
 from registration.forms.register_preview import PreviewForm
 from registration.http import client_ip
 from registration.models import AuditEntry, Material
+from registration.rules import (
+    birth_date_problem,
+    materials_missing,
+    suffixes_for_birth,
+)
 from registration.services import SuffixesExhausted, newborn_name
 from registration.services.audit import audit_record
 from registration.services.birth_materials import MaterialInput
@@ -34,12 +40,7 @@ from registration.services.kept_uploads import (
     kept_upload_read,
 )
 from registration.services.newborns import RegistrationWarning, newborn_register
-from registration.services.registration_check import registration_check
-from registration.services.rules import (
-    birth_date_problem,
-    materials_missing,
-    suffixes_for_birth,
-)
+from registration.services.registration_check import registration_problems
 
 TEMPLATE = "registration/register.html"
 
@@ -69,34 +70,30 @@ def _register_post(request):
     community = _community_resolve(form)  # looked up in the same round as every other check
     materials = _materials_read(form, staged)
     kinds = [kind for kind, _ in materials]
+    registration = form.registration_request(
+        formset.baby_inputs(), community=community, materials=[material for _, material in materials]
+    )
     if form.errors or not valid:
         # The page's own parsing errors, and with them every rule of what did parse (issue 3: all at once):
         # the same check newborn_register runs, so that the clerk learns in one round trip that, say, the
         # baby is too old while a phone number was mistyped.
-        hints = registration_check(
+        problems = registration_problems(
             hospital=request.user.operator.hospital,
-            community=community,
-            materials=[material for _, material in materials],
+            registration=registration,
             today=form.today,
-            **form.check_kwargs(formset.baby_inputs()),
+            reported=lambda path: check_path_reported(path, form, formset, kinds),
         )
-        check_errors_apply(hints.errors, form, formset, kinds, hints=True)
+        check_errors_apply(problems, form, formset, kinds)
         return _render(request, form, formset, staged=staged, request_key=request_key)
 
     try:
         birth = newborn_register(
-            clerk=request.user,
-            community=community,
-            materials=[material for _, material in materials],
-            request_key=request_key,
-            ip=client_ip(request),
-            **form.registration_kwargs(formset.baby_inputs()),
+            clerk=request.user, registration=registration, request_key=request_key, ip=client_ip(request)
         )
     except PermissionDenied as exc:
         return _denied(request, str(exc) or "您没有办理新生儿预参保登记的权限。")
     except RegistrationWarning as exc:
-        warnings = [{"code": error.code, "message": error.messages[0]} for error in exc.error_list]
-        return _render(request, form, formset, staged=staged, request_key=request_key, warnings=warnings)
+        return _render(request, form, formset, staged=staged, request_key=request_key, warnings=exc.warnings)
     except ValidationError as exc:
         check_errors_apply(exc, form, formset, kinds)
         return _render(request, form, formset, staged=staged, request_key=request_key)

@@ -54,6 +54,19 @@ def _report_input(request):
     return form, hospital, newborns
 
 
+def _report(request, form, hospital, newborns) -> Report:
+    """The figures of a valid query (the page's and the export's); by hospital for an administrator's
+    report of every hospital."""
+    data = form.cleaned_data
+    return report_build(
+        newborns=newborns,
+        date_from=data["date_from"],
+        date_to=data["date_to"],
+        granularity=data["granularity"],
+        per_hospital=access.user_is_administrator(request.user) and hospital is None,
+    )
+
+
 @never_cache
 @require_safe
 @access.supervisor_required
@@ -69,17 +82,10 @@ def reports(request):
     }
     if newborns is None:
         return render(request, "registration/reports.html", context, status=400)
-    data = form.cleaned_data
-    report = report_build(
-        newborns=newborns,
-        date_from=data["date_from"],
-        date_to=data["date_to"],
-        granularity=data["granularity"],
-        per_hospital=administrator and hospital is None,
-    )
+    report = _report(request, form, hospital, newborns)
     context.update(
         report=report,
-        scope=hospital.name if hospital else _scope_name(request.user),
+        scope=access.scope_name(request.user, hospital),
         series_chart=_series_chart(report),
         states_chart=_states_chart(report.counts),
         state_rows=_state_rows(report.counts),
@@ -95,11 +101,6 @@ def _hospital_link(form, report) -> str:
     if form.cleaned_data.get("date_from"):
         period = {"date_from": report.date_from.isoformat(), "date_to": report.date_to.isoformat()}
     return "?" + urlencode({**period, "granularity": report.granularity, "hospital": ""})
-
-
-def _scope_name(user) -> str:
-    operator = access.user_operator(user)
-    return operator.hospital.name if operator is not None else "全部医疗机构"
 
 
 def _period_label(report: Report, start: date) -> str:
@@ -182,14 +183,7 @@ def reports_export(request):
     if newborns is None:
         return render(request, "registration/denied.html", {"denied_reason": _first_error(form)}, status=400)
     data = form.cleaned_data
-    administrator = access.user_is_administrator(request.user)
-    report = report_build(
-        newborns=newborns,
-        date_from=data["date_from"],
-        date_to=data["date_to"],
-        granularity=data["granularity"],
-        per_hospital=administrator and hospital is None,
-    )
+    report = _report(request, form, hospital, newborns)
     full = export_shows_full_ids(request.user)
     # The records are module data: a supervisor whose module access is not granted gets the figures only.
     with_records = access.module_denied_reason(request.user) is None
@@ -199,7 +193,7 @@ def reports_export(request):
     # Streamed: the records are read in chunks and written one by one (issue 15), so memory stays flat. The
     # report has counted the same records (its cohort): no query of their own for the cap.
     truncated = with_records and report.counts.total > EXPORT_MAX_RECORDS
-    scope = hospital.name if hospital else _scope_name(request.user)
+    scope = access.scope_name(request.user, hospital)
     records_sheet = _records_sheet(
         records.iterator(chunk_size=2000) if with_records else (), full, with_records, truncated
     )

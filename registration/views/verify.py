@@ -8,8 +8,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from registration import access
-from registration.api.throttles import VerifyPageThrottle
+from registration import access, throttles
 from registration.forms.verify import VerifyForm
 from registration.http import client_ip
 from registration.models import AuditEntry
@@ -29,7 +28,7 @@ def verify(request):
     form = VerifyForm(request.POST)
     if not form.is_valid():
         return render(request, TEMPLATE, {"form": form}, status=400)
-    if not VerifyPageThrottle().allow_request(request, None):
+    if not throttles.budget_take(throttles.verify_page_budget(request.user)).allowed:
         form.add_error(None, "核验过于频繁，请稍后再试。")
         return render(request, TEMPLATE, {"form": form}, status=429)
     today = timezone.localdate()

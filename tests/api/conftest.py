@@ -6,8 +6,8 @@ import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
 
-from registration.api.clients import api_client_create
 from registration.models import Hospital
+from registration.services.api_clients import api_client_create
 from tests import factories
 
 ALL_HOSPITAL_SCOPES = ["births:write", "records:read", "coverage:read"]

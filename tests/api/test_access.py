@@ -5,9 +5,9 @@ import io
 import pytest
 from django.core.management import call_command
 
-from registration.api.clients import api_client_create, api_client_revoke
 from registration.api.throttles import ClientRateThrottle, CoverageRateThrottle
 from registration.models import ApiClient, AuditEntry
+from registration.services.api_clients import api_client_create, api_client_revoke
 from tests.api.conftest import bearer, birth_body
 
 pytestmark = pytest.mark.usefixtures("pinned_today")

@@ -12,8 +12,8 @@ import pytest
 from django.test import Client
 from openapi_spec_validator import validate
 
-from registration.api.clients import api_client_create
 from registration.api.throttles import ClientRateThrottle
+from registration.services.api_clients import api_client_create
 from tests import factories
 from tests.api.test_access import ENDPOINTS
 

@@ -9,7 +9,7 @@ import pytest
 from pypdf import PdfReader
 
 from registration.models import Birth, Division, Hospital, InsuranceAgency, Newborn, Sex
-from registration.services.rules import pre_enrollment_last_day
+from registration.rules import pre_enrollment_last_day
 from tests.factories import FATHER_ID, MOTHER_ID
 
 needs_pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from cards.content import benefit_cases, notice_context, pay_when, payment_years
 from cards.services import render_cards
 from registration.models import Newborn
-from registration.services.rules import format_date_zh, pre_enrollment_last_day
+from registration.rules import format_date_zh, pre_enrollment_last_day
 from tests.cards.helpers import (
     GUILIN_COMMUNITY,
     font_sizes,

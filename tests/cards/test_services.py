@@ -8,9 +8,8 @@ from django.core.exceptions import ImproperlyConfigured
 from pypdf import PdfReader
 
 from cards import services
+from cards.selectors import CARD_PREFETCH, CARD_RELATED
 from cards.services import (
-    CARD_PREFETCH,
-    CARD_RELATED,
     CardStateError,
     CardTextError,
     card_context,

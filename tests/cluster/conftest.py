@@ -22,10 +22,10 @@ from pathlib import Path
 
 import pytest
 
-from tests import services
+from tests import processes
 
-SITE = services.ROOT / "deploy" / "nginx" / "newborn-enroll.conf"
-GUNICORN_CONF = services.ROOT / "deploy" / "gunicorn.conf.py"
+SITE = processes.ROOT / "deploy" / "nginx" / "newborn-enroll.conf"
+GUNICORN_CONF = processes.ROOT / "deploy" / "gunicorn.conf.py"
 BUCKET = "newborn-cluster"
 NODE_HEADER = "X-Newborn-Node"
 
@@ -56,7 +56,7 @@ class Cluster:
     extra: dict = field(default_factory=dict)
 
     def s3_keys(self, prefix: str = "") -> list[str]:
-        client = services.s3_client(self.s3_endpoint)
+        client = processes.s3_client(self.s3_endpoint)
         pages = client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
         return sorted(item["Key"] for page in pages for item in page.get("Contents", []))
 
@@ -144,7 +144,7 @@ def base_environment(s3_endpoint: str, https_port: int, directory: Path) -> dict
     environment = {
         key: value for key, value in os.environ.items() if not key.startswith(("NEWBORN_", "AWS_"))
     }
-    environment.update(services.s3_environment(s3_endpoint, BUCKET))
+    environment.update(processes.s3_environment(s3_endpoint, BUCKET))
     environment.update(
         {
             "DATABASE_URL": database_url,
@@ -166,15 +166,15 @@ def base_environment(s3_endpoint: str, https_port: int, directory: Path) -> dict
 @pytest.fixture(scope="session")
 def cluster(tmp_path_factory) -> Cluster:
     directory = tmp_path_factory.mktemp("cluster")
-    with services.moto_s3(directory) as s3_endpoint:
-        services.s3_client(s3_endpoint).create_bucket(Bucket=BUCKET)
-        ports = services.free_ports(4)
+    with processes.moto_s3(directory) as s3_endpoint:
+        processes.s3_client(s3_endpoint).create_bucket(Bucket=BUCKET)
+        ports = processes.free_ports(4)
         node_ports = {"a": ports[0], "b": ports[1]}
         http_port, https_port = ports[2], ports[3]
         environment = base_environment(s3_endpoint, https_port, directory)
         subprocess.run(
             [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-            cwd=services.ROOT,
+            cwd=processes.ROOT,
             env=environment,
             check=True,
             timeout=300,
@@ -184,14 +184,14 @@ def cluster(tmp_path_factory) -> Cluster:
             for node in nodes.values():
                 node.data_dir.mkdir()
                 node.log = directory / f"node-{node.name}.log"
-                node.process = services.start(
-                    [str(services.VENV_BIN / "gunicorn"), "-c", str(GUNICORN_CONF), "newborn_enroll.wsgi"],
+                node.process = processes.start(
+                    [str(processes.VENV_BIN / "gunicorn"), "-c", str(GUNICORN_CONF), "newborn_enroll.wsgi"],
                     log=node.log,
                     env=node_environment(environment, node, directory),
                 )
             for node in nodes.values():
-                services.wait_for(
-                    lambda node=node: services.http_get(node.url + "/readyz", timeout=30)[0] == 200,
+                processes.wait_for(
+                    lambda node=node: processes.http_get(node.url + "/readyz", timeout=30)[0] == 200,
                     timeout=180,
                     what=f"node {node.name} /readyz",
                     process=node.process,
@@ -212,12 +212,12 @@ def cluster(tmp_path_factory) -> Cluster:
             )
             assert check.returncode == 0, check.stderr
             nginx_log = directory / "nginx-stdout.log"
-            nginx = services.start(
+            nginx = processes.start(
                 ["nginx", "-p", str(directory), "-c", str(config), "-g", "daemon off;"], log=nginx_log
             )
             url = f"https://127.0.0.1:{https_port}"
             try:
-                services.wait_for(
+                processes.wait_for(
                     lambda: https_status(url + "/readyz") == 200,
                     timeout=60,
                     what="nginx",
@@ -235,11 +235,11 @@ def cluster(tmp_path_factory) -> Cluster:
                     nginx=nginx,
                 )
             finally:
-                services.stop(nginx)
+                processes.stop(nginx)
         finally:
             for node in nodes.values():
                 if node.process is not None:
-                    services.stop(node.process, timeout=30)
+                    processes.stop(node.process, timeout=30)
 
 
 def https_get(url: str, *, headers: dict | None = None, timeout: float = 30) -> tuple[int, bytes, dict]:

@@ -16,7 +16,7 @@ from PIL import Image
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from tests import factories, services
+from tests import factories, processes
 from tests.cluster.conftest import https_get, login, on_node, served_by
 from tests.e2e.pages import fill_registration
 
@@ -44,7 +44,7 @@ def test_nginx_balances_round_robin_over_both_ready_nodes(cluster):
     }
     # Each node is ready on its own, and neither sets a cookie on a health check.
     for node in cluster.nodes.values():
-        status, body, headers = services.http_get(node.url + "/readyz")
+        status, body, headers = processes.http_get(node.url + "/readyz")
         assert status == 200, body
         assert body.decode().splitlines()[0] == "ready"
         assert "Set-Cookie" not in headers
@@ -66,7 +66,7 @@ def test_metrics_are_the_nodes_not_the_public_sites(cluster, people):
     assert https_get(cluster.url + "/metrics")[0] == 404
 
     def logins_counted() -> float:
-        status, body, headers = services.http_get(cluster.nodes["a"].url + "/metrics")
+        status, body, headers = processes.http_get(cluster.nodes["a"].url + "/metrics")
         assert status == 200
         assert headers["Content-Type"].startswith("text/plain")
         return sum(
@@ -128,7 +128,7 @@ def test_a_failed_submit_on_node_a_retried_on_node_b_keeps_the_uploads_and_regis
     stored = cluster.s3_keys("materials/")
     assert sorted(material.file.name for material in materials.values()) == stored
     body = (
-        services.s3_client(cluster.s3_endpoint)
+        processes.s3_client(cluster.s3_endpoint)
         .get_object(Bucket=cluster.bucket, Key=materials["household_parent"].file.name)["Body"]
         .read()
     )
@@ -246,7 +246,7 @@ def test_a_card_printed_on_either_node_is_the_same(cluster, people, context, orm
 def test_zz_a_node_that_stops_is_left_out_by_nginx(cluster):
     """Last (it stops node B): nginx passes the requests to node A, none fails."""
     node = cluster.nodes["b"]
-    services.stop(node.process, timeout=30)
+    processes.stop(node.process, timeout=30)
     for _ in range(6):
         status, _, headers = https_get(cluster.url + "/healthz")
         assert status == 200

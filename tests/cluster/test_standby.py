@@ -26,7 +26,7 @@ import psycopg
 import pytest
 import requests
 
-from tests import services
+from tests import processes
 
 pytestmark = pytest.mark.cluster
 
@@ -115,7 +115,7 @@ user.password = make_password(factories.PASSWORD, hasher="pbkdf2_sha256")
 user.save(update_fields=["password"])
 print(Division.objects.get(code="450103001001").pk)
 """
-    done = run([sys.executable, "-c", code], env=environment, cwd=services.ROOT, timeout=300)
+    done = run([sys.executable, "-c", code], env=environment, cwd=processes.ROOT, timeout=300)
     return int(done.stdout.strip().splitlines()[-1])
 
 
@@ -198,7 +198,7 @@ class Registrar:
 
 def test_a_standby_promoted_while_registrations_run_has_every_acknowledged_one_once(tmp_path):
     directory = postgres_owned_directory()
-    port_primary, port_standby, port_node = services.free_ports(3)
+    port_primary, port_standby, port_node = processes.free_ports(3)
     primary = Server("primary", directory, port_primary)
     standby = Server("standby", directory, port_standby)
     with ExitStack() as cleanup:
@@ -218,7 +218,7 @@ def test_a_standby_promoted_while_registrations_run_has_every_acknowledged_one_o
         run(
             [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
             env={**base, "DATABASE_URL": primary.url("newborn")},
-            cwd=services.ROOT,
+            cwd=processes.ROOT,
             timeout=600,
         )
         community = seed({**base, "DATABASE_URL": primary.url("newborn")})
@@ -234,7 +234,7 @@ def test_a_standby_promoted_while_registrations_run_has_every_acknowledged_one_o
             # does not wait for a standby of its own).
             connection.execute("ALTER SYSTEM SET synchronous_standby_names = '*'")
             connection.execute("SELECT pg_reload_conf()")
-            services.wait_for(
+            processes.wait_for(
                 lambda: (
                     connection.execute(
                         "SELECT count(*) FROM pg_stat_replication"
@@ -253,17 +253,17 @@ def test_a_standby_promoted_while_registrations_run_has_every_acknowledged_one_o
             "?target_session_attrs=read-write&connect_timeout=3"
         )
         node_log = tmp_path / "node.log"
-        node = services.start(
-            [str(services.VENV_BIN / "gunicorn"), "-c", str(services.ROOT / "deploy" / "gunicorn.conf.py"),
+        node = processes.start(
+            [str(processes.VENV_BIN / "gunicorn"), "-c", str(processes.ROOT / "deploy" / "gunicorn.conf.py"),
              "newborn_enroll.wsgi"],
             log=node_log,
             env={**base, "DATABASE_URL": database_url, "NEWBORN_BIND": f"127.0.0.1:{port_node}",
                  "GUNICORN_WORKERS": "2", "GUNICORN_TIMEOUT": "60"},
         )  # fmt: skip
-        cleanup.callback(services.stop, node, timeout=30)
+        cleanup.callback(processes.stop, node, timeout=30)
         node_url = f"http://127.0.0.1:{port_node}"
-        services.wait_for(
-            lambda: services.http_get(node_url + "/readyz", timeout=30)[0] == 200,
+        processes.wait_for(
+            lambda: processes.http_get(node_url + "/readyz", timeout=30)[0] == 200,
             timeout=180,
             what="the node's /readyz",
             process=node,
@@ -285,7 +285,7 @@ def test_a_standby_promoted_while_registrations_run_has_every_acknowledged_one_o
         thread.start()
         cleanup.callback(thread.join, 60)
         cleanup.callback(registrar.stop.set)
-        services.wait_for(
+        processes.wait_for(
             lambda: len(registrar.acknowledged) >= PROMOTE_AFTER or errors or not thread.is_alive(),
             timeout=120,
             what=f"{PROMOTE_AFTER} registrations before the failover",

@@ -80,3 +80,12 @@ def test_it_gives_a_registering_clerk_their_hospital_and_refuses_everyone_else_w
     Hospital.objects.filter(pk=clerk.operator.hospital_id).update(is_active=False)
     with pytest.raises(PermissionDenied, match="已停用"):
         access.registering_hospital(type(clerk).objects.get(pk=clerk.pk))
+
+
+def test_it_names_what_a_report_covers(clerk):
+    other = factories.hospital_make(code="H45030200001", name="桂林市人民医院")
+    administrator = factories.user_make("center", is_staff=True)
+
+    assert access.scope_name(clerk) == clerk.operator.hospital.name
+    assert access.scope_name(administrator) == "全部医疗机构"
+    assert access.scope_name(administrator, other) == "桂林市人民医院"

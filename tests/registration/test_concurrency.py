@@ -8,9 +8,9 @@ import pytest
 from django.db import connection
 
 from registration.models import AuditEntry, IssuedTemporaryId, Newborn
+from registration.rules import SUFFIXES
 from registration.services import Sex
 from registration.services.newborns import BabyInput, ParentInput
-from registration.services.rules import SUFFIXES
 from tests import factories
 from tests.factories import MOTHER_ID, TODAY, register
 

@@ -21,8 +21,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from newborn_enroll.sessions import REFRESHED_KEY
 from registration.api.auth import BearerKeyAuthentication
+from registration.sessions import REFRESHED_KEY
 from tests import factories
 from tests.factories import PASSWORD
 
@@ -165,7 +165,7 @@ def test_a_stale_or_forged_cookie_makes_no_anonymous_session(client, db):
 def test_it_expires_sessions_when_idle_and_when_the_browser_closes():
     assert django_settings.SESSION_COOKIE_AGE <= 30 * 60
     # Idle time, not time since login: the expiry moves with activity, at most a thirtieth of the age late.
-    assert "newborn_enroll.sessions.SessionIdleRefreshMiddleware" in django_settings.MIDDLEWARE
+    assert "registration.sessions.SessionIdleRefreshMiddleware" in django_settings.MIDDLEWARE
     assert 0 < django_settings.SESSION_REFRESH_SECONDS <= django_settings.SESSION_COOKIE_AGE / 30
     assert django_settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
     assert django_settings.SESSION_COOKIE_HTTPONLY

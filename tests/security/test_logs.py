@@ -5,7 +5,7 @@ import logging
 import pytest
 from django.core import mail
 
-from registration.logging import SensitiveDataFilter, mask_sensitive
+from registration.log_masking import SensitiveDataFilter, mask_sensitive
 from registration.masking import mask_id_number
 from tests.factories import MOTHER_ID
 

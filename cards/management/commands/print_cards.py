@@ -7,9 +7,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from cards.selectors import CARD_PREFETCH, CARD_RELATED
 from cards.services import (
-    CARD_PREFETCH,
-    CARD_RELATED,
     PAGE_SIZES,
     CardRefused,
     card_state_refusal,

@@ -1,8 +1,8 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from registration.api.clients import SCOPES, api_client_create, scopes_parse
 from registration.models import Hospital
+from registration.services.api_clients import SCOPES, api_client_create, scopes_parse
 
 
 class Command(BaseCommand):

@@ -163,7 +163,7 @@ def test_an_administrator_resetting_their_own_password_is_sent_to_the_password_c
 
 
 def test_an_api_clients_account_gets_no_password(admin_client, clerk):
-    from registration.api.clients import api_client_create
+    from registration.services.api_clients import api_client_create
 
     client, _ = api_client_create(name="南宁HIS", hospital=clerk.operator.hospital, scopes=["records:read"])
 

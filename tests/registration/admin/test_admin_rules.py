@@ -363,7 +363,7 @@ def test_a_newborn_state_can_not_be_changed_by_posting_it(browser):
 
 
 def api_client(hospital):
-    from registration.api.clients import api_client_create
+    from registration.services.api_clients import api_client_create
 
     client, _ = api_client_create(
         name="南宁HIS", hospital=hospital, scopes=["births:write", "records:read", "coverage:read"]

@@ -11,6 +11,7 @@ from registration.forms.register import (
     RegisterForm,
     baby_formset,
     check_errors_apply,
+    check_path_reported,
     error_summary,
 )
 from registration.forms.register_preview import PreviewForm
@@ -54,18 +55,32 @@ GIRL = {"sex": "2", "birth_date": "2026-02-26"}
 # --- the main form ------------------------------------------------------------------------------
 
 
-def test_it_parses_a_valid_page_into_the_services_arguments():
-    form = register_form(father_id_number=FATHER_ID, father_name="李四")
+def test_it_parses_a_valid_page_into_the_services_request():
+    form = register_form(
+        father_id_number=FATHER_ID, father_name="李四", confirmed_warnings="agency_mismatch unknown"
+    )
+    assert form.errors == {}
+    baby = BabyInput(Sex.FEMALE, date(2026, 2, 26))
+
+    request = form.registration_request([baby], community=None, materials=[])
+
+    assert request.mother == ParentInput("张三", MOTHER_ID, "")
+    assert request.father == ParentInput("李四", FATHER_ID, "")
+    assert request.babies == (baby,)
+    assert request.has_household_registration is False  # the box says it has none yet
+    assert request.parent_has_guangxi_household is True
+    assert request.confirmed_warnings == {"agency_mismatch"}  # by code only, the known ones
+    assert (request.household_type, request.ethnicity, request.nationality) == ("30", "08", "CHN")
+    assert form.cleaned_data["community"] == 17
+
+
+def test_the_agency_warning_has_no_confirmation_of_its_own_name():
+    form = register_form(agency_warning_confirmed="on")
     assert form.errors == {}
 
-    kwargs = form.registration_kwargs([BabyInput(Sex.FEMALE, date(2026, 2, 26))])
+    request = form.registration_request([], community=None, materials=[])
 
-    assert kwargs["mother"] == ParentInput("张三", MOTHER_ID, "")
-    assert kwargs["father"] == ParentInput("李四", FATHER_ID, "")
-    assert kwargs["has_household_registration"] is False  # the box says it has none yet
-    assert kwargs["parent_has_guangxi_household"] is True
-    assert kwargs["agency_warning_confirmed"] is False
-    assert form.cleaned_data["community"] == 17
+    assert request.confirmed_warnings == frozenset()
 
 
 def test_it_normalises_full_width_input_and_spaces():
@@ -287,26 +302,24 @@ def test_the_checks_errors_land_next_to_their_fields():
     } in summary
 
 
-def test_as_hints_a_field_keeps_the_pages_own_message():
+def test_a_path_the_page_already_reports_is_left_to_the_pages_own_message():
     form = register_form(mother_id_number="123")
     formset = baby_formset(babies_data(GIRL))
     formset.is_valid()
-    page_message = form.errors["mother_id_number"]
 
-    check_errors_apply(
-        {
-            "mother.id_number": ["母亲身份证号码应为18位，当前为0位。"],
-            "phone": ["x"],
-            "hospital": ["本机构未设产科"],
-        },
-        form,
-        formset,
-        [],
-        hints=True,
-    )
+    def reported(path):
+        return check_path_reported(path, form, formset, [])
 
-    assert form.errors["mother_id_number"] == page_message
-    assert form.non_field_errors() == ["x", "本机构未设产科"]
+    assert reported("mother.id_number") and "mother_id_number" in form.errors
+    assert not reported("phone")  # no field of the page: above the form
+    assert not reported("hospital") and not reported("father.id_number") and not reported("babies")
+
+
+def test_the_babies_count_is_the_formsets_to_report():
+    formset = baby_formset(babies_data())  # no baby: the formset says so itself
+    formset.is_valid()
+
+    assert check_path_reported("babies", register_form(), formset, [])
 
 
 def test_every_path_of_the_check_names_a_field_of_the_page():

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from registration import selectors
 from registration.models import Division, Newborn, Operator, Sex
 from registration.selectors import DivisionQueryError
-from registration.services.newborns import BabyInput, ParentInput
+from registration.services.newborns import WARNING_CODES, BabyInput, ParentInput
 from tests import factories
 from tests.factories import TODAY
 
@@ -446,9 +446,9 @@ def test_the_name_of_a_parents_births_is_the_last_name_registered_with_the_numbe
     clerk = factories.operator_make().user
     assert selectors.births_of_parents([factories.MOTHER_ID]) == []
 
-    factories.register(clerk, agency_warning_confirmed=True)
+    factories.register(clerk, confirmed_warnings=WARNING_CODES)
     factories.register(
-        clerk, agency_warning_confirmed=True, mother=ParentInput("张叁", factories.MOTHER_ID, "")
+        clerk, confirmed_warnings=WARNING_CODES, mother=ParentInput("张叁", factories.MOTHER_ID, "")
     )
 
     assert {name for *_, name in selectors.births_of_parents([factories.MOTHER_ID])} == {"张叁"}

@@ -11,10 +11,10 @@ from django.db import IntegrityError, transaction
 from PIL import Image
 
 from registration.models import AuditEntry, Birth, IssuedTemporaryId, Material, Newborn, Operator, Parent
+from registration.rules import SUFFIXES
 from registration.services import Sex
 from registration.services.birth_materials import MaterialInput
-from registration.services.newborns import AgencyWarning, BabyInput, ParentInput
-from registration.services.rules import SUFFIXES
+from registration.services.newborns import WARNING_CODES, AgencyWarning, BabyInput, ParentInput
 from tests import factories
 from tests.factories import FATHER_ID, MOTHER_ID, TODAY, register
 
@@ -204,7 +204,7 @@ def test_it_warns_of_an_agency_mismatch_until_the_clerk_confirms(clerk):
     with pytest.raises(AgencyWarning, match="桂林市医疗保障事业管理中心"):
         register(clerk, **kwargs)
     assert not Birth.objects.exists()
-    birth = register(clerk, agency_warning_confirmed=True, **kwargs)
+    birth = register(clerk, confirmed_warnings=WARNING_CODES, **kwargs)
     assert birth.agency.code == "450100" and birth.parent_agency.code == "450300"
     assert birth.agency_warning_confirmed
 

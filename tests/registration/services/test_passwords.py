@@ -105,7 +105,7 @@ def test_a_weak_or_unchanged_password_is_refused_and_nothing_is_recorded(clerk, 
     "password", ["", " ", "          ", "aaaaaaaaaa", "ZZZZZZZZZZ", "1111111111", "!!!!!!!!!!"]
 )
 def test_the_character_class_validator_refuses_blank_and_one_class_passwords(password):
-    from registration.auth import CharacterClassValidator
+    from registration.password_validation import CharacterClassValidator
 
     with translation.override("zh-hans"), pytest.raises(ValidationError) as refusal:
         CharacterClassValidator().validate(password)
@@ -119,7 +119,7 @@ def test_the_character_class_validator_refuses_blank_and_one_class_passwords(pas
     ["qingxiu-ward", "Qingxiuward", "qingxiu2026", "青秀区2026号", "QINGXIU-2026", factories.PASSWORD],
 )
 def test_the_character_class_validator_accepts_two_classes(password):
-    from registration.auth import CharacterClassValidator
+    from registration.password_validation import CharacterClassValidator
 
     CharacterClassValidator().validate(password)  # no error
 
@@ -127,7 +127,7 @@ def test_the_character_class_validator_accepts_two_classes(password):
 def test_the_validator_is_one_of_the_sites_rules():
     from django.contrib.auth.password_validation import get_default_password_validators
 
-    from registration.auth import CharacterClassValidator
+    from registration.password_validation import CharacterClassValidator
 
     assert any(isinstance(v, CharacterClassValidator) for v in get_default_password_validators())
 
@@ -156,7 +156,7 @@ def test_a_reset_sets_a_new_expiry(clerk, administrator):
 
 
 def test_a_reset_of_ones_own_or_an_api_clients_account_is_refused(clerk, administrator):
-    from registration.api.clients import api_client_create
+    from registration.services.api_clients import api_client_create
 
     client, _ = api_client_create(name="南宁HIS", hospital=clerk.operator.hospital, scopes=["records:read"])
 

@@ -10,23 +10,24 @@ from django.core.exceptions import ValidationError
 from PIL import Image
 
 from registration.models import AuditEntry, Birth, Material, Newborn
+from registration.rules import (
+    HOUSEHOLD_PAGES,
+    MATERIAL_BIRTH_CERTIFICATE,
+    MATERIAL_BIRTH_RECORD,
+    materials_missing,
+)
 from registration.services import Sex
 from registration.services.birth_materials import MaterialInput, birth_material_add
 from registration.services.lifecycle import newborn_void
 from registration.services.newborns import (
     WARNING_AGENCY,
+    WARNING_CODES,
     WARNING_DUPLICATE,
     WARNING_PARENT_NAME,
     AgencyWarning,
     BabyInput,
     ParentInput,
     RegistrationWarning,
-)
-from registration.services.rules import (
-    HOUSEHOLD_PAGES,
-    MATERIAL_BIRTH_CERTIFICATE,
-    MATERIAL_BIRTH_RECORD,
-    materials_missing,
 )
 from tests import factories
 from tests.factories import MOTHER_ID, TODAY, register
@@ -181,7 +182,7 @@ def test_it_warns_when_the_parents_name_differs_from_the_earlier_registration(cl
 def test_every_warning_comes_at_once_and_the_agencys_keeps_its_class(clerk):
     guilin_mother = factories.id_number(region="450302", order="002")
     factories.agency_make(code="450300", name="桂林市医疗保障事业管理中心", covers=("4503",))
-    kwargs = {"mother": ParentInput("张三", guilin_mother), "agency_warning_confirmed": True}
+    kwargs = {"mother": ParentInput("张三", guilin_mother), "confirmed_warnings": WARNING_CODES}
     register(clerk, **kwargs)
     kwargs = strict(materials_deferred=True, mother=ParentInput("王五", guilin_mother))
 

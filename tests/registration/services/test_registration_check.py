@@ -1,4 +1,4 @@
-"""The registration check (services/registration_check.py): plain typed inputs in, every error and warning
+"""The registration check (services/registration_check.py): one typed request in, every error and warning
 out at once, by the page's field paths."""
 
 from datetime import timedelta
@@ -8,11 +8,13 @@ import pytest
 from registration.models import Division, Sex
 from registration.services.registration_check import (
     WARNING_AGENCY,
+    WARNING_CODES,
     WARNING_DUPLICATE,
     WARNING_PARENT_NAME,
     BabyInput,
     ParentInput,
     registration_check,
+    registration_problems,
 )
 from tests import factories
 from tests.factories import FATHER_ID, MOTHER_ID, TODAY
@@ -26,22 +28,18 @@ def hospital():
     return factories.hospital_make()
 
 
-def check(hospital, **overrides):
-    kwargs = {
-        "hospital": hospital,
-        "route": "parent_id",
-        "parent_role": "mother",
-        "mother": ParentInput("张三", MOTHER_ID, "13877112345"),
+def request(**overrides):
+    fields = {
         "father": ParentInput("", "", ""),
         "babies": [BabyInput(Sex.FEMALE, TODAY - timedelta(days=4))],
         "community": Division.objects.get(code="450103001001"),
-        "has_household_registration": False,
-        "parent_has_guangxi_household": True,
-        "materials_deferred": True,
-        "today": TODAY,
+        "confirmed_warnings": (),
     }
-    kwargs.update(overrides)
-    return registration_check(**kwargs)
+    return factories.registration_request(**{**fields, **overrides})
+
+
+def check(hospital, **overrides):
+    return registration_check(hospital=hospital, registration=request(**overrides), today=TODAY)
 
 
 def test_a_registration_meeting_every_rule_has_nothing_to_report(hospital):
@@ -56,7 +54,7 @@ def test_a_registration_meeting_every_rule_has_nothing_to_report(hospital):
 
 def test_it_reports_errors_and_warnings_at_once(hospital):
     clerk = factories.operator_make(hospital=hospital).user
-    factories.register(clerk, agency_warning_confirmed=True)  # 张三, the same girl: a possible duplicate
+    factories.register(clerk, confirmed_warnings=WARNING_CODES)  # 张三, the same girl: a possible duplicate
 
     result = check(
         hospital,
@@ -111,3 +109,13 @@ def test_the_conditions_of_the_birth_are_reported_once_and_without_a_birth_date(
 
     assert len(result.errors["has_household_registration"]) == 1
     assert result.errors["hospital"] == ["本机构未设产科，不能办理新生儿预参保登记。"]
+
+
+def test_the_problems_of_a_partly_parsed_request_leave_out_what_the_parsing_reported(hospital):
+    registration = request(route="", babies=[BabyInput(None, TODAY - timedelta(days=4))])
+
+    problems = registration_problems(
+        hospital=hospital, registration=registration, today=TODAY, reported=lambda path: path == "route"
+    )
+
+    assert problems == {"babies.0.sex": ["请选择性别。"]}

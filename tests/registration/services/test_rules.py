@@ -6,15 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from registration.services import (
-    Sex,
-    SuffixesExhausted,
-    benefit_start,
-    newborn_name,
-    next_suffix,
-    pre_enrollment_last_day,
-)
-from registration.services.rules import (
+from registration.rules import (
     ALL_SUFFIXES,
     SUFFIXES,
     benefit_start_combined,
@@ -23,6 +15,14 @@ from registration.services.rules import (
     eligibility_problems,
     suffixes_for_birth,
     three_month_date,
+)
+from registration.services import (
+    Sex,
+    SuffixesExhausted,
+    benefit_start,
+    newborn_name,
+    next_suffix,
+    pre_enrollment_last_day,
 )
 
 letters = st.sampled_from(sorted(ALL_SUFFIXES))

@@ -254,12 +254,15 @@ def test_it_warns_of_an_agency_mismatch_and_registers_once_confirmed(logged_in):
     assert birth.agency_warning_confirmed and birth.parent_agency.code == "450300"
 
 
-def test_the_agency_confirmation_also_arrives_under_its_own_name(logged_in):
+def test_the_agency_warning_is_confirmed_by_its_code_only(logged_in):
     factories.agency_make(code="450300", name="桂林市医疗保障事业管理中心", covers=("4503",))
     data = form_data(mother_id_number=GUILIN_MOTHER, agency_warning_confirmed="on")
 
-    assert logged_in.post(URL, data).status_code == 302
-    assert Birth.objects.get().agency_warning_confirmed
+    response = logged_in.post(URL, data)
+
+    assert response.status_code == 200
+    assert 'name="confirmed_warnings" value="agency_mismatch"' in response.content.decode()
+    assert not Birth.objects.exists()
 
 
 def test_it_keeps_the_uploads_of_a_failed_submit_and_saves_them_next_time(logged_in, clerk):

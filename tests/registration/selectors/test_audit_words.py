@@ -1,9 +1,9 @@
-"""An audit entry's details in words (registration/audit_words.py), for every shape the application writes."""
+"""An audit entry's details in words (registration/selectors/audit_words.py), each shape the app writes."""
 
 import pytest
 
-from registration.audit_words import entry_details, scopes_words
-from registration.models import AuditEntry
+from registration.models import ApiClient, AuditEntry
+from registration.selectors.audit_words import entry_details
 
 A = AuditEntry.Action
 
@@ -133,5 +133,5 @@ def test_no_detail_is_ever_shown_as_json():
 
 
 def test_scopes_read_as_their_labels():
-    assert scopes_words(["births:write", "unknown"]) == "登记新生儿、补传材料、unknown"
-    assert scopes_words([]) == "—"
+    assert ApiClient.scopes_in_words(["births:write", "unknown"]) == "登记新生儿、补传材料、unknown"
+    assert ApiClient.scopes_in_words([]) == "—"

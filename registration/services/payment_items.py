@@ -1,4 +1,5 @@
-"""POST /api/v1/payments: the payment list import's rules (services.payments), a list sent as JSON.
+"""Payments sent as a list of items (POST /api/v1/payments), by the payment list import's rules
+(services.payments).
 
 Each item is a row of a payment list: matched by temporary ID, certificate number or personal number,
 checked as the import checks it, and idempotent by receipt number (a payment already recorded is
@@ -33,7 +34,7 @@ def _rows(items: list[dict]) -> list[RawRow]:
     return rows
 
 
-def payments_record_from_api(*, user, items: list[dict], ip: str | None, attempts: int = 2) -> list[dict]:
+def payment_items_record(*, user, items: list[dict], ip: str | None, attempts: int = 2) -> list[dict]:
     """Record the items' new payments as `user` (the 医保中心's account); what each item did.
 
     Raises PaymentsRefused with the import's messages by "payments.N". A payment recorded by a racing

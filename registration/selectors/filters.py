@@ -1,23 +1,19 @@
-"""The lists' filters (django-filter): each names what narrows a list; the forms parse what was typed.
+"""The lists' filters (django-filter): each names what narrows a list, by already-cleaned values.
 
-A FilterSet's form is the page's own form (registration.forms), unchanged: its fields, messages and
-cross-field checks. The selectors apply the filters to the rows a user may see (registration.access), so
-the filters never decide who sees what.
+The pages' forms (registration.forms) parse what was typed; the selectors apply these filters, with the
+values the forms cleaned, to the rows a user may see (registration.access), so the filters never parse
+input nor decide who sees what.
 """
 
 import django_filters
 from django.db.models import Q, QuerySet
 
-from registration.forms.newborns import NewbornFilterForm
 from registration.models import AuditEntry, Newborn, Operator
 from registration.selectors.search import newborn_ids_of_resident_id, newborns_name_filter
 
 
-class FormFilterSet(django_filters.FilterSet):
-    """A FilterSet whose form is exactly Meta.form: the form declares the fields, the filters only filter."""
-
-    def get_form_class(self):
-        return self._meta.form
+class CleanedFilterSet(django_filters.FilterSet):
+    """A FilterSet applied to values a form has already cleaned: it never builds a form of its own."""
 
     @classmethod
     def apply(cls, queryset: QuerySet, values: dict) -> QuerySet:
@@ -28,7 +24,7 @@ class FormFilterSet(django_filters.FilterSet):
         return queryset
 
 
-class NewbornFilter(FormFilterSet):
+class NewbornFilter(CleanedFilterSet):
     """The registrations list's search (/newborns/, and the audit log's record lookup)."""
 
     name = django_filters.CharFilter(method="filter_name")
@@ -41,7 +37,6 @@ class NewbornFilter(FormFilterSet):
     class Meta:
         model = Newborn
         fields = []  # all declared above
-        form = NewbornFilterForm
 
     def filter_name(self, queryset, name, value):
         return newborns_name_filter(queryset, value)
@@ -53,7 +48,7 @@ class NewbornFilter(FormFilterSet):
         return queryset.filter(Q(temp_id=value) | Q(birth_certificate_number=value))
 
 
-class AuditFilter(FormFilterSet):
+class AuditFilter(CleanedFilterSet):
     """The audit log's filters, by the selector's names (the page's form names them for the user)."""
 
     at_from = django_filters.DateTimeFilter(field_name="at", lookup_expr="gte")
@@ -70,7 +65,7 @@ class AuditFilter(FormFilterSet):
         fields = []
 
 
-class OperatorFilter(FormFilterSet):
+class OperatorFilter(CleanedFilterSet):
     """The operators list's filters: a hospital, one access state, or any of several."""
 
     hospital_id = django_filters.NumberFilter(field_name="hospital_id")

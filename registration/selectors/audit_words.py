@@ -1,9 +1,10 @@
-"""An audit entry's details in Chinese words, one small formatter per action (the audit page and its export).
+"""An audit entry's details in Chinese words, one small formatter per action: the log as a person reads it
+(the audit page and its export).
 
 The entries keep their details as JSON (registration.services.audit); a person reads them here as a
 sentence: 「到账日期 2026-03-02，2026年度，缴费名单导入」, not `{"paid_on": "2026-03-02", …}`. A key
 no formatter knows is still shown, by its label when it has one, so nothing recorded is hidden. The words
-are masked by the caller (registration.logging.mask_sensitive), as every other column of the log.
+are masked by the caller (registration.log_masking.mask_sensitive), as every other column of the log.
 """
 
 from collections.abc import Callable
@@ -22,7 +23,6 @@ EXPORT_KINDS = {
     "audit": "审计日志",
 }
 ACCESS_LABELS = dict(Operator.Access.choices)
-SCOPE_LABELS = dict(ApiClient.Scope.choices)
 ACCOUNT_LABELS = {
     "is_active": "启用",
     "is_staff": "管理后台",
@@ -50,11 +50,6 @@ KEY_LABELS = {
     "birth": "登记编号",
 }
 OUTCOME_LABELS = {"record": "录入", "recorded": "已录入跳过", "error": "有错误"}
-
-
-def scopes_words(scopes) -> str:
-    """An API client's scopes as the admin names them: 查询本院登记记录、核验登记卡参保状态."""
-    return "、".join(str(SCOPE_LABELS.get(scope, scope)) for scope in scopes or []) or "—"
 
 
 def _value(value) -> str:
@@ -153,7 +148,7 @@ def _admin(detail: dict) -> list[str]:
     if "api_client" in detail and (detail.get("created") or detail.get("revoked")):
         if detail.get("revoked"):
             return ["撤销接口客户端（密钥立即失效）"]
-        return [f"新建接口客户端，权限范围：{scopes_words(detail.get('scopes'))}"]
+        return [f"新建接口客户端，权限范围：{ApiClient.scopes_in_words(detail.get('scopes'))}"]
     if detail.get("summary"):
         return [detail["summary"]]
     changes = detail.get("changes")

@@ -78,11 +78,6 @@ def format_date_zh(day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def format_years_zh(years) -> str:
-    """The years a payment paid as the pages write them: 2025、2026年度 (— for none)."""
-    return f"{'、'.join(str(year) for year in years)}年度" if years else "—"
-
-
 @dataclass(frozen=True)
 class BenefitStart:
     """When benefits start after a payment, and the rule of the 2026 guide (section 四) that says so.
