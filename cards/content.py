@@ -13,12 +13,12 @@ from datetime import date, timedelta
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from cards.channels import payment_channels
 from registration.models import Birth, Newborn
-from registration.rules import benefit_start_rule, format_date_zh
+from registration.rules import CardCover, benefit_start_rule, cover_text, format_date_zh
 
 UNKNOWN = "—"  # an unknown parent's detail: the card never has an empty cell
 ISSUER_LABEL = "登记医院"  # the registering hospital, named alike on the card and the notice
-NANNING_PREFIX = "4501"  # division codes of Nanning (南宁市): the 2026 guide's Nanning-only channels
 
 # 附件4's two remarks, verbatim; the first gets the card's computed last valid day.
 REMARK_VALIDITY = (
@@ -30,16 +30,6 @@ REMARK_FORMAL_ENROLLMENT = (
     "办理参保登记，并领取医保电子凭证，办理社会保障卡。"
 )
 
-# The 2026 guide, section 五.
-CHANNELS_NANNING = ("“南宁医保”微信公众号",)
-CHANNELS_ONLINE = ("“广西税务”微信公众号", "微信城市服务", "支付宝市民中心", "银联“云闪付”")
-CHANNELS_OFFLINE = (
-    "银行柜面（工商银行、农业银行、建设银行、交通银行、邮政储蓄银行、光大银行、北部湾银行、桂林银行、"
-    "柳州银行、农村信用社）",
-    "桂林银行、农信社农村金融服务点",
-    "部署在村委（社区）的移动智能终端（POS机）",
-    "办税服务厅",
-)
 MULTIPLE_BIRTH = {2: "双胞胎", 3: "三胞胎", 4: "四胞胎", 5: "五胞胎", 6: "六胞胎", 7: "七胞胎", 8: "八胞胎"}
 NAME_SUFFIXES = ("之女", "之子")
 _DOT_GROUP = re.compile(r"([^·・][·・]+)")  # a character and the middle dots after it
@@ -159,18 +149,6 @@ def birth_order_text(newborn: Newborn) -> str:
     return f"{MULTIPLE_BIRTH.get(count, f'{count}胞胎')}第{newborn.birth_order}个"
 
 
-def payment_channels(community_code: str) -> dict:
-    """Where the family pays (the 2026 guide, 五), for an enrollment place (a community's code): the one
-    list the card's notice and the registration's result page (请告知家属) both print, through
-    templates/cards/_payment_channels.html. 「南宁医保」 only for a Nanning place: the guide is Nanning's."""
-    nanning = community_code.startswith(NANNING_PREFIX)
-    return {
-        "online": (CHANNELS_NANNING if nanning else ()) + CHANNELS_ONLINE,
-        "offline": CHANNELS_OFFLINE,
-        "account": "“南宁医保”“广西税务”" if nanning else "“广西税务”",
-    }
-
-
 def community_text(newborn: Newborn) -> str:
     community = newborn.birth.community
     return _or_unknown(community.full_name or community.name)
@@ -271,15 +249,29 @@ def benefit_cases(born: date, last_day: date, today: date) -> list[str]:
     return cases
 
 
-def topup_hint(newborn: Newborn, today: date) -> str:
-    """For a baby paid in the year after birth for that year only: the birth year can still be paid."""
-    born, last_day = newborn.birth_date, newborn.last_day
-    next_year = date(born.year + 1, 1, 1)
-    if newborn.benefit_start != next_year or today > last_day:
-        return ""
+def paid_cover(newborn: Newborn) -> CardCover | None:
+    """What a paid record's card covers, from the row (Newborn.paid_until: render_cards runs no query)."""
+    if newborn.state != Newborn.State.PAID or newborn.benefit_start is None or newborn.paid_until is None:
+        return None
+    return CardCover(newborn.birth_date, newborn.benefit_start, newborn.paid_until)
+
+
+CARD_USE = "可持登记卡在定点医疗机构办理医保结算，按参保地政策享受基本医疗保险待遇。"
+
+
+def card_use(newborn: Newborn, cover: CardCover | None) -> str:
+    """How the family uses the card: once paid, within the years paid only (the 2026 guide, 四,
+    "只能享受缴费当年的…待遇"; docs/rules.md, Which days are covered)."""
+    if newborn.state != Newborn.State.PAID:
+        return "足额缴费后，" + CARD_USE
+    if cover is not None and cover.card_until is not None and cover.card_until >= cover.last_day:
+        return "已足额缴费，" + CARD_USE
+    if cover is None or cover.card_until is None:
+        return "已缴费的年度内，" + CARD_USE
+    year = cover.next_year
     return (
-        f"如在{format_date_zh(last_day)}（含）前补缴{born.year}年度的保费，"
-        f"可改为从出生之日（{format_date_zh(born)}）起享受待遇。"
+        f"已缴费的年度内（至{format_date_zh(cover.card_until)}），{CARD_USE[:-1]}；"
+        f"{year}年的医疗费用，须缴纳{year}年度保费后才能凭登记卡结算。"
     )
 
 
@@ -287,10 +279,11 @@ def notice_context(newborn: Newborn, *, today: date) -> dict:
     """The notice's variable parts for this baby on `today`: what to pay, when benefits start, where."""
     born, last_day = newborn.birth_date, newborn.last_day
     paid = newborn.state == Newborn.State.PAID
-    channels = payment_channels(newborn.birth.community.code)
     agency = newborn.birth.agency.name if newborn.birth.agency is not None else ""
+    channels = payment_channels(newborn.birth.community.code, agency)
     code_label = "新生儿编码（出生医学证明编号）" if not newborn.temp_id else "新生儿编码"
     who = f"{newborn.name}　{code_label}：{newborn.identity_number}　个人编号：{newborn.personal_number}"
+    cover = paid_cover(newborn)
     return {
         "paid": paid,
         "code_label": code_label,
@@ -299,7 +292,9 @@ def notice_context(newborn: Newborn, *, today: date) -> dict:
         "benefit_cases": [] if paid else benefit_cases(born, last_day, today),
         "benefit_start": format_date_zh(newborn.benefit_start) if newborn.benefit_start else UNKNOWN,
         "benefit_rule": newborn.benefit_rule.strip().rstrip("。"),
-        "topup": topup_hint(newborn, today) if paid else "",
+        "cover": cover_text(cover, today=today, with_start=False) if cover is not None else "",
+        "cover_due": cover is not None and cover.due_by_last_day,
+        "card_use": card_use(newborn, cover),
         "channels": channels,
         "special_group": newborn.get_special_group_display() if newborn.special_group else "",
         "contact": agency or "参保地医保经办机构",

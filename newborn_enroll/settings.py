@@ -382,6 +382,11 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # The province whose households and hospitals this deployment serves (GB/T 2260: 45 is Guangxi).
 PROVINCE_CODE = env_str("PROVINCE_CODE", "45")
+# Where families pay, by city (registration/data/payment_channels.toml: Nanning's, from the 2026 guide); a
+# deployment serving other cities names its own file of the same form (docs/rules.md, Payment channels).
+PAYMENT_CHANNELS_FILE = Path(
+    env_str("PAYMENT_CHANNELS_FILE", str(BASE_DIR / "registration" / "data" / "payment_channels.toml"))
+)
 
 # Full ID and phone numbers never reach a log line or an error report (registration/log_masking.py): every
 # handler masks them, the error report hides the sensitive form fields and masks every frame variable.

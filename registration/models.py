@@ -341,8 +341,10 @@ class Newborn(models.Model):
     benefit_rule = models.CharField("待遇起始依据", max_length=200, blank=True)
     voided_at = models.DateTimeField("作废时间", null=True, blank=True)
     void_reason = models.CharField("作废原因", max_length=200, blank=True)
-    # Voided by the daily job for want of a payment, not by staff: a payment that arrives later still
-    # counts (the 2026 guide, 四: a late payment starts a waiting period) and reinstates the record.
+    # Voided by the daily job for want of a payment, not by staff (or by a payment that arrived after the
+    # last day: services.lifecycle.payment_record). A payment that arrived by the last day but was
+    # recorded later reinstates the record; one that arrived after it is kept and the record stays void
+    # (docs/rules.md, A payment after the void).
     voided_automatically = models.BooleanField("到期未缴费自动作废", default=False)
     formalized_at = models.DateTimeField("正式参保时间", null=True, blank=True)
     real_name = models.CharField("真实姓名", max_length=50, blank=True)
@@ -358,6 +360,11 @@ class Newborn(models.Model):
     # test_report_columns.py).
     registered_on = models.DateField("参保日期", editable=False)
     first_paid_on = models.DateField("首次缴费到账日期", null=True, blank=True, editable=False)
+    # The end of the run of paid calendar years from the benefit start, counting the payments that arrived
+    # by the last day (rules.card_cover): the card covers up to the earlier of this and the last day
+    # (docs/rules.md, Which days are covered). Kept by services.lifecycle.payment_record, so that the
+    # card's notice (no query) and the follow-up list (a filter) read it from the row.
+    paid_until = models.DateField("已缴费年度保障至", null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = verbose_name_plural = "新生儿"
@@ -378,6 +385,13 @@ class Newborn(models.Model):
                 fields=["hospital", "state", "last_day"],
                 include=["birth"],
                 name="registration_newborn_hosp_st",
+            ),
+            # The paid records whose card outlives the years paid (the follow-up list's "next year unpaid"):
+            # a few hundred in a province's winter, read without the paid records of the last three months.
+            models.Index(
+                fields=["last_day"],
+                condition=Q(state="paid", paid_until__lt=F("last_day")),
+                name="registration_newborn_next_year",
             ),
             models.Index(fields=["birth_date"], name="registration_newborn_bdate"),
             # The reports (selectors/reports.py): a period's records read from an index alone, with what

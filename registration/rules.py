@@ -208,6 +208,155 @@ def benefit_start(birth_date: date, paid_on: date, years_paid: set[int]) -> date
     return benefit_start_rule(birth_date, paid_on, years_paid).start
 
 
+# --- Which days the card covers (docs/rules.md, Which days are covered) --------------------------------
+
+
+def _in_time(birth_date: date, payments) -> list[tuple[date, frozenset[int]]]:
+    # Only money that arrived by the last day counts for the card: later money belongs to formal
+    # enrollment at the agency, with its waiting period (the notice, 二(一); the 2026 guide, 四).
+    last_day = pre_enrollment_last_day(birth_date)
+    return [(paid_on, frozenset(years)) for paid_on, years in payments if paid_on <= last_day]
+
+
+@dataclass(frozen=True)
+class CardCover:
+    """What the premiums paid by the card's last day cover: benefits from `start` to `paid_until` (the
+    end of the run of paid calendar years from the start's year); None when nothing arrived in time."""
+
+    birth_date: date
+    start: date | None = None
+    paid_until: date | None = None
+
+    @property
+    def last_day(self) -> date:
+        return pre_enrollment_last_day(self.birth_date)
+
+    @property
+    def card_until(self) -> date | None:
+        """The last day a bill can be settled with the card, or None when the card covers no day."""
+        if self.start is None or self.paid_until is None or self.start > self.last_day:
+            return None
+        return min(self.paid_until, self.last_day)
+
+    @property
+    def next_year(self) -> int | None:
+        """The next calendar year to pay: the one after the paid run, or for a card that covers no day
+        the first of its days' years."""
+        if self.paid_until is None:
+            return None
+        if self.card_until is None:
+            return self.birth_date.year
+        return self.paid_until.year + 1
+
+    @property
+    def due_by_last_day(self) -> bool:
+        """Whether `next_year` must be paid by the card's last day for the card to cover its days."""
+        return self.next_year is not None and date(self.next_year, 1, 1) <= self.last_day
+
+
+def card_cover(birth_date: date, payments: Iterable[tuple[date, Iterable[int]]]) -> CardCover:
+    """What a record's payments (arrival day, years) cover through the card (the 2026 guide, 四)."""
+    paid = _in_time(birth_date, payments)
+    if not paid:
+        return CardCover(birth_date)
+    years = frozenset().union(*(years for _, years in paid))
+    start = benefit_start_combined(birth_date, paid).start
+    year = start.year  # paid: the start is the birth (its year paid) or 1 January of a paid year
+    while year + 1 in years:
+        year += 1
+    return CardCover(birth_date, start, date(year, 12, 31))
+
+
+@dataclass(frozen=True)
+class DayCover:
+    """Whether the card covers a day; if not, why ("expired", "unpaid", "year_unpaid", "not_started")
+    and, for "year_unpaid", the calendar year whose premium is missing."""
+
+    covered: bool
+    why: str
+    missing_year: int | None = None
+
+
+def day_cover(birth_date: date, payments: Iterable[tuple[date, Iterable[int]]], day: date) -> DayCover:
+    """Whether the card covers `day`: the card still valid, the benefit start come, and `day`'s calendar
+    year paid by the last day (docs/rules.md, Which days are covered)."""
+    paid = _in_time(birth_date, payments)
+    if day > pre_enrollment_last_day(birth_date):
+        return DayCover(False, "expired")
+    if not paid:
+        return DayCover(False, "unpaid")
+    if day.year not in frozenset().union(*(years for _, years in paid)):
+        return DayCover(False, "year_unpaid", day.year)
+    if day < card_cover(birth_date, paid).start:
+        return DayCover(False, "not_started")
+    return DayCover(True, "covered")
+
+
+def cover_text(cover: CardCover, *, today: date, with_start: bool = True) -> str:
+    """Until when the card covers and what to pay next, for the family (the record page, the notice);
+    `with_start` False leaves out the benefit start, for a text that has just said it."""
+    last_day, start = format_date_zh(cover.last_day), cover.start
+    if start is None:
+        raise ValueError("cover_text needs a payment that arrived by the last day")
+    year, open_ = cover.next_year, today <= cover.last_day
+    if cover.card_until is None:
+        # Paid only for years after the card's: every year of the card's days is unpaid.
+        text = (
+            f"所缴保费的待遇自{format_date_zh(start)}起，晚于登记卡有效期（至{last_day}），不能凭登记卡结算。"
+        )
+        card_years = _years_zh(range(cover.birth_date.year, cover.last_day.year + 1))
+        pay = f"如在{last_day}（含）前缴纳{card_years}保费，登记卡有效期内的医疗费用才能凭卡结算。"
+        return text + (pay if open_ else "")
+    until = format_date_zh(cover.card_until)
+    text = (f"待遇自{format_date_zh(start)}起享受，" if with_start else "") + f"可凭登记卡结算至{until}"
+    if cover.due_by_last_day:
+        text += f"；{year}年度保费尚未缴纳"
+        text += (
+            f"，请在{last_day}（含）前缴纳，{year}年1月1日起的医疗费用才能凭登记卡结算。"
+            if open_
+            else f"，{year}年的医疗费用不能凭登记卡结算。"
+        )
+    else:
+        text += f"（登记卡最后有效日）。{year}年度及以后的保费，请在正式参保后按参保地规定逐年缴纳。"
+    if start > cover.birth_date and open_:
+        text += (
+            f"如在{last_day}（含）前补缴{cover.birth_date.year}年度的保费，"
+            f"可改为从出生之日（{format_date_zh(cover.birth_date)}）起享受待遇。"
+        )
+    return text
+
+
+def card_cover_text(birth_date: date, payments: Iterable[tuple[date, Iterable[int]]], today: date) -> str:
+    """What a record's payments mean for the family, in one paragraph (a payment's confirmation): until when
+    the card covers and what to pay next, or, when all the money arrived after the last day, that the
+    pre-enrollment is void and formal enrollment at the agency is next, with its waiting period."""
+    payments = [(paid_on, frozenset(years)) for paid_on, years in payments]
+    if not payments:
+        raise ValueError("at least one payment is needed")
+    cover = card_cover(birth_date, payments)
+    if cover.start is not None:
+        return cover_text(cover, today=today)
+    return late_payment_text(birth_date, payments)
+
+
+def late_payment_text(birth_date: date, payments: Iterable[tuple[date, Iterable[int]]]) -> str:
+    """For money that arrived only after the last day: the record stays void, formal enrollment at the
+    agency is next, and the waiting period's end as information (the notice, 二(一); the guide, 四)."""
+    waited = benefit_start_combined(birth_date, payments)
+    first = min(paid_on for paid_on, _ in payments)
+    start = format_date_zh(waited.start)
+    when = (
+        f"预计自{start}起享受待遇"
+        if waited.covered
+        else f"等待期结束时的{waited.start.year}年度保费尚未缴纳，缴纳后预计最早自{start}起享受待遇"
+    )
+    return (
+        f"缴费于{format_date_zh(first)}到账，晚于缴费截止日（{format_date_zh(pre_enrollment_last_day(birth_date))}），"
+        "预参保登记已作废，不能凭登记卡结算。请家属持相关材料到户籍所在地的医保经办机构办理正式参保登记；"
+        f"从缴费到账之日起计算3个月待遇等待期，{when}（以医保经办机构核定为准）。"
+    )
+
+
 @dataclass(frozen=True)
 class Problem:
     """One failed eligibility condition: the form field it concerns and its message for the clerk."""

@@ -108,3 +108,22 @@ def pinned_today(monkeypatch):
 
     monkeypatch.setattr("django.utils.timezone.localdate", pinned)
     return TODAY
+
+
+@pytest.fixture
+def today_is(monkeypatch):
+    """A function making timezone.localdate() give the day it is called with; other dates convert as usual.
+
+    For tests that move through the calendar (the two sides of 1 January, the day after a last day).
+    """
+    from django.utils import timezone
+
+    localdate = timezone.localdate
+
+    def pin(day):
+        def pinned(value=None, timezone=None):
+            return day if value is None else localdate(value, timezone)
+
+        monkeypatch.setattr("django.utils.timezone.localdate", pinned)
+
+    return pin

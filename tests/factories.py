@@ -125,6 +125,19 @@ def register(clerk, *, today: date = TODAY, request_key: uuid.UUID | None = None
     )
 
 
+def register_paid(clerk, born: date, payments=(), **overrides):
+    """One girl born on `born` and registered that day, then each (arrival day, years) payment recorded on
+    its arrival day: the newborn."""
+    from registration.services.lifecycle import payment_record
+
+    babies = [BabyInput(Sex.FEMALE, born)]
+    newborn = register(clerk, babies=babies, today=born, **overrides).newborns.get()
+    for paid_on, years in payments:
+        payment_record(newborn=newborn, user=clerk, paid_on=paid_on, years=years, today=paid_on)
+    newborn.refresh_from_db()
+    return newborn
+
+
 def register_post_data(
     *,
     community: Division | int | str | None = None,

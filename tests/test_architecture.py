@@ -21,6 +21,7 @@ ROOMS = {
         "registration.pagination",
         "registration.charts",
         "cards.charset",
+        "cards.channels",  # reference data: where families pay, by city (docs/rules.md, Payment channels)
     ),
     "infrastructure": (
         "registration.metrics",

@@ -308,8 +308,19 @@ class CoverageSerializer(serializers.Serializer):
     reason = serializers.CharField(
         help_text=(
             "今天能否凭此卡享受待遇的原因及办理方式（中文），例如正式参保（formalized）的新生儿已用本人身份证号码"
-            "参保，应凭本人身份证号码或医保电子凭证结算；另有未缴费、已作废、登记卡已过期、待遇尚未开始等情形"
+            "参保，应凭本人身份证号码或医保电子凭证结算；另有未缴费、当年度未缴费、已作废（含缴费截止日后才到账、"
+            "须到医保经办机构办理正式参保登记）、登记卡已过期、待遇尚未开始等情形"
         )
+    )
+    covered_until = serializers.DateField(
+        allow_null=True,
+        help_text=(
+            "已缴费（paid）记录凭登记卡可结算的最后一天：已缴费年度与登记卡有效期的较早者；其他状态为 null"
+        ),
+    )
+    missing_year = serializers.IntegerField(
+        allow_null=True,
+        help_text="今天因该年度保费未缴而不能结算时，为该年度（如 2027）；否则为 null",
     )
 
 

@@ -23,7 +23,7 @@ def refuse_negative_amounts(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("registration", "0019_newborn_report_indexes"),
+        ("registration", "0022_newborn_paid_until"),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ registration.access, what a user may see. The names are re-exported here so that
 """
 
 from registration.selectors.audit import audit_entries_for_user
-from registration.selectors.coverage import Coverage, newborn_coverage
+from registration.selectors.coverage import Coverage, newborn_cover_note, newborn_coverage
 from registration.selectors.divisions import (
     DIVISION_CODE_LENGTHS,
     DIVISION_QUERY_MAX_LENGTH,
@@ -44,6 +44,7 @@ from registration.selectors.records import (
     newborn_list_for_user,
     newborn_search_for_user,
     newborns_followup_for_user,
+    newborns_next_year_unpaid_for_user,
     newborns_of_births_born_on,
     newborns_registered_on,
     newborns_unpaid,
@@ -74,6 +75,7 @@ __all__ = [
     "issued_suffixes_for",
     "material_get_for_user",
     "materials_incomplete_mark",
+    "newborn_cover_note",
     "newborn_coverage",
     "newborn_detail_get_for_user",
     "newborn_get_for_user",
@@ -82,6 +84,7 @@ __all__ = [
     "newborn_list_for_user",
     "newborn_search_for_user",
     "newborns_followup_for_user",
+    "newborns_next_year_unpaid_for_user",
     "newborns_of_births_born_on",
     "newborns_registered_on",
     "newborns_unpaid",

@@ -4,7 +4,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import date
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from registration.access import api_client_scope, newborns_in, newborns_of_hospital, newborns_scope
@@ -131,7 +131,7 @@ def birth_get_for_user(*, user, pk) -> Birth:
     if not visible:
         raise Http404("没有找到该登记记录。")
     return (
-        Birth.objects.select_related("hospital", "community", "parent", "clerk")
+        Birth.objects.select_related("hospital", "community", "agency", "parent", "clerk")
         .prefetch_related(Prefetch("newborns", queryset=Newborn.objects.order_by("birth_order")), "materials")
         .get(pk=pk)
     )
@@ -240,6 +240,23 @@ def newborns_followup_for_user(
         newborns = newborns_of_hospital(newborns, hospital_id)
     if last_day_by is not None:
         newborns = newborns.filter(last_day__lte=last_day_by)
+    return newborns
+
+
+def newborns_next_year_unpaid_for_user(
+    *, user, today: date, hospital_id: int | None = None
+) -> QuerySet[Newborn]:
+    """Paid newborns the user may see whose card outlives the years paid: the next calendar year is unpaid
+    and the card still valid (docs/rules.md, Which days are covered). The family must pay that year by the
+    last day for its days to be covered; those with the fewest days left come first."""
+    newborns = (
+        newborn_list_for_user(user=user)
+        .select_related("birth__hospital")
+        .filter(state=Newborn.State.PAID, last_day__gte=today, paid_until__lt=F("last_day"))
+        .order_by("last_day", "birth__registered_at", "birth_id", "birth_order")
+    )
+    if hospital_id is not None:
+        newborns = newborns_of_hospital(newborns, hospital_id)
     return newborns
 
 

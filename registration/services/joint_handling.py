@@ -10,7 +10,7 @@ parent's household register, where the birth will be declared) is returned as po
 """
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from dateutil.relativedelta import relativedelta
 
@@ -24,12 +24,13 @@ ROLE_LABEL = {"mother": "母亲", "father": "父亲"}
 
 
 def joint_handling_last_day(birth_date: date) -> date:
-    """The last day a baby is "不超过1个月": the day before its one-month date.
+    """The last day a baby is "不超过1个月": its one-month date itself (docs/rules.md, Joint handling).
 
-    Counted as docs/rules.md counts the three months (the day before the same day N months later), so that the
-    two windows read alike to the clerk and the family.
+    "不超过" includes the limit, unlike the window's "3个月以上", which counts the three-month date as beyond:
+    born 2026-11-07, the baby is still at most one month old on 2026-12-07. The one-month date is the same
+    day a month later, or that month's last day when it has no such day (born 2026-01-31: 2026-02-28).
     """
-    return birth_date + relativedelta(months=1) - timedelta(days=1)
+    return birth_date + relativedelta(months=1)
 
 
 @dataclass(frozen=True)

@@ -151,9 +151,10 @@ def payment_record(
 ) -> Payment:
     """Record a premium payment; the record becomes paid and its benefit start is set (the guide, 四).
 
-    A record the daily job voided for want of payment is reinstated: the money arrived, so the guide's
-    rules decide when benefits start (a waiting period when it arrived after the last day). A record
-    voided by staff stays void and takes no payment.
+    docs/rules.md, A payment after the void: money that arrived by the last day reinstates a record the
+    daily job voided (only the payment list came late). Money that arrived after the last day is kept,
+    but the record is (or becomes, if the job has not run yet) void: the family enrolls formally at the
+    agency, where the guide's waiting period applies. A record voided by staff takes no payment.
     """
     today = today or timezone.localdate()
     newborn = _locked(newborn)
@@ -173,6 +174,12 @@ def payment_record(
         raise ValidationError({"receipt_number": [receipt_elsewhere_message(receipt_number)]})
     if same is not None:
         raise ValidationError({"paid_on": ["这笔缴费已经录入过（到账日期、缴费年度与已有记录相同）。"]})
+    late = paid_on > newborn.last_day
+    if late and newborn.state == Newborn.State.REGISTERED:
+        # Unpaid at the end of the window, the record is void (the notice, 二(一)) whether or not the daily
+        # job has reached it yet: the outcome must not depend on the order of the two.
+        reason = AUTO_VOID_REASON.format(last_day=rules.format_date_zh(newborn.last_day))
+        _void(newborn, user=None, reason=reason, ip=ip, automatic=True, late_payment=paid_on)
     try:
         with transaction.atomic():
             payment = Payment.objects.create(
@@ -186,13 +193,42 @@ def payment_record(
             )
     except IntegrityError:
         raise ValidationError({"receipt_number": ["这笔缴费已经录入过。"]}) from None
-    payments = list(newborn.payments.values_list("paid_on", "years"))
-    start = newborn_benefit_start(newborn.birth_date, payments)
-    # The reports' copy of the first payment's day (a payment may arrive with an earlier day than one
-    # already recorded).
-    newborn.first_paid_on = min(day for day, _ in payments)
-    fields = ["benefit_start", "benefit_rule", "first_paid_on"]
     detail = {"paid_on": paid_on.isoformat(), "years": years, "source": source, "payment": payment.pk}
+    fields = _payment_apply(newborn, list(newborn.payments.values_list("paid_on", "years")), late, detail)
+    newborn.save(update_fields=fields)
+    audit_record(
+        user=user,
+        action=AuditEntry.Action.PAYMENT,
+        obj=newborn,
+        hospital=newborn.birth.hospital,
+        ip=ip,
+        reason=next((text for key, text in PAYMENT_AUDIT_REASONS.items() if key in detail), ""),
+        detail=detail,
+    )
+    return payment
+
+
+PAYMENT_AUDIT_REASONS = {
+    "reinstated_from_void": "到期自动作废后收到缴费（到账日期不晚于缴费截止日），恢复为已缴费。",
+    "kept_on_void": "缴费到账日期晚于缴费截止日，记录保持作废：须到医保经办机构办理正式参保登记。",
+}
+
+
+def _payment_apply(newborn: Newborn, payments: list, late: bool, detail: dict) -> list[str]:
+    """Set the record's state, benefit start and copies from all its payments; the fields changed."""
+    # The reports' copy of the first payment's day (a payment may arrive with an earlier day than one
+    # already recorded), and the end of the years paid in time (the card's cover).
+    newborn.first_paid_on = min(day for day, _ in payments)
+    newborn.paid_until = rules.card_cover(newborn.birth_date, payments).paid_until
+    fields = ["first_paid_on", "paid_until", "benefit_rule"]
+    if newborn.state == Newborn.State.VOID and late:
+        # Kept on the void record; benefits are the agency's to grant after formal enrollment, and the
+        # rule says what to do and when the waiting period would end (information, not a benefit start).
+        detail["kept_on_void"] = True
+        late_payments = [(day, years) for day, years in payments if day > newborn.last_day]
+        newborn.benefit_rule = rules.late_payment_text(newborn.birth_date, late_payments)
+        return fields
+    start = newborn_benefit_start(newborn.birth_date, payments)
     if newborn.state == Newborn.State.VOID:
         detail["reinstated_from_void"] = newborn.void_reason
         newborn.voided_at, newborn.void_reason, newborn.voided_automatically = None, "", False
@@ -201,17 +237,7 @@ def payment_record(
         newborn.state, newborn.state_changed_at = Newborn.State.PAID, timezone.now()
         fields += ["state", "state_changed_at"]
     newborn.benefit_start, newborn.benefit_rule = start.start, start.rule
-    newborn.save(update_fields=fields)
-    audit_record(
-        user=user,
-        action=AuditEntry.Action.PAYMENT,
-        obj=newborn,
-        hospital=newborn.birth.hospital,
-        ip=ip,
-        reason="到期自动作废后收到缴费，恢复为已缴费。" if "reinstated_from_void" in detail else "",
-        detail=detail,
-    )
-    return payment
+    return fields + ["benefit_start"]
 
 
 @transaction.atomic
@@ -281,7 +307,9 @@ def _printable(text: str) -> bool:
     return not validators.has_hidden_characters(text, allowed="\n\t")
 
 
-def _void(newborn: Newborn, *, user, reason: str, ip: str | None, automatic: bool) -> Newborn:
+def _void(
+    newborn: Newborn, *, user, reason: str, ip: str | None, automatic: bool, late_payment: date | None = None
+) -> Newborn:
     now = timezone.now()
     newborn.state, newborn.state_changed_at = Newborn.State.VOID, now
     newborn.voided_at, newborn.void_reason = now, reason[:VOID_REASON_MAX_LENGTH]
@@ -297,7 +325,12 @@ def _void(newborn: Newborn, *, user, reason: str, ip: str | None, automatic: boo
         reason=reason,
         ip=ip,
         username="" if user is not None else "void_expired",
-        detail={"automatic": automatic},
+        # A payment that arrived after the last day, recorded before the daily job ran, voids the record
+        # as the job would have.
+        detail={
+            "automatic": automatic,
+            **({"late_payment": late_payment.isoformat()} if late_payment else {}),
+        },
     )
     return newborn
 

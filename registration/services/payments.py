@@ -20,7 +20,7 @@ from django.db.models import Prefetch, Q
 from registration import selectors, validators
 from registration.masking import mask_id_number
 from registration.models import AuditEntry, KeptUpload, Newborn, Payment
-from registration.rules import format_date_zh
+from registration.rules import format_date_zh, late_payment_text
 from registration.services.audit import audit_record
 from registration.services.kept_uploads import kept_upload_read
 from registration.services.lifecycle import (
@@ -261,11 +261,30 @@ def _plan_row(row, values, errors, newborns, earlier, today, receipts: _Receipts
     if recorded is not None:
         return PlannedRow(row.number, Outcome.RECORDED, ("这笔缴费已经录入过。",), **common)
     payments = [(p.paid_on, p.years) for p in [*newborn.payments.all(), *earlier[newborn.pk]]]
+    notes, benefit, reinstates = _outcome_for_record(newborn, payments)
+    return PlannedRow(row.number, Outcome.RECORD, notes, benefit=benefit, reinstates=reinstates, **common)
+
+
+def _outcome_for_record(newborn: Newborn, payments: list) -> tuple[tuple[str, ...], str, bool]:
+    """What recording the payments does to the record, as payment_record will do it: (notes, the benefit
+    start in words, whether a void record is reinstated). docs/rules.md, A payment after the void."""
+    in_time = [(day, years) for day, years in payments if day <= newborn.last_day]
+    last_day = format_date_zh(newborn.last_day)
+    if newborn.state in (Newborn.State.REGISTERED, Newborn.State.VOID) and not in_time:
+        void = "该记录已到期自动作废" if newborn.state == Newborn.State.VOID else "录入后该记录按规定作废"
+        note = (
+            f"到账日期晚于缴费截止日（{last_day}）：缴费将记入该记录，但{void}，不能恢复为已缴费。"
+            + late_payment_text(newborn.birth_date, payments)
+        )
+        return (note,), "", False
     start = newborn_benefit_start(newborn.birth_date, payments)
     reinstates = newborn.state == Newborn.State.VOID
-    notes = ("该记录已到期自动作废，录入缴费后恢复为已缴费。",) if reinstates else ()
-    benefit = f"{format_date_zh(start.start)}起：{start.rule}"
-    return PlannedRow(row.number, Outcome.RECORD, notes, benefit=benefit, reinstates=reinstates, **common)
+    notes = (
+        (f"该记录已到期自动作废；到账日期不晚于缴费截止日（{last_day}），录入后恢复为已缴费。",)
+        if reinstates
+        else ()
+    )
+    return notes, f"{format_date_zh(start.start)}起：{start.rule}", reinstates
 
 
 # --- Applying it -------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """The follow-up list (待跟进, issue 5 item 5): who must be called today, and its XLSX export.
 
+With ?next_year=1, the paid records whose next calendar year is unpaid before the card expires (issue 28).
 Unpaid records ordered by days left, with the parents' phone numbers in full (calling them is the purpose
 of the page) and ID numbers masked. A record with seven days or fewer left is highlighted; one past its
 last day that the daily void job has not reached yet is marked as expired.
@@ -86,8 +87,17 @@ def followup(request):
     hospital_id = hospital.pk if hospital else None
     newborns = selectors.newborns_followup_for_user(user=request.user, hospital_id=hospital_id)
     counts = followup_counts(newborns, today=today, urgent_days=URGENT_DAYS)
+    # Paid, but the next calendar year is unpaid before the card expires: the clerk calls these families
+    # too, to pay that year by the last day (docs/rules.md, Which days are covered).
+    next_year = selectors.newborns_next_year_unpaid_for_user(
+        user=request.user, today=today, hospital_id=hospital_id
+    )
+    counts["next_year"] = next_year.order_by().count()
     only_urgent = request.GET.get("urgent") == "1"
-    if only_urgent:
+    only_next_year = request.GET.get("next_year") == "1"
+    if only_next_year:
+        only_urgent, newborns = False, next_year
+    elif only_urgent:
         newborns = selectors.newborns_followup_for_user(
             user=request.user, hospital_id=hospital_id, last_day_by=today + timedelta(days=URGENT_DAYS)
         )
@@ -99,6 +109,7 @@ def followup(request):
         "today": today,
         "urgent_days": URGENT_DAYS,
         "only_urgent": only_urgent,
+        "only_next_year": only_next_year,
         "hospitals": hospitals,
         "hospital": hospital,
         "show_hospital": access.user_is_administrator(request.user) and hospital is None,

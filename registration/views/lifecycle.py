@@ -45,6 +45,7 @@ def _page(request, template: str, newborn: Newborn, form, blocked: str | None, s
     # Masked: the full number is shown (and its view audited) on the record's own page only.
     identity = mask_id_number(newborn.identity_number)
     context = {"newborn": newborn, "identity_masked": identity, "form": form, "blocked": blocked}
+    context["today"] = timezone.localdate()
     return render(request, f"registration/lifecycle/{template}", context, status=status)
 
 
@@ -69,11 +70,15 @@ def newborn_payment(request, pk):
         except ValidationError as error:
             _errors_apply(form, error)
         else:
-            newborn.refresh_from_db(fields=["benefit_start", "benefit_rule"])
-            messages.success(
-                request,
-                f"缴费已录入。待遇享受起始日：{format_date_zh(newborn.benefit_start)}（{newborn.benefit_rule}）",
-            )
+            newborn.refresh_from_db(fields=["state", "benefit_start", "benefit_rule"])
+            if newborn.state == Newborn.State.VOID:
+                # Arrived after the last day: kept, the record stays void (docs/rules.md).
+                messages.warning(request, f"缴费已录入，记录保持作废。{newborn.benefit_rule}")
+            else:
+                messages.success(
+                    request,
+                    f"缴费已录入。待遇享受起始日：{format_date_zh(newborn.benefit_start)}（{newborn.benefit_rule}）",
+                )
             return redirect("newborn_detail", pk=newborn.pk)
     return _page(request, "payment.html", newborn, form, blocked, _status(form))
 

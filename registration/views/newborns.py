@@ -99,6 +99,9 @@ def _detail(request, newborn: Newborn, *, material_form: MaterialAddForm | None 
         "material_form": material_form,
         "card_refusal": card_state_refusal(newborn, today=today),
         "payments": newborn.payments.all(),
+        "cover_note": selectors.newborn_cover_note(
+            newborn, payments=[(p.paid_on, p.years) for p in newborn.payments.all()], today=today
+        ),
         "history": selectors.newborn_history(newborn=newborn),
         "days_left": days_left(newborn.birth_date, today),
         "today": today,

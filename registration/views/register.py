@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from cards.content import payment_channels
+from cards.channels import payment_channels
 from registration import access, selectors
 from registration.forms.register import (
     MATERIAL_KINDS,
@@ -247,6 +247,6 @@ def register_done(request, pk):
             "materials_missing": materials_missing(
                 birth.route, [material.kind for material in birth.materials.all()]
             ),
-            "channels": payment_channels(birth.community.code),
+            "channels": payment_channels(birth.community.code, birth.agency.name if birth.agency else ""),
         },
     )

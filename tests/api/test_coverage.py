@@ -5,7 +5,12 @@ from datetime import date
 import pytest
 
 from registration.models import AuditEntry, Newborn
-from registration.services.lifecycle import newborn_formalize, newborn_void, payment_record
+from registration.services.lifecycle import (
+    newborn_formalize,
+    newborn_void,
+    newborn_void_expired,
+    payment_record,
+)
 from tests import factories
 from tests.api.conftest import birth_body
 
@@ -38,6 +43,8 @@ def test_another_hospitals_desk_sees_a_paid_card_covered_with_a_masked_name(girl
         "reason": (
             "已缴费，待遇自2026年2月26日起享受：今天可以凭此登记卡（新生儿编码）结算，登记卡有效期至2026年5月25日。"
         ),
+        "covered_until": "2026-05-25",
+        "missing_year": None,
     }
     entry = AuditEntry.objects.get(action=AuditEntry.Action.VERIFY)
     assert entry.newborn == girl and entry.detail["covered"] is True
@@ -53,6 +60,8 @@ def test_an_unpaid_card_is_not_covered(girl, other_api):
 
 # Every field the interface had before the reason, which it keeps as it was (issue 16: a fixed interface).
 FIELDS = {"covered", "state", "state_label", "valid_until", "benefit_start", "years_paid", "name"}
+# Added by issue 28 (docs/rules.md, Which days are covered): the card's last covered day, the year missing.
+ADDED = {"reason", "covered_until", "missing_year"}
 
 
 def test_a_formally_enrolled_baby_is_told_to_settle_with_its_own_id(girl, his, other_api):
@@ -71,7 +80,7 @@ def test_a_formally_enrolled_baby_is_told_to_settle_with_its_own_id(girl, his, o
 
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == FIELDS | {"reason"}
+    assert set(body) == FIELDS | ADDED
     assert body["covered"] is False and body["state"] == "formalized" and body["state_label"] == "正式参保"
     assert body["benefit_start"] == "2026-02-26" and body["years_paid"] == [2026]
     assert "已正式参保" in body["reason"] and "本人的身份证号码" in body["reason"]
@@ -92,8 +101,8 @@ def test_a_card_voided_by_the_hospital_says_so_without_the_staffs_reason(girl, h
 def test_the_document_describes_the_reason_and_keeps_every_field(client):
     schema = client.get("/api/v1/openapi.json").json()["components"]["schemas"]["Coverage"]
 
-    assert set(schema["properties"]) == FIELDS | {"reason"}
-    assert set(schema["required"]) >= FIELDS | {"reason"}
+    assert set(schema["properties"]) == FIELDS | ADDED
+    assert set(schema["required"]) >= FIELDS | ADDED
     assert "医保电子凭证" in schema["properties"]["reason"]["description"]
 
 
@@ -114,3 +123,63 @@ def test_a_missing_factor_is_a_422(other_api):
 
     assert response.status_code == 422
     assert list(response.json()["errors"]) == ["birth_date"]
+
+
+# --- which days are covered (docs/rules.md, Which days are covered) -------------------------------------
+
+STRADDLING = date(2026, 11, 28)  # last day 2027-02-27
+
+
+def _straddling(hospital, payments) -> Newborn:
+    clerk = factories.operator_make(username="ward", hospital=hospital).user
+    return factories.register_paid(clerk, STRADDLING, payments)
+
+
+@pytest.mark.parametrize(
+    ("payments", "day", "covered", "missing_year"),
+    [
+        ([(date(2026, 12, 10), [2026])], date(2026, 12, 20), True, None),
+        ([(date(2026, 12, 10), [2026])], date(2027, 1, 5), False, 2027),
+        ([(date(2026, 12, 10), [2026, 2027])], date(2027, 1, 5), True, None),
+        ([(date(2026, 12, 10), [2026]), (date(2027, 1, 3), [2027])], date(2027, 1, 5), True, None),
+    ],
+)
+def test_a_card_covers_a_day_only_when_its_calendar_year_is_paid(
+    hospital, other_api, today_is, payments, day, covered, missing_year
+):
+    newborn = _straddling(hospital, payments)
+    today_is(day)
+
+    body = other_api.get("/api/v1/coverage", {"code": newborn.temp_id, "birth_date": "2026-11-28"}).json()
+
+    assert (body["covered"], body["missing_year"], body["state"]) == (covered, missing_year, "paid")
+    paid_both = any(2027 in years for _, years in payments)
+    assert body["covered_until"] == ("2027-02-27" if paid_both else "2026-12-31")
+    if missing_year:
+        assert body["reason"].startswith("2027年度未缴费：")
+        assert "请家属在2027年2月27日（含）前缴纳2027年度保费" in body["reason"]
+    assert "覃" not in body["reason"] and newborn.temp_id not in body["reason"]  # no personal data
+
+
+# --- a payment after the void (docs/rules.md, A payment after the void) ---------------------------------
+
+
+def test_a_void_card_paid_too_late_sends_the_desk_and_the_family_to_the_agency(
+    girl, his, other_api, today_is
+):
+    newborn_void_expired(today=date(2026, 5, 26))  # the girl's last day is 2026-05-25
+    payment_record(
+        newborn=girl, user=his[0].user, paid_on=date(2026, 5, 26), years=[2026], today=date(2026, 5, 27)
+    )
+    today_is(date(2026, 5, 27))
+
+    body = other_api.get("/api/v1/coverage", {"code": girl.temp_id, "birth_date": "2026-02-26"}).json()
+
+    assert (body["covered"], body["state"], body["benefit_start"], body["years_paid"]) == (
+        False,
+        "void",
+        None,
+        [2026],
+    )
+    assert "到户籍所在地的医保经办机构办理正式参保登记" in body["reason"]
+    assert "预计自2026年8月26日起享受待遇" in body["reason"]

@@ -4,8 +4,9 @@ from datetime import date
 
 import pytest
 
-from registration.models import AuditEntry
+from registration.models import AuditEntry, Sex
 from registration.services.lifecycle import newborn_formalize, payment_record
+from registration.services.newborns import BabyInput
 from tests import factories
 
 pytestmark = pytest.mark.usefixtures("pinned_today")
@@ -64,3 +65,44 @@ def test_a_wrong_date_or_code_gives_the_same_answer(client, clerk, paid_girl):
 
 def test_the_page_wants_a_login(client):
     assert client.get("/verify/").status_code == 302
+
+
+# --- which days are covered, a payment after the void (docs/rules.md) -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("payments", "day", "covered"),
+    [
+        ([(date(2026, 12, 10), [2026])], date(2026, 12, 20), True),
+        ([(date(2026, 12, 10), [2026])], date(2027, 1, 5), False),
+        ([(date(2026, 12, 10), [2026, 2027])], date(2027, 1, 5), True),
+    ],
+)
+def test_the_page_covers_a_day_only_when_its_year_is_paid(client, clerk, today_is, payments, day, covered):
+    newborn = factories.register_paid(clerk, date(2026, 11, 28), payments)  # last day 2027-02-27
+    client.force_login(clerk)
+    today_is(day)
+
+    page = client.post("/verify/", {"code": newborn.temp_id, "birth_date": "2026-11-28"}).content.decode()
+
+    assert ("今天可以凭此卡享受医保待遇" in page) is covered
+    assert ("2027年度未缴费：登记卡只保障已缴费年度" in page) is not covered
+    if not covered:
+        assert "请家属在2027年2月27日（含）前缴纳2027年度保费" in page
+
+
+def test_the_page_sends_a_family_whose_money_came_after_the_void_to_the_agency(client, clerk, today_is):
+    late = factories.register(
+        clerk,
+        mother=factories.ParentInput("覃小梅", factories.MOTHER_ID, ""),
+        babies=[BabyInput(Sex.FEMALE, date(2026, 1, 10))],
+        today=date(2026, 1, 12),
+    ).newborns.get()  # last day 2026-04-09
+    payment_record(newborn=late, user=clerk, paid_on=date(2026, 4, 10), years=[2026], today=date(2026, 4, 11))
+    client.force_login(clerk)
+    today_is(date(2026, 4, 11))
+
+    page = client.post("/verify/", {"code": late.temp_id, "birth_date": "2026-01-10"}).content.decode()
+
+    assert "今天不能凭此卡享受医保待遇" in page and "登记已作废" in page
+    assert "到户籍所在地的医保经办机构办理正式参保登记" in page and "预计自2026年7月10日起享受待遇" in page

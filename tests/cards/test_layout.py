@@ -16,6 +16,7 @@ import pytest
 from cards.content import FIT_SCALES, NAME_WIDTH, fit_scale
 from cards.services import render_cards
 from registration.models import Birth, Newborn
+from registration.rules import pre_enrollment_last_day
 from tests.cards.helpers import needs_pdftotext, page_count, pdftotext, unsaved_birth, unsaved_newborn
 
 BORN = date(2025, 12, 5)  # the window runs into 2026: the notice's longest variant
@@ -77,15 +78,30 @@ def test_the_models_limits_fit_too(page_size):
     )
 
 
+# The paid notice's longest variants (docs/rules.md, Which days are covered): the next year still to pay
+# (born 2025-12-05, paid for 2025 only), the birth year still to pay back (2026 only), and a premium for a
+# year after the card's last day only (born 2025-06-05, paid for 2026 only).
+PAID_VARIANTS = {
+    "next_year_due": (BORN, BORN, date(2025, 12, 31), date(2025, 12, 20)),
+    "birth_year_to_pay_back": (BORN, date(2026, 1, 1), date(2026, 12, 31), date(2026, 1, 5)),
+    "card_covers_nothing": (date(2025, 6, 5), date(2026, 1, 1), date(2026, 12, 31), date(2025, 6, 20)),
+}
+
+
 @pytest.mark.parametrize("page_size", ["A6", "A4"])
-def test_a_paid_babys_longest_notice_keeps_its_pages(page_size):
+@pytest.mark.parametrize("variant", list(PAID_VARIANTS))
+def test_a_paid_babys_longest_notice_keeps_its_pages(page_size, variant):
+    born, start, paid_until, today = PAID_VARIANTS[variant]
     newborn = family(
         "禤" * 50,
         state=Newborn.State.PAID,
-        benefit_start=date(2026, 1, 1),
+        benefit_start=start,
+        paid_until=paid_until,
         benefit_rule="在出生次年参保缴费但未补缴出生当年保费，只享受缴费当年待遇，自2026年1月1日起。",
     )
-    pdf = render_cards([newborn], page_size=page_size, today=date(2026, 1, 5))
+    newborn.birth_date = born
+    newborn.last_day = pre_enrollment_last_day(born)
+    pdf = render_cards([newborn], page_size=page_size, today=today)
     assert page_count(pdf) == PAGES_PER_BABY[page_size]
 
 

@@ -110,6 +110,7 @@ def test_a_paid_babys_notice_states_the_premium_was_received_and_keeps_the_other
         state=Newborn.State.PAID,
         benefit_start=GUIDE_EXAMPLE_1,
         benefit_rule="在出生当年参保缴费，从出生之日起享受待遇。",
+        paid_until=date(2025, 12, 31),
         special_group="low_income",
     )
     notice = notice_text(newborn, date(2025, 2, 1))
@@ -117,11 +118,11 @@ def test_a_paid_babys_notice_states_the_premium_was_received_and_keeps_the_other
     assert "待遇享受起始日：2025年1月2日（在出生当年参保缴费，从出生之日起享受待遇）" in notice
     for asks_to_pay in ("请在2025年4月1日（含）前缴纳", "缴费年度请", "线上：", "仍未缴费", "以后才缴费"):
         assert asks_to_pay not in notice
+    assert "可凭登记卡结算至2025年4月1日（登记卡最后有效日）。2026年度及以后的保费" in notice
     assert "二、登记卡怎么用" in notice and "有效期至2025年4月1日" in notice and "已足额缴费" in notice
-    assert (
-        "三、办理户籍登记和正式参保登记" in notice and "持登记卡和户口本到户籍所在地的医保经办机构" in notice
-    )
-    assert "四、特殊人群" in notice and "低保对象" in notice
+    assert "三、办理户籍登记和正式参保登记" in notice
+    assert "携带登记卡，以及预参保登记时关联的父（母）亲一方的身份证、户口簿和宝宝的户口簿" in notice
+    assert "四、特殊人群" in notice and "宝宝已登记为特殊人群（低保对象）" in notice
 
 
 @needs_pdftotext
@@ -131,6 +132,7 @@ def test_a_baby_paid_for_the_next_year_only_is_told_the_birth_year_can_still_be_
         state=Newborn.State.PAID,
         benefit_start=date(2026, 1, 1),
         benefit_rule="在出生次年参保缴费但未补缴出生当年保费，只享受缴费当年待遇，自2026年1月1日起。",
+        paid_until=date(2026, 12, 31),
     )
     notice = notice_text(newborn, date(2026, 2, 1))
     assert "待遇享受起始日：2026年1月1日" in notice
@@ -138,16 +140,47 @@ def test_a_baby_paid_for_the_next_year_only_is_told_the_birth_year_can_still_be_
 
 
 @needs_pdftotext
-def test_nanning_only_channels_appear_only_for_a_nanning_enrollment_place():
+def test_the_channels_of_the_enrollment_places_city_are_printed_and_nanning_ships_the_guides():
     nanning = notice_text(unsaved_newborn(), date(2025, 1, 3))
-    guilin = notice_text(unsaved_newborn(birth=unsaved_birth(community=GUILIN_COMMUNITY)), date(2025, 1, 3))
-    assert "线上：“南宁医保”微信公众号；“广西税务”微信公众号" in nanning
+    assert (
+        "线上：“南宁医保”微信公众号；“广西税务”微信公众号；微信城市服务；支付宝市民中心；银联“云闪付”"
+        in nanning
+    )
     assert "通过“南宁医保”“广西税务”微信公众号的【个账代缴城乡医保】功能" in nanning
-    assert "南宁医保" not in guilin
-    assert "线上：“广西税务”微信公众号；微信城市服务；支付宝市民中心；银联“云闪付”" in guilin
-    assert "通过“广西税务”微信公众号的【个账代缴城乡医保】功能" in guilin
     for channel in ("银行柜面（工商银行、农业银行", "农村金融服务点", "移动智能终端（POS机）", "办税服务厅"):
-        assert channel in guilin and channel in nanning
+        assert channel in nanning
+
+
+@needs_pdftotext
+def test_a_city_without_a_payment_list_sends_the_family_to_its_agency_not_to_nanning_channels():
+    birth = unsaved_birth(community=GUILIN_COMMUNITY)
+    birth.agency.name = "桂林市医疗保障事业管理中心"
+    guilin = notice_text(unsaved_newborn(birth=birth), date(2025, 1, 3))
+    assert "缴费渠道以参保地规定为准，请向参保地医保经办机构（桂林市医疗保障事业管理中心）咨询。" in guilin
+    for nanning_only in ("南宁医保", "线上：", "线下：", "银行柜面", "个账代缴"):
+        assert nanning_only not in guilin
+
+
+GUILIN_CHANNELS = """
+[4503]
+city = "桂林市"
+source = "桂林市的缴费指南"
+online = ["“广西税务”微信公众号"]
+offline = ["办税服务厅"]
+account = ""
+"""
+
+
+@needs_pdftotext
+def test_a_configured_city_gets_its_own_list(settings, tmp_path):
+    path = tmp_path / "channels.toml"
+    path.write_text(GUILIN_CHANNELS, encoding="utf-8")
+    settings.PAYMENT_CHANNELS_FILE = path
+    guilin = notice_text(unsaved_newborn(birth=unsaved_birth(community=GUILIN_COMMUNITY)), date(2025, 1, 3))
+    nanning = notice_text(unsaved_newborn(), date(2025, 1, 3))
+    assert "线上：“广西税务”微信公众号。" in guilin and "线下：办税服务厅。" in guilin
+    assert "南宁医保" not in guilin and "个账代缴" not in guilin
+    assert "缴费渠道以参保地规定为准，请向参保地医保经办机构（南宁市医疗保障事业管理中心）咨询" in nanning
 
 
 def test_the_a6_notice_is_set_at_9_pt_over_two_pages():
@@ -173,3 +206,59 @@ def test_a_waiting_period_ending_in_the_next_year_names_that_years_premium_too()
     assert notice["benefit_cases"][-1].endswith(
         "（例如2026年11月10日缴费到账的，从2027年2月10日起才能享受待遇，且须缴纳2027年度保费）。"
     )
+
+
+# --- which days the card covers (docs/rules.md, Which days are covered) ----------------------------------
+
+STRADDLING = date(2026, 11, 28)  # last day 2027-02-27
+
+
+def paid_for(paid_until: date, **overrides) -> Newborn:
+    fields = {
+        "state": Newborn.State.PAID,
+        "benefit_start": STRADDLING,
+        "paid_until": paid_until,
+        "benefit_rule": "在出生当年参保缴费，从出生之日起享受待遇。",
+        **overrides,
+    }
+    return unsaved_newborn(born=STRADDLING, **fields)
+
+
+@needs_pdftotext
+def test_a_family_paid_for_the_birth_year_only_is_told_until_when_and_to_pay_the_next_year():
+    notice = notice_text(paid_for(date(2026, 12, 31)), date(2026, 12, 10))
+    assert (
+        "可凭登记卡结算至2026年12月31日；2027年度保费尚未缴纳，请在2027年2月27日（含）前缴纳，"
+        "2027年1月1日起的医疗费用才能凭登记卡结算。"
+    ) in notice
+    assert "已缴费的年度内（至2026年12月31日），可持登记卡在定点医疗机构办理医保结算" in notice
+    assert "2027年的医疗费用，须缴纳2027年度保费后才能凭登记卡结算" in notice
+    assert "已足额缴费" not in notice
+
+
+@needs_pdftotext
+def test_a_family_paid_for_both_years_may_settle_to_the_last_day_and_is_told_the_year_after():
+    notice = notice_text(paid_for(date(2027, 12, 31)), date(2026, 12, 10))
+    assert "可凭登记卡结算至2027年2月27日（登记卡最后有效日）。2028年度及以后的保费" in notice
+    assert "已足额缴费，可持登记卡" in notice and "尚未缴纳" not in notice
+
+
+# --- special groups (docs/rules.md, Special groups: the notice, 二(三)) ------------------------------------
+
+SPECIAL_GROUPS = (
+    "享受政府代缴个人缴费补助的特殊人群的新生儿，先按照普通新生儿参保缴费，享受普通新生儿基本医疗保险待遇；"
+    "取得户籍信息并认定为特殊人群身份后，由特殊人群主管部门给予参保缴费补助，待遇差额部分进行二次报销。"
+)
+
+
+@needs_pdftotext
+def test_every_family_is_told_of_the_special_groups_flagged_or_not():
+    for page_size in ("A4", "A6"):
+        unflagged = notice_text(unsaved_newborn(born=STRADDLING), date(2026, 12, 1), page_size)
+        flagged = notice_text(
+            unsaved_newborn(born=STRADDLING, special_group="orphan"), date(2026, 12, 1), page_size
+        )
+        paid = notice_text(paid_for(date(2027, 12, 31)), date(2026, 12, 10), page_size)
+        assert "六、特殊人群" + SPECIAL_GROUPS in unflagged
+        assert "六、特殊人群宝宝已登记为特殊人群（孤儿）。" + SPECIAL_GROUPS in flagged
+        assert "四、特殊人群" + SPECIAL_GROUPS in paid

@@ -4,8 +4,9 @@ from datetime import date
 
 import pytest
 
+from registration.models import Sex
 from registration.services.lifecycle import payment_record
-from registration.services.newborns import ParentInput
+from registration.services.newborns import BabyInput, ParentInput
 from tests import factories
 
 pytestmark = pytest.mark.e2e
@@ -31,3 +32,29 @@ def test_a_desk_checks_a_paid_card_and_sees_it_covered(logged_in_page, clerk, pi
     page.get_by_label("出生日期").fill("2026-02-26")
     page.get_by_role("button", name="核验").click()
     assert "没有找到" in page.get_by_test_id("verify-result").inner_text()
+
+
+def test_a_desk_is_told_which_year_is_unpaid_on_either_side_of_new_year(logged_in_page, clerk, today_is):
+    # docs/rules.md, Which days are covered: born 2026-11-28, paid in December for 2026 only.
+    born = date(2026, 11, 28)
+    newborn = factories.register(
+        clerk,
+        mother=ParentInput("覃小梅", factories.MOTHER_ID, ""),
+        babies=[BabyInput(Sex.FEMALE, born)],
+        today=born,
+    ).newborns.get()
+    payment_record(
+        newborn=newborn, user=clerk, paid_on=date(2026, 12, 10), years=[2026], today=date(2026, 12, 10)
+    )
+    page = logged_in_page
+
+    for day, answer in (
+        (date(2026, 12, 20), "今天可以凭此卡享受医保待遇"),
+        (date(2027, 1, 5), "2027年度未缴费"),
+    ):
+        today_is(day)
+        page.goto("/verify/")
+        page.get_by_label("新生儿编码").fill(newborn.temp_id)
+        page.get_by_label("出生日期").fill("2026-11-28")
+        page.get_by_role("button", name="核验").click()
+        assert answer in page.get_by_test_id("verify-result").inner_text()

@@ -95,7 +95,7 @@ def test_migration_0024_stops_at_a_negative_amount_and_names_the_payment(clerk):
     newborn = factories.register(clerk, today=born).newborns.get()
     executor = MigrationExecutor(connection)
     latest = _latest(executor)
-    before = [("registration", "0019_newborn_report_indexes")]
+    before = [("registration", "0022_newborn_paid_until")]
     try:
         executor.migrate(before)
         old_apps = MigrationExecutor(connection).loader.project_state(before).apps

@@ -67,9 +67,14 @@ def test_a_record_voided_for_want_of_payment_and_paid_later_has_its_first_paymen
     girl.refresh_from_db()
     assert (girl.state, girl.first_paid_on) == (Newborn.State.VOID, None)
 
-    _pay(girl, clerk, date(2026, 3, 20))  # reinstated: the money arrived
+    _pay(girl, clerk, date(2026, 3, 20))  # after the last day: kept on the void record (docs/rules.md)
 
     assert _columns(girl) == (REGISTERED, date(2026, 3, 20)) == _sources(girl)
+    assert girl.state == Newborn.State.VOID
+
+    _pay(girl, clerk, date(2026, 3, 1))  # by the last day, listed later: reinstated
+
+    assert _columns(girl) == (REGISTERED, date(2026, 3, 1)) == _sources(girl)
     assert girl.state == Newborn.State.PAID
 
 

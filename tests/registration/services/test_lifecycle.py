@@ -56,11 +56,23 @@ def test_a_later_payment_for_the_birth_year_within_the_window_moves_the_start_to
     assert newborn.benefit_start == BORN
 
 
-def test_paying_after_the_window_waits_three_months(newborn, clerk):
-    pay(newborn, clerk, date(2026, 3, 5), {2026})
+def test_money_that_arrived_after_the_last_day_voids_an_unpaid_record_the_job_has_not_reached(newborn, clerk):
+    # docs/rules.md, A payment after the void: the record is void whether or not the daily job ran first.
+    payment = pay(newborn, clerk, date(2026, 3, 5), {2026})
     newborn.refresh_from_db()
-    assert newborn.benefit_start == date(2026, 6, 5)
-    assert "等待期" in newborn.benefit_rule
+    assert (newborn.state, newborn.voided_automatically, newborn.benefit_start) == (
+        Newborn.State.VOID,
+        True,
+        None,
+    )
+    assert "2026年3月4日" in newborn.void_reason
+    assert list(newborn.payments.all()) == [payment]  # kept
+    assert "正式参保登记" in newborn.benefit_rule and "预计自2026年6月5日起享受待遇" in newborn.benefit_rule
+    void = AuditEntry.objects.get(action=AuditEntry.Action.VOID, newborn=newborn)
+    assert void.detail == {"automatic": True, "late_payment": "2026-03-05"}
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.PAYMENT, newborn=newborn)
+    assert entry.detail["kept_on_void"] is True and "保持作废" in entry.reason
+    assert newborn_void_expired(today=date(2026, 3, 6)) == []  # nothing left for the job
 
 
 def test_a_payment_is_audited(newborn, clerk):
@@ -223,7 +235,7 @@ def test_voiding_by_hand_is_not_an_automatic_void(newborn, clerk):
     assert (newborn.state, newborn.voided_automatically) == (Newborn.State.VOID, False)
 
 
-# --- a payment for a record the daily job voided (docs/clerks-guide.md, payments) ----------
+# --- a payment for a record the daily job voided (docs/rules.md, A payment after the void) ---------------
 
 
 def test_a_payment_that_arrived_in_time_but_was_recorded_after_the_job_restores_benefits_from_birth(
@@ -242,14 +254,61 @@ def test_a_payment_that_arrived_in_time_but_was_recorded_after_the_job_restores_
     )  # history kept
 
 
-def test_a_late_payment_for_a_record_the_job_voided_starts_the_three_month_waiting_period(newborn, clerk):
-    # docs/rules.md: paid 2026-03-10, after the window: benefits from 2026-06-10.
+def test_a_late_payment_for_a_record_the_job_voided_is_kept_and_the_record_stays_void(newborn, clerk):
+    # The notice, 二(一): the family enrolls formally at the agency, where the 2026 guide's waiting period
+    # applies (paid 2026-03-10: from 2026-06-10, told as information).
     newborn_void_expired(today=date(2026, 3, 5))
     pay(newborn, clerk, date(2026, 3, 10), {2026})
     newborn.refresh_from_db()
-    assert (newborn.state, newborn.benefit_start) == (Newborn.State.PAID, date(2026, 6, 10))
-    assert "等待期" in newborn.benefit_rule
-    assert newborn_void_expired(today=date(2026, 3, 11)) == []  # paid now: the job leaves it alone
+    assert (newborn.state, newborn.voided_automatically, newborn.benefit_start) == (
+        Newborn.State.VOID,
+        True,
+        None,
+    )
+    assert newborn.benefit_rule == (
+        "缴费于2026年3月10日到账，晚于缴费截止日（2026年3月4日），预参保登记已作废，不能凭登记卡结算。"
+        "请家属持相关材料到户籍所在地的医保经办机构办理正式参保登记；从缴费到账之日起计算3个月待遇等待期，"
+        "预计自2026年6月10日起享受待遇（以医保经办机构核定为准）。"
+    )
+    assert (newborn.first_paid_on, newborn.paid_until) == (date(2026, 3, 10), None)
+    assert newborn.payments.count() == 1
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.VOID, newborn=newborn).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("paid_on", "state"),
+    [
+        (date(2026, 3, 3), Newborn.State.PAID),  # the day before the last day: only the list came late
+        (date(2026, 3, 4), Newborn.State.PAID),  # the last day itself
+        (date(2026, 3, 5), Newborn.State.VOID),  # the day after: formal enrollment at the agency
+    ],
+)
+def test_a_payment_recorded_after_the_void_job_reinstates_only_money_that_arrived_by_the_last_day(
+    newborn, clerk, paid_on, state
+):
+    newborn_void_expired(today=date(2026, 3, 5))
+    pay(newborn, clerk, paid_on, {2025, 2026})
+    newborn.refresh_from_db()
+    assert newborn.state == state and newborn.payments.count() == 1
+    if state == Newborn.State.PAID:
+        assert (newborn.benefit_start, newborn.voided_at, newborn.voided_automatically) == (BORN, None, False)
+        assert newborn.paid_until == date(2026, 12, 31)
+    else:
+        assert (newborn.benefit_start, newborn.voided_automatically) == (None, True)
+        assert "预计自2026年6月5日起享受待遇" in newborn.benefit_rule
+
+
+def test_money_in_time_recorded_after_a_late_payment_still_reinstates(newborn, clerk):
+    newborn_void_expired(today=date(2026, 3, 5))
+    pay(newborn, clerk, date(2026, 3, 20), {2026})  # late: kept, stays void
+    pay(newborn, clerk, date(2026, 2, 10), {2025})  # in time, listed even later: reinstates
+    newborn.refresh_from_db()
+    assert (newborn.state, newborn.benefit_start, newborn.first_paid_on) == (
+        Newborn.State.PAID,
+        BORN,
+        date(2026, 2, 10),
+    )
+    assert newborn.paid_until == date(2025, 12, 31)  # 2026 arrived after the last day: not the card's
 
 
 def test_a_second_receipt_on_the_same_day_is_a_second_payment_but_the_same_payment_is_refused(newborn, clerk):

@@ -9,8 +9,13 @@ from hypothesis import strategies as st
 from registration.rules import (
     ALL_SUFFIXES,
     SUFFIXES,
+    CardCover,
     benefit_start_combined,
     benefit_start_rule,
+    card_cover,
+    card_cover_text,
+    cover_text,
+    day_cover,
     days_left,
     eligibility_problems,
     suffixes_for_birth,
@@ -367,6 +372,119 @@ def test_the_rule_never_says_a_paid_year_is_unpaid_and_fits_its_column(case):
             assert f"未缴纳出生当年（{year}年）" not in start.rule
             assert f"{year}年度保费未缴纳" not in start.rule
     assert len(start.rule) <= 200  # Newborn.benefit_rule
+
+
+# Which days are covered (docs/rules.md, Which days are covered: the 2026 guide, 四)
+
+STRADDLING = date(2026, 11, 28)  # last day 2027-02-27
+PAID_DECEMBER_FOR_2026 = [(date(2026, 12, 10), {2026})]
+
+
+def test_a_baby_paid_in_december_for_the_birth_year_only_is_covered_in_december_and_not_in_january():
+    assert day_cover(STRADDLING, PAID_DECEMBER_FOR_2026, date(2026, 12, 20)).covered
+    january = day_cover(STRADDLING, PAID_DECEMBER_FOR_2026, date(2027, 1, 5))
+    assert (january.covered, january.why, january.missing_year) == (False, "year_unpaid", 2027)
+
+
+def test_a_baby_paid_for_both_years_is_covered_on_either_side_of_new_year():
+    for paid in (
+        [(date(2026, 12, 10), {2026, 2027})],
+        [*PAID_DECEMBER_FOR_2026, (date(2027, 1, 20), {2027})],
+    ):
+        assert day_cover(STRADDLING, paid, date(2026, 12, 20)).covered
+        assert day_cover(STRADDLING, paid, date(2027, 1, 5)).covered
+        assert day_cover(STRADDLING, paid, date(2027, 2, 27)).covered
+        assert day_cover(STRADDLING, paid, date(2027, 2, 28)).why == "expired"
+
+
+def test_only_money_that_arrived_by_the_last_day_counts_for_the_card():
+    late_2027 = [*PAID_DECEMBER_FOR_2026, (date(2027, 3, 1), {2027})]
+    assert day_cover(STRADDLING, late_2027, date(2027, 1, 5)).missing_year == 2027
+    assert day_cover(STRADDLING, [(date(2027, 3, 1), {2027})], date(2027, 1, 5)).why == "unpaid"
+    assert card_cover(STRADDLING, late_2027) == CardCover(STRADDLING, STRADDLING, date(2026, 12, 31))
+
+
+def test_the_card_cover_says_until_when_and_the_next_year_to_pay():
+    cover = card_cover(STRADDLING, PAID_DECEMBER_FOR_2026)
+    assert (cover.start, cover.card_until, cover.next_year, cover.due_by_last_day) == (
+        STRADDLING,
+        date(2026, 12, 31),
+        2027,
+        True,
+    )
+    both = card_cover(STRADDLING, [(date(2026, 12, 10), {2026, 2027})])
+    assert (both.card_until, both.next_year, both.due_by_last_day) == (date(2027, 2, 27), 2028, False)
+
+
+def test_the_cover_in_words_for_the_family():
+    assert card_cover_text(STRADDLING, PAID_DECEMBER_FOR_2026, date(2026, 12, 10)) == (
+        "待遇自2026年11月28日起享受，可凭登记卡结算至2026年12月31日；2027年度保费尚未缴纳，"
+        "请在2027年2月27日（含）前缴纳，2027年1月1日起的医疗费用才能凭登记卡结算。"
+    )
+    assert card_cover_text(STRADDLING, [(date(2026, 12, 10), {2026, 2027})], date(2026, 12, 10)) == (
+        "待遇自2026年11月28日起享受，可凭登记卡结算至2027年2月27日（登记卡最后有效日）。"
+        "2028年度及以后的保费，请在正式参保后按参保地规定逐年缴纳。"
+    )
+    # The guide's example 2, paid for 2026 only: the birth year can still be paid back by the last day.
+    assert card_cover_text(date(2025, 12, 5), [(date(2026, 2, 10), {2026})], date(2026, 2, 10)) == (
+        "待遇自2026年1月1日起享受，可凭登记卡结算至2026年3月4日（登记卡最后有效日）。"
+        "2027年度及以后的保费，请在正式参保后按参保地规定逐年缴纳。"
+        "如在2026年3月4日（含）前补缴2025年度的保费，可改为从出生之日（2025年12月5日）起享受待遇。"
+    )
+
+
+def test_the_cover_in_words_once_the_card_has_expired_asks_for_nothing_by_its_last_day():
+    text = card_cover_text(STRADDLING, PAID_DECEMBER_FOR_2026, date(2027, 3, 1))
+    assert text.endswith("2027年度保费尚未缴纳，2027年的医疗费用不能凭登记卡结算。")
+
+
+def test_a_premium_for_a_year_after_the_card_only_covers_none_of_its_days():
+    paid = [(date(2025, 8, 1), {2026})]  # born 2025-06-05, last day 2025-09-04: paid for 2026 only
+    cover = card_cover(date(2025, 6, 5), paid)
+    assert cover == CardCover(date(2025, 6, 5), date(2026, 1, 1), date(2026, 12, 31))
+    assert cover.card_until is None
+    assert day_cover(date(2025, 6, 5), paid, date(2025, 8, 1)).missing_year == 2025
+    assert cover_text(cover, today=date(2025, 8, 1)) == (
+        "所缴保费的待遇自2026年1月1日起，晚于登记卡有效期（至2025年9月4日），不能凭登记卡结算。"
+        "如在2025年9月4日（含）前缴纳2025年度保费，登记卡有效期内的医疗费用才能凭卡结算。"
+    )
+
+
+def test_money_that_arrived_only_after_the_last_day_sends_the_family_to_the_agency():
+    # The guide's example: paid 2026-03-05, after the last day 2026-03-04: waiting period to 2026-06-05.
+    assert card_cover_text(date(2025, 12, 5), [(date(2026, 3, 5), {2026})], date(2026, 3, 6)) == (
+        "缴费于2026年3月5日到账，晚于缴费截止日（2026年3月4日），预参保登记已作废，不能凭登记卡结算。"
+        "请家属持相关材料到户籍所在地的医保经办机构办理正式参保登记；从缴费到账之日起计算3个月待遇等待期，"
+        "预计自2026年6月5日起享受待遇（以医保经办机构核定为准）。"
+    )
+    with pytest.raises(ValueError):
+        card_cover_text(date(2025, 12, 5), [], date(2026, 3, 6))
+
+
+payments_in_window = st.lists(
+    st.tuples(st.integers(0, 120), st.sets(st.integers(0, 1), min_size=1)), min_size=1, max_size=3
+)
+
+
+@given(
+    born=st.dates(date(2024, 1, 1), date(2028, 12, 31)), made=payments_in_window, offset=st.integers(-5, 100)
+)
+def test_a_day_is_covered_exactly_when_the_card_is_valid_benefits_started_and_its_year_is_paid(
+    born, made, offset
+):
+    payments = [(born + timedelta(days=after), {born.year + year for year in years}) for after, years in made]
+    payments = [(paid_on, years) for paid_on, years in payments if max(years) <= paid_on.year + 1]
+    if not payments:
+        return
+    day, last_day = born + timedelta(days=offset), pre_enrollment_last_day(born)
+    in_time = [(paid_on, years) for paid_on, years in payments if paid_on <= last_day]
+    years = set().union(*(years for _, years in in_time)) if in_time else set()
+    start = benefit_start_combined(born, in_time).start if in_time else None
+    expected = start is not None and start <= day <= last_day and day.year in years
+    assert day_cover(born, payments, day).covered == expected
+    cover = card_cover(born, payments)
+    # The covered days are one run, from the start to card_until.
+    assert expected == (cover.card_until is not None and cover.start <= day <= cover.card_until)
 
 
 # Eligibility (docs/rules.md, Who may be pre-enrolled)

@@ -35,10 +35,12 @@ QUALIFYING = JointHandlingFacts(
 )
 
 
-def test_joint_handling_last_day_is_the_day_before_the_one_month_date():
-    assert joint_handling_last_day(date(2026, 1, 15)) == date(2026, 2, 14)
-    assert joint_handling_last_day(date(2026, 1, 31)) == date(2026, 2, 27)  # 2026-02-28 is the month date
-    assert joint_handling_last_day(date(2025, 12, 5)) == date(2026, 1, 4)
+def test_joint_handling_last_day_is_the_one_month_date_itself():
+    # docs/rules.md, Joint handling: "不超过1个月" includes the one-month date.
+    assert joint_handling_last_day(date(2026, 11, 7)) == date(2026, 12, 7)
+    assert joint_handling_last_day(date(2026, 1, 15)) == date(2026, 2, 15)
+    assert joint_handling_last_day(date(2026, 1, 31)) == date(2026, 2, 28)  # February has no 31st
+    assert joint_handling_last_day(date(2025, 12, 5)) == date(2026, 1, 5)
 
 
 def test_a_qualifying_family_is_told_so_with_what_to_confirm():
@@ -46,7 +48,7 @@ def test_a_qualifying_family_is_told_so_with_what_to_confirm():
 
     assert advice.eligible
     assert advice.unmet == ()
-    assert advice.last_day == date(2026, 3, 25)
+    assert advice.last_day == date(2026, 3, 26)  # born 2026-02-26: its one-month date
     assert any("父亲为广西户籍" in point for point in advice.to_confirm)
     assert any("南宁市的家庭户" in point for point in advice.to_confirm)
 
@@ -73,13 +75,16 @@ def test_each_failed_condition_is_named(change, reason):
     assert reason in advice.unmet[0]
 
 
-def test_the_age_boundary_is_the_last_day_itself():
-    born = date(2026, 2, 2)  # last day 2026-03-01
-    on_last_day = replace(QUALIFYING, birth_dates=(born,), today=date(2026, 3, 1))
-    day_after = replace(QUALIFYING, birth_dates=(born,), today=date(2026, 3, 2))
+def test_the_age_boundary_is_the_one_month_date_itself():
+    # Born 2026-11-07: at most one month old up to 2026-12-07 included, over it from 2026-12-08.
+    born = date(2026, 11, 7)
+    on_month_date = replace(QUALIFYING, birth_dates=(born,), today=date(2026, 12, 7))
+    day_after = replace(QUALIFYING, birth_dates=(born,), today=date(2026, 12, 8))
 
-    assert joint_handling_advice(on_last_day).eligible
+    assert joint_handling_advice(on_month_date).eligible
+    assert joint_handling_advice(on_month_date).last_day == date(2026, 12, 7)
     assert not joint_handling_advice(day_after).eligible
+    assert "最迟须于2026年12月7日（含当日）申请" in joint_handling_advice(day_after).unmet[0]
 
 
 def test_the_oldest_baby_of_the_birth_decides_the_age():
@@ -233,11 +238,11 @@ def test_the_registration_page_carries_the_advisor(client, nanning_clerk):
 
 
 def test_the_day_after_the_last_day_names_the_last_day_as_included():
-    born = date(2026, 2, 2)  # last day 2026-03-01
-    advice = joint_handling_advice(replace(QUALIFYING, birth_dates=(born,), today=date(2026, 3, 2)))
+    born = date(2026, 2, 2)  # last day 2026-03-02, the one-month date
+    advice = joint_handling_advice(replace(QUALIFYING, birth_dates=(born,), today=date(2026, 3, 3)))
 
     [reason] = advice.unmet
-    assert "最迟须于2026年3月1日（含当日）申请" in reason
+    assert "最迟须于2026年3月2日（含当日）申请" in reason
     assert "前申请" not in reason
 
 

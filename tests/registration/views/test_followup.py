@@ -1,7 +1,7 @@
 """The follow-up list (待跟进): who must be called today, its highlight, scope, export and audit."""
 
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.db import connection
@@ -296,6 +296,59 @@ def test_it_writes_a_name_beginning_with_an_equals_sign_as_text_not_a_formula(cl
 
     assert sheet["B4"].value == "=HYPERLINK(1)"
     assert sheet["B4"].data_type == "s"
+
+
+# --- paid, but the next year unpaid before the card expires (docs/rules.md, Which days are covered) -------
+
+
+def paid_for(clerk, index: int, born, payments) -> Newborn:
+    return factories.register_paid(clerk, born, payments, mother=mother(index))
+
+
+def test_it_lists_paid_records_whose_next_year_is_unpaid_before_the_card_expires(
+    client, clerk, foreign_clerk, administrator, today_is
+):
+    december = [(date(2026, 12, 10), [2026])]
+    only_2026 = paid_for(clerk, 1, date(2026, 11, 28), december)  # last day 2027-02-27
+    both = paid_for(clerk, 2, date(2026, 11, 20), [(date(2026, 12, 10), [2026, 2027])])
+    within_2026 = paid_for(clerk, 3, date(2026, 10, 1), [(date(2026, 10, 10), [2026])])  # last day 2026-12-31
+    elsewhere = paid_for(foreign_clerk, 4, date(2026, 11, 28), december)
+    still_unpaid = paid_for(clerk, 5, date(2026, 11, 29), [])
+    assert (only_2026.paid_until, both.paid_until) == (date(2026, 12, 31), date(2027, 12, 31))
+    client.force_login(clerk)
+    today_is(date(2026, 12, 20))
+
+    summary = client.get("/followup/").content.decode()
+    listed = client.get("/followup/", {"next_year": "1"}).content.decode()
+
+    assert 'data-count="next_year">1<' in summary and "data-next-year-summary" in summary
+    assert only_2026.name in listed and f"/newborns/{only_2026.pk}/" in listed
+    assert "data-next-year>2027年度<" in listed and "2026-12-31" in listed and "2027-02-27" in listed
+    for absent in (both, within_2026, elsewhere, still_unpaid):
+        assert f"/newborns/{absent.pk}/" not in listed
+    assert f"/newborns/{only_2026.pk}/" not in summary  # the unpaid list is the unpaid list
+    assert f"/newborns/{still_unpaid.pk}/" in summary
+
+    client.force_login(administrator)
+    everyone = client.get("/followup/", {"next_year": "1"}).content.decode()
+    assert f"/newborns/{only_2026.pk}/" in everyone and f"/newborns/{elsewhere.pk}/" in everyone
+
+    today_is(date(2027, 2, 28))  # the card has expired: the agency's business now
+    assert f"/newborns/{only_2026.pk}/" not in client.get("/followup/", {"next_year": "1"}).content.decode()
+
+
+def test_paying_the_next_year_takes_a_record_off_the_list(client, clerk, today_is):
+    newborn = paid_for(clerk, 1, date(2026, 11, 28), [(date(2026, 12, 10), [2026])])
+    payment_record(
+        newborn=newborn, user=clerk, paid_on=date(2027, 1, 3), years=[2027], today=date(2027, 1, 3)
+    )
+    client.force_login(clerk)
+    today_is(date(2027, 1, 5))
+
+    page = client.get("/followup/", {"next_year": "1"}).content.decode()
+
+    assert 'data-count="next_year">0<' in page and f"/newborns/{newborn.pk}/" not in page
+    assert "没有次年度保费未缴的已缴费记录" in page
 
 
 def test_the_exports_file_name_carries_the_hospital(client, clerk):

@@ -1,8 +1,9 @@
 """A record's lifecycle pages: payment, void by hand, formal enrollment, special group (issue 5)."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -208,7 +209,7 @@ def test_it_offers_no_payment_on_a_record_voided_by_hand(logged_in, newborn, cle
     assert not Payment.objects.exists()
 
 
-def test_a_payment_reinstates_a_record_the_daily_job_voided_with_a_waiting_period(clerk, client):
+def _voided_by_the_job(clerk):
     born = today() - timedelta(days=120)
     newborn = factories.register(
         clerk, babies=[BabyInput(Sex.MALE, born)], parent_role="father", today=born + timedelta(days=1)
@@ -216,18 +217,52 @@ def test_a_payment_reinstates_a_record_the_daily_job_voided_with_a_waiting_perio
     newborn_void_expired(today=newborn.last_day + timedelta(days=1))
     newborn.refresh_from_db()
     assert newborn.voided_automatically
+    return newborn
+
+
+def test_money_that_arrived_by_the_last_day_reinstates_a_record_the_daily_job_voided(clerk, client):
+    # docs/rules.md, A payment after the void: only the payment list came late.
+    newborn = _voided_by_the_job(clerk)
     client.force_login(clerk)
 
     page = client.get(f"/newborns/{newborn.pk}/").content.decode()
-    response = client.post(url(newborn, "payment"), {"paid_on": today().isoformat(), "years": [today().year]})
+    form = client.get(url(newborn, "payment")).content.decode()
+    response = client.post(
+        url(newborn, "payment"), {"paid_on": newborn.last_day.isoformat(), "years": [newborn.last_day.year]}
+    )
 
     assert f'href="/newborns/{newborn.pk}/payment"' in page and "到期未缴费自动作废" in page
+    assert "截止日以后才到账的缴费保留在记录中，但记录保持作废" in page
+    assert "记录保持作废" in form and "到户籍所在地的医保经办机构办理正式参保登记" in form
     assert response.status_code == 302
     newborn.refresh_from_db()
     assert (newborn.state, newborn.voided_at, newborn.void_reason) == (Newborn.State.PAID, None, "")
-    assert newborn.benefit_start > today() and "等待期" in newborn.benefit_rule
     entry = AuditEntry.objects.get(action=AuditEntry.Action.PAYMENT, newborn=newborn)
     assert "恢复" in entry.reason and entry.detail["reinstated_from_void"]
+
+
+def test_money_that_arrived_after_the_last_day_is_kept_and_the_family_is_sent_to_the_agency(clerk, client):
+    newborn = _voided_by_the_job(clerk)
+    client.force_login(clerk)
+    arrived = newborn.last_day + timedelta(days=1)
+
+    response = client.post(url(newborn, "payment"), {"paid_on": arrived.isoformat(), "years": [arrived.year]})
+    page = client.get(f"/newborns/{newborn.pk}/").content.decode()
+
+    assert response.status_code == 302
+    assert any("缴费已录入，记录保持作废" in message for message in messages_of(response))
+    newborn.refresh_from_db()
+    assert (newborn.state, newborn.voided_automatically, newborn.benefit_start) == (
+        Newborn.State.VOID,
+        True,
+        None,
+    )
+    assert Payment.objects.filter(newborn=newborn, paid_on=arrived).exists()
+    waited = arrived + relativedelta(months=3)
+    assert "data-late-payment" in page and "到户籍所在地的医保经办机构办理正式参保登记" in page
+    assert f"自{waited.year}年{waited.month}月{waited.day}日起享受待遇" in page  # the waiting period's end
+    assert "恢复为已缴费" not in page.split("data-late-payment")[1].split("</div>")[0]
+    assert arrived.isoformat() in page  # the payment is on the record
 
 
 # --- void by hand --------------------------------------------------------------------------------------
@@ -501,8 +536,8 @@ def test_a_void_records_page_says_neither_that_the_card_is_valid_nor_that_benefi
     html = logged_in.get(f"/newborns/{newborn.pk}/").content.decode()
 
     assert "登记卡有效期至同日" not in html and "缴费后确定" not in html
-    assert "登记卡不再有效" in html and "记录已作废，不享受待遇" in html
-    assert ("按到账日期重新确定" in html) is automatic
+    assert "登记卡不再有效" in html and "记录已作废，不能凭登记卡享受待遇" in html
+    assert ("缴费截止日（含）前到账的缴费录入后，记录恢复为已缴费" in html) is automatic
 
 
 def test_a_registered_records_page_still_says_when_the_card_ends_and_that_benefits_follow_payment(
@@ -557,3 +592,34 @@ def test_the_page_and_the_service_refuse_with_the_rules_one_message(
 
     assert message and message in page
     assert raised.value.messages == [message]
+
+
+# --- the record page says until when the card covers (docs/rules.md, Which days are covered) -------------
+
+
+def test_a_paid_records_page_says_until_when_the_card_covers_and_the_year_to_pay_next(
+    logged_in, clerk, today_is
+):
+    born = date(2026, 11, 28)  # last day 2027-02-27
+    newborn = factories.register(clerk, babies=[BabyInput(Sex.FEMALE, born)], today=born).newborns.get()
+    payment_record(
+        newborn=newborn, user=clerk, paid_on=date(2026, 12, 10), years=[2026], today=date(2026, 12, 10)
+    )
+    today_is(date(2026, 12, 20))
+
+    page = logged_in.get(f"/newborns/{newborn.pk}/").content.decode()
+
+    assert (
+        "data-cover" in page
+        and (
+            "待遇自2026年11月28日起享受，可凭登记卡结算至2026年12月31日；2027年度保费尚未缴纳，"
+            "请在2027年2月27日（含）前缴纳，2027年1月1日起的医疗费用才能凭登记卡结算。"
+        )
+        in page
+    )
+
+    payment_record(
+        newborn=newborn, user=clerk, paid_on=date(2026, 12, 15), years=[2027], today=date(2026, 12, 15)
+    )
+    page = logged_in.get(f"/newborns/{newborn.pk}/").content.decode()
+    assert "可凭登记卡结算至2027年2月27日（登记卡最后有效日）。2028年度及以后的保费" in page

@@ -434,12 +434,11 @@ def test_a_record_voided_by_hand_takes_no_payment_but_one_voided_for_want_of_pay
     late = date(2026, 4, 20)
 
     plan = plan_of(
-        csv_bytes([row(twins[0], paid_on="2026-04-20"), row(twins[1], paid_on="2026-04-20")]), admin, late
+        csv_bytes([row(twins[0], paid_on="2026-04-09"), row(twins[1], paid_on="2026-04-09")]), admin, late
     )
 
     assert plan.rows[0].outcome == Outcome.ERROR and "手工作废" in plan.rows[0].messages[0]
-    assert plan.rows[1].outcome == Outcome.RECORD and plan.rows[1].reinstates
-    assert plan.rows[1].benefit.startswith("2026年7月20日起")  # the guide's three-month waiting period
+    assert plan.rows[1].outcome == Outcome.RECORD and plan.rows[1].reinstates  # arrived on the last day
 
 
 # --- applying it --------------------------------------------------------------------------------------
@@ -476,6 +475,47 @@ def test_it_applies_the_new_rows_in_one_transaction_and_audits_the_import(admin,
     )
     assert (entry.detail["record"], entry.detail["error"], entry.detail["sha256"]) == (2, 1, upload.sha256)
     assert AuditEntry.objects.filter(action=AuditEntry.Action.PAYMENT, detail__source="import").count() == 2
+
+
+@pytest.mark.parametrize(
+    ("paid_on", "state", "reinstated"),
+    [
+        ("2026-04-08", Newborn.State.PAID, True),  # the day before the last day: only the list came late
+        ("2026-04-09", Newborn.State.PAID, True),  # the last day itself
+        ("2026-04-10", Newborn.State.VOID, False),  # the day after: kept, the family enrolls at the agency
+    ],
+)
+def test_a_list_imported_after_the_void_job_reinstates_only_money_that_arrived_by_the_last_day(
+    admin, twins, paid_on, state, reinstated
+):
+    # docs/rules.md, A payment after the void.
+    newborn_void_expired(today=date(2026, 4, 10))
+    content = csv_bytes([row(twins[0], paid_on=paid_on)])
+    late = date(2026, 4, 20)
+
+    plan = plan_of(content, admin, late)
+    result = apply(admin, stored(admin, content), today=late)
+
+    assert plan.rows[0].outcome == Outcome.RECORD and plan.rows[0].reinstates is reinstated
+    if not reinstated:
+        assert (
+            "不能恢复为已缴费" in plan.rows[0].messages[0] and "办理正式参保登记" in plan.rows[0].messages[0]
+        )
+        assert "预计自2026年7月10日起享受待遇" in plan.rows[0].messages[0] and plan.rows[0].benefit == ""
+    assert len(result.payments) == 1
+    twins[0].refresh_from_db()
+    assert twins[0].state == state and twins[0].payments.count() == 1
+
+
+def test_a_late_row_for_an_unpaid_record_the_job_has_not_reached_says_the_record_will_be_void(admin, twins):
+    content = csv_bytes([row(twins[0], paid_on="2026-04-10")])
+    plan = plan_of(content, admin, date(2026, 4, 10))
+
+    assert plan.rows[0].outcome == Outcome.RECORD and not plan.rows[0].reinstates
+    assert "录入后该记录按规定作废" in plan.rows[0].messages[0]
+    apply(admin, stored(admin, content), today=date(2026, 4, 10))
+    twins[0].refresh_from_db()
+    assert (twins[0].state, twins[0].voided_automatically) == (Newborn.State.VOID, True)
 
 
 def test_importing_the_same_file_twice_changes_nothing(admin, twins, certified):

@@ -147,16 +147,33 @@ def test_it_registers_twin_girls_X_and_x_and_shows_both_numbers(logged_in):
 
 
 def test_the_done_page_tells_the_family_the_payment_channels_of_the_cards_notice(logged_in):
-    from cards.content import CHANNELS_OFFLINE, CHANNELS_ONLINE
+    from cards.channels import channels_by_city
 
     done = logged_in.get(logged_in.post(URL, form_data()).url).content.decode()
 
-    # One source with the notice (the 2026 guide, 五): Nanning's own channel for a Nanning community.
+    # One source with the notice (docs/rules.md, Payment channels): the list of the community's city.
+    nanning = channels_by_city()["4501"]
     channels = re.search(r"<ul data-payment-channels>(.*?)</ul>", done, re.S).group(1)
-    assert "线上：“南宁医保”微信公众号；" + "；".join(CHANNELS_ONLINE) + "。" in channels
-    assert "线下：" + "；".join(CHANNELS_OFFLINE) + "。" in channels
+    assert "线上：" + "；".join(nanning.online) + "。" in channels
+    assert nanning.online[0] == "“南宁医保”微信公众号"
+    assert "线下：" + "；".join(nanning.offline) + "。" in channels
     assert "通过“南宁医保”“广西税务”微信公众号的【个账代缴城乡医保】功能" in channels
     assert "12366" not in done and "广西税务APP" not in done  # the channels the page listed before
+
+
+def test_the_done_page_words_the_deadline_as_the_card_does_and_the_2026_guides_documents(logged_in):
+    done = logged_in.get(logged_in.post(URL, form_data()).url).content.decode()
+
+    assert "请在缴费截止日（含）前缴纳" in done and "缴费截止日前" not in done
+    assert "预参保登记时关联的父（母）亲一方的身份证、户口簿和宝宝的户口簿" in done
+    assert "特殊人群" in done
+
+
+def test_the_registration_page_says_the_babys_agency_comes_from_the_community(logged_in):
+    page = logged_in.get(URL).content.decode()
+
+    assert "参保所属机构按其身份证号码确定" not in page
+    assert "新生儿的参保所属机构由所选参保社区确定" in page and "仅用于比对" in page
 
 
 def test_the_done_page_answers_get_and_head_only(logged_in):
