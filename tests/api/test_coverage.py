@@ -184,6 +184,7 @@ def test_a_void_card_paid_too_late_sends_the_desk_and_the_family_to_the_agency(
     assert "到户籍所在地的医保经办机构办理正式参保登记" in body["reason"]
     assert "预计自2026年8月26日起享受待遇" in body["reason"]
 
+
 # POST /api/v1/coverage (issue 23, item 4): the same answer, the code in the body and never in a URL.
 
 
