@@ -20,6 +20,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.shortcuts import render
+from django.utils import timezone
 
 from registration.models import AuditEntry, Hospital, Newborn, Operator
 
@@ -95,12 +96,36 @@ def module_denied_reason(user) -> str | None:
     if not operator.hospital.is_active:
         return f"您所在的医疗机构（{operator.hospital.name}）已停用，不能办理新生儿预参保登记业务。"
     if not operator.has_module_access:
-        return (
-            "您的账号尚未开通“新生儿参保登记”模块权限（当前状态："
-            f"{operator.get_access_display()}）。按附件1的规定，模块权限须由医疗机构向医保中心申请开通，"
-            "请联系本院主管。"
-        )
+        return _module_access_missing(operator)
     return None
+
+
+def _module_access_missing(operator: Operator) -> str:
+    # Whom to ask: a clerk asks their hospital's supervisor, who asks the 医保中心 (附件1); a supervisor asks
+    # the 医保中心 directly.
+    supervisor = operator.role == Operator.Role.SUPERVISOR
+    if operator.access == Operator.Access.WITHDRAWN:
+        when = operator.access_changed_at
+        day = f"于{timezone.localtime(when):%Y年%m月%d日}" if when else ""
+        ask = (
+            "请在“经办人员”页按附件1为本人重新申请开通，或直接联系医保中心管理员。"
+            if supervisor
+            else "请联系本院主管，由主管按附件1向医保中心重新申请开通。"
+        )
+        return (
+            f"您的账号的“新生儿参保登记”模块权限已{day}被医保中心撤销（当前状态：已撤销），"
+            f"不能再办理登记、打印和查询。如需恢复，{ask}"
+        )
+    if operator.access == Operator.Access.REQUESTED:
+        return (
+            "您的账号尚未开通“新生儿参保登记”模块权限（当前状态：已申请）：本院已按附件1提交申请，"
+            "正等待医保中心审核开通。"
+        )
+    ask = "请在“经办人员”页为本人申请，或联系医保中心管理员。" if supervisor else "请联系本院主管提出申请。"
+    return (
+        "您的账号尚未开通“新生儿参保登记”模块权限（当前状态：未申请）。按附件1的规定，"
+        f"模块权限须由医疗机构向医保中心申请开通，{ask}"
+    )
 
 
 def registering_denied_reason(user) -> str | None:

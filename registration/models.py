@@ -5,7 +5,10 @@ Nothing here is ever deleted by the application (docs/rules.md, lifecycle): fore
 exception is KeptUpload, a file kept between two requests, deleted once used or expired.
 """
 
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Substr
@@ -86,8 +89,18 @@ class Hospital(models.Model):
     code = models.CharField("机构编码", max_length=32, unique=True)
     name = models.CharField("机构名称", max_length=100)
     division = models.ForeignKey(Division, models.PROTECT, related_name="hospitals", verbose_name="所属区县")
-    has_maternity_ward = models.BooleanField("设有产科", default=True)
-    is_active = models.BooleanField("启用", default=True)
+    has_maternity_ward = models.BooleanField(
+        "设有产科",
+        default=True,
+        help_text="只有设有产科的定点医疗机构可以办理新生儿预参保登记；取消勾选后，该机构不能再新增登记"
+        "（已有记录保留，它仍可被选为出生医院）。",
+    )
+    is_active = models.BooleanField(
+        "启用",
+        default=True,
+        help_text="停用后，该机构的经办人员、主管和接口客户端不能再使用本模块；已登记的记录保留，"
+        "管理员仍可查询。重新勾选即可恢复。每次启用、停用都记入操作日志。",
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = "定点医疗机构"
@@ -120,6 +133,8 @@ class Operator(models.Model):
     phone = models.CharField("联系电话", max_length=20)
     access = models.CharField("模块权限", max_length=16, choices=Access.choices, default=Access.NONE)
     access_changed_at = models.DateTimeField("权限变更时间", null=True, blank=True)
+    # Why access was last withdrawn or refused (不予开通), as the administrator wrote it; cleared on a grant.
+    access_reason = models.CharField("权限变更原因", max_length=200, blank=True)
     remark = models.CharField("备注", max_length=200, blank=True)
 
     class Meta:
@@ -621,7 +636,14 @@ class Payment(models.Model):
     paid_on = models.DateField("到账日期")
     years = models.JSONField("缴费年度", default=list)
     receipt_number = models.CharField("缴费凭证号", max_length=64, blank=True)
-    amount = models.DecimalField("金额（元）", max_digits=10, decimal_places=2, null=True, blank=True)
+    amount = models.DecimalField(
+        "金额（元）",
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"), message="缴费金额不能为负数。")],
+    )
     source = models.CharField("来源", max_length=10, choices=Source.choices, default=Source.MANUAL)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="录入人"
@@ -651,10 +673,22 @@ class Payment(models.Model):
                 name="registration_payment_unreceipted_unique",
                 violation_error_message="该新生儿同一到账日期、同一缴费年度的缴费已经录入过。",
             ),
+            # Every writer refuses a negative amount (the page and the lists want more than 0, the API
+            # 0 or more); the database too, whatever writes next (migration 0024).
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True) | Q(amount__gte=0),
+                name="registration_payment_amount_not_negative",
+                violation_error_message="缴费金额不能为负数。",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.paid_on} {self.years}"
+        return f"{self.paid_on} {self.years_words}"
+
+    @property
+    def years_words(self) -> str:
+        """The years paid as the pages write them: 2025、2026年度 (not the stored [2025, 2026])."""
+        return f"{'、'.join(str(year) for year in self.years)}年度" if self.years else "—"
 
 
 class AuditEntry(models.Model):
@@ -771,8 +805,8 @@ class AuditSeal(models.Model):
 class NumberSequence(models.Model):
     """A counter for databases without sequences (SQLite); PostgreSQL uses a real sequence instead."""
 
-    name = models.CharField(max_length=50, primary_key=True)
-    last_value = models.BigIntegerField(default=0)
+    name = models.CharField("序列名称", max_length=50, primary_key=True)
+    last_value = models.BigIntegerField("当前值", default=0)
 
     class Meta:
         verbose_name = verbose_name_plural = "编号序列"
@@ -881,3 +915,9 @@ class ApiClient(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+    @classmethod
+    def scopes_in_words(cls, scopes) -> str:
+        """Scopes by their names, as the admin and the audit log show them (查询本院登记记录、…)."""
+        labels = dict(cls.Scope.choices)
+        return "、".join(str(labels.get(scope, scope)) for scope in scopes or []) or "—"

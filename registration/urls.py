@@ -43,6 +43,7 @@ urlpatterns = [
     path("divisions/children", divisions.division_children, name="division_roots"),
     path("divisions/<int:pk>/children", divisions.division_children, name="division_children"),
     path("audit/", audit.audit_list, name="audit_list"),
+    path("audit/export.xlsx", audit.audit_export, name="audit_export"),
     path("verify/", verify.verify, name="verify"),
     # Follow-up, reports, operators (附件1) and the 出生一件事 advisor (issue 5, items 5-8)
     path("register/advice", advisor.register_advice, name="register_advice"),
@@ -54,5 +55,6 @@ urlpatterns = [
     path("operators/request/", operators.operator_request, name="operator_request"),
     path("operators/<int:pk>/request", operators.operator_request_existing, name="operator_request_existing"),
     path("operators/<int:pk>/access", operators.operator_access, name="operator_access"),
+    path("operators/<int:pk>/withdraw", operators.operator_withdraw, name="operator_withdraw"),
     path("operators/export.xlsx", operators.operator_export, name="operator_export"),
 ]

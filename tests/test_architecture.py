@@ -44,7 +44,13 @@ ROOMS = {
     "views": ("registration.views", "cards.views"),  # the pages
     "urls": ("registration.urls", "registration.api.urls", "cards.urls", "newborn_enroll.urls"),
     "admin": ("registration.admin",),
-    "wiring": ("registration.apps", "registration.signals", "registration.middleware", "cards.apps"),
+    "wiring": (
+        "registration.apps",
+        "registration.signals",
+        "registration.middleware",
+        "registration.context_processors",
+        "cards.apps",
+    ),
     "jobs": (
         "registration.management",
         "cards.management",

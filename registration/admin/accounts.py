@@ -1,22 +1,28 @@
 """User accounts and groups in the admin, audited: who created or changed which account, and how.
 
 Django's own UserAdmin and GroupAdmin, with an ADMIN audit entry for every save that says which flags
-changed (old → new) and which groups and permissions were added or removed, and a PASSWORD entry for every
-password an administrator sets (services.passwords); the account's holder must then replace it.
+changed (old → new) and which groups and permissions were added or removed. A password reset gives the
+account a random one-time password, shown once, which its holder must replace (services.passwords); its
+PASSWORD entry records who reset whose.
 """
 
-from django.contrib import admin
+from django.conf import settings
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin, sensitive_post_parameters_m
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
 
 from registration.admin.base import ViewOnlyAdmin
 from registration.admin.search import TokenSearchAdmin
 from registration.http import client_ip
 from registration.models import AuditEntry, TemporaryPassword
 from registration.services.audit import audit_record, user_hospital
-from registration.services.passwords import password_reset_record, temporary_password_set
+from registration.services.passwords import password_reset_temporary, temporary_password_set
 
 User = get_user_model()
 USER_FLAGS = {"is_active": "启用", "is_staff": "管理后台", "is_superuser": "超级管理员"}
@@ -139,18 +145,36 @@ class AuditedUserAdmin(AuditedAccountAdmin, UserAdmin):
 
     @sensitive_post_parameters_m
     def user_change_password(self, request, id, form_url=""):
-        target = self.get_object(request, unquote(id))
-        before = target.password if target is not None else None
-        response = super().user_change_password(request, id, form_url)
-        if target is not None and request.method == "POST":
-            target.refresh_from_db(fields=["password"])
-            if target.password != before:  # set (or disabled): Django redirected to the account's page
-                password_reset_record(
-                    user=target,
-                    admin=request.user,
-                    usable=target.has_usable_password(),
-                    ip=client_ip(request),
+        """An administrator resets an account's password: a random one-time password, shown once (as a
+        supervisor's request for a new clerk shows it), which its holder must replace at the next login.
+        Nobody invents a password for someone else, and nobody else ever reads it again."""
+        user = self.get_object(request, unquote(id))
+        if not self.has_change_permission(request, user):
+            raise PermissionDenied
+        if user is None:
+            raise Http404("没有找到该账号。")
+        change_url = reverse("admin:auth_user_change", args=[user.pk])
+        if user.pk == request.user.pk:
+            messages.info(request, "请在“修改密码”中为自己的账号设置新密码。")
+            return HttpResponseRedirect(reverse("password_change"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"重置密码：{user.get_username()}",
+            "account": user,
+            "opts": self.opts,
+            "change_url": change_url,
+            "temporary_password_days": settings.TEMPORARY_PASSWORD_DAYS,
+        }
+        if request.method == "POST":
+            try:
+                context["password"] = password_reset_temporary(
+                    user=user, admin=request.user, ip=client_ip(request)
                 )
+            except ValidationError as error:
+                messages.error(request, "；".join(error.messages))
+                return HttpResponseRedirect(change_url)
+        response = TemplateResponse(request, "admin/auth/user/one_time_password.html", context)
+        response["Cache-Control"] = "no-store"  # the password is shown once: never kept by a cache
         return response
 
 

@@ -2,8 +2,11 @@
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
 
 from registration.admin.base import AuditedAdmin
 from registration.http import client_ip
@@ -32,11 +35,59 @@ class ApiClientAddForm(forms.ModelForm):
 
 @admin.register(ApiClient)
 class ApiClientAdmin(AuditedAdmin):
-    list_display = ["name", "hospital", "scopes", "created_at", "revoked_at"]
+    list_display = ["name", "hospital", "scope_labels", "created_at", "revoked_at"]
     list_filter = ["hospital"]
     search_fields = ["name"]
     actions = ["revoke"]
-    readonly_fields = ["name", "hospital", "scopes", "key_prefix", "created_at", "revoked_at"]
+    readonly_fields = ["name", "hospital", "scope_labels", "key_prefix", "created_at", "revoked_at"]
+    change_form_template = "admin/registration/apiclient/change_form.html"
+
+    @admin.display(description="权限范围")
+    def scope_labels(self, obj):
+        return ApiClient.scopes_in_words(obj.scopes)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return super().get_fields(request, obj)
+        return self.readonly_fields
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "can_revoke": self.has_change_permission(request)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        revoke = path(
+            "<path:object_id>/revoke/",
+            self.admin_site.admin_view(self.revoke_view),
+            name="{}_{}_revoke".format(*info),
+        )
+        return [revoke, *super().get_urls()]
+
+    def revoke_view(self, request, object_id):
+        """GET: is the client to be revoked?; POST: revoke it (its key stops working at once)."""
+        client = self.get_object(request, unquote(object_id))
+        if client is None:
+            raise Http404("没有找到该接口客户端。")
+        if not self.has_change_permission(request):  # the model's change permission, as the list's action
+            raise PermissionDenied
+        change_url = reverse("admin:registration_apiclient_change", args=[client.pk])
+        if request.method == "POST" and client.is_active:
+            api_client_revoke(client=client, user=request.user, ip=client_ip(request))
+            self.message_user(
+                request, f"已撤销接口客户端「{client.name}」，其密钥已立即失效。", messages.SUCCESS
+            )
+            return HttpResponseRedirect(change_url)
+        if not client.is_active:
+            return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "client": client,
+            "opts": self.opts,
+            "title": f"撤销接口客户端「{client.name}」？",
+            "change_url": change_url,
+        }
+        return TemplateResponse(request, "admin/registration/apiclient/revoke.html", context)
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
@@ -76,7 +127,7 @@ class ApiClientAdmin(AuditedAdmin):
             },
         )
 
-    @admin.action(description="撤销所选的接口客户端（密钥立即失效）")
+    @admin.action(description="撤销所选的接口客户端（密钥立即失效）", permissions=["change"])
     def revoke(self, request, queryset):
         for client in queryset.filter(revoked_at__isnull=True):
             api_client_revoke(client=client, user=request.user, ip=client_ip(request))

@@ -2,8 +2,11 @@
 
 import re
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 
+from registration.admin.changes import changes_words, form_changes
 from registration.admin.search import TokenSearchAdmin
 from registration.http import client_ip
 from registration.models import AuditEntry
@@ -33,17 +36,47 @@ class AuditedAdmin(TokenSearchAdmin, admin.ModelAdmin):
         actions.pop("delete_selected", None)
         return actions
 
+    # Fields a service writes, with its own lock, rule and audit entry (the special group, module access):
+    # the form validates them, the plain save leaves them alone and save_through_services hands them over.
+    service_fields: tuple[str, ...] = ()
+
     def save_model(self, request, obj, form, change):
+        wanted = {name: getattr(obj, name) for name in self.service_fields if name in form.changed_data}
+        for name in wanted:
+            setattr(obj, name, form.initial.get(name, obj._meta.get_field(name).get_default()))
+        changes = form_changes(form, obj, added=not change, skip=self.service_fields)
         if change:
             # Only the fields this form changed: a payment, a void or a state change that another request
             # committed since the page was opened is not written back with the page's old values.
             columns = {field.name for field in obj._meta.concrete_fields}
-            obj.save(update_fields=[name for name in form.changed_data if name in columns])
+            fields = [name for name in form.changed_data if name in columns and name not in wanted]
+            if fields:
+                obj.save(update_fields=fields)
         else:
             super().save_model(request, obj, form, change)
-        # Field names only: the values may be ID numbers, and the log never holds a full one.
-        detail = {"model": obj._meta.label_lower, "pk": obj.pk, "added": not change}
-        self._audit(request, AuditEntry.Action.ADMIN, obj, detail={**detail, "fields": form.changed_data})
+        if changes or not change:
+            # Each changed field's old and new value, ID numbers and phones masked (admin/changes.py).
+            detail = {"model": obj._meta.label_lower, "pk": obj.pk, "added": not change}
+            detail |= {"fields": list(changes), "changes": changes}
+            what = f"{'修改' if change else '新建'}{obj._meta.verbose_name}"
+            words = changes_words(type(obj), changes)
+            detail["summary"] = f"{what}：{words}" if words else what
+            self._audit(request, AuditEntry.Action.ADMIN, obj, detail=detail)
+        if wanted:
+            self.save_through_services(request, obj, form, wanted)
+
+    def save_through_services(self, request, obj, form, wanted: dict) -> None:
+        """Hand the service_fields the form changed ({name: new value}) to their services."""
+        raise NotImplementedError
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as error:
+            # A service refused under its lock what the form had accepted: the row changed since the form
+            # was checked (a record voided meanwhile). The whole save was rolled back; say why.
+            self.message_user(request, "；".join(error.messages), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if self.shows_full_ids and change and obj is not None:

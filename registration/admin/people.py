@@ -7,8 +7,8 @@ from registration.admin.base import AuditedAdmin
 from registration.http import client_ip
 from registration.masking import mask_id_number, mask_phone
 from registration.models import Operator, Parent
-from registration.services.operators import operator_access_set
-from registration.validators import phone_validate, resident_id_validate
+from registration.services.operators import ACCESS_REASON_MAX_LENGTH, operator_access_set
+from registration.validators import card_text_validate, name_validate, phone_validate, resident_id_validate
 
 
 class MaskedIdentityColumns:
@@ -24,11 +24,35 @@ class MaskedIdentityColumns:
 
 
 class OperatorForm(forms.ModelForm):
+    # The supervisor's request page checks the same (services/operators.py): a name is a name, never an ID
+    # or phone number typed into it, which would then show as 经办人 on every record.
+    access_change_reason = forms.CharField(
+        label="权限变更原因",
+        required=False,
+        max_length=ACCESS_REASON_MAX_LENGTH,
+        help_text="撤销模块权限时必填：本院主管在“经办人员”页可以看到；同时记入操作日志。",
+    )
+
+    def clean_real_name(self):
+        return name_validate(self.cleaned_data["real_name"], label="经办人姓名", max_length=50)
+
     def clean_id_number(self):
         return resident_id_validate(self.cleaned_data["id_number"])
 
     def clean_phone(self):
         return phone_validate(self.cleaned_data["phone"])
+
+    def clean(self):
+        data = super().clean()
+        hospital, id_number = data.get("hospital"), data.get("id_number")
+        if hospital is not None and id_number:
+            same = Operator.objects.filter(hospital=hospital, id_number=id_number)
+            if same.exclude(pk=self.instance.pk).exists():
+                self.add_error("id_number", "该身份证号码的经办人员已在该医疗机构登记。")
+        withdrawn = data.get("access") == Operator.Access.WITHDRAWN and "access" in self.changed_data
+        if withdrawn and not " ".join(data.get("access_change_reason", "").split()):
+            self.add_error("access_change_reason", "撤销模块权限必须填写原因。")
+        return data
 
 
 @admin.register(Operator)
@@ -43,7 +67,9 @@ class OperatorAdmin(MaskedIdentityColumns, AuditedAdmin):
         "id_number",
         "phone",
         "access",
+        "access_change_reason",
         "access_changed_at",
+        "access_reason",
         "remark",
     )
     list_display = (
@@ -61,25 +87,35 @@ class OperatorAdmin(MaskedIdentityColumns, AuditedAdmin):
     search_fields = ("real_name", "user__username", "hospital__name", "id_number__exact", "phone__exact")
     autocomplete_fields = ("user", "hospital")
 
+    # Access changes go through the service, which stamps the time, keeps the reason and writes the ACCESS
+    # entry, as the operators page's decisions do.
+    service_fields = ("access",)
+
     def get_readonly_fields(self, request, obj=None):
         # The account an operator row belongs to is chosen once; a different person gets a new row.
-        return ("user", "access_changed_at") if obj is not None else ("access_changed_at",)
+        written_by_the_service = ("access_changed_at", "access_reason")
+        return ("user", *written_by_the_service) if obj is not None else written_by_the_service
 
-    def save_model(self, request, obj, form, change):
-        # Access changes go through the service, which stamps the time and writes the ACCESS entry.
-        access = obj.access
-        if "access" in form.changed_data:
-            obj.access = form.initial.get("access", Operator.Access.NONE)
-        super().save_model(request, obj, form, change)
-        if access != obj.access:
-            operator_access_set(operator=obj, access=access, user=request.user, ip=client_ip(request))
-            obj.refresh_from_db()
+    def save_through_services(self, request, obj, form, wanted):
+        operator_access_set(
+            operator=obj,
+            access=wanted["access"],
+            user=request.user,
+            ip=client_ip(request),
+            reason=form.cleaned_data.get("access_change_reason", ""),
+        )
+        obj.refresh_from_db()
 
     def audit_context(self, obj) -> dict:
         return {"hospital": obj.hospital}
 
 
 class ParentForm(forms.ModelForm):
+    # A parent's name is what the card prints for them (forms/register.py checks the same).
+    def clean_name(self):
+        name = name_validate(self.cleaned_data["name"], label="姓名", max_length=50)
+        return card_text_validate(name, label="姓名")
+
     def clean_id_number(self):
         return resident_id_validate(self.cleaned_data["id_number"])
 

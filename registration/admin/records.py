@@ -1,21 +1,36 @@
 """Births, newborns, the register of issued numbers, materials and payments.
 
 Identity and lifecycle fields are read-only here: they change only through the services (registration,
-payment, formal enrollment, void) that lock the rows and write the audit entry.
+payment, formal enrollment, void) that lock the rows and write the audit entry; each page says so. What stays
+editable is checked as the application's pages check it (the card's characters, phones, the amount), and
+the special group is saved through its service (newborn_special_group_set), as on the record's page.
 """
+
+from decimal import Decimal
 
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 
 from registration.admin.base import AuditedAdmin, ProvinceScaleAdmin, ViewOnlyInline
+from registration.http import client_ip
 from registration.masking import mask_id_number
 from registration.models import Birth, IssuedTemporaryId, Material, Newborn, Parent, Payment
 from registration.reference import NATIONALITY_CHOICES
 from registration.selectors.search import names_containing, newborn_ids_of_resident_id
-from registration.validators import phone_validate, temp_id_validate
+from registration.services.lifecycle import newborn_special_group_set, special_group_refusal
+from registration.validators import card_text_validate, phone_validate, temp_id_validate
+
+READ_ONLY_IDENTITY = (
+    "登记医院、经办人、证件类型、父母姓名和证件号码决定新生儿编码和姓名，只能由登记办理，不能在后台修改。"
+)
+READ_ONLY_LIFECYCLE = (
+    "状态、缴费、作废和正式参保只能在登记记录页办理（下方链接）：那里按规则检查、锁定记录并记入操作日志。"
+)
 
 
 def fields_except(fieldsets, *, editable: tuple[str, ...]) -> tuple[str, ...]:
@@ -66,6 +81,10 @@ class MaterialInline(ViewOnlyInline):
 
 
 class BirthForm(forms.ModelForm):
+    # The registration page's checks of what stays editable here (forms/register.py).
+    def clean_birth_hospital_name(self):
+        return card_text_validate(self.cleaned_data["birth_hospital_name"], label="出生医院")
+
     def clean_mother_phone(self):
         phone = self.cleaned_data["mother_phone"]
         return phone_validate(phone, label="母亲联系电话") if phone else ""
@@ -81,7 +100,13 @@ class BirthAdmin(ProvinceScaleAdmin, AuditedAdmin):
     shows_full_ids = True
     inlines = (NewbornInline, MaterialInline)
     fieldsets = (
-        ("登记", {"fields": ("hospital", "clerk", "registered_at", "registered_on", "route")}),
+        (
+            "登记",
+            {
+                "fields": ("hospital", "clerk", "registered_at", "registered_on", "route"),
+                "description": READ_ONLY_IDENTITY,
+            },
+        ),
         ("父母", {"fields": ("parent", "parent_role", "mother_name", "mother_id_number", "mother_phone")}),
         (None, {"fields": ("father_name", "father_id_number", "father_phone")}),
         ("参保地", {"fields": ("community", "agency", "parent_agency", "agency_warning_confirmed")}),
@@ -129,17 +154,36 @@ class BirthAdmin(ProvinceScaleAdmin, AuditedAdmin):
         return {"hospital": obj.hospital}
 
 
+@admin.display(description="缴费年度")
+def payment_years(obj) -> str:
+    return obj.years_words
+
+
 class PaymentInline(ViewOnlyInline):
     model = Payment
-    fields = ("paid_on", "years", "amount", "receipt_number", "source", "recorded_by", "recorded_at")
+    fields = ("paid_on", payment_years, "amount", "receipt_number", "source", "recorded_by", "recorded_at")
     readonly_fields = fields
 
 
 class NewbornForm(forms.ModelForm):
     nationality = forms.ChoiceField(label="国籍", choices=NATIONALITY_CHOICES)
+    special_group_reason = forms.CharField(
+        label="特殊人群变更说明",
+        required=False,
+        max_length=200,
+        help_text="可选，如认定文件的名称和文号；与特殊人群的变更一起记入操作日志。",
+    )
 
     def clean_phone(self):
         return phone_validate(self.cleaned_data["phone"])
+
+    def clean_special_group(self):
+        # The record page's rule (services/lifecycle.py); newborn_special_group_set checks it again under the
+        # record's lock when the admin saves through it.
+        special_group = self.cleaned_data["special_group"]
+        if special_group != self.instance.special_group and (refusal := special_group_refusal(self.instance)):
+            raise ValidationError(refusal)
+        return special_group
 
 
 @admin.register(Newborn)
@@ -167,11 +211,13 @@ class NewbornAdmin(ProvinceScaleAdmin, AuditedAdmin):
             "户籍与联系",
             {"fields": ("ethnicity", "nationality", "household_address", "household_type", "phone")},
         ),
-        ("特殊人群", {"fields": ("special_group",)}),
+        ("特殊人群", {"fields": ("special_group", "special_group_reason")}),
         (
             "状态",
             {
+                "description": READ_ONLY_LIFECYCLE,
                 "fields": (
+                    "lifecycle_pages",
                     "state",
                     "state_changed_at",
                     "last_day",
@@ -183,7 +229,7 @@ class NewbornAdmin(ProvinceScaleAdmin, AuditedAdmin):
                     "real_name",
                     "real_id_number",
                     "created_at",
-                )
+                ),
             },
         ),
     )
@@ -196,6 +242,7 @@ class NewbornAdmin(ProvinceScaleAdmin, AuditedAdmin):
             "household_type",
             "phone",
             "special_group",
+            "special_group_reason",
         ),
     )
     list_display = (
@@ -239,6 +286,26 @@ class NewbornAdmin(ProvinceScaleAdmin, AuditedAdmin):
     @admin.display(description="登记医院", ordering="hospital__name")
     def hospital_name(self, obj):
         return obj.hospital.name
+
+    @admin.display(description="办理")
+    def lifecycle_pages(self, obj):
+        links = [("newborn_detail", "登记记录页"), ("newborn_payment", "录入缴费"), ("newborn_void", "作废")]
+        links.append(("newborn_formalize", "正式参保"))
+        return format_html_join(
+            "　", '<a href="{}">{}</a>', ((reverse(name, args=[obj.pk]), label) for name, label in links)
+        )
+
+    service_fields = ("special_group",)
+
+    def save_through_services(self, request, obj, form, wanted):
+        newborn_special_group_set(
+            newborn=obj,
+            user=request.user,
+            special_group=wanted["special_group"],
+            reason=form.cleaned_data.get("special_group_reason", ""),
+            ip=client_ip(request),
+        )
+        obj.refresh_from_db(fields=["special_group"])
 
     def has_add_permission(self, request):
         return False
@@ -320,25 +387,49 @@ class MaterialAdmin(AuditedAdmin):
         return {"hospital": obj.birth.hospital}
 
 
+class PaymentForm(forms.ModelForm):
+    # The payment page's amount (forms/lifecycle.py): more than 0, two decimals at most. The model refuses
+    # a negative amount too (its validator and registration_payment_amount_not_negative).
+    amount = forms.DecimalField(
+        label="金额（元）",
+        required=False,
+        max_digits=10,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        error_messages={"min_value": "缴费金额须大于0元；不知道金额时请留空。"},
+    )
+
+
 @admin.register(Payment)
 class PaymentAdmin(ProvinceScaleAdmin, AuditedAdmin):
-    fields = (
-        "newborn",
-        "paid_on",
-        "years",
-        "amount",
-        "receipt_number",
-        "source",
-        "recorded_by",
-        "recorded_at",
+    form = PaymentForm
+    # The payment date and years decide the benefit start; a payment is recorded through the payment service
+    # (the record's page, or a payment list), which locks the record and recomputes the benefit start.
+    fieldsets = (
+        (
+            None,
+            {
+                "description": "到账日期和缴费年度决定待遇享受起始日，不能在后台修改；"
+                "缴费请在登记记录页录入或通过缴费名单导入。这里只能更正金额，更正前后的金额记入操作日志。",
+                "fields": (
+                    "newborn",
+                    "paid_on",
+                    payment_years,
+                    "amount",
+                    "receipt_number",
+                    "source",
+                    "recorded_by",
+                    "recorded_at",
+                ),
+            },
+        ),
     )
-    # The payment date and years decide the benefit start; corrections go through the payment service.
-    readonly_fields = tuple(field for field in fields if field != "amount")
+    readonly_fields = fields_except(fieldsets, editable=("amount",))
     list_display = (
         "paid_on",
         "newborn",
         "masked_identity",
-        "years",
+        payment_years,
         "amount",
         "receipt_number",
         "source",

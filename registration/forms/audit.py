@@ -21,7 +21,12 @@ class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(
         label="操作", required=False, choices=[("", "全部"), *AuditEntry.Action.choices]
     )
-    username = forms.CharField(label="用户名", required=False, max_length=150)
+    username = forms.CharField(
+        label="用户",
+        required=False,
+        max_length=150,
+        help_text="姓名或登录用户名（可填一部分）。",
+    )
     hospital = forms.ModelChoiceField(
         label="医疗机构", required=False, queryset=Hospital.objects.order_by("code"), empty_label="全部"
     )
@@ -32,6 +37,8 @@ class AuditFilterForm(forms.Form):
         help_text="完整号码，区分大小写。",
     )
     newborn = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
+    # Every view of a record's page is logged (VIEW_ID): most of a day's entries, seldom what is looked for.
+    hide_view_id = forms.BooleanField(label="隐藏“查看完整证件号码”记录", required=False)
 
     def __init__(self, *args, administrator: bool, **kwargs):
         super().__init__(*args, **kwargs)

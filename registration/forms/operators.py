@@ -2,10 +2,9 @@
 
 from django import forms
 
+from registration.forms.fields import TextField
 from registration.models import Operator
-from registration.services.operators import (
-    OperatorInput,
-)
+from registration.services.operators import ACCESS_REASON_MAX_LENGTH, OperatorInput
 
 
 class OperatorRequestForm(forms.Form):
@@ -29,3 +28,18 @@ class OperatorRequestForm(forms.Form):
 class OperatorFilterForm(forms.Form):
     hospital = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
     access = forms.ChoiceField(required=False, choices=[("", "全部"), *Operator.Access.choices])
+
+
+class OperatorWithdrawForm(forms.Form):
+    """An administrator's withdrawal (撤销) or refusal (不予开通) of module access: the reason is required,
+    the clerk's supervisor reads it on the operators page."""
+
+    reason = TextField(
+        label="原因",
+        required=True,
+        max_length=ACCESS_REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="本院主管可在“经办人员”页看到此原因；同时记入操作日志。",
+        error_messages={"required": "请填写原因。"},
+    )
+    next = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)

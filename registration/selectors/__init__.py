@@ -29,6 +29,7 @@ from registration.selectors.people import (
     hospitals_for_user,
     operator_get_for_user,
     operators_for_user,
+    operators_requested_count,
 )
 from registration.selectors.records import (
     birth_get_for_user,
@@ -94,4 +95,5 @@ __all__ = [
     "newborns_unpaid",
     "operator_get_for_user",
     "operators_for_user",
+    "operators_requested_count",
 ]

@@ -55,6 +55,8 @@ class AuditFilter(CleanedFilterSet):
     at_before = django_filters.DateTimeFilter(field_name="at", lookup_expr="lt")
     action = django_filters.CharFilter(field_name="action")
     username = django_filters.CharFilter(field_name="username")
+    usernames = django_filters.BaseInFilter(field_name="username")
+    exclude_action = django_filters.CharFilter(field_name="action", exclude=True)
     hospital_id = django_filters.NumberFilter(field_name="hospital_id")
     newborn_id = django_filters.NumberFilter(field_name="newborn_id")
 

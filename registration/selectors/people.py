@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-from django.db.models import QuerySet
+from django.db.models import Case, QuerySet, Value, When
 from django.http import Http404
 
 from registration.access import hospitals_scope, operators_scope
@@ -27,16 +27,31 @@ def hospital_get_for_user(*, user, pk):
 
 
 def operators_for_user(
-    *, user, hospital_id: int | None = None, access: str = "", access_in: Sequence[str] = ()
+    *,
+    user,
+    hospital_id: int | None = None,
+    access: str = "",
+    access_in: Sequence[str] = (),
+    pending_first: bool = False,
 ) -> QuerySet:
     """The operators a user may manage: their hospital's for a supervisor, all for administrators; of one
-    hospital, with one access state, or with one of `access_in`, when they are given."""
+    hospital, with one access state, or with one of `access_in`, when they are given; the requests waiting
+    for a decision first when `pending_first`."""
 
     # In the order they were entered: 附件1 numbers its rows (序号) and new requests come last.
     operators = operators_scope(user).select_related("user", "hospital", "hospital__division")
-    operators = operators.order_by("hospital__code", "pk")
+    order = ["hospital__code", "pk"]
+    if pending_first:
+        waiting = Case(When(access=Operator.Access.REQUESTED, then=Value(0)), default=Value(1))
+        order = [waiting, *order]
+    operators = operators.order_by(*order)
     values = {"hospital_id": hospital_id, "access": access, "access_in": list(access_in)}
     return OperatorFilter.apply(operators, values)
+
+
+def operators_requested_count(*, user) -> int:
+    """How many of the operators a user may manage wait for a decision on their request (附件1)."""
+    return operators_scope(user).filter(access=Operator.Access.REQUESTED).count()
 
 
 def operator_get_for_user(*, user, pk):

@@ -7,10 +7,12 @@ only.
 """
 
 import io
+import re
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from urllib.parse import quote
 
 from django.http import FileResponse
 from openpyxl import Workbook
@@ -143,9 +145,26 @@ def _sheet_stream(stream, sheet: Sheet | StreamedSheet) -> None:
         stream.rows(block.rows)
 
 
-def xlsx_response(handle, filename: str) -> FileResponse:
+# What a file name may not hold on Windows, macOS or Linux, and controls.
+FILENAME_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
+
+
+def export_filename(what: str, scope: str, when: str, *, extension: str = "xlsx") -> str:
+    """An export's file name that says what, whose and when: 待跟进-南宁市演示医院-2026-12-07.xlsx."""
+    parts = (FILENAME_UNSAFE.sub("", part).strip() for part in (what, scope, when))
+    return "-".join(part for part in parts if part) + f".{extension}"
+
+
+def attachment_disposition(filename: str, fallback: str) -> str:
+    """Content-Disposition of a download: the ASCII `fallback` for old clients, the real (Chinese) name as
+    RFC 6266's filename* (UTF-8, percent-encoded), which every current browser uses."""
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def xlsx_response(handle, filename: str, *, fallback: str) -> FileResponse:
     """A download of a workbook file (xlsx_file), streamed in blocks, never cached."""
-    response = FileResponse(handle, content_type=XLSX_CONTENT_TYPE, as_attachment=True, filename=filename)
+    response = FileResponse(handle, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = attachment_disposition(filename, fallback)
     response["Cache-Control"] = "private, no-store"
     return response
 

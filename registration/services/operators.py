@@ -1,6 +1,5 @@
 """Operators' module access (附件1): granted and withdrawn by administrators, every change audited."""
 
-import secrets
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model, password_validation
@@ -12,27 +11,41 @@ from django.utils import timezone
 from registration import validators
 from registration.models import AuditEntry, Hospital, Operator
 from registration.services.audit import audit_record
-from registration.services.passwords import temporary_password_set
+from registration.services.passwords import one_time_password, temporary_password_set
 from registration.validators import name_digits_refuse, phone_validate, resident_id_validate
+
+ACCESS_REASON_MAX_LENGTH = 200
 
 
 @transaction.atomic
-def operator_access_set(*, operator: Operator, access: str, user, ip: str | None = None) -> Operator:
-    """Set an operator's module access, stamping when it changed and who changed it."""
+def operator_access_set(
+    *, operator: Operator, access: str, user, ip: str | None = None, reason: str = ""
+) -> Operator:
+    """Set an operator's module access, stamping when it changed, who changed it and why.
+
+    The reason of a withdrawal or a refusal (不予开通) stays on the operator's row for their supervisor to
+    read; a grant clears it.
+    """
     if access not in Operator.Access.values:
         raise ValidationError({"access": ["模块权限状态无效。"]})
+    try:
+        reason = _text_clean(reason, "原因", ACCESS_REASON_MAX_LENGTH)
+    except ValidationError as error:
+        raise ValidationError({"reason": error.messages}) from None
     operator = Operator.objects.select_for_update().select_related("hospital").get(pk=operator.pk)
     previous = operator.access
     if previous == access:
         return operator
     operator.access, operator.access_changed_at = access, timezone.now()
-    operator.save(update_fields=["access", "access_changed_at"])
+    operator.access_reason = reason if access == Operator.Access.WITHDRAWN else ""
+    operator.save(update_fields=["access", "access_changed_at", "access_reason"])
     audit_record(
         user=user,
         action=AuditEntry.Action.ACCESS,
         obj=operator,
         hospital=operator.hospital,
         ip=ip,
+        reason=reason,
         detail={"from": previous, "to": access},
     )
     return operator
@@ -40,9 +53,6 @@ def operator_access_set(*, operator: Operator, access: str, user, ip: str | None
 
 # --- Requests for module access (附件1): supervisors ask, administrators decide --------------------------
 
-# Letters and digits that cannot be mistaken for one another when read out or copied from a screen.
-PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-PASSWORD_GROUPS, PASSWORD_GROUP_LENGTH = 4, 4
 REQUESTABLE = {Operator.Access.NONE, Operator.Access.WITHDRAWN}
 DECISIONS = {
     # decision: (the access it sets, the states it may be taken from)
@@ -52,15 +62,6 @@ DECISIONS = {
     ),
     "withdraw": (Operator.Access.WITHDRAWN, {Operator.Access.REQUESTED, Operator.Access.GRANTED}),
 }
-
-
-def one_time_password() -> str:
-    """A random initial password (about 90 bits), shown once to the supervisor who hands it to the clerk."""
-    groups = (
-        "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(PASSWORD_GROUP_LENGTH))
-        for _ in range(PASSWORD_GROUPS)
-    )
-    return "-".join(groups)
 
 
 @dataclass(frozen=True)
@@ -182,14 +183,21 @@ def operator_access_request(*, operator: Operator, user, ip: str | None = None, 
         return operator_access_set(operator=locked, access=Operator.Access.REQUESTED, user=user, ip=ip)
 
 
-def operator_access_decide(*, operator: Operator, decision: str, user, ip: str | None = None) -> Operator:
-    """An administrator grants or withdraws an operator's module access; a decision out of turn is refused."""
+def operator_access_decide(
+    *, operator: Operator, decision: str, user, ip: str | None = None, reason: str = ""
+) -> Operator:
+    """An administrator grants or withdraws an operator's module access; a decision out of turn is refused.
+
+    A withdrawal (撤销, or 不予开通 of a request) needs a reason: the clerk's supervisor reads it.
+    """
     if decision not in DECISIONS:
         raise ValidationError("操作无效。")
     access, allowed_from = DECISIONS[decision]
+    if decision == "withdraw" and not " ".join((reason or "").split()):
+        raise ValidationError({"reason": ["请填写撤销（不予开通）的原因。"]})
     with transaction.atomic():
         locked = Operator.objects.select_for_update().get(pk=operator.pk)
         if locked.access not in allowed_from:
             verb = "开通" if decision == "grant" else "撤销"
             raise ValidationError(f"该经办人员的模块权限为“{locked.get_access_display()}”，不能{verb}。")
-        return operator_access_set(operator=locked, access=access, user=user, ip=ip)
+        return operator_access_set(operator=locked, access=access, user=user, ip=ip, reason=reason)

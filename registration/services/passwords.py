@@ -5,6 +5,7 @@ password change (registration.middleware), and after settings.TEMPORARY_PASSWORD
 Every change of a password is audited (PASSWORD), never with the password itself.
 """
 
+import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -15,6 +16,19 @@ from django.utils import timezone
 
 from registration.models import AuditEntry, TemporaryPassword
 from registration.services.audit import audit_record, user_hospital
+
+# Letters and digits that cannot be mistaken for one another when read out or copied from a screen.
+PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+PASSWORD_GROUPS, PASSWORD_GROUP_LENGTH = 4, 4
+
+
+def one_time_password() -> str:
+    """A random initial password (about 90 bits), shown once to whoever hands it to its holder."""
+    groups = (
+        "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(PASSWORD_GROUP_LENGTH))
+        for _ in range(PASSWORD_GROUPS)
+    )
+    return "-".join(groups)
 
 
 def temporary_password_set(*, user, issued_by) -> TemporaryPassword:
@@ -64,15 +78,24 @@ def password_change(*, user, new_password: str, ip: str | None = None) -> None:
 
 
 @transaction.atomic
-def password_reset_record(*, user, admin, usable: bool, ip: str | None = None) -> None:
-    """An administrator set (or disabled) another account's password: audited, and to be replaced."""
-    if usable and user.pk != admin.pk:
-        temporary_password_set(user=user, issued_by=admin)
+def password_reset_temporary(*, user, admin, ip: str | None = None) -> str:
+    """An administrator resets another account's password: a random one-time password, returned once (stored
+    only as a hash), which its holder must replace at the next login; audited, never logged."""
+    if user.pk == admin.pk:
+        raise ValidationError("不能为自己的账号生成一次性密码，请在“修改密码”中设置新密码。")
+    if hasattr(user, "api_client"):
+        raise ValidationError("接口客户端的系统账号不能登录，不能设置密码。")
+    password = one_time_password()
+    password_validation.validate_password(password, user)  # the site's own rules hold for it too
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    temporary_password_set(user=user, issued_by=admin)
     audit_record(
         user=admin,
         action=AuditEntry.Action.PASSWORD,
         obj=user,
         hospital=user_hospital(user),
         ip=ip,
-        detail={"by": "admin", "target": user.get_username(), "usable": usable},
+        detail={"by": "admin", "target": user.get_username(), "usable": True, "one_time": True},
     )
+    return password

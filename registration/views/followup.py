@@ -22,6 +22,7 @@ from registration.pagination import BoundedPaginator
 from registration.selectors.reports import followup_counts
 from registration.services.exports import (
     StreamedSheet,
+    export_filename,
     export_record,
     export_shows_full_ids,
     ids_for_export,
@@ -175,7 +176,8 @@ def followup_export(request):
         hospital=hospital,
         detail={"hospital_id": hospital.pk if hospital else None, "truncated": truncated},
     )
-    return xlsx_response(handle, f"followup-{today:%Y%m%d}.xlsx")
+    filename = export_filename("待跟进", scope, f"{today:%Y-%m-%d}")
+    return xlsx_response(handle, filename, fallback=f"followup-{today:%Y%m%d}.xlsx")
 
 
 # The page's colours (Bootstrap's table-danger and table-warning), so the printout reads like the screen.

@@ -6,6 +6,8 @@ exports as 附件1's form, with full ID numbers: the 医保中心 needs them, an
 hospital's) and administrators reach this page.
 """
 
+from urllib.parse import quote
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -18,12 +20,20 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from registration import access, selectors
-from registration.forms.operators import OperatorFilterForm, OperatorRequestForm
+from registration.forms.operators import OperatorFilterForm, OperatorRequestForm, OperatorWithdrawForm
 from registration.http import client_ip
 from registration.masking import mask_id_number
 from registration.models import Division, Operator
-from registration.services.exports import XLSX_CONTENT_TYPE, Sheet, export_record, xlsx_build
+from registration.services.exports import (
+    XLSX_CONTENT_TYPE,
+    Sheet,
+    attachment_disposition,
+    export_filename,
+    export_record,
+    xlsx_build,
+)
 from registration.services.operators import (
+    DECISIONS,
     operator_access_decide,
     operator_access_request,
     operator_request_new,
@@ -34,6 +44,7 @@ FORM_HEADERS = ["序号", "医疗机构所属区", "经办人姓名", "身份证
 # The 附件1 form lists the people to be enabled: those asked for and those already enabled.
 EXPORTED_BY_DEFAULT = [Operator.Access.REQUESTED, Operator.Access.GRANTED]
 MAX_OPERATORS = 2000  # every hospital's operators together are a few hundred
+WITHDRAWABLE = DECISIONS["withdraw"][1]
 
 
 def _filters(request):
@@ -58,7 +69,11 @@ def operator_list(request):
         return denied_400(request, error)
     operators = list(
         selectors.operators_for_user(
-            user=request.user, hospital_id=hospital.pk if hospital else None, access=access_state
+            user=request.user,
+            hospital_id=hospital.pk if hospital else None,
+            access=access_state,
+            # The administrator's work first: the requests waiting for a decision.
+            pending_first=administrator,
         )[:MAX_OPERATORS]
     )
     districts = {operator.hospital_id: district_name(operator.hospital) for operator in operators}
@@ -149,9 +164,14 @@ def operator_request_existing(request, pk):
 @require_POST
 @access.administrator_required
 def operator_access(request, pk):
-    """POST /operators/<pk>/access (decision=grant|withdraw): an administrator decides."""
+    """POST /operators/<pk>/access (decision=grant): an administrator grants access in one click; a
+    withdrawal (decision=withdraw) is sent to its confirmation page, which asks for the reason."""
     operator = selectors.operator_get_for_user(user=request.user, pk=pk)
     decision = request.POST.get("decision", "")
+    next_query = _next_query(request.POST.get("next", ""))
+    if decision == "withdraw":
+        url = reverse("operator_withdraw", args=[operator.pk])
+        return redirect(f"{url}?next={quote(next_query)}" if next_query else url)
     try:
         operator = operator_access_decide(
             operator=operator, decision=decision, user=request.user, ip=client_ip(request)
@@ -159,11 +179,62 @@ def operator_access(request, pk):
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
-        verb = "开通" if decision == "grant" else "撤销"
-        messages.success(request, f"已{verb}{operator.real_name}（{operator.hospital.name}）的模块权限。")
-    next_query = request.POST.get("next", "")
-    # Only our own list's query string goes back into the redirect: never a URL from the request.
-    if next_query and next_query.isascii() and "/" not in next_query and len(next_query) < 200:
+        messages.success(request, f"已开通{operator.real_name}（{operator.hospital.name}）的模块权限。")
+    return _back_to_list(next_query)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@access.administrator_required
+def operator_withdraw(request, pk):
+    """GET/POST /operators/<pk>/withdraw: withdraw (撤销) or refuse (不予开通) access, confirmed, with a
+    reason."""
+    operator = selectors.operator_get_for_user(user=request.user, pk=pk)
+    next_query = _next_query((request.POST if request.method == "POST" else request.GET).get("next", ""))
+    initial = {"next": next_query}
+    form = OperatorWithdrawForm(request.POST if request.method == "POST" else None, initial=initial)
+    verb = "不予开通" if operator.access == Operator.Access.REQUESTED else "撤销"
+    blocked = None
+    if operator.access not in WITHDRAWABLE:
+        blocked = f"该经办人员的模块权限为“{operator.get_access_display()}”，不能撤销。"
+    if request.method == "POST" and blocked is None and form.is_valid():
+        try:
+            operator_access_decide(
+                operator=operator,
+                decision="withdraw",
+                reason=form.cleaned_data["reason"],
+                user=request.user,
+                ip=client_ip(request),
+            )
+        except ValidationError as error:
+            _errors_apply(form, error)
+        else:
+            messages.success(
+                request, f"已{verb}{operator.real_name}（{operator.hospital.name}）的模块权限，原因已记录。"
+            )
+            return _back_to_list(next_query)
+    context = {
+        "operator": operator,
+        "form": form,
+        "verb": verb,
+        "blocked": blocked,
+        "district": district_name(operator.hospital),
+        "id_masked": mask_id_number(operator.id_number),
+        "next_query": next_query,
+    }
+    status = 400 if request.method == "POST" and (form.errors or blocked) else 200
+    return render(request, "registration/operators_withdraw.html", context, status=status)
+
+
+def _next_query(value: str) -> str:
+    # Only our own list's query string goes back into a redirect: never a URL from the request.
+    if value and value.isascii() and "/" not in value and len(value) < 200:
+        return value
+    return ""
+
+
+def _back_to_list(next_query: str):
+    if next_query:
         return redirect(f"{reverse('operator_list')}?{next_query}")
     return redirect("operator_list")
 
@@ -206,7 +277,9 @@ def operator_export(request):
         },
     )
     response = HttpResponse(xlsx_build(sheets), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="operators-{today:%Y%m%d}.xlsx"'
+    scope = own.name if own is not None else "全部医疗机构"
+    filename = export_filename("附件1经办人员", scope, f"{today:%Y-%m-%d}")
+    response["Content-Disposition"] = attachment_disposition(filename, f"operators-{today:%Y%m%d}.xlsx")
     response["Cache-Control"] = "private, no-store"
     return response
 

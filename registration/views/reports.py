@@ -29,6 +29,7 @@ from registration.services.exports import (
     Block,
     Sheet,
     StreamedSheet,
+    export_filename,
     export_record,
     export_shows_full_ids,
     ids_for_export,
@@ -212,7 +213,9 @@ def reports_export(request):
             "truncated": truncated,
         },
     )
-    return xlsx_response(handle, f"report-{data['date_from']:%Y%m%d}-{data['date_to']:%Y%m%d}.xlsx")
+    period = f"{data['date_from']:%Y-%m-%d}至{data['date_to']:%Y-%m-%d}"
+    fallback = f"report-{data['date_from']:%Y%m%d}-{data['date_to']:%Y%m%d}.xlsx"
+    return xlsx_response(handle, export_filename("统计报表", scope, period), fallback=fallback)
 
 
 def _first_error(form) -> str:

@@ -4,7 +4,16 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from tests.factories import MOTHER_ID
+from tests.factories import MOTHER_ID, PASSWORD
+
+
+def login(page, username: str, password: str = PASSWORD) -> None:
+    """Log in through the login form, as a person does, and wait to leave it."""
+    page.goto("/login/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(lambda url: "/login/" not in url)
 
 
 def born_days_ago(days: int) -> str:

@@ -12,18 +12,10 @@ from playwright.sync_api import expect
 from registration.models import Newborn, Operator, Sex
 from registration.services.newborns import BabyInput, ParentInput
 from tests import factories
-from tests.e2e.pages import fill_registration
+from tests.e2e.pages import fill_registration, login
 from tests.factories import FATHER_ID
 
 pytestmark = pytest.mark.e2e
-
-
-def login(page, username: str, password: str = factories.PASSWORD):
-    page.goto("/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(lambda url: "/login/" not in url)
 
 
 def test_the_registration_page_tells_the_clerk_when_the_family_may_use_the_joint_handling(logged_in_page):

@@ -115,3 +115,27 @@ def test_migration_0020_seals_the_entries_already_in_the_log(clerk):
     out = StringIO()
     call_command("audit_verify", stdout=out)
     assert "intact" in out.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migration_0024_stops_at_a_negative_amount_and_names_the_payment(clerk):
+    born = date(2026, 3, 2)
+    newborn = factories.register(clerk, today=born).newborns.get()
+    executor = MigrationExecutor(connection)
+    latest = _latest(executor)
+    before = [("registration", "0020_audit_seals")]
+    try:
+        executor.migrate(before)
+        old_apps = MigrationExecutor(connection).loader.project_state(before).apps
+        Payment = old_apps.get_model("registration", "Payment")
+        wrong = Payment.objects.create(
+            newborn_id=newborn.pk, paid_on=born, years=[2026], amount="-380.00", recorded_by_id=clerk.pk
+        )
+
+        with pytest.raises(RuntimeError, match=rf"{wrong.pk} \(-380\.00\)"):
+            MigrationExecutor(connection).migrate(latest)
+
+        Payment.objects.filter(pk=wrong.pk).update(amount="380.00")
+    finally:
+        MigrationExecutor(connection).migrate(latest)
+    assert MigrationExecutor(connection).migration_plan(latest) == []

@@ -230,6 +230,19 @@ def test_the_audit_filters_read_their_indexes(province):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
+def test_the_audit_log_finds_part_of_a_login_name_without_reading_every_entry(province):
+    # Issue 29: the names the fragment matches are looked up among the accounts first, then their entries.
+    _, admin = _users()
+
+    several = selectors.audit_entries_for_user(user=admin, username="clerk00")
+
+    _no_seq_scan_of_big_tables(_plan(several[:50]))
+    found = {entry.username for entry in several[:50]}
+    assert found and found <= {f"clerk00{digit}" for digit in range(10)}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
 def test_the_admin_changelists_search_by_the_terms_shape_through_an_index(province, client):
     _, admin = _users()
     client.force_login(admin)

@@ -91,6 +91,7 @@ ROWS: dict[str, Row] = {
     "division_roots": Row(LOGGED_IN),
     "division_children": Row(LOGGED_IN, kwargs=lambda side: {"pk": side.hospital.division_id}),
     "audit_list": Row(SUPERVISOR),
+    "audit_export": Row(SUPERVISOR),
     # JSON for the page's script: 401 rather than a login page; an empty form is a 400.
     "register_advice": Row(_with(REGISTERING, anonymous=401, clerk=400, supervisor=400), method="POST"),
     "followup": Row(MODULE),
@@ -125,6 +126,8 @@ ROWS: dict[str, Row] = {
         method="POST",
         kwargs=lambda side: {"pk": side.clerk.operator.pk},
     ),
+    # A withdrawal's confirmation page (its POST needs a reason: tests/registration/views/test_operators.py).
+    "operator_withdraw": Row(ADMINISTRATOR, kwargs=lambda side: {"pk": side.clerk.operator.pk}),
 }
 
 

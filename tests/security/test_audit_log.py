@@ -1,14 +1,18 @@
 """Logins in the audit log, and the audit log page: who reads which entries, filters, masking, queries."""
 
+import io
 from datetime import timedelta
+from urllib.parse import unquote
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from registration.masking import mask_id_number
-from registration.models import AuditEntry
+from registration.models import AuditEntry, Operator
 from registration.services.audit import audit_record
+from registration.services.operators import operator_access_decide
 from tests import factories
 from tests.factories import PASSWORD
 from tests.security.conftest import World
@@ -236,3 +240,144 @@ def test_it_reads_a_page_in_a_bounded_number_of_queries(client, world: World, dj
 
     assert response.status_code == 200
     assert len(response.context["rows"]) == 50
+
+
+# --- issue 29, item 9: words, a person found by name, views of full numbers hidden, the export ----------
+
+EXPORT = "/audit/export.xlsx"
+
+
+def details(response) -> list[str]:
+    return [row.detail for row in response.context["rows"]]
+
+
+def test_the_details_are_words_not_json(client, world: World):
+    operator_access_decide(
+        operator=world.own.clerk.operator, decision="withdraw", user=world.administrator, reason="调岗"
+    )
+    client.force_login(world.own.supervisor)
+
+    response = client.get(URL)
+
+    html = response.content.decode()
+    words = details(response)
+    assert "模块权限：已开通 → 已撤销" in words
+    assert any(word.startswith("到账日期 ") and "年度" in word for word in words)  # the world's payment
+    assert any(word.startswith("个人编号 ") for word in words)  # its registrations
+    assert '{"' not in html and "&quot;" not in html.split("<tbody>")[1]
+
+
+def test_the_user_filter_takes_a_real_name(client, world: World):
+    real_name = world.own.clerk.operator.real_name  # 李经办, the clerk nn_clerk
+    supervisor = world.own.supervisor
+    Operator.objects.filter(user=supervisor).update(real_name="周主管")
+    client.force_login(supervisor)
+
+    rows = client.get(URL, {"username": real_name}).context["rows"]
+
+    assert rows and {row.entry.username for row in rows} == {"nn_clerk"}
+
+
+def test_the_user_filter_takes_part_of_a_login_name(client, world: World):
+    client.force_login(world.administrator)
+
+    rows = client.get(URL, {"username": "nn_"}).context["rows"]
+
+    assert {row.entry.username for row in rows} == {"nn_clerk"}  # nn_super has no entry yet
+    assert {row.entry.hospital_id for row in rows} == {world.own.hospital.pk}
+
+
+def test_the_user_filter_still_finds_an_unknown_login_tried(client, world: World):
+    audit_record(user=None, action=AuditEntry.Action.LOGIN_FAILED, username="nobody-known", detail={})
+    client.force_login(world.administrator)
+
+    rows = client.get(URL, {"username": "nobody-known"}).context["rows"]
+
+    assert [row.entry.username for row in rows] == ["nobody-known"]
+
+
+def test_a_supervisor_finding_a_name_sees_only_their_hospitals_entries(client, world: World):
+    client.force_login(world.own.supervisor)
+
+    rows = client.get(URL, {"username": "clerk"}).context["rows"]  # nn_clerk and gl_clerk alike
+
+    assert rows and {row.entry.username for row in rows} == {"nn_clerk"}
+
+
+def test_the_switch_hides_the_views_of_full_numbers(client, world: World):
+    for _ in range(3):
+        audit_record(user=world.own.clerk, action=AuditEntry.Action.VIEW_ID, obj=world.own.newborn)
+    client.force_login(world.own.supervisor)
+
+    everything = client.get(URL).context["rows"]
+    hidden = client.get(URL, {"hide_view_id": "on"})
+
+    assert AuditEntry.Action.VIEW_ID in {row.entry.action for row in everything}
+    rows = hidden.context["rows"]
+    assert rows and AuditEntry.Action.VIEW_ID not in {row.entry.action for row in rows}
+    assert 'name="hide_view_id" id="id_hide_view_id" checked' in hidden.content.decode()
+
+
+def test_the_export_holds_what_the_page_shows_masked_and_is_audited(client, world: World):
+    newborn = world.own.newborn
+    audit_record(
+        user=world.own.clerk,
+        action=AuditEntry.Action.UPDATE,
+        obj=newborn,
+        reason=f"家长电话 13877112345，证件 {newborn.temp_id}",
+        detail={"summary": f"联系电话：13877112345 → 13977115432，{factories.MOTHER_ID}"},
+    )
+    client.force_login(world.own.supervisor)
+
+    page = client.get(URL, {"hide_view_id": "on"})
+    response = client.get(EXPORT, {"hide_view_id": "on"})
+
+    assert response.status_code == 200
+    header = response["Content-Disposition"]
+    today = timezone.localdate()
+    filename = unquote(header.split("filename*=UTF-8''")[1])
+    assert filename == f"审计日志-南宁市第一人民医院-{today:%Y-%m-%d}.xlsx"
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    sheet = book["审计日志"]
+    rows = list(sheet.iter_rows(min_row=4, values_only=True))
+    headers = ["时间", "用户", "医疗机构", "操作", "对象", "原因", "详情", "IP地址"]
+    assert [cell.value for cell in sheet[3]] == headers
+    assert len(rows) == page.context["page"].paginator.count
+    [update] = [row for row in rows if row[3] == "修改"]
+    [shown] = [row for row in page.context["rows"] if row.entry.action == AuditEntry.Action.UPDATE]
+    assert (update[5], update[6]) == (shown.reason, shown.detail)
+    text = str(rows)
+    for full in (newborn.temp_id, factories.MOTHER_ID, "13877112345"):
+        assert full not in text
+    assert mask_id_number(newborn.temp_id) in text
+    entry = AuditEntry.objects.filter(action=AuditEntry.Action.EXPORT).get()
+    assert entry.detail["kind"] == "audit" and entry.detail["rows"] == len(rows)
+    assert entry.detail["full_ids"] is False
+
+
+def test_the_export_refuses_bad_filters_in_chinese(client, world: World):
+    client.force_login(world.administrator)
+
+    response = client.get(EXPORT, {"date_from": "2026-13-45"})
+
+    assert response.status_code == 400
+    assert "筛选条件有误" in response.content.decode()
+
+
+def test_the_export_is_for_supervisors_and_administrators(client, world: World):
+    client.force_login(world.own.clerk)
+
+    assert client.get(EXPORT).status_code == 403
+
+
+def test_an_administrators_export_of_one_hospital_names_it(client, world: World):
+    client.force_login(world.administrator)
+
+    every = client.get(EXPORT)["Content-Disposition"]
+    one = client.get(EXPORT, {"hospital": world.foreign.hospital.pk})
+
+    book = load_workbook(io.BytesIO(b"".join(one.streaming_content)))
+    hospitals = {row[2] for row in book["审计日志"].iter_rows(min_row=4, values_only=True)}
+    assert hospitals == {world.foreign.hospital.name}
+    assert "全部医疗机构" in unquote(every)
+    assert world.foreign.hospital.name in unquote(one["Content-Disposition"])

@@ -27,6 +27,7 @@ OBJECT_KWARGS: dict[str, Callable[[Side], dict]] = {
     "cards:card": lambda side: {"pk": side.newborn.pk},
     "operator_request_existing": lambda side: {"pk": side.clerk.operator.pk},
     "operator_access": lambda side: {"pk": side.clerk.operator.pk},
+    "operator_withdraw": lambda side: {"pk": side.clerk.operator.pk},
     # Administrators only (hospital staff get 403 for any token); tokens are bound to their uploader:
     # test_it_treats_another_administrators_import_like_a_missing_one below.
     "payment_import_preview": lambda side: {"token": f"{side.hospital.pk:032x}"},

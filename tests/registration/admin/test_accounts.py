@@ -1,5 +1,7 @@
 """Accounts in the admin (registration.admin.accounts): who created or changed which account, audited."""
 
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
@@ -117,31 +119,59 @@ def test_a_change_of_name_only_adds_no_entry(admin_client, clerk):
     assert entries() == []
 
 
-def test_a_password_reset_is_audited_and_must_be_replaced_at_the_next_login(admin_client, superuser, clerk):
-    response = admin_client.post(
-        f"/admin/auth/user/{clerk.pk}/password/",
-        {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true", "set-password": ""},
-        REMOTE_ADDR="10.5.5.5",
-    )
+def test_a_password_reset_generates_a_one_time_password_shown_once(superuser, clerk):
+    # The admin's own page, used as a browser uses it: GET the page, post its form with its CSRF token.
+    from tests.registration.admin.browser import AdminBrowser
 
-    assert response.status_code == 302, response.content.decode()[:3000]
+    browser = AdminBrowser(superuser)
+    url = f"/admin/auth/user/{clerk.pk}/password/"
+    page = browser.open(url).content.decode()
+    values = dict(browser.form_values_of(url, button="_generate"))
+
+    response = browser.client.post(url, {**values, "_generate": "生成一次性密码"}, REMOTE_ADDR="10.5.5.5")
+
+    assert "生成一次性密码" in page and 'name="password1"' not in page  # nothing to invent
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+    password = re.search(r"data-password>([^<]+)<", response.content.decode()).group(1)
     clerk.refresh_from_db()
-    assert clerk.check_password(NEW_PASSWORD)
+    assert clerk.check_password(password)
     [entry] = entries(AuditEntry.Action.PASSWORD)
     assert (entry.user, entry.ip, entry.hospital) == (superuser, "10.5.5.5", clerk.operator.hospital)
-    assert entry.detail == {"by": "admin", "target": "clerk", "usable": True}
+    assert entry.detail == {"by": "admin", "target": "clerk", "usable": True, "one_time": True}
     assert temporary_password_pending(clerk).issued_by == superuser
+    assert password not in browser.open(url).content.decode()  # shown once
 
 
-def test_a_refused_password_reset_records_nothing(admin_client, clerk):
-    response = admin_client.post(
-        f"/admin/auth/user/{clerk.pk}/password/",
-        {"password1": "short-1", "password2": "short-1", "usable_password": "true", "set-password": ""},
-    )
+def test_opening_the_reset_page_changes_nothing(admin_client, clerk):
+    before = User.objects.get(pk=clerk.pk).password
+
+    response = admin_client.get(f"/admin/auth/user/{clerk.pk}/password/")
 
     assert response.status_code == 200
+    assert User.objects.get(pk=clerk.pk).password == before
     assert entries(AuditEntry.Action.PASSWORD) == []
     assert temporary_password_pending(clerk) is None
+
+
+def test_an_administrator_resetting_their_own_password_is_sent_to_the_password_change(
+    admin_client, superuser
+):
+    response = admin_client.post(f"/admin/auth/user/{superuser.pk}/password/")
+
+    assert response.status_code == 302 and response["Location"] == "/password/"
+    assert entries(AuditEntry.Action.PASSWORD) == []
+
+
+def test_an_api_clients_account_gets_no_password(admin_client, clerk):
+    from registration.services.api_clients import api_client_create
+
+    client, _ = api_client_create(name="南宁HIS", hospital=clerk.operator.hospital, scopes=["records:read"])
+
+    response = admin_client.post(f"/admin/auth/user/{client.user.pk}/password/", follow=True)
+
+    assert "接口客户端的系统账号不能登录" in response.content.decode()
+    client.user.refresh_from_db()
+    assert not client.user.has_usable_password()
 
 
 def test_a_groups_permissions_are_audited(admin_client):

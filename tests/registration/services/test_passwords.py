@@ -1,5 +1,6 @@
 """Passwords someone else chose (services.passwords): set, pending, expired, replaced; changes audited."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -10,7 +11,7 @@ from registration.models import AuditEntry, Operator, TemporaryPassword
 from registration.services.operators import OperatorInput, operator_request_new
 from registration.services.passwords import (
     password_change,
-    password_reset_record,
+    password_reset_temporary,
     temporary_password_expired,
     temporary_password_pending,
     temporary_password_set,
@@ -131,20 +132,38 @@ def test_the_validator_is_one_of_the_sites_rules():
     assert any(isinstance(v, CharacterClassValidator) for v in get_default_password_validators())
 
 
-def test_an_administrators_reset_is_audited_and_must_be_replaced(clerk, administrator):
-    password_reset_record(user=clerk, admin=administrator, usable=True, ip="10.9.9.9")
+def test_an_administrators_reset_is_a_one_time_password_audited_and_to_be_replaced(clerk, administrator):
+    password = password_reset_temporary(user=clerk, admin=administrator, ip="10.9.9.9")
 
+    clerk.refresh_from_db()
+    assert clerk.check_password(password)
+    assert re.fullmatch(r"[A-Za-z0-9]{4}(-[A-Za-z0-9]{4}){3}", password)
     temporary = temporary_password_pending(clerk)
     assert temporary is not None and temporary.issued_by == administrator
     entry = AuditEntry.objects.get(action=AuditEntry.Action.PASSWORD)
     assert entry.user == administrator and entry.hospital == clerk.operator.hospital
-    assert entry.detail == {"by": "admin", "target": "clerk", "usable": True}
+    assert entry.detail == {"by": "admin", "target": "clerk", "usable": True, "one_time": True}
+    assert password not in str(entry.detail) + entry.reason
 
 
 def test_a_reset_sets_a_new_expiry(clerk, administrator):
     old = temporary_password_set(user=clerk, issued_by=None)
     TemporaryPassword.objects.filter(pk=old.pk).update(issued_at=timezone.now() - timedelta(days=30))
 
-    password_reset_record(user=clerk, admin=administrator, usable=True)
+    password_reset_temporary(user=clerk, admin=administrator)
 
     assert not temporary_password_expired(temporary_password_pending(clerk))
+
+
+def test_a_reset_of_ones_own_or_an_api_clients_account_is_refused(clerk, administrator):
+    from registration.services.api_clients import api_client_create
+
+    client, _ = api_client_create(name="南宁HIS", hospital=clerk.operator.hospital, scopes=["records:read"])
+
+    with pytest.raises(ValidationError, match="不能为自己的账号"):
+        password_reset_temporary(user=administrator, admin=administrator)
+    with pytest.raises(ValidationError, match="接口客户端的系统账号"):
+        password_reset_temporary(user=client.user, admin=administrator)
+    client.user.refresh_from_db()
+    assert not client.user.has_usable_password()
+    assert not AuditEntry.objects.filter(action=AuditEntry.Action.PASSWORD).exists()

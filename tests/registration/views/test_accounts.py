@@ -287,3 +287,11 @@ def test_a_csrf_failure_on_the_login_page_is_in_chinese_too(settings, db):
     response = Client(enforce_csrf_checks=True).post("/login/", {"username": "clerk", "password": PASSWORD})
 
     assert response.status_code == 403 and "刷新页面" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_login_page_says_who_resets_a_supervisors_password(client):
+    html = client.get("/login/").content.decode()
+
+    assert "经办人请联系本院主管；主管请直接联系医保中心管理员" in html
+    assert "密码由医保中心管理员重置为一次性密码" in html

@@ -228,7 +228,7 @@ def test_the_endpoint_is_for_granted_clerks_only_and_post_only(client, nanning_c
     assert anonymous.status_code == 401
     assert get.status_code == 405
     assert withdrawn.status_code == 403
-    assert "尚未开通" in withdrawn.json()["error"]
+    assert "被医保中心撤销" in withdrawn.json()["error"]
 
 
 @pytest.mark.django_db

@@ -349,3 +349,15 @@ def test_paying_the_next_year_takes_a_record_off_the_list(client, clerk, today_i
 
     assert 'data-count="next_year">0<' in page and f"/newborns/{newborn.pk}/" not in page
     assert "没有次年度保费未缴的已缴费记录" in page
+
+
+def test_the_exports_file_name_carries_the_hospital(client, clerk):
+    from urllib.parse import unquote
+
+    client.force_login(clerk)
+
+    header = client.get("/followup/export.xlsx")["Content-Disposition"]
+
+    today = timezone.localdate()
+    assert header.startswith(f'attachment; filename="followup-{today:%Y%m%d}.xlsx"; ')
+    assert unquote(header.split("filename*=UTF-8''")[1]) == f"待跟进-南宁市第一人民医院-{today:%Y-%m-%d}.xlsx"

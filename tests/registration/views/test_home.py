@@ -127,3 +127,71 @@ def test_it_answers_head_as_it_answers_get(client, clerk):
     response = client.head("/")
     assert response.status_code == 200 and response.content == b""
     assert client.post("/").status_code == 405
+
+
+# --- issue 29, item 7: the administrator's waiting 附件1 requests, on the home page and in the menu ----
+
+
+@pytest.mark.django_db
+def test_the_administrator_sees_the_waiting_requests_on_the_home_page_and_in_the_menu(
+    client, clerk, django_assert_max_num_queries
+):
+    for index in range(2):
+        factories.operator_make(
+            username=f"waiting{index}",
+            hospital=clerk.operator.hospital,
+            access=Operator.Access.REQUESTED,
+            id_number=factories.id_number(born="19900101", order=f"{index + 1:02d}4"),
+        )
+    administrator = factories.user_make("admin", is_staff=True)
+    client.force_login(administrator)
+    client.get("/")  # warm the session
+
+    with django_assert_max_num_queries(8):
+        html = client.get("/").content.decode()
+
+    home = html.split("<main")[1]
+    assert "有 <strong>2</strong> 名经办人员的模块权限开通申请（附件1）待处理" in home
+    assert 'href="/operators/?access=requested"' in home
+    menu = html.split("<main")[0]
+    assert 'href="/operators/?access=requested" data-pending-requests="2"' in menu
+    assert '2<span class="visually-hidden"> 个开通申请待处理</span>' in menu
+
+
+@pytest.mark.django_db
+def test_no_waiting_request_shows_no_count_and_hospital_staff_never_see_one(client, clerk):
+    administrator = factories.user_make("admin", is_staff=True)
+    client.force_login(administrator)
+    quiet = client.get("/").content.decode()
+    factories.operator_make(
+        username="waiting",
+        hospital=clerk.operator.hospital,
+        access=Operator.Access.REQUESTED,
+        id_number=factories.id_number(born="19900101", order="014"),
+    )
+    supervisor = factories.operator_make(
+        username="super",
+        hospital=clerk.operator.hospital,
+        role=Operator.Role.SUPERVISOR,
+        id_number=factories.id_number(born="19800101", order="035"),
+    ).user
+    client.force_login(supervisor)
+    staff = client.get("/").content.decode()
+
+    assert "没有待处理的模块权限开通申请" in quiet and "data-pending-requests" not in quiet
+    assert "data-pending-requests" not in staff and "开通申请（附件1）待处理" not in staff
+
+
+@pytest.mark.django_db
+def test_a_withdrawn_clerk_is_told_it_was_withdrawn_and_whom_to_ask(client, clerk):
+    from registration.services.operators import operator_access_decide
+
+    administrator = factories.user_make("admin", is_staff=True)
+    operator_access_decide(operator=clerk.operator, decision="withdraw", user=administrator, reason="调岗")
+    client.force_login(clerk)
+
+    html = client.get("/").content.decode()
+
+    assert "被医保中心撤销（当前状态：已撤销）" in html
+    assert "请联系本院主管，由主管按附件1向医保中心重新申请开通" in html
+    assert "尚未开通" not in html

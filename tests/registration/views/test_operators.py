@@ -9,18 +9,18 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from registration.masking import mask_id_number
 from registration.models import AuditEntry, Division, Operator
 from registration.services.operators import (
-    PASSWORD_ALPHABET,
     OperatorInput,
-    one_time_password,
     operator_access_decide,
     operator_access_request,
     operator_request_new,
 )
+from registration.services.passwords import PASSWORD_ALPHABET, one_time_password
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -137,16 +137,24 @@ def test_access_moves_only_along_request_grant_withdraw(hospital, supervisor, ad
     assert operator.access == Operator.Access.GRANTED
     with pytest.raises(ValidationError, match="不能开通"):
         operator_access_decide(operator=operator, decision="grant", user=administrator)
-    operator = operator_access_decide(operator=operator, decision="withdraw", user=administrator)
-    assert operator.access == Operator.Access.WITHDRAWN
+    with pytest.raises(ValidationError, match="请填写撤销"):
+        operator_access_decide(operator=operator, decision="withdraw", user=administrator, reason="  ")
+    operator = operator_access_decide(
+        operator=operator, decision="withdraw", user=administrator, reason="已调离产科"
+    )
+    assert (operator.access, operator.access_reason) == (Operator.Access.WITHDRAWN, "已调离产科")
     with pytest.raises(ValidationError, match="不能撤销"):
-        operator_access_decide(operator=operator, decision="withdraw", user=administrator)
+        operator_access_decide(operator=operator, decision="withdraw", user=administrator, reason="再撤")
     with pytest.raises(ValidationError, match="操作无效"):
         operator_access_decide(operator=operator, decision="delete", user=administrator)
     actions = list(
         AuditEntry.objects.filter(action=AuditEntry.Action.ACCESS).values_list("detail", flat=True)
     )
     assert [entry["to"] for entry in actions] == ["withdrawn", "granted", "requested"]
+    withdrawn = AuditEntry.objects.filter(action=AuditEntry.Action.ACCESS).first()
+    assert withdrawn.reason == "已调离产科"
+    operator = operator_access_decide(operator=operator, decision="grant", user=administrator)
+    assert operator.access_reason == ""  # a grant clears the last withdrawal's reason
 
 
 # --- the pages ----------------------------------------------------------------------------------------
@@ -280,15 +288,109 @@ def test_an_administrator_grants_and_withdraws_from_the_list(client, administrat
     foreign.refresh_from_db()
     access_after_grant = foreign.access
     refused = client.post(f"/operators/{foreign.pk}/access", {"decision": "grant"}, follow=True)
-    client.post(f"/operators/{foreign.pk}/access", {"decision": "withdraw"})
+    withdrawn = client.post(f"/operators/{foreign.pk}/withdraw", {"reason": "离职"})
     foreign.refresh_from_db()
 
     assert "桂林经办" in listing and "1 名经办人员的开通申请待处理" in listing
     assert granted.status_code == 302 and granted["Location"] == "/operators/?access=requested"
     assert access_after_grant == Operator.Access.GRANTED
     assert "不能开通" in refused.content.decode()
-    assert foreign.access == Operator.Access.WITHDRAWN
+    assert withdrawn.status_code == 302
+    assert (foreign.access, foreign.access_reason) == (Operator.Access.WITHDRAWN, "离职")
     assert client.post("/operators/999999/access", {"decision": "grant"}).status_code == 404
+
+
+# --- issue 29, item 7: a withdrawal is confirmed and has a reason; the waiting requests come first ------
+
+
+def test_a_withdrawal_in_one_click_only_opens_its_confirmation_page(client, administrator, foreign):
+    Operator.objects.filter(pk=foreign.pk).update(access=Operator.Access.GRANTED)
+    client.force_login(administrator)
+
+    data = {"decision": "withdraw", "next": "access=granted"}
+    response = client.post(f"/operators/{foreign.pk}/access", data)
+    page = client.get(response["Location"])
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/operators/{foreign.pk}/withdraw?next=access%3Dgranted"
+    foreign.refresh_from_db()
+    assert foreign.access == Operator.Access.GRANTED  # nothing done yet
+    html = page.content.decode()
+    assert "确认撤销" in html and "桂林经办" in html and 'name="reason"' in html
+    assert not AuditEntry.objects.filter(action=AuditEntry.Action.ACCESS).exists()
+
+
+@pytest.mark.parametrize(("access", "verb"), [("granted", "撤销"), ("requested", "不予开通")])
+def test_a_withdrawal_needs_a_reason_which_is_recorded(client, administrator, foreign, access, verb):
+    Operator.objects.filter(pk=foreign.pk).update(access=access)
+    client.force_login(administrator)
+    url = f"/operators/{foreign.pk}/withdraw"
+
+    page = client.get(url)
+    empty = client.post(url, {"reason": "   ", "next": "access=requested"})
+    done = client.post(url, {"reason": "未提交附件1盖章原件", "next": "access=requested"})
+
+    assert f"确认{verb}" in page.content.decode()
+    assert empty.status_code == 400 and "请填写原因" in empty.content.decode()
+    assert done.status_code == 302 and done["Location"] == "/operators/?access=requested"
+    foreign.refresh_from_db()
+    assert (foreign.access, foreign.access_reason) == (Operator.Access.WITHDRAWN, "未提交附件1盖章原件")
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.ACCESS)
+    assert (entry.reason, entry.detail, entry.user) == (
+        "未提交附件1盖章原件",
+        {"from": access, "to": "withdrawn"},
+        administrator,
+    )
+
+
+def test_the_reason_of_a_withdrawal_shows_on_the_supervisors_list(client, administrator, supervisor, clerk):
+    operator_access_decide(operator=clerk.operator, decision="withdraw", user=administrator, reason="已调岗")
+    client.force_login(supervisor)
+
+    html = client.get("/operators/").content.decode()
+
+    assert "原因：已调岗" in html
+
+
+def test_a_withdrawal_out_of_turn_shows_why_and_changes_nothing(client, administrator, foreign):
+    client.force_login(administrator)  # foreign's access is none: nothing to withdraw
+
+    page = client.get(f"/operators/{foreign.pk}/withdraw")
+    post = client.post(f"/operators/{foreign.pk}/withdraw", {"reason": "误操作"})
+
+    assert page.status_code == 200 and "不能撤销" in page.content.decode()
+    assert post.status_code == 400
+    foreign.refresh_from_db()
+    assert foreign.access == Operator.Access.NONE
+
+
+def test_the_administrator_sees_the_waiting_requests_first(client, administrator, hospital, clerk):
+    waiting = factories.operator_make(
+        username="waiting_z",
+        hospital=hospital,
+        access=Operator.Access.REQUESTED,
+        real_name="排最后",
+        id_number=factories.id_number(born="19920202", order="058"),
+    )
+    client.force_login(administrator)
+
+    response = client.get("/operators/")
+
+    rows = [row["operator"] for row in response.context["rows"]]
+    assert rows[0] == waiting and clerk.operator in rows[1:]
+    assert 'data-pending-requests="1"' in response.content.decode()
+
+
+def test_the_operators_page_marks_a_disabled_hospital(client, administrator, foreign):
+    foreign.hospital.is_active = False
+    foreign.hospital.save(update_fields=["is_active"])
+    client.force_login(administrator)
+
+    html = client.get("/operators/").content.decode()
+
+    row = html[html.index(f'data-operator="{foreign.pk}"') :]
+    assert "data-hospital-disabled" in row[: row.index("</tr>")]
+    assert f"{foreign.hospital.name}（已停用）</option>" in html
 
 
 def test_the_list_runs_a_bounded_number_of_queries(client, administrator, hospital):
@@ -450,3 +552,16 @@ def test_every_module_page_refuses_a_clerk_of_a_disabled_hospital(client, clerk)
         response = client.get(url)
         assert response.status_code == 403, url
         assert "已停用" in response.content.decode()
+
+
+def test_the_form_exports_file_name_carries_the_hospital(client, supervisor):
+    from urllib.parse import unquote
+
+    client.force_login(supervisor)
+
+    header = client.get("/operators/export.xlsx")["Content-Disposition"]
+
+    today = timezone.localdate()
+    assert unquote(header.split("filename*=UTF-8''")[1]) == (
+        f"附件1经办人员-南宁市第一人民医院-{today:%Y-%m-%d}.xlsx"
+    )

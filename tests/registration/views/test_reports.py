@@ -324,7 +324,9 @@ def test_the_page_and_the_export_run_a_bounded_number_of_queries(client, supervi
 
 def workbook(response):
     assert response.status_code == 200
-    assert response["Content-Disposition"] == 'attachment; filename="report-20260302-20260315.xlsx"'
+    assert response["Content-Disposition"].startswith(
+        "attachment; filename=\"report-20260302-20260315.xlsx\"; filename*=UTF-8''"
+    )
     # Streamed from a temporary file (issue 15): the body is read as a browser reads it.
     return load_workbook(io.BytesIO(b"".join(response.streaming_content)))
 
@@ -466,3 +468,16 @@ def test_an_export_past_its_cap_says_so_and_stops_there(client, supervisor, coho
     assert [row[0] for row in records.iter_rows(min_row=4, values_only=True)] == [1, 2, 3]
     entry = AuditEntry.objects.get(action=AuditEntry.Action.EXPORT)
     assert entry.detail["rows"] == 3 and entry.detail["truncated"] is True
+
+
+def test_the_exports_file_name_carries_the_hospital_and_the_period(client, supervisor, administrator):
+    from urllib.parse import unquote
+
+    client.force_login(supervisor)
+    own = client.get("/reports/export.xlsx", RANGE)["Content-Disposition"]
+    client.force_login(administrator)
+    every = client.get("/reports/export.xlsx", RANGE)["Content-Disposition"]
+
+    period = "2026-03-02至2026-03-15"
+    assert unquote(own.split("filename*=UTF-8''")[1]) == f"统计报表-南宁市第一人民医院-{period}.xlsx"
+    assert unquote(every.split("filename*=UTF-8''")[1]) == f"统计报表-全部医疗机构-{period}.xlsx"
