@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("registration", "0020_audit_seals"),
+        ("registration", "0024_admin_checks"),
     ]
 
     operations = [
