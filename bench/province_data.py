@@ -289,7 +289,7 @@ def province_build(*, newborns: int, say=print) -> dict:
             f"""INSERT INTO registration_birth (id, hospital_id, clerk_id, registered_at, registered_on,
                 route, parent_id, parent_role, mother_name, mother_id_number, mother_phone, father_name,
                 father_id_number, father_phone, community_id, agency_id, parent_agency_id,
-                agency_warning_confirmed, birth_hospital_id, birth_hospital_name)
+                agency_warning_confirmed, birth_hospital_id, birth_hospital_name, request_fingerprint)
             SELECT p.id, h.hospital_id, h.clerk_id, p.created_at, (p.created_at AT TIME ZONE 'Asia/Shanghai')::date,
                 CASE WHEN p.id % 10 < 7 THEN 'parent_id' ELSE 'birth_certificate' END, p.id, 'mother',
                 p.name, p.id_number, p.phone,
@@ -297,7 +297,7 @@ def province_build(*, newborns: int, say=print) -> dict:
                 CASE WHEN p.id % 5 = 0 THEN '' ELSE {ric("f.body")} END,
                 CASE WHEN p.id % 5 = 0 THEN '' ELSE '139' || lpad((p.id % 100000000)::text, 8, '0') END,
                 h.villages[1 + (p.id % array_length(h.villages, 1))], h.agency_id, h.agency_id, false,
-                h.hospital_id, h.name
+                h.hospital_id, h.name, ''
             FROM registration_parent p JOIN bench_hospital h ON h.idx = pg_temp.bench_h(p.id)
             CROSS JOIN LATERAL (SELECT h.county || to_char(DATE '1978-01-01' + (p.id % 7000)::int, 'YYYYMMDD')
                 || lpad((((p.id / 7000) % 500) * 2 + 1)::text, 3, '0') AS body) f""",
@@ -428,11 +428,21 @@ def province_build(*, newborns: int, say=print) -> dict:
     serial = [step for step in steps if step[0] in ("parents", "births", "newborns")]
     audit = [step for step in steps if step[0] == "audit entries"]
     rest = [step for step in steps if step not in serial and step not in audit]
-    for label, sql in serial:
-        step_started = time.monotonic()
-        _execute(cursor, sql, params)
-        step_say(f"{label}: {cursor.rowcount:,} rows", step_started)
-    _side_by_side(cursor, audit, rest, params=params, say=step_say)
+    try:
+        for label, sql in serial:
+            step_started = time.monotonic()
+            _execute(cursor, sql, params)
+            step_say(f"{label}: {cursor.rowcount:,} rows", step_started)
+        _side_by_side(cursor, audit, rest, params=params, say=step_say)
+    except BaseException:
+        # A failed step must not leave the schema without its constraints and indexes (the next
+        # registration's INSERT … ON CONFLICT needs the parents' unique ID number): put them back over
+        # the rows loaded so far, then let the step's error speak.
+        try:
+            _secondary_restore(cursor, foreign, others, indexes, lambda line: None)
+        except Exception as restore_error:
+            say(f"  could not restore the indexes and constraints: {restore_error}")
+        raise
     say("  indexes and constraints again:")
     _secondary_restore(cursor, foreign, others, indexes, say)
     for table in BIG_TABLES:
