@@ -381,3 +381,20 @@ def test_an_administrators_export_of_one_hospital_names_it(client, world: World)
     assert hospitals == {world.foreign.hospital.name}
     assert "全部医疗机构" in unquote(every)
     assert world.foreign.hospital.name in unquote(one["Content-Disposition"])
+
+
+def test_the_export_after_a_posted_search_holds_only_the_rows_it_found(client, world: World):
+    client.force_login(world.administrator)
+
+    found = client.post(URL, {"username": "nn_clerk"})
+    list_url = found["Location"]
+    page = client.get(list_url)
+    export_query = page.context["export_query"]
+    response = client.get(f"{EXPORT}?{export_query}")
+
+    assert "nn_clerk" not in list_url and "search=" in export_query
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    rows = list(book["审计日志"].iter_rows(min_row=4, values_only=True))
+    assert rows and len(rows) == page.context["page"].paginator.count
+    assert len(rows) < AuditEntry.objects.count()  # the other users' entries are left out
+    assert {row.entry.username for row in page.context["rows"]} == {"nn_clerk"}
