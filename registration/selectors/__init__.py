@@ -24,6 +24,7 @@ from registration.selectors.divisions import (
     division_search_near,
 )
 from registration.selectors.people import (
+    api_clients_for_user,
     hospital_by_name,
     hospital_get_for_user,
     hospitals_for_user,
@@ -53,6 +54,7 @@ from registration.selectors.records import (
 from registration.selectors.suggestions import birth_hospital_names, communities_recent_for_user
 
 __all__ = [
+    "api_clients_for_user",
     "Coverage",
     "DIVISION_CODE_LENGTHS",
     "DIVISION_QUERY_MAX_LENGTH",
