@@ -22,7 +22,7 @@ from django.db.models import QuerySet
 from django.shortcuts import render
 from django.utils import timezone
 
-from registration.models import AuditEntry, Hospital, Newborn, Operator
+from registration.models import ApiClient, AuditEntry, Hospital, Newborn, Operator
 
 DENIED_TEMPLATE = "registration/denied.html"
 
@@ -284,7 +284,14 @@ def hospitals_in(scope: Scope) -> QuerySet[Hospital]:
 
 
 def operators_in(scope: Scope) -> QuerySet[Operator]:
-    return scope.apply(Operator.objects.all())
+    # People only: an API client's service account (an Operator row the client acts through) is no
+    # 经办人员; it is listed apart, with its client (`api_clients_in`), and never in 附件1.
+    return scope.apply(Operator.objects.filter(user__api_client__isnull=True))
+
+
+def api_clients_in(scope: Scope) -> QuerySet[ApiClient]:
+    # The 医保中心's own clients (no hospital) only for every-hospital readers, as Scope.apply does.
+    return scope.apply(ApiClient.objects.all())
 
 
 def audit_in(scope: Scope) -> QuerySet[AuditEntry]:
@@ -306,6 +313,11 @@ def hospitals_scope(user) -> QuerySet[Hospital]:
 def operators_scope(user) -> QuerySet[Operator]:
     """The operators a user may manage."""
     return operators_in(supervision_scope(user))
+
+
+def api_clients_scope(user) -> QuerySet[ApiClient]:
+    """The API clients a user may see (read only: administrators make and revoke them in the admin)."""
+    return api_clients_in(supervision_scope(user))
 
 
 def audit_scope(user) -> QuerySet[AuditEntry]:

@@ -916,6 +916,10 @@ class ApiClient(models.Model):
     def is_active(self) -> bool:
         return self.revoked_at is None
 
+    @property
+    def scope_words(self) -> str:
+        return self.scopes_in_words(self.scopes)
+
     @classmethod
     def scopes_in_words(cls, scopes) -> str:
         """Scopes by their names, as the admin and the audit log show them (查询本院登记记录、…)."""

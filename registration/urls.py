@@ -21,6 +21,7 @@ urlpatterns = [
     path("register/preview", register.register_preview, name="register_preview"),
     path("register/done/<int:pk>/", register.register_done, name="register_done"),
     path("newborns/", newborns.newborn_list, name="newborn_list"),
+    path("newborns/export.xlsx", newborns.newborn_export, name="newborn_export"),
     path("newborns/<int:pk>/", newborns.newborn_detail, name="newborn_detail"),
     path("newborns/<int:pk>/materials/<int:material_pk>", newborns.material_view, name="newborn_material"),
     path("newborns/<int:pk>/materials/add", newborns.newborn_material_add, name="newborn_material_add"),

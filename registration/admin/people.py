@@ -91,6 +91,11 @@ class OperatorAdmin(MaskedIdentityColumns, AuditedAdmin):
     # entry, as the operators page's decisions do.
     service_fields = ("access",)
 
+    def get_queryset(self, request):
+        # People only, as on the operators page (access.operators_in): an API client's service account is
+        # managed, and revoked, with its client (接口客户端).
+        return super().get_queryset(request).filter(user__api_client__isnull=True)
+
     def get_readonly_fields(self, request, obj=None):
         # The account an operator row belongs to is chosen once; a different person gets a new row.
         written_by_the_service = ("access_changed_at", "access_reason")

@@ -37,6 +37,26 @@ class NewbornFilterForm(forms.Form):
         error_messages={"invalid_choice": "请从列表中选择材料情况。"},
     )
 
+    # The administrator's (every hospital's records): which hospital, and when the records were registered.
+    hospital = forms.CharField(label="登记医院", required=False, max_length=12)
+    registered_from = BoundedDateField(label="登记日期从", required=False, widget=DATE_INPUT)
+    registered_to = BoundedDateField(label="至", required=False, widget=DATE_INPUT)
+    ADMINISTRATOR_FIELDS = ("hospital", "registered_from", "registered_to")
+
+    def __init__(self, *args, administrator: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not administrator:
+            for name in self.ADMINISTRATOR_FIELDS:
+                del self.fields[name]
+
+    def clean_hospital(self) -> int | None:
+        value = self.cleaned_data["hospital"].strip()
+        if not value:
+            return None
+        if not value.isascii() or not value.isdigit():
+            raise ValidationError("请从列表中选择登记医院。")
+        return int(value)
+
     def clean_personal_number(self) -> str:
         value = self.cleaned_data["personal_number"]
         return personal_number_validate(value) if value else ""
@@ -57,6 +77,9 @@ class NewbornFilterForm(forms.Form):
         born_from, born_to = data.get("born_from"), data.get("born_to")
         if born_from and born_to and born_from > born_to:
             raise ValidationError("出生日期的起始日不能晚于截止日。")
+        registered_from, registered_to = data.get("registered_from"), data.get("registered_to")
+        if registered_from and registered_to and registered_from > registered_to:
+            raise ValidationError("登记日期的起始日不能晚于截止日。")
         return data
 
 

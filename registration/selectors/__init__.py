@@ -24,6 +24,7 @@ from registration.selectors.divisions import (
     division_search_near,
 )
 from registration.selectors.people import (
+    api_clients_for_user,
     hospital_by_name,
     hospital_get_for_user,
     hospitals_for_user,
@@ -39,6 +40,7 @@ from registration.selectors.records import (
     material_get_for_user,
     materials_incomplete_mark,
     newborn_detail_get_for_user,
+    newborn_export_records,
     newborn_get_for_user,
     newborn_history,
     newborn_list_for_client,
@@ -53,6 +55,7 @@ from registration.selectors.records import (
 from registration.selectors.suggestions import birth_hospital_names, communities_recent_for_user
 
 __all__ = [
+    "api_clients_for_user",
     "Coverage",
     "DIVISION_CODE_LENGTHS",
     "DIVISION_QUERY_MAX_LENGTH",
@@ -83,6 +86,7 @@ __all__ = [
     "newborn_cover_note",
     "newborn_coverage",
     "newborn_detail_get_for_user",
+    "newborn_export_records",
     "newborn_get_for_user",
     "newborn_history",
     "newborn_list_for_client",

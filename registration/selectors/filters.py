@@ -33,6 +33,10 @@ class NewbornFilter(CleanedFilterSet):
     born_from = django_filters.DateFilter(field_name="birth_date", lookup_expr="gte")
     born_to = django_filters.DateFilter(field_name="birth_date", lookup_expr="lte")
     state = django_filters.ChoiceFilter(field_name="state", choices=Newborn.State.choices)
+    # The registration's day (登记日期, as the list shows it): the births' (registered_on) and (hospital,
+    # registered_on) indexes (tests/registration/test_province_scale.py reads the plans).
+    registered_from = django_filters.DateFilter(field_name="birth__registered_on", lookup_expr="gte")
+    registered_to = django_filters.DateFilter(field_name="birth__registered_on", lookup_expr="lte")
 
     class Meta:
         model = Newborn

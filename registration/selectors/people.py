@@ -2,10 +2,10 @@
 
 from collections.abc import Sequence
 
-from django.db.models import Case, QuerySet, Value, When
+from django.db.models import Case, F, QuerySet, Value, When
 from django.http import Http404
 
-from registration.access import hospitals_scope, operators_scope
+from registration.access import api_clients_scope, hospitals_scope, operators_scope
 from registration.models import Hospital, Operator
 from registration.selectors.filters import OperatorFilter
 
@@ -52,6 +52,15 @@ def operators_for_user(
 def operators_requested_count(*, user) -> int:
     """How many of the operators a user may manage wait for a decision on their request (附件1)."""
     return operators_scope(user).filter(access=Operator.Access.REQUESTED).count()
+
+
+def api_clients_for_user(*, user, hospital_id: int | None = None) -> QuerySet:
+    """The API clients a user may see, active first: their hospital's for a supervisor, all for
+    administrators (the 医保中心's own too, unless one hospital is asked for)."""
+    clients = api_clients_scope(user).select_related("hospital")
+    if hospital_id is not None:
+        clients = clients.filter(hospital_id=hospital_id)
+    return clients.order_by(F("revoked_at").desc(nulls_first=True), "hospital__code", "name", "pk")
 
 
 def operator_get_for_user(*, user, pk):

@@ -150,11 +150,16 @@ def newborn_search_for_user(
     born_to: date | None = None,
     state: str = "",
     materials: str = "",
+    hospital_id: int | None = None,
+    registered_from: date | None = None,
+    registered_to: date | None = None,
 ) -> QuerySet[Newborn]:
     """The newborns a user may see that match every given filter, newest registration first.
 
     The temporary ID is compared with "=", never LIKE or iexact: …1234X and …1234x are two babies. An
     18-character identity number finds the babies registered with that parent's ID (or formalized with it).
+    `hospital_id` (an administrator's pick) narrows to one hospital's; `registered_from`/`registered_to`
+    to the registrations of those days (登记日期, both included).
     """
     values = {
         "name": name,
@@ -163,13 +168,44 @@ def newborn_search_for_user(
         "born_from": born_from,
         "born_to": born_to,
         "state": state,
+        "registered_from": registered_from,
+        "registered_to": registered_to,
     }
-    newborns = NewbornFilter.apply(newborn_list_for_user(user=user), values)
+    newborns = newborn_list_for_user(user=user)
+    if hospital_id is not None:
+        newborns = newborns_of_hospital(newborns, hospital_id)
+    newborns = NewbornFilter.apply(newborns, values)
     if materials == "incomplete":
         newborns = newborns.exclude(materials_complete_q())
     elif materials == "complete":
         newborns = newborns.filter(materials_complete_q())
     return newborns.order_by("-birth__registered_at", "-birth_id", "birth_order")
+
+
+# The columns of newborn_export_records' tuples, in order (the records list's export).
+NEWBORN_EXPORT_FIELDS = (
+    "birth__registered_on",
+    "birth__hospital__name",
+    "name",
+    "sex",
+    "birth_date",
+    "temp_id",
+    "birth_certificate_number",
+    "personal_number",
+    "phone",
+    "state",
+    "last_day",
+    "first_paid_on",
+    "birth__community__name",
+    "birth__agency__name",
+)
+
+
+def newborn_export_records(newborns: QuerySet[Newborn], *, limit: int) -> tuple[bool, Iterator[tuple]]:
+    """Whether the list (newborn_search_for_user's, in its order) holds more than `limit` records, and its
+    first `limit` as tuples of NEWBORN_EXPORT_FIELDS, read in chunks (the export streams them)."""
+    more = newborns[limit : limit + 1].exists()
+    return more, newborns.values_list(*NEWBORN_EXPORT_FIELDS)[:limit].iterator(chunk_size=2000)
 
 
 def newborn_detail_get_for_user(*, user, pk) -> Newborn:

@@ -15,9 +15,10 @@ from datetime import date, timedelta
 
 from django.db import NotSupportedError
 from django.db.models import Count, ExpressionWrapper, Func, IntegerField, Q
+from django.db.models.functions import Substr
 
 from registration.access import newborns_of_hospital
-from registration.models import Hospital, Newborn
+from registration.models import Division, Hospital, Newborn
 from registration.selectors.records import newborn_list_for_user, newborns_registered_on, newborns_unpaid
 
 GRANULARITIES = ("day", "week")
@@ -63,9 +64,18 @@ class HospitalFigures:
     payments_counted: int
 
 
+@dataclass(frozen=True)
+class PlaceFigures:
+    """A city's or an insurance agency's records of the cohort, by state."""
+
+    name: str
+    counts: StateCounts
+
+
 @dataclass
 class Report:
-    """The figures of one report: the period, the series, the states, the median, per hospital."""
+    """The figures of one report: the period, the series, the states, the median, per hospital, and per
+    city and insurance agency."""
 
     date_from: date
     date_to: date
@@ -75,6 +85,8 @@ class Report:
     median_days_to_payment: float | None
     payments_counted: int
     hospitals: list[HospitalFigures] = field(default_factory=list)
+    cities: list[PlaceFigures] = field(default_factory=list)
+    agencies: list[PlaceFigures] = field(default_factory=list)
 
 
 def median_from_histogram(histogram: dict[int, int]) -> float | None:
@@ -101,13 +113,20 @@ def period_start(day: date, granularity: str) -> date:
 
 
 def report_build(
-    *, newborns, date_from: date, date_to: date, granularity: str = "day", per_hospital: bool = False
+    *,
+    newborns,
+    date_from: date,
+    date_to: date,
+    granularity: str = "day",
+    per_hospital: bool = False,
+    per_place: bool = False,
 ) -> Report:
     """The report of the newborns registered from date_from to date_to (both included).
 
     `newborns` is the queryset the user may see (registration.selectors), already narrowed to a hospital
     when one was chosen. Runs a fixed number of queries: two, and one more for the hospitals' names with
-    per_hospital (the whole's figures are the sums of the hospitals').
+    per_hospital (the whole's figures are the sums of the hospitals'), and two more with per_place (the
+    records by city and agency, the cities' names).
     """
     if granularity not in GRANULARITIES:
         raise ValueError(f"granularity must be one of {GRANULARITIES}")
@@ -116,6 +135,7 @@ def report_build(
     by_hospital = _figures_by_hospital(cohort)
     whole = _tallies_sum(by_hospital.values())
     hospitals = _hospital_figures(by_hospital) if per_hospital else []
+    cities, agencies = _place_figures(cohort, date_from, date_to) if per_place else ([], [])
     return Report(
         date_from=date_from,
         date_to=date_to,
@@ -125,6 +145,8 @@ def report_build(
         median_days_to_payment=median_from_histogram(whole.days),
         payments_counted=sum(whole.days.values()),
         hospitals=hospitals,
+        cities=cities,
+        agencies=agencies,
     )
 
 
@@ -189,6 +211,50 @@ def _hospital_figures(tallies: dict[int, _Tally]) -> list[HospitalFigures]:
         )
         for pk, name in hospitals
     ]
+
+
+NO_CITY, NO_AGENCY = "（未知）", "（未确定参保所属机构）"
+CITY_CODE_LENGTH = 4  # a city's division code: the first four digits of its communities' (GB/T 2260)
+
+
+def _place_figures(cohort, date_from: date, date_to: date) -> tuple[list[PlaceFigures], list[PlaceFigures]]:
+    """The cohort by the city of its registrations' 参保社区 and by their 参保所属机构, each by state: one
+    grouped query (city × agency × state) summed both ways, and one for the cities' names. Largest first.
+
+    The births are narrowed to the same days (a birth's day is its newborns'), so that they are read
+    through their own day's index rather than all hashed (tests/registration/test_province_scale.py)."""
+    city = Substr("birth__community__code", 1, CITY_CODE_LENGTH)
+    rows = (
+        cohort.filter(birth__registered_on__gte=date_from, birth__registered_on__lte=date_to)
+        .annotate(city=city)
+        .values_list("city", "birth__agency__name", "state")
+        .annotate(n=Count(COUNTED))
+        .order_by()
+    )
+    by_city: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    by_agency: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for city_code, agency, state, number in rows:
+        by_city[city_code or ""][state] += number
+        by_agency[agency or NO_AGENCY][state] += number
+    names = dict(
+        Division.objects.filter(code__in=[code for code in by_city if code], level=Division.Level.CITY)
+        .order_by()
+        .values_list("code", "name")
+    )
+    cities = [
+        PlaceFigures(names.get(code, code or NO_CITY), _state_counts(states))
+        for code, states in by_city.items()
+    ]
+    agencies = [PlaceFigures(name, _state_counts(states)) for name, states in by_agency.items()]
+    return _largest_first(cities), _largest_first(agencies)
+
+
+def _state_counts(states: dict[str, int]) -> StateCounts:
+    return StateCounts(total=sum(states.values()), **{str(s): states.get(str(s), 0) for s in STATES})
+
+
+def _largest_first(places: list[PlaceFigures]) -> list[PlaceFigures]:
+    return sorted(places, key=lambda place: (-place.counts.total, place.name))
 
 
 # The columns of report_records' tuples, in order.

@@ -1,4 +1,9 @@
-"""API clients: made with a key shown once, revoked; each acts through its own service account."""
+"""API clients: made with a key shown once, revoked; each acts through its own service account.
+
+A service account is no 经办人员: the operators' pages, their pending count and 附件1 leave it out
+(`access.operators_in`) and list the clients apart; revoking the client disables the account and
+withdraws its module access.
+"""
 
 import hashlib
 import hmac
@@ -17,6 +22,8 @@ SCOPES = tuple(ApiClient.Scope.values)
 # Scopes only a hospital's client may hold, and those only the 医保中心's may hold.
 HOSPITAL_SCOPES = {ApiClient.Scope.BIRTHS_WRITE, ApiClient.Scope.RECORDS_READ}
 CENTRE_SCOPES = {ApiClient.Scope.PAYMENTS_WRITE}
+REVOKED_REASON = "接口客户端已撤销"
+SERVICE_ACCOUNT_REMARK = "接口客户端的系统账号（不能登录）"
 
 
 def key_hash(key: str) -> str:
@@ -77,7 +84,7 @@ def api_client_create(
             real_name=name[:50],
             access=Operator.Access.GRANTED,
             access_changed_at=timezone.now(),
-            remark="接口客户端的系统账号（不能登录）",
+            remark=SERVICE_ACCOUNT_REMARK,
         )
     client = ApiClient.objects.create(
         name=name,
@@ -108,6 +115,11 @@ def api_client_revoke(*, client: ApiClient, user=None, ip: str | None = None) ->
     client.save(update_fields=["revoked_at"])
     client.user.is_active = False
     client.user.save(update_fields=["is_active"])
+    # A hospital's client acts through an operator with module access: withdrawn with the key, so that
+    # the account holds no access anywhere (the operators' pages never list it: access.operators_in).
+    Operator.objects.filter(user=client.user).exclude(access=Operator.Access.WITHDRAWN).update(
+        access=Operator.Access.WITHDRAWN, access_changed_at=client.revoked_at, access_reason=REVOKED_REASON
+    )
     audit_record(
         user=user,
         action=AuditEntry.Action.ADMIN,

@@ -9,6 +9,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from cards.services import card_state_refusal
@@ -16,12 +17,19 @@ from registration import access, selectors
 from registration.forms.newborns import MaterialAddForm, NewbornFilterForm
 from registration.http import client_ip
 from registration.masking import mask_id_number, mask_phone
-from registration.models import AuditEntry, Material, Newborn
+from registration.models import AuditEntry, Material, Newborn, Sex
 from registration.pagination import BoundedPaginator
 from registration.rules import days_left, materials_missing
 from registration.searches import search_data, search_redirect
 from registration.services.audit import audit_record
 from registration.services.birth_materials import MaterialInput, birth_material_add
+from registration.services.exports import (
+    StreamedSheet,
+    export_filename,
+    export_record,
+    xlsx_file,
+    xlsx_response,
+)
 from registration.services.kept_uploads import display_name
 
 PAGE_SIZE = 25
@@ -49,32 +57,163 @@ def newborn_list(request):
 
     POST: the search form; a valid search is answered with a redirect whose URL holds no ID number.
     """
+    administrator = access.user_is_administrator(request.user)
     if request.method == "POST":
-        form = NewbornFilterForm(request.POST)
+        form = NewbornFilterForm(request.POST, administrator=administrator)
         if form.is_valid():
             return search_redirect(request, reverse("newborn_list"), PRIVATE_SEARCH_FIELDS)
         return _list(request, form, expired=False, status=400)
     data, expired = search_data(request)
-    return _list(request, NewbornFilterForm(data or None), expired=expired)
+    return _list(request, NewbornFilterForm(data or None, administrator=administrator), expired=expired)
+
+
+def _search(request, form: NewbornFilterForm):
+    """(the hospital picked or None, the list) of the form's valid search; 404 for a hospital the user may
+    not see."""
+    filters = dict(form.cleaned_data) if form.is_bound else {}
+    hospital_id = filters.pop("hospital", None)
+    hospital = None
+    if hospital_id is not None:
+        hospital = selectors.hospital_get_for_user(user=request.user, pk=hospital_id)
+    newborns = selectors.newborn_search_for_user(
+        user=request.user, hospital_id=hospital.pk if hospital else None, **filters
+    )
+    return hospital, newborns
 
 
 def _list(request, form: NewbornFilterForm, *, expired: bool, status: int = 200):
-    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    if expired or (form.is_bound and form.errors):
+    if expired or (form.is_bound and not form.is_valid()):
         newborns = []  # the form says what to correct, or the search is to be typed again
     else:
-        newborns = selectors.newborn_search_for_user(user=request.user, **filters)
+        _, newborns = _search(request, form)
     page = BoundedPaginator(newborns, PAGE_SIZE).get_page(request.GET.get("page"))
     today = timezone.localdate()
     rows = [_row(newborn, today) for newborn in selectors.materials_incomplete_mark(page)]
+    administrator = access.user_is_administrator(request.user)
     context = {
         "form": form,
         "page": page,
         "rows": rows,
-        "show_hospital": access.user_is_administrator(request.user),  # they see every hospital's
+        "show_hospital": administrator,  # they see every hospital's
+        "administrator": administrator,
+        "hospitals": list(selectors.hospitals_for_user(user=request.user)) if administrator else [],
         "search_expired": expired,
+        "query": request.GET.urlencode(),
     }
     return render(request, "registration/newborn_list.html", context, status=status)
+
+
+# --- the administrator's export of the list ---------------------------------------------------------------
+
+# Streamed: memory does not grow with the rows; the cap stops only a runaway export.
+EXPORT_MAX_RECORDS = 200_000
+EXPORT_HEADERS = [
+    "序号",
+    "登记日期",
+    "登记医院",
+    "姓名",
+    "性别",
+    "出生日期",
+    "新生儿编码/出生医学证明编号",
+    "个人编号",
+    "联系电话",
+    "状态",
+    "缴费截止日",
+    "首次缴费到账日",
+    "参保社区",
+    "参保所属机构",
+]
+
+
+@never_cache
+@require_safe
+@access.administrator_required
+def newborn_export(request):
+    """GET /newborns/export.xlsx: the administrator's list as the page's search selects it (the same query
+    string, its search token included), ID numbers and phones masked, streamed, audited as EXPORT."""
+    data, expired = search_data(request)
+    form = NewbornFilterForm(data or None, administrator=True)
+    if expired:
+        reason = "该查询已过期，请在登记查询页重新查询后再导出。"
+        return render(request, "registration/denied.html", {"denied_reason": reason}, status=400)
+    if form.is_bound and not form.is_valid():
+        problems = "；".join(message for messages in form.errors.values() for message in messages)
+        return render(
+            request, "registration/denied.html", {"denied_reason": f"查询条件有误：{problems}"}, status=400
+        )
+    hospital, newborns = _search(request, form)
+    truncated, records = selectors.newborn_export_records(newborns, limit=EXPORT_MAX_RECORDS)
+    today = timezone.localdate()
+    scope = access.scope_name(request.user, hospital)
+    title_lines = [
+        f"新生儿预参保登记记录（{scope}）",
+        f"导出日期：{today:%Y-%m-%d}；{_filters_in_words(form)}；按登记时间排序，最新的在前；"
+        "证件号码和联系电话已隐藏部分数字。",
+    ]
+    if truncated:
+        title_lines.append(
+            f"记录过多，仅导出前{EXPORT_MAX_RECORDS}条，请缩小登记日期范围或按医疗机构分别导出。"
+        )
+    sheet = StreamedSheet(
+        "登记记录",
+        EXPORT_HEADERS,
+        _export_rows(records),
+        title_lines=title_lines,
+        widths=[8, 12, 24, 14, 6, 12, 24, 14, 14, 10, 12, 14, 20, 20],
+    )
+    handle = xlsx_file([sheet])
+    export_record(
+        user=request.user,
+        kind="newborns",
+        rows=sheet.written,
+        full_ids=False,
+        ip=client_ip(request),
+        hospital=hospital,
+        detail={"hospital_id": hospital.pk if hospital else None, "truncated": truncated},
+    )
+    filename = export_filename("登记记录", scope, f"{today:%Y-%m-%d}")
+    return xlsx_response(handle, filename, fallback=f"newborns-{today:%Y%m%d}.xlsx")
+
+
+def _filters_in_words(form: NewbornFilterForm) -> str:
+    """The search's plain filters as the title says them (never a searched name or number)."""
+    data = form.cleaned_data if form.is_bound else {}
+    words = []
+    if data.get("registered_from") or data.get("registered_to"):
+        start, end = data.get("registered_from"), data.get("registered_to")
+        words.append(f"登记日期{start.isoformat() if start else '…'}至{end.isoformat() if end else '…'}")
+    if data.get("born_from") or data.get("born_to"):
+        start, end = data.get("born_from"), data.get("born_to")
+        words.append(f"出生日期{start.isoformat() if start else '…'}至{end.isoformat() if end else '…'}")
+    if data.get("state"):
+        words.append(f"状态：{Newborn.State(data['state']).label}")
+    if data.get("name") or data.get("personal_number") or data.get("identity_number"):
+        words.append("按姓名或号码查询")
+    return "，".join(words) or "全部登记记录"
+
+
+def _export_rows(records):
+    """The sheet's rows from newborn_export_records' tuples (NEWBORN_EXPORT_FIELDS), numbered from 1."""
+    sexes, states = dict(Sex.choices), dict(Newborn.State.choices)
+    for index, record in enumerate(records, start=1):
+        registered_on, hospital, name, sex, birth_date, temp_id, certificate, personal_number = record[:8]
+        phone, state, last_day, first_paid, community, agency = record[8:]
+        yield [
+            index,
+            registered_on,
+            hospital,
+            name,
+            sexes.get(sex, sex),
+            birth_date,
+            mask_id_number(temp_id or certificate),  # Newborn.identity_number
+            personal_number,
+            mask_phone(phone),
+            states.get(state, state),
+            last_day,
+            first_paid,
+            community,
+            agency or "",
+        ]
 
 
 def _row(newborn: Newborn, today: date) -> NewbornRow:

@@ -85,8 +85,15 @@ def operator_list(request):
         }
         for operator in operators
     ]
+    # API clients' service accounts are no 经办人员 (never in the list above nor in 附件1): shown apart.
+    api_clients = list(
+        selectors.api_clients_for_user(user=request.user, hospital_id=hospital.pk if hospital else None)[
+            :MAX_OPERATORS
+        ]
+    )
     context = {
         "rows": rows,
+        "api_clients": api_clients,
         "administrator": administrator,
         "hospitals": list(selectors.hospitals_for_user(user=request.user)) if administrator else [],
         "hospital": hospital,

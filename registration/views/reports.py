@@ -5,7 +5,7 @@ are inline SVG drawn here by registration.charts; the export holds the same figu
 sheet, the records (ID numbers full for administrators only).
 """
 
-from datetime import date
+from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from django.shortcuts import render
@@ -64,6 +64,7 @@ def _report(request, form, hospital, newborns) -> Report:
         date_to=data["date_to"],
         granularity=data["granularity"],
         per_hospital=access.user_is_administrator(request.user) and hospital is None,
+        per_place=access.user_is_administrator(request.user),
     )
 
 
@@ -91,8 +92,29 @@ def reports(request):
         state_rows=_state_rows(report.counts),
         query=request.GET.urlencode(),
         hospital_link=_hospital_link(form, report),
+        last_month_link=_last_month_link(form, hospital),
+        place_tables=[
+            ("各市（按参保社区所在市）", report.cities, "cities"),
+            ("各参保所属机构", report.agencies, "agencies"),
+        ],
     )
     return render(request, "registration/reports.html", context)
+
+
+def last_month(today: date) -> tuple[date, date]:
+    """The calendar month before today's: its first and last day."""
+    last_day = today.replace(day=1) - timedelta(days=1)
+    return last_day.replace(day=1), last_day
+
+
+def _last_month_link(form, hospital) -> str:
+    """The query of the same report (hospital, granularity) over last calendar month: the 上月 shortcut."""
+    first, last = last_month(form.today)
+    query = {"date_from": first.isoformat(), "date_to": last.isoformat()}
+    query["granularity"] = form.cleaned_data.get("granularity") or "day"
+    if hospital is not None:
+        query["hospital"] = hospital.pk
+    return "?" + urlencode(query)
 
 
 def _hospital_link(form, report) -> str:
@@ -243,6 +265,9 @@ def _figures_sheet(report: Report, scope: str) -> Sheet:
         ["计入中位数的已缴费记录数", report.payments_counted],
     ]
     blocks = [Block(f"按{unit}登记数", [f"{unit}（起始日）", "登记数"], report.series)]
+    for caption, places in (("各市（按参保社区所在市）", report.cities), ("各参保所属机构", report.agencies)):
+        if places:
+            blocks.append(Block(caption, PLACE_HEADERS, [_place_row(place) for place in places]))
     if report.hospitals:
         blocks.append(
             Block(
@@ -280,6 +305,22 @@ def _figures_sheet(report: Report, scope: str) -> Sheet:
         widths=[30, 26, 20, 12, 12, 12, 12, 18],
         blocks=blocks,
     )
+
+
+PLACE_HEADERS = ["名称", "登记数", "已缴费（含正式参保）", "缴费比例", "正式参保", "已作废", "仍待缴费"]
+
+
+def _place_row(place) -> list:
+    counts = place.counts
+    return [
+        place.name,
+        counts.total,
+        counts.ever_paid,
+        counts.percents["ever_paid"],
+        counts.formalized,
+        counts.void,
+        counts.registered,
+    ]
 
 
 def _records_sheet(records, full: bool, with_records: bool, truncated: bool) -> StreamedSheet:

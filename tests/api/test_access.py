@@ -166,3 +166,13 @@ def test_the_admin_shows_the_key_once_and_revokes(hospital, admin_client):
     admin_client.post("/admin/registration/apiclient/", {"action": "revoke", "_selected_action": [client.pk]})
     assert bearer(key).get("/api/v1/newborns").status_code == 401
     assert not client.user.has_usable_password()
+
+
+def test_a_revoked_clients_account_loses_its_module_access_and_the_others_keep_working(api, other_api, his):
+    from registration.models import Operator
+
+    api_client_revoke(client=his[0])
+
+    assert Operator.objects.get(user=his[0].user).access == Operator.Access.WITHDRAWN
+    assert api.get("/api/v1/newborns").status_code == 401
+    assert other_api.get("/api/v1/newborns").status_code == 200

@@ -82,6 +82,34 @@ def test_the_records_list_reads_its_first_page_through_the_births_order_index(pr
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
+def test_the_administrators_slices_of_the_records_list_read_the_births_indexes(province):
+    from datetime import timedelta
+
+    _, administrator = _users()
+    last = province.registered_on  # a week that holds a registration of the big hospital
+    week = {"registered_from": last - timedelta(days=6), "registered_to": last}
+    big = province.hospital_id
+    # A hospital's: its (hospital, registered_at) order index, or its (hospital, registered_on) entries of
+    # the week; every hospital's week: the (registered_on) index. At most the week's rows are sorted.
+    for filters, index in (
+        ({"hospital_id": big}, "registration_birth_hosp_at"),
+        ({"hospital_id": big, **week}, "registration_birth_hosp_day"),
+        (week, "registration_birth_registered_on"),
+        ({**week, "state": "registered"}, "registration_birth_registered_on"),
+    ):
+        plan = _plan(selectors.newborn_search_for_user(user=administrator, **filters)[:25])
+
+        assert f"using {index}" in plan, (filters, plan)
+        _no_seq_scan_of_big_tables(plan)
+    sliced = selectors.newborn_search_for_user(user=administrator, hospital_id=big, **week)
+    expected = Newborn.objects.filter(
+        birth__hospital_id=big, birth__registered_on__range=(week["registered_from"], last)
+    )
+    assert sliced.count() == expected.count() > 0
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
 def test_a_pages_materials_marks_probe_the_scans_index_for_its_births_only(province):
     clerk, _ = _users()
     page = list(selectors.newborn_search_for_user(user=clerk)[:25])
@@ -432,3 +460,32 @@ def test_a_report_reads_the_newborns_report_indexes_alone(province):
             assert re.search(f"{scan} using {index} on registration_newborn", plan), plan
             assert "registration_payment" not in plan, plan
             _no_seq_scan_of_big_tables(plan)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_reports_totals_by_city_and_agency_read_the_periods_records_through_indexes(province):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from registration.selectors.reports import report_build, report_newborns_for_user
+
+    today = timezone.localdate()
+    _, admin = _users()
+    with CaptureQueriesContext(connection) as queries:
+        report = report_build(
+            newborns=report_newborns_for_user(user=admin),
+            date_from=today - timedelta(days=29),
+            date_to=today,
+            per_place=True,
+        )
+    by_place = [q["sql"] for q in queries.captured_queries if "registration_insuranceagency" in q["sql"]]
+    assert len(by_place) == 1
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + by_place[0])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "registration_newborn_report" in plan, plan
+    _no_seq_scan_of_big_tables(plan)
+    assert sum(place.counts.total for place in report.cities) == report.counts.total
+    assert sum(place.counts.total for place in report.agencies) == report.counts.total

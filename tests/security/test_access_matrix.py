@@ -69,6 +69,8 @@ ROWS: dict[str, Row] = {
     "register_preview": Row(_with(REGISTERING, clerk=400, supervisor=400), method="POST"),
     "register_done": Row(MODULE, kwargs=lambda side: {"pk": side.birth.pk}),
     "newborn_list": Row(MODULE),
+    # The administrator's export of the list (every hospital's records, masked).
+    "newborn_export": Row(ADMINISTRATOR),
     "newborn_detail": Row(MODULE, kwargs=_newborn),
     "newborn_material": Row(
         MODULE, kwargs=lambda side: {"pk": side.newborn.pk, "material_pk": side.material.pk}

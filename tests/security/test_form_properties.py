@@ -25,6 +25,7 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 # Keyword arguments the forms take beside their data.
 FORM_KWARGS = {
     "AuditFilterForm": [{"administrator": True}, {"administrator": False}],
+    "NewbornFilterForm": [{"administrator": True}, {"administrator": False}],
     "ReportForm": [{"today": date(2026, 3, 2)}],
     "RegisterForm": [{"today": date(2026, 3, 2)}],
 }

@@ -308,6 +308,21 @@ def test_it_finds_issued_numbers_and_operators_by_full_number(admin_client):
     assert list(operators.context["cl"].result_list) == [world["operator"]]
 
 
+@pytest.mark.django_db
+def test_the_operators_list_leaves_out_an_api_clients_service_account(admin_client):
+    from registration.services.api_clients import api_client_create
+
+    world = world_make()
+    client, _ = api_client_create(
+        name="南宁HIS", hospital=world["operator"].hospital, scopes=["records:read"]
+    )
+
+    operators = admin_client.get(changelist(Operator))
+
+    assert list(operators.context["cl"].result_list) == [world["operator"]]
+    assert admin_client.get(change(client.user.operator)).status_code == 302  # to the index: no such operator
+
+
 # Nothing is deleted
 
 

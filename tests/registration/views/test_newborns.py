@@ -427,3 +427,153 @@ def test_a_bad_search_is_answered_with_its_errors_not_a_redirect(logged_in, twin
 
     assert response.status_code == 400
     assert "新生儿编码" in response.content.decode()
+
+
+# --- the administrator's slices: a hospital, registration dates, the export ------------------------------
+
+
+@pytest.fixture
+def administrator(db):
+    return factories.user_make("admin", is_staff=True)
+
+
+@pytest.fixture
+def earlier(foreign_clerk):
+    """A newborn of the other hospital registered ten days before TODAY."""
+    on = TODAY - timedelta(days=10)
+    birth = factories.register(
+        foreign_clerk, mother=mother(61), babies=[BabyInput(Sex.MALE, on - timedelta(days=3))], today=on
+    )
+    return birth.newborns.get()
+
+
+def search(client, data: dict):
+    """The list's search as a browser posts it (the CSRF token aside), then the page it redirects to."""
+    posted = client.post("/newborns/", data)
+    assert posted.status_code == 302, posted.content.decode()
+    return posted["Location"], client.get(posted["Location"])
+
+
+def test_an_administrator_filters_the_records_by_hospital(client, administrator, twins, earlier):
+    client.force_login(administrator)
+
+    location, page = search(client, {"hospital": str(earlier.birth.hospital_id)})
+
+    assert f"hospital={earlier.birth.hospital_id}" in location
+    assert [row.newborn for row in page.context["rows"]] == [earlier]
+    html = page.content.decode()
+    assert f'<option value="{earlier.birth.hospital_id}" selected>桂林市人民医院</option>' in html
+    _, page = search(client, {"hospital": str(twins[0].birth.hospital_id), "state": "registered"})
+    assert sorted(row.newborn.pk for row in page.context["rows"]) == [baby.pk for baby in twins]
+
+
+def test_an_administrator_filters_the_records_by_registration_date(client, administrator, twins, earlier):
+    client.force_login(administrator)
+    day = earlier.birth.registered_on.isoformat()
+
+    location, page = search(client, {"registered_from": day, "registered_to": day})
+
+    assert f"registered_from={day}" in location
+    assert [row.newborn for row in page.context["rows"]] == [earlier]
+    _, page = search(client, {"registered_from": TODAY.isoformat()})
+    assert sorted(row.newborn.pk for row in page.context["rows"]) == [baby.pk for baby in twins]
+    _, page = search(client, {"registered_to": (TODAY - timedelta(days=1)).isoformat()})
+    assert [row.newborn for row in page.context["rows"]] == [earlier]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            {"registered_from": "2026-03-02", "registered_to": "2026-03-01"},
+            "登记日期的起始日不能晚于截止日。",
+        ),
+        ({"registered_from": "2026-13-01"}, "有效的日期"),
+        ({"hospital": "南宁"}, "请从列表中选择登记医院。"),
+    ],
+)
+def test_a_bad_slice_is_answered_with_its_error_and_keeps_what_was_typed(
+    client, administrator, data, message
+):
+    client.force_login(administrator)
+
+    response = client.post("/newborns/", {**data, "name": "张三"})
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert message in html and 'value="张三"' in html
+
+
+def test_a_hospital_the_administrator_cannot_see_is_a_404(client, administrator, twins):
+    client.force_login(administrator)
+
+    assert client.get("/newborns/?hospital=999999").status_code == 404
+
+
+def test_a_clerk_gets_no_hospital_or_registration_date_filter_nor_export(logged_in, twins, earlier):
+    response = logged_in.get(f"/newborns/?hospital={earlier.birth.hospital_id}")
+
+    assert sorted(row.newborn.pk for row in response.context["rows"]) == [baby.pk for baby in twins]
+    html = response.content.decode()
+    assert 'name="hospital"' not in html and 'name="registered_from"' not in html
+    assert "/newborns/export.xlsx" not in html
+    assert logged_in.get("/newborns/export.xlsx").status_code == 403
+
+
+def export_book(response):
+    from openpyxl import load_workbook
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    return load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+
+
+def test_the_administrators_export_holds_the_filtered_list_masked_and_is_audited(
+    client, administrator, twins, earlier, pinned_today
+):
+    client.force_login(administrator)
+    location, page = search(client, {"identity_number": MOTHER_ID, "registered_from": TODAY.isoformat()})
+    query = location.split("?", 1)[1]
+    assert f'href="/newborns/export.xlsx?{query}"'.replace("&", "&amp;") in page.content.decode()
+
+    response = client.get(f"/newborns/export.xlsx?{query}", REMOTE_ADDR="10.9.9.9")
+
+    book = export_book(response)
+    sheet = book["登记记录"]
+    rows = list(sheet.iter_rows(min_row=4, values_only=True))
+    assert [row[6] for row in rows] == [mask_id_number(baby.temp_id) for baby in twins]
+    assert {row[2] for row in rows} == {"南宁市第一人民医院"} and rows[0][8] == mask_phone(twins[0].phone)
+    content = b"".join(
+        cell.encode() for row in sheet.iter_rows(values_only=True) for cell in row if isinstance(cell, str)
+    )
+    assert twins[0].temp_id.encode() not in content and MOTHER_ID.encode() not in content
+    assert "按姓名或号码查询" in sheet["A2"].value
+    disposition = response["Content-Disposition"]
+    assert f'filename="newborns-{TODAY:%Y%m%d}.xlsx"' in disposition
+    assert "%E7%99%BB%E8%AE%B0%E8%AE%B0%E5%BD%95" in disposition and f"{TODAY:%Y-%m-%d}.xlsx" in disposition
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.EXPORT)
+    assert entry.user == administrator and entry.ip == "10.9.9.9"
+    assert entry.detail["kind"] == "newborns" and entry.detail["rows"] == 2
+    assert entry.detail["full_ids"] is False
+
+
+def test_the_export_of_one_hospital_carries_its_name_and_only_its_records(
+    client, administrator, twins, earlier
+):
+    client.force_login(administrator)
+
+    response = client.get(f"/newborns/export.xlsx?hospital={earlier.birth.hospital_id}")
+
+    rows = list(export_book(response)["登记记录"].iter_rows(min_row=4, values_only=True))
+    assert [(row[2], row[3]) for row in rows] == [("桂林市人民医院", earlier.name)]
+    assert "%E6%A1%82%E6%9E%97" in response["Content-Disposition"]  # 桂林…
+    assert AuditEntry.objects.get(action=AuditEntry.Action.EXPORT).hospital == earlier.birth.hospital
+
+
+def test_an_export_with_an_expired_search_says_so(client, administrator, twins):
+    client.force_login(administrator)
+
+    response = client.get("/newborns/export.xlsx?search=made-up")
+
+    assert response.status_code == 400 and "该查询已过期" in response.content.decode()
+    assert not AuditEntry.objects.filter(action=AuditEntry.Action.EXPORT).exists()

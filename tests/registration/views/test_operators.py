@@ -1,5 +1,6 @@
 """Operators (附件1): a supervisor requests module access, an administrator decides, the form exports."""
 
+import importlib
 import io
 import re
 
@@ -12,8 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from registration import selectors
 from registration.masking import mask_id_number
-from registration.models import AuditEntry, Division, Operator
+from registration.models import ApiClient, AuditEntry, Division, Operator
+from registration.services.api_clients import api_client_create, api_client_revoke
 from registration.services.operators import (
     OperatorInput,
     operator_access_decide,
@@ -565,3 +568,70 @@ def test_the_form_exports_file_name_carries_the_hospital(client, supervisor):
     assert unquote(header.split("filename*=UTF-8''")[1]) == (
         f"附件1经办人员-南宁市第一人民医院-{today:%Y-%m-%d}.xlsx"
     )
+
+
+# --- API clients' service accounts --------------------------------------------------------------------
+
+
+@pytest.fixture
+def his(hospital):
+    """A hospital information system: its service account is an Operator row with module access."""
+    client, _key = api_client_create(name="南宁HIS", hospital=hospital, scopes=["records:read"])
+    return client
+
+
+def test_an_api_clients_account_is_listed_apart_not_as_an_operator(client, supervisor, administrator, his):
+    for user in (supervisor, administrator):
+        client.force_login(user)
+
+        response = client.get("/operators/")
+
+        assert his.user.operator not in [row["operator"] for row in response.context["rows"]]
+        assert response.context["api_clients"] == [his]
+        html = response.content.decode()
+        assert f'data-operator="{his.user.operator.pk}"' not in html
+        section = html[html.index("data-api-clients") :]
+        assert f'data-api-client="{his.pk}"' in section and "南宁HIS" in section
+        assert "查询本院登记记录" in section
+
+
+def test_an_api_clients_account_is_not_in_attachment_1(client, supervisor, administrator, his):
+    for user in (supervisor, administrator):
+        client.force_login(user)
+
+        book = workbook(client.get("/operators/export.xlsx"))
+
+        names = [row[2] for sheet in book.worksheets for row in sheet.iter_rows(min_row=5, values_only=True)]
+        assert "南宁HIS" not in names and "李经办" in names
+
+
+def test_an_api_clients_account_is_not_a_pending_request_nor_managed(client, administrator, his):
+    Operator.objects.filter(user=his.user).update(access=Operator.Access.REQUESTED)
+    client.force_login(administrator)
+
+    assert selectors.operators_requested_count(user=administrator) == 0
+    assert client.get(f"/operators/{his.user.operator.pk}/withdraw").status_code == 404
+    assert client.post(f"/operators/{his.user.operator.pk}/access", {"decision": "grant"}).status_code == 404
+
+
+def test_revoking_an_api_client_withdraws_its_accounts_access(administrator, his):
+    api_client_revoke(client=his, user=administrator)
+
+    operator = Operator.objects.select_related("user").get(user=his.user)
+    assert operator.user.is_active is False
+    assert operator.access == Operator.Access.WITHDRAWN
+    assert operator.access_reason == "接口客户端已撤销" and operator.access_changed_at is not None
+
+
+def test_the_migration_withdraws_the_accounts_of_clients_revoked_before(his):
+    from django.apps import apps
+
+    migration = importlib.import_module("registration.migrations.0031_api_client_service_accounts")
+    ApiClient.objects.filter(pk=his.pk).update(revoked_at=timezone.now())  # revoked as it used to be
+    get_user_model().objects.filter(pk=his.user_id).update(is_active=False)
+    active = api_client_create(name="二号HIS", hospital=his.hospital, scopes=["records:read"])[0]
+
+    migration.withdraw_revoked(apps, connection.schema_editor())
+
+    assert Operator.objects.get(user=his.user).access == Operator.Access.WITHDRAWN
+    assert Operator.objects.get(user=active.user).access == Operator.Access.GRANTED

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from registration.masking import mask_id_number
-from registration.models import AuditEntry, Newborn, Operator, Sex
+from registration.models import AuditEntry, Birth, Newborn, Operator, Sex
 from registration.selectors import newborn_list_for_user
 from registration.selectors.reports import median_from_histogram, period_start, report_build
 from registration.services.lifecycle import newborn_formalize, newborn_void, payment_record
@@ -481,3 +481,103 @@ def test_the_exports_file_name_carries_the_hospital_and_the_period(client, super
     period = "2026-03-02至2026-03-15"
     assert unquote(own.split("filename*=UTF-8''")[1]) == f"统计报表-南宁市第一人民医院-{period}.xlsx"
     assert unquote(every.split("filename*=UTF-8''")[1]) == f"统计报表-全部医疗机构-{period}.xlsx"
+
+
+# --- last month, and the totals by city and by insurance agency ----------------------------------------
+
+
+def test_the_last_month_shortcut_is_the_calendar_month_before_today(client, supervisor, pinned_today):
+    client.force_login(supervisor)
+
+    html = client.get("/reports/", {"granularity": "week"}).content.decode()
+
+    link = re.search(r'href="([^"]*)" data-last-month>上月</a>', html).group(1).replace("&amp;", "&")
+    assert link == "/reports/?date_from=2026-02-01&date_to=2026-02-28&granularity=week"
+    response = client.get(link)
+    assert (response.context["report"].date_from, response.context["report"].date_to) == (
+        date(2026, 2, 1),
+        date(2026, 2, 28),
+    )
+
+
+def test_last_month_across_a_year_and_a_leap_february():
+    from registration.views.reports import last_month
+
+    assert last_month(date(2026, 1, 15)) == (date(2025, 12, 1), date(2025, 12, 31))
+    assert last_month(date(2028, 3, 31)) == (date(2028, 2, 1), date(2028, 2, 29))
+
+
+def test_the_administrators_shortcut_keeps_the_hospital(client, administrator, clerk, pinned_today):
+    client.force_login(administrator)
+    hospital = clerk.operator.hospital
+
+    html = client.get("/reports/", {"hospital": hospital.pk}).content.decode()
+
+    assert f'granularity=day&amp;hospital={hospital.pk}" data-last-month' in html
+
+
+@pytest.fixture
+def guilin(foreign_clerk):
+    """Two newborns of the Guilin hospital whose 参保社区 is in 桂林市, under its agency."""
+    community = factories.division_chain(
+        "450302001001", ("广西壮族自治区", "桂林市", "秀峰区", "秀峰街道", "秀峰社区")
+    )
+    agency = factories.agency_make(code="450300", name="桂林市医疗保障事业管理中心", covers=("4503",))
+    newborns = registered(foreign_clerk, 6, MONDAY + timedelta(days=1), babies=2)
+    # Registered in 南宁's community (the factories'), then moved to 桂林's with its agency.
+    Birth.objects.filter(pk=newborns[0].birth_id).update(community=community, agency=agency)
+    paid(newborns[0], foreign_clerk, 3)
+    return newborns
+
+
+def test_report_totals_by_city_and_by_agency(clerk, administrator, cohort, guilin):
+    report = report_build(
+        newborns=newborn_list_for_user(user=administrator),
+        date_from=MONDAY,
+        date_to=MONDAY + timedelta(days=13),
+        per_place=True,
+    )
+
+    cities = {place.name: place.counts for place in report.cities}
+    assert [place.name for place in report.cities] == ["南宁市", "桂林市"]  # the largest first
+    assert (cities["南宁市"].total, cities["南宁市"].ever_paid, cities["南宁市"].void) == (4, 3, 1)
+    assert (cities["桂林市"].total, cities["桂林市"].ever_paid) == (2, 1)
+    agencies = {place.name: place.counts.total for place in report.agencies}
+    assert agencies == {"南宁市医疗保障事业管理中心": 4, "桂林市医疗保障事业管理中心": 2}
+    assert sum(agencies.values()) == report.counts.total
+
+
+def test_report_by_place_runs_two_more_queries(
+    clerk, administrator, cohort, guilin, django_assert_num_queries
+):
+    everything = newborn_list_for_user(user=administrator)
+    arguments = {"date_from": MONDAY, "date_to": MONDAY + timedelta(days=13)}
+    list(everything[:1])  # who the user is: asked once
+    with django_assert_num_queries(4):
+        report_build(newborns=everything, per_place=True, **arguments)
+
+
+def test_the_administrators_page_and_export_show_the_totals_by_city_and_agency(
+    client, administrator, cohort, guilin
+):
+    client.force_login(administrator)
+
+    html = client.get("/reports/", RANGE).content.decode()
+
+    cities = html[html.index('data-places="cities"') :]
+    assert "各市（按参保社区所在市）" in cities and 'data-place="桂林市"' in cities
+    agencies = html[html.index('data-places="agencies"') :]
+    assert re.search(r'data-place="桂林市医疗保障事业管理中心">\s*<td>[^<]+</td>\s*<td>2</td>', agencies)
+    book = workbook(client.get("/reports/export.xlsx", RANGE))
+    rows = list(book["统计"].iter_rows(values_only=True))
+    labels = [row[0] for row in rows]
+    assert "各市（按参保社区所在市）" in labels and "各参保所属机构" in labels
+    assert ("桂林市", 2, 1, "50.0%", 0, 0, 1) in [tuple(row[:7]) for row in rows]
+
+
+def test_a_supervisors_report_has_no_place_tables(client, supervisor, cohort):
+    client.force_login(supervisor)
+
+    html = client.get("/reports/", RANGE).content.decode()
+
+    assert "data-places" not in html and "data-last-month" in html
