@@ -420,6 +420,20 @@ CACHES = {
 # session, so no CSRF), a rate per client, JSON in UTF-8, dates as YYYY-MM-DD.
 API_RATE = env_str("API_RATE", "600/min")
 API_COVERAGE_RATE = env_str("API_COVERAGE_RATE", "60/min")
+# The budgets of the lookups that consult other hospitals' records (registration/throttles.py, counted
+# atomically in the database: docs/privacy.md, Budgets), per user or API client, per hospital and per
+# client address. "lookup": the registration page's preview with an ID number and its submits,
+# POST /api/v1/births. "coverage": the coverage check (/verify/, /api/v1/coverage), besides the per-minute
+# API_COVERAGE_RATE.
+LOOKUP_RATE_USER = env_str("LOOKUP_RATE_USER", "1500/d")
+LOOKUP_RATE_HOSPITAL = env_str("LOOKUP_RATE_HOSPITAL", "10000/d")
+LOOKUP_RATE_ADDRESS = env_str("LOOKUP_RATE_ADDRESS", "3000/d")
+COVERAGE_RATE_USER = env_str("COVERAGE_RATE_USER", "150/d")
+COVERAGE_RATE_HOSPITAL = env_str("COVERAGE_RATE_HOSPITAL", "300/d")
+COVERAGE_RATE_ADDRESS = env_str("COVERAGE_RATE_ADDRESS", "300/d")
+# A user (or API client's account) whose lookups of other hospitals' records pass this many in a day is
+# listed for the 医保中心 (registration/selectors/lookups.py, /audit/lookups/).
+LOOKUP_ALERT_PER_DAY = env_int("LOOKUP_ALERT_PER_DAY", 50)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["registration.api.auth.BearerKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["registration.api.auth.ScopeRequired"],

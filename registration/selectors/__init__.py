@@ -35,6 +35,7 @@ from registration.selectors.records import (
     birth_get_for_user,
     births_of_parents,
     followup_export_records,
+    issued_suffixes_by_hospital,
     issued_suffixes_for,
     material_get_for_user,
     materials_incomplete_mark,
@@ -49,6 +50,8 @@ from registration.selectors.records import (
     newborns_of_births_born_on,
     newborns_registered_on,
     newborns_unpaid,
+    parent_births,
+    parent_name_of,
 )
 from registration.selectors.suggestions import birth_hospital_names, communities_recent_for_user
 
@@ -77,6 +80,7 @@ __all__ = [
     "hospital_by_name",
     "hospital_get_for_user",
     "hospitals_for_user",
+    "issued_suffixes_by_hospital",
     "issued_suffixes_for",
     "material_get_for_user",
     "materials_incomplete_mark",
@@ -96,4 +100,6 @@ __all__ = [
     "operator_get_for_user",
     "operators_for_user",
     "operators_requested_count",
+    "parent_births",
+    "parent_name_of",
 ]
