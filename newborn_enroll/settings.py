@@ -428,9 +428,15 @@ API_COVERAGE_RATE = env_str("API_COVERAGE_RATE", "60/min")
 LOOKUP_RATE_USER = env_str("LOOKUP_RATE_USER", "1500/d")
 LOOKUP_RATE_HOSPITAL = env_str("LOOKUP_RATE_HOSPITAL", "10000/d")
 LOOKUP_RATE_ADDRESS = env_str("LOOKUP_RATE_ADDRESS", "3000/d")
-COVERAGE_RATE_USER = env_str("COVERAGE_RATE_USER", "150/d")
-COVERAGE_RATE_HOSPITAL = env_str("COVERAGE_RATE_HOSPITAL", "300/d")
-COVERAGE_RATE_ADDRESS = env_str("COVERAGE_RATE_ADDRESS", "300/d")
+COVERAGE_RATE_USER = env_str("COVERAGE_RATE_USER", "60/d")
+COVERAGE_RATE_HOSPITAL = env_str("COVERAGE_RATE_HOSPITAL", "200/d")
+COVERAGE_RATE_ADDRESS = env_str("COVERAGE_RATE_ADDRESS", "200/d")
+_RATES = ("API_RATE", "API_COVERAGE_RATE", "LOOKUP_RATE_USER", "LOOKUP_RATE_HOSPITAL", "LOOKUP_RATE_ADDRESS")
+for _name in (*_RATES, "COVERAGE_RATE_USER", "COVERAGE_RATE_HOSPITAL", "COVERAGE_RATE_ADDRESS"):
+    if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", globals()[_name]):
+        raise ImproperlyConfigured(
+            f"{_name} must be a rate such as 60/min or 300/d, not {globals()[_name]!r}"
+        )
 # A user (or API client's account) whose lookups of other hospitals' records pass this many in a day is
 # listed for the 医保中心 (registration/selectors/lookups.py, /audit/lookups/).
 LOOKUP_ALERT_PER_DAY = env_int("LOOKUP_ALERT_PER_DAY", 50)

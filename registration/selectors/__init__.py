@@ -23,6 +23,7 @@ from registration.selectors.divisions import (
     division_search,
     division_search_near,
 )
+from registration.selectors.lookups import LookupDay, lookups_above_threshold
 from registration.selectors.people import (
     hospital_by_name,
     hospital_get_for_user,
@@ -80,6 +81,8 @@ __all__ = [
     "hospital_by_name",
     "hospital_get_for_user",
     "hospitals_for_user",
+    "LookupDay",
+    "lookups_above_threshold",
     "issued_suffixes_by_hospital",
     "issued_suffixes_for",
     "material_get_for_user",

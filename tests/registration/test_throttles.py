@@ -30,19 +30,23 @@ def test_a_budget_allows_its_rate_then_says_how_long_to_wait(clock):
     assert BudgetCount.objects.get().calls == 2  # a refused call leaves the count at the limit
 
 
-def test_a_budget_is_counted_in_fixed_windows(clock):
+def test_a_budget_slides_over_the_windows_boundary(clock):
     budget = throttles.Budget("coverage", "user-1", "2/min")
-    assert budgets.budget_take(budget).allowed
+    assert budgets.budget_take(budget).allowed  # 10 s into a minute
     clock[0] += 30
     assert budgets.budget_take(budget).allowed
     assert not budgets.budget_take(budget).allowed
 
-    clock[0] += 20  # the next minute: a new window, the ended one deleted
-
-    assert budgets.budget_take(budget).allowed
+    clock[0] += 30  # 10 s into the next minute: the two calls of the last 60 s still count
+    refused = budgets.budget_take(budget)
+    assert not refused.allowed and refused.wait == pytest.approx(30.0)
+    clock[0] += 30  # 40 s in: the last minute overlaps a third of the previous one, one call left
     assert budgets.budget_take(budget).allowed
     assert not budgets.budget_take(budget).allowed
-    assert BudgetCount.objects.count() == 1
+
+    clock[0] += 60  # two windows on: the oldest row is deleted
+    assert budgets.budget_take(budget).allowed
+    assert BudgetCount.objects.count() == 2
 
 
 def test_each_subject_and_each_scope_counts_apart(clock):
@@ -68,8 +72,10 @@ def test_several_budgets_refuse_at_the_first_one_spent(clock):
     )
 
 
-def test_ended_windows_are_purged(clock):
+def test_windows_no_budget_reads_are_purged(clock, monkeypatch):
     budgets.budget_take(throttles.Budget("lookup", "ip-10.0.0.1", "5/min"))
+    clock[0] += 60
+    assert budgets.budget_counts_purge() == 0  # the previous window still weighs on the next
     clock[0] += 60
 
     assert budgets.budget_counts_purge() == 1 and not BudgetCount.objects.exists()
