@@ -405,8 +405,9 @@ if env_bool("BEHIND_PROXY") and not TRUSTED_PROXIES:
 if TRUSTED_PROXIES:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# The default cache is each process's own memory. The API's rate counts must be shared by every node and
-# worker (registration/throttles.py), so they live in a database table (made by a migration).
+# The default cache is each process's own memory. "api", a database table every node shares (migration
+# 0011), held the rate counts until they moved to BudgetCount (registration/services/budgets.py, counted
+# atomically); nothing reads it now, and it stays for the shared cache it is.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "api": {
