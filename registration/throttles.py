@@ -96,11 +96,11 @@ def retry_after(wait: float | None) -> str:
     return str(max(1, int(-(-(wait or 1) // 1))))
 
 
-REFUSED = "查询过于频繁，已超过本账号、本院或本机地址的查询限额，请{wait}后再试。"
+REFUSED = "{what}过于频繁，已超过本账号、本院或本机地址的{what}限额，请{wait}后再试。"
 
 
-def refused_message(wait: float | None) -> str:
-    """The Chinese refusal, with the wait in words."""
+def refused_message(wait: float | None, *, what: str = "查询") -> str:
+    """The Chinese refusal, with the wait in words ("核验" for the coverage check's page)."""
     seconds = int(retry_after(wait))
     if seconds < 60:
         when = f"{seconds}秒"
@@ -108,4 +108,4 @@ def refused_message(wait: float | None) -> str:
         when = f"{-(-seconds // 60)}分钟"
     else:
         when = f"{-(-seconds // 3600)}小时"
-    return REFUSED.format(wait=when)
+    return REFUSED.format(what=what, wait=when)

@@ -14,8 +14,7 @@ from registration.http import client_ip
 from registration.models import AuditEntry
 from registration.selectors import newborn_coverage
 from registration.services.audit import audit_record, user_hospital
-from registration.services.budgets import budget_take
-from registration.services.lookups import lookup_budgets_take
+from registration.services.budgets import budgets_take
 
 TEMPLATE = "registration/verify.html"
 
@@ -31,12 +30,14 @@ def verify(request):
     if not form.is_valid():
         return render(request, TEMPLATE, {"form": form}, status=400)
     ip = client_ip(request)
-    # The minute's rate per user, then the day's coverage budgets of the user, the hospital, the address.
-    decision = budget_take(throttles.verify_page_budget(request.user))
-    if decision.allowed:
-        decision = lookup_budgets_take(user=request.user, ip=ip, scope=throttles.SCOPE_COVERAGE_DAY)
+    hospital = user_hospital(request.user)
+    # The minute's rate per user and the day's coverage budgets of the user, the hospital, the address.
+    budgets = throttles.lookup_budgets(
+        scope=throttles.SCOPE_COVERAGE_DAY, user=request.user, hospital=hospital, ip=ip
+    )
+    decision = budgets_take([throttles.verify_page_budget(request.user), *budgets])
     if not decision.allowed:
-        form.add_error(None, f"核验过于频繁。{throttles.refused_message(decision.wait)}")
+        form.add_error(None, throttles.refused_message(decision.wait, what="核验"))
         response = render(request, TEMPLATE, {"form": form}, status=429)
         response["Retry-After"] = throttles.retry_after(decision.wait)
         return response
@@ -44,7 +45,6 @@ def verify(request):
     coverage = newborn_coverage(
         code=form.cleaned_data["code"], birth_date=form.cleaned_data["birth_date"], today=today
     )
-    hospital = user_hospital(request.user)
     audit_record(
         user=request.user,
         action=AuditEntry.Action.VERIFY,
