@@ -405,8 +405,9 @@ if env_bool("BEHIND_PROXY") and not TRUSTED_PROXIES:
 if TRUSTED_PROXIES:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# The default cache is each process's own memory. The API's rate counts must be shared by every node and
-# worker (registration/throttles.py), so they live in a database table (made by a migration).
+# The default cache is each process's own memory. "api", a database table every node shares (migration
+# 0011), held the rate counts until they moved to BudgetCount (registration/services/budgets.py, counted
+# atomically); nothing reads it now, and it stays for the shared cache it is.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "api": {
@@ -420,6 +421,26 @@ CACHES = {
 # session, so no CSRF), a rate per client, JSON in UTF-8, dates as YYYY-MM-DD.
 API_RATE = env_str("API_RATE", "600/min")
 API_COVERAGE_RATE = env_str("API_COVERAGE_RATE", "60/min")
+# The budgets of the lookups that consult other hospitals' records (registration/throttles.py, counted
+# atomically in the database: docs/privacy.md, Budgets), per user or API client, per hospital and per
+# client address. "lookup": the registration page's preview with an ID number and its submits,
+# POST /api/v1/births. "coverage": the coverage check (/verify/, /api/v1/coverage), besides the per-minute
+# API_COVERAGE_RATE.
+LOOKUP_RATE_USER = env_str("LOOKUP_RATE_USER", "1500/d")
+LOOKUP_RATE_HOSPITAL = env_str("LOOKUP_RATE_HOSPITAL", "10000/d")
+LOOKUP_RATE_ADDRESS = env_str("LOOKUP_RATE_ADDRESS", "3000/d")
+COVERAGE_RATE_USER = env_str("COVERAGE_RATE_USER", "60/d")
+COVERAGE_RATE_HOSPITAL = env_str("COVERAGE_RATE_HOSPITAL", "200/d")
+COVERAGE_RATE_ADDRESS = env_str("COVERAGE_RATE_ADDRESS", "200/d")
+_RATES = ("API_RATE", "API_COVERAGE_RATE", "LOOKUP_RATE_USER", "LOOKUP_RATE_HOSPITAL", "LOOKUP_RATE_ADDRESS")
+for _name in (*_RATES, "COVERAGE_RATE_USER", "COVERAGE_RATE_HOSPITAL", "COVERAGE_RATE_ADDRESS"):
+    if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", globals()[_name]):
+        raise ImproperlyConfigured(
+            f"{_name} must be a rate such as 60/min or 300/d, not {globals()[_name]!r}"
+        )
+# A user (or API client's account) whose lookups of other hospitals' records pass this many in a day is
+# listed for the 医保中心 (registration/selectors/lookups.py, /audit/lookups/).
+LOOKUP_ALERT_PER_DAY = env_int("LOOKUP_ALERT_PER_DAY", 50)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["registration.api.auth.BearerKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["registration.api.auth.ScopeRequired"],

@@ -715,6 +715,7 @@ class AuditEntry(models.Model):
         RESTORE = "restore", "数据恢复"
         VERIFY = "verify", "核验参保状态"
         API = "api", "接口调用"
+        LOOKUP = "lookup", "跨院查询"
 
     # Set when the entry is made (not when saved): it is part of the entry's MAC (services/audit_chain.py).
     at = models.DateTimeField("时间", default=timezone.now, editable=False, db_index=True)
@@ -813,6 +814,29 @@ class NumberSequence(models.Model):
 
     def __str__(self):
         return f"{self.name}={self.last_value}"
+
+
+class BudgetCount(models.Model):
+    """The calls one subject made in one fixed window of a rate limit (registration/services/budgets.py).
+
+    One row per budget key and window, counted by one INSERT … ON CONFLICT DO UPDATE, so that every node
+    and worker shares the count and no two calls read the same value. Rows of windows that ended are
+    deleted as new windows begin.
+    """
+
+    key = models.CharField("计数键", max_length=200)
+    window_start = models.BigIntegerField("时间窗起点（Unix秒）")
+    expires = models.BigIntegerField("时间窗终点（Unix秒）", db_index=True)
+    calls = models.PositiveIntegerField("次数", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "调用计数"
+        constraints = [
+            models.UniqueConstraint(fields=["key", "window_start"], name="registration_budgetcount_window"),
+        ]
+
+    def __str__(self):
+        return f"{self.key}@{self.window_start}={self.calls}"
 
 
 class TemporaryPassword(models.Model):

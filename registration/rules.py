@@ -46,6 +46,14 @@ def suffixes_for_birth(sexes: Sequence[Sex], taken: Iterable[str]) -> list[str]:
     return letters
 
 
+def identity_agrees(known_name: str | None, typed_name: str) -> bool:
+    """Whether the name typed with an ID number is the one last registered with it (`known_name`, None when
+    the number was never registered). A parent's history at other hospitals (the letters issued, a possible
+    duplicate) shows itself to a clerk only then (docs/privacy.md, The rule of disclosure)."""
+    typed = (typed_name or "").strip()
+    return known_name is not None and bool(typed) and known_name.strip() == typed
+
+
 def newborn_name(parent_name: str, sex: Sex) -> str:
     """The baby's registered name: the ID parent's name + 之女 or 之子 (张三之女)."""
     name = (parent_name or "").strip()

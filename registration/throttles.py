@@ -1,26 +1,31 @@
-"""Rate limits, one module for the pages and the API: each call takes from a budget, refused once it is spent.
+"""Rate limits, one module for the pages and the API: the budgets each call takes from.
 
-A budget is a rate (how many calls in how long: settings.API_RATE for the scope "client",
-settings.API_COVERAGE_RATE for "coverage") and whose calls it counts (an API client, a logged-in user).
-The API's throttles (registration/api/throttles.py) are thin DRF adapters over budget_take, and the
-/verify/ page takes from the same "coverage" rate per user. Another kind of subject (a hospital, an
-address) is another Budget taken the same way; a call that must fit several takes from each.
+A budget is a rate (how many calls in how long, "60/min", "300/d") and whose calls it counts (an API
+client, a logged-in user, a hospital, a client address). The counting is the database's
+(registration/services/budgets.py: `budget_take`, one atomic statement shared by every node); this module
+says which budgets a call takes from:
 
-The counts live in a cache every node shares (settings.CACHES["api"], a database table made by migration
-0011). The default cache is each process's memory: with several nodes behind a proxy, or several gunicorn
-workers, each would count apart and let N times the rate through. The database is the one store every node
-already shares; Redis would do as well where one runs, by pointing CACHES["api"] at it.
+- every API call: its client's settings.API_RATE ("client");
+- a coverage check (GET/POST /api/v1/coverage, the /verify/ page): settings.API_COVERAGE_RATE per client
+  or user ("coverage"), and the COVERAGE_RATE_* budgets per user or client, per hospital and per address
+  ("coverage_day");
+- every other lookup that consults other hospitals' records (the registration page's preview with an ID
+  number and its submit, POST /api/v1/births): the LOOKUP_RATE_* budgets per user or client, per hospital
+  and per address ("lookup").
+
+The API's throttles (registration/api/throttles.py) are thin DRF adapters over these; the pages take
+from the same budgets (docs/privacy.md, Budgets).
 """
 
-import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import caches
 
 SCOPE_CLIENT = "client"
 SCOPE_COVERAGE = "coverage"
-# DRF's own key format, so that the counts already stored under it keep counting.
+SCOPE_COVERAGE_DAY = "coverage_day"
+SCOPE_LOOKUP = "lookup"
+# DRF's key format.
 KEY_FORMAT = "throttle_%(scope)s_%(ident)s"
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -55,30 +60,6 @@ class Decision:
     wait: float | None = None  # seconds until a call would be allowed again (when refused)
 
 
-def budget_take(budget: Budget) -> Decision:
-    """Count one call against the budget, unless the budget is spent; then say how long to wait.
-
-    A sliding window, as DRF's SimpleRateThrottle keeps it: the times of the calls within the rate's period.
-    """
-    cache = caches["api"]
-    count, seconds = rate_parse(budget.rate)
-    history = cache.get(budget.key, [])
-    now = time.time()
-    while history and history[-1] <= now - seconds:
-        history.pop()
-    if len(history) >= count:
-        return Decision(False, _wait(history, now, count, seconds))
-    history.insert(0, now)
-    cache.set(budget.key, history, seconds)
-    return Decision(True)
-
-
-def _wait(history: list[float], now: float, count: int, seconds: int) -> float | None:
-    remaining = seconds - (now - history[-1]) if history else seconds
-    available = count - len(history) + 1
-    return remaining / float(available) if available > 0 else None
-
-
 def api_client_budget(client, *, scope: str = SCOPE_CLIENT, rate: str | None = None) -> Budget:
     """An API client's budget under a scope (every call: "client"; the coverage check: "coverage")."""
     return Budget(scope, str(client.pk), rate or scope_rate(scope))
@@ -87,3 +68,44 @@ def api_client_budget(client, *, scope: str = SCOPE_CLIENT, rate: str | None = N
 def verify_page_budget(user) -> Budget:
     """The /verify/ page's coverage checks of one logged-in user, at the API's coverage rate."""
     return Budget(SCOPE_COVERAGE, f"user-{user.pk}", scope_rate(SCOPE_COVERAGE))
+
+
+def lookup_budgets(
+    *, scope: str, user=None, client=None, hospital=None, ip: str | None = None
+) -> list[Budget]:
+    """The budgets of one lookup of other hospitals' records (SCOPE_LOOKUP or SCOPE_COVERAGE_DAY): its
+    caller's (an API client's when given, else the logged-in user's), its hospital's, its address's."""
+    prefix = "LOOKUP" if scope == SCOPE_LOOKUP else "COVERAGE"
+    rates = {
+        kind: getattr(settings, f"{prefix}_RATE_{kind.upper()}") for kind in ("user", "hospital", "address")
+    }
+    budgets = []
+    if client is not None:
+        budgets.append(Budget(scope, f"client-{client.pk}", rates["user"]))
+    elif user is not None:
+        budgets.append(Budget(scope, f"user-{user.pk}", rates["user"]))
+    if hospital is not None:
+        budgets.append(Budget(scope, f"hospital-{hospital.pk}", rates["hospital"]))
+    if ip:
+        budgets.append(Budget(scope, f"ip-{ip}", rates["address"]))
+    return budgets
+
+
+def retry_after(wait: float | None) -> str:
+    """A refusal's Retry-After header: whole seconds, at least 1."""
+    return str(max(1, int(-(-(wait or 1) // 1))))
+
+
+REFUSED = "{what}过于频繁，已超过本账号、本院或本机地址的{what}限额，请{wait}后再试。"
+
+
+def refused_message(wait: float | None, *, what: str = "查询") -> str:
+    """The Chinese refusal, with the wait in words ("核验" for the coverage check's page)."""
+    seconds = int(retry_after(wait))
+    if seconds < 60:
+        when = f"{seconds}秒"
+    elif seconds < 3600:
+        when = f"{-(-seconds // 60)}分钟"
+    else:
+        when = f"{-(-seconds // 3600)}小时"
+    return REFUSED.format(what=what, wait=when)

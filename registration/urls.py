@@ -45,6 +45,7 @@ urlpatterns = [
     path("divisions/<int:pk>/children", divisions.division_children, name="division_children"),
     path("audit/", audit.audit_list, name="audit_list"),
     path("audit/export.xlsx", audit.audit_export, name="audit_export"),
+    path("audit/lookups/", audit.audit_lookups, name="audit_lookups"),
     path("verify/", verify.verify, name="verify"),
     # Follow-up, reports, operators (附件1) and the 出生一件事 advisor (issue 5, items 5-8)
     path("register/advice", advisor.register_advice, name="register_advice"),

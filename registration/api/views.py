@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from registration import selectors
+from registration import selectors, throttles
 from registration.http import client_ip
 from registration.models import AuditEntry, Newborn
 from registration.selectors.coverage import newborn_coverage
@@ -25,7 +25,7 @@ from . import serializers
 from .auth import request_client
 from .births import birth_errors, birth_register_from_api, errors_by_path, same_request
 from .parsers import MultiPartParser
-from .throttles import ClientRateThrottle, CoverageRateThrottle
+from .throttles import ClientRateThrottle, CoverageRateThrottle, LookupRateThrottle
 
 IDEMPOTENCY_KEY_MAX_LENGTH = 200
 IDEMPOTENCY_KEY_REUSED = (
@@ -57,7 +57,10 @@ _UNREADABLE = OpenApiResponse(
 _COMMON = {
     401: OpenApiResponse(serializers.DetailSerializer, description="缺少或无效的 API 密钥"),
     403: OpenApiResponse(serializers.DetailSerializer, description="客户端没有该接口所需的权限范围"),
-    429: OpenApiResponse(serializers.DetailSerializer, description="超过该客户端的调用频率"),
+    429: OpenApiResponse(
+        serializers.DetailSerializer,
+        description="超过该客户端、本院或本机地址的调用或查询限额（Retry-After 给出等待秒数）",
+    ),
 }
 
 
@@ -105,6 +108,12 @@ class ApiView(APIView):
             )
         return response
 
+    def throttled(self, request, wait):
+        """429 in Chinese, with Retry-After (DRF's handler sets it from the exception's `wait`)."""
+        refusal = exceptions.Throttled(detail=throttles.refused_message(wait))
+        refusal.wait = int(throttles.retry_after(wait))
+        raise refusal
+
     def endpoint_name(self) -> str:
         match = getattr(self.request, "resolver_match", None)
         return match.url_name if match is not None else type(self).__name__
@@ -128,6 +137,7 @@ def _newborn_for_identity(client, identity: str) -> Newborn:
 class BirthsView(ApiView):
     required_scope = "births:write"
     client_kind = "hospital"
+    throttle_classes = [ClientRateThrottle, LookupRateThrottle]
 
     @extend_schema(
         operation_id="births_create",
@@ -365,11 +375,17 @@ class CoverageView(ApiView):
             today=timezone.localdate(),
         )
         # A code that matched nothing is a check too: the log shows who tried which codes.
-        request.audit_action, request.audit_detail = AuditEntry.Action.VERIFY, {"found": coverage is not None}
+        # A miss consulted every hospital's records: a lookup (docs/privacy.md, Lookups on record).
+        request.audit_action = AuditEntry.Action.VERIFY
+        request.audit_detail = {"found": coverage is not None, "lookup": coverage is None}
         if coverage is None:
             raise Http404(COVERAGE_NOT_FOUND)
         request.audit_object = coverage.newborn
         request.audit_detail["covered"] = coverage.covered
+        client = request_client(request)
+        request.audit_detail["lookup"] = client.hospital_id is None or (
+            coverage.newborn.hospital_id != client.hospital_id
+        )
         return Response(serializers.CoverageSerializer(coverage).data)
 
 

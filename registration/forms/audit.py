@@ -67,3 +67,19 @@ class AuditFilterForm(forms.Form):
         if date_from and date_to and date_from > date_to:
             raise ValidationError("起始日期不能晚于截止日期。")
         return data
+
+
+class LookupAlertForm(forms.Form):
+    """The days and hospital of /audit/lookups/ (plain filters: bookmarkable, no person in them)."""
+
+    date_from = BoundedDateField(label="日期从", required=False, widget=DATE_INPUT)
+    date_to = BoundedDateField(label="至", required=False, widget=DATE_INPUT)
+    hospital = forms.ModelChoiceField(
+        label="医疗机构", required=False, queryset=Hospital.objects.order_by("code"), empty_label="全部"
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise ValidationError("开始日期不能晚于结束日期。")
+        return data

@@ -23,6 +23,7 @@ from registration.selectors.divisions import (
     division_search,
     division_search_near,
 )
+from registration.selectors.lookups import LookupDay, lookups_above_threshold
 from registration.selectors.people import (
     api_clients_for_user,
     hospital_by_name,
@@ -36,6 +37,7 @@ from registration.selectors.records import (
     birth_get_for_user,
     births_of_parents,
     followup_export_records,
+    issued_suffixes_by_hospital,
     issued_suffixes_for,
     material_get_for_user,
     materials_incomplete_mark,
@@ -51,6 +53,8 @@ from registration.selectors.records import (
     newborns_of_births_born_on,
     newborns_registered_on,
     newborns_unpaid,
+    parent_births,
+    parent_name_of,
 )
 from registration.selectors.suggestions import birth_hospital_names, communities_recent_for_user
 
@@ -80,6 +84,9 @@ __all__ = [
     "hospital_by_name",
     "hospital_get_for_user",
     "hospitals_for_user",
+    "LookupDay",
+    "lookups_above_threshold",
+    "issued_suffixes_by_hospital",
     "issued_suffixes_for",
     "material_get_for_user",
     "materials_incomplete_mark",
@@ -100,4 +107,6 @@ __all__ = [
     "operator_get_for_user",
     "operators_for_user",
     "operators_requested_count",
+    "parent_births",
+    "parent_name_of",
 ]

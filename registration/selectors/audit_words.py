@@ -49,6 +49,7 @@ KEY_LABELS = {
     "warnings": "提示",
     "birth": "登记编号",
 }
+CONFIRMED_LABELS = {"parent_name_changed": "姓名与此前登记不一致，已核对身份证"}
 OUTCOME_LABELS = {"record": "录入", "recorded": "已录入跳过", "error": "有错误"}
 
 
@@ -81,6 +82,8 @@ def _register(detail: dict) -> list[str]:
         parts.append("材料暂缺，稍后补传")
     if detail.get("material_added"):
         parts.append(f"补传材料：{Material.Kind(detail['material_added']).label}")
+    if detail.get("confirmed"):
+        parts.append("已确认：" + "、".join(CONFIRMED_LABELS.get(code, code) for code in detail["confirmed"]))
     return parts
 
 
@@ -213,6 +216,23 @@ def _verify(detail: dict) -> list[str]:
     return ["找到登记记录", "在保" if detail.get("covered") else "不在保障期内"]
 
 
+LOOKUP_KINDS = {"preview": "登记页预览", "check": "登记检查", "coverage": "核验参保状态"}
+
+
+def _lookup(detail: dict) -> list[str]:
+    parts = [f"跨院查询（{LOOKUP_KINDS.get(detail.get('kind'), detail.get('kind', ''))}）"]
+    if detail.get("answered"):
+        parts.append(f"回答：{_value(detail['answered'])}")
+    return parts
+
+
+def _verify_or_lookup(detail: dict) -> list[str]:
+    parts = _verify(detail)
+    if detail.get("lookup"):
+        parts.append("涉及其他医疗机构的记录")
+    return parts
+
+
 def _api(detail: dict) -> list[str]:
     parts = [f"接口 {detail.get('method', '')} {detail.get('endpoint', '')}".strip()]
     if "status" in detail:
@@ -224,7 +244,7 @@ def _api(detail: dict) -> list[str]:
 FORMATTERS: dict[str, tuple[Callable[[dict], list[str]], set[str]]] = {
     A.REGISTER: (
         _register,
-        {"personal_number", "materials", "materials_deferred", "material_added", "material"},
+        {"personal_number", "materials", "materials_deferred", "material_added", "material", "confirmed"},
     ),
     A.PAYMENT: (_payment, {"paid_on", "years", "source", "payment", "reinstated_from_void"}),
     A.VOID: (_void, {"automatic"}),
@@ -255,7 +275,8 @@ FORMATTERS: dict[str, tuple[Callable[[dict], list[str]], set[str]]] = {
     A.LOGIN_FAILED: (_login_failed, {"known_user", "reason"}),
     A.BACKUP: (_backup, {"path", "vendor", "media_files", "database_bytes", "backup_created_at"}),
     A.RESTORE: (_backup, {"path", "vendor", "media_files", "database_bytes", "backup_created_at"}),
-    A.VERIFY: (_verify, {"found", "covered"}),
+    A.VERIFY: (_verify_or_lookup, {"found", "covered", "lookup"}),
+    A.LOOKUP: (_lookup, {"kind", "answered"}),
     A.API: (_api, {"api_client", "method", "endpoint", "status"}),
 }
 # Keys that only point at rows (the entry's own columns say what they are), never worth a word.

@@ -2,7 +2,8 @@
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
@@ -14,6 +15,7 @@ from registration.models import (
     IssuedTemporaryId,
     Material,
     Newborn,
+    Parent,
     Payment,
 )
 from registration.rules import materials_missing
@@ -89,6 +91,70 @@ def newborn_get_for_user(*, user, pk) -> Newborn:
 def issued_suffixes_for(id_number: str) -> set[str]:
     """Every letter ever issued with a parent's ID number, by any hospital (case-sensitive: X and x)."""
     return set(IssuedTemporaryId.objects.filter(parent__id_number=id_number).values_list("suffix", flat=True))
+
+
+def issued_suffixes_by_hospital(id_number: str) -> list[tuple[str, int | None]]:
+    """Every letter ever issued with a parent's ID number, with the hospital whose record carries it (None
+    for a number entered as issued outside this system): the preview shows a clerk their own hospital's
+    letters, and the others' only when the typed name agrees (docs/privacy.md)."""
+    return list(
+        IssuedTemporaryId.objects.filter(parent__id_number=id_number)
+        .order_by()
+        .values_list("suffix", "newborn__hospital_id")
+    )
+
+
+def parent_name_of(id_number: str) -> str | None:
+    """The name last registered with an ID number as the ID parent (its Parent row), or None."""
+    return Parent.objects.filter(id_number=id_number).values_list("name", flat=True).first()
+
+
+@dataclass(frozen=True)
+class ParentBirth:
+    """A birth recorded with a parent's ID number (as mother or father), as the registration check reads
+    it: where it was registered and the names recorded with each number."""
+
+    pk: int
+    hospital_id: int
+    registered_at: datetime
+    mother_id_number: str
+    mother_name: str
+    father_id_number: str
+    father_name: str
+    parent_id_number: str  # the ID parent's
+    parent_name: str  # the ID parent's Parent row: the name last registered with that number
+
+    def name_for(self, id_number: str) -> str | None:
+        """The name this birth knows for a number: the Parent row's when it is the ID parent's."""
+        if id_number == self.parent_id_number:
+            return self.parent_name
+        if id_number == self.mother_id_number:
+            return self.mother_name
+        if id_number == self.father_id_number:
+            return self.father_name
+        return None
+
+
+def parent_births(id_numbers: list[str]) -> list[ParentBirth]:
+    """births_of_parents with where each was registered and the names it recorded (one query)."""
+    if not id_numbers:
+        return []
+    rows = (
+        Birth.objects.filter(Q(mother_id_number__in=id_numbers) | Q(father_id_number__in=id_numbers))
+        .order_by("registered_at", "pk")
+        .values_list(
+            "pk",
+            "hospital_id",
+            "registered_at",
+            "mother_id_number",
+            "mother_name",
+            "father_id_number",
+            "father_name",
+            "parent__id_number",
+            "parent__name",
+        )
+    )
+    return [ParentBirth(*row) for row in rows]
 
 
 def births_of_parents(id_numbers: list[str]) -> list[tuple[int, str, str]]:

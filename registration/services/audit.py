@@ -26,8 +26,10 @@ def audit_record(
     detail: dict | None = None,
     ip: str | None = None,
     username: str = "",
+    object_repr: str = "",
 ) -> AuditEntry:
-    """Append one entry to the audit log, with its MAC; object descriptions are masked before storing."""
+    """Append one entry to the audit log, with its MAC; object descriptions are masked before storing
+    (`object_repr`, for an entry without an object, must be masked already)."""
     entry = _entry(
         user=user,
         action=action,
@@ -38,6 +40,7 @@ def audit_record(
         detail=detail,
         ip=ip,
         username=username,
+        object_repr=object_repr,
     )
     entry.save()
     return entry
@@ -72,6 +75,7 @@ def _entry(
     detail: dict | None = None,
     ip: str | None = None,
     username: str = "",
+    object_repr: str = "",
 ) -> AuditEntry:
     authenticated = user is not None and getattr(user, "is_authenticated", False)
     entry = AuditEntry(
@@ -85,7 +89,7 @@ def _entry(
         action=action,
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
-        object_repr=_masked_repr(obj),
+        object_repr=_masked_repr(obj) or object_repr[:200],
         newborn=newborn if newborn is not None else (obj if isinstance(obj, Newborn) else None),
         reason=reason[:500],
         detail=detail or {},

@@ -22,6 +22,7 @@ from registration.models import (
 )
 from registration.services.audit import audit_entries_build
 from registration.services.birth_materials import material_row, material_store
+from registration.services.lookups import KIND_CHECK, lookup_record
 from registration.services.registration_check import (  # the inputs and codes, also by this name
     MAX_BABIES_PER_BIRTH,  # noqa: F401
     WARNING_AGENCY,
@@ -96,6 +97,14 @@ def newborn_register(
     # The one access gate decides: an active operator with module access, at an active hospital.
     hospital = access.registering_hospital(clerk)
     checked = registration_check(hospital=hospital, registration=registration, today=today)
+    if checked.lookups:  # the answer drew on other hospitals' records: on record (docs/privacy.md)
+        lookup_record(
+            user=clerk,
+            kind=KIND_CHECK,
+            number_masked=checked.lookup_number,
+            answered=checked.lookups,
+            ip=ip,
+        )
     if checked.errors or checked.warnings:
         # A submit sent again after it was saved (a resubmit, a retry after a timeout) meets its own
         # registration as a duplicate, its scans already moved: the saved registration is the answer.
@@ -268,6 +277,7 @@ def _register_locked(
                     "personal_number": newborn.personal_number,
                     "materials": len(stored),
                     "materials_deferred": registration.materials_deferred,
+                    **({"confirmed": checked.confirmed} if checked.confirmed else {}),
                 }
                 for newborn in newborns
             ],

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from registration import rules, selectors, validators
+from registration.masking import mask_id_number
 from registration.models import Birth, Division, Hospital, InsuranceAgency, Newborn, Sex
 from registration.reference import region_code_change, region_place
 from registration.services.birth_materials import MaterialInput, materials_checked
@@ -95,6 +96,12 @@ class RegistrationCheck:
     birth_hospital: Hospital | None = None  # when this system knows it
 
     parent_role: str = Birth.ParentRole.MOTHER
+    # What the check answered from other hospitals' records, in words, for the audit log (LOOKUP): empty
+    # when it drew on none (docs/privacy.md, Lookups on record).
+    lookups: list[str] = field(default_factory=list)
+    lookup_number: str = ""  # the ID parent's number, masked
+    # The warnings that applied and that the clerk had confirmed, kept with the registration's audit entry.
+    confirmed: list[str] = field(default_factory=list)
 
     @property
     def parent(self) -> ParentInput:
@@ -145,7 +152,7 @@ def registration_check(
             check.add("materials", message)
     parent_path = f"{parent_role}.id_number"
     if check.parent.id_number and parent_path not in check.errors and "community" not in check.errors:
-        _warnings_find(check, community, parent_role, babies, set(registration.confirmed_warnings))
+        _warnings_find(check, hospital, community, parent_role, babies, set(registration.confirmed_warnings))
     place = birth_place_resolve(hospital=hospital, name=registration.birth_hospital_name)
     check.birth_hospital_name, check.birth_hospital = place.name, place.hospital
     if place.warning and WARNING_BIRTH_PLACE not in registration.confirmed_warnings:
@@ -228,7 +235,9 @@ def _babies_check(babies, route, today, flags, check) -> list[str]:
     return certificates
 
 
-def _warnings_find(check: RegistrationCheck, community, parent_role, babies, confirmed: set[str]) -> None:
+def _warnings_find(
+    check: RegistrationCheck, hospital, community, parent_role, babies, confirmed: set[str]
+) -> None:
     parent = check.parent
     # A former region code (横县 450127, now 横州市 450181) is looked up as the division it is part of today.
     change = region_code_change(parent.id_number[:6])
@@ -239,21 +248,60 @@ def _warnings_find(check: RegistrationCheck, community, parent_role, babies, con
     if WARNING_AGENCY not in confirmed and (parent_agency is None or parent_agency != agency):
         message = _agency_message(agency, parent_agency, change, parent_id_number=parent.id_number)
         check.warnings.append(CheckWarning(WARNING_AGENCY, message))
-    id_numbers = [person.id_number for person in (check.mother, check.father) if person.id_number]
-    births = selectors.births_of_parents(id_numbers)
+    people = [person for person in (check.mother, check.father) if person.id_number]
+    births = selectors.parent_births([person.id_number for person in people])
+    check.lookup_number = mask_id_number(parent.id_number)
+    # The rule of disclosure (docs/privacy.md): a clerk's own hospital's births are theirs to see; another
+    # hospital's show themselves (as a bare fact, never their details) only through a number whose typed
+    # name is the one last registered with it.
+    agreeing = {
+        person.id_number
+        for person in people
+        if rules.identity_agrees(_known_name(births, person.id_number), person.name)
+    }
+    others = [birth for birth in births if birth.hospital_id != hospital.pk]
+    shown = [
+        birth
+        for birth in births
+        if birth.hospital_id == hospital.pk
+        or agreeing & {birth.mother_id_number, birth.father_id_number} - {""}
+    ]
     birth_dates = {baby.birth_date for baby in babies if baby.birth_date is not None}
-    if WARNING_DUPLICATE not in confirmed and (message := _duplicate_message(births, birth_dates)):
-        check.warnings.append(CheckWarning(WARNING_DUPLICATE, message))
-    if WARNING_PARENT_NAME not in confirmed and parent.name:
-        # The name last registered with the number (a parent's row is written with each birth).
-        earlier = next((name for _, number, name in births if number == parent.id_number), None)
-        if earlier is not None and earlier != parent.name:
+    if WARNING_DUPLICATE not in confirmed:
+        own, elsewhere = _duplicates(shown, birth_dates, hospital)
+        if message := _duplicate_message(own, elsewhere):
+            check.warnings.append(CheckWarning(WARNING_DUPLICATE, message))
+        if elsewhere:
+            check.lookups.append("其他医疗机构有同一出生日期的登记：已提示可能重复登记（未显示其内容）")
+    # The name last registered with the number (a parent's row is written with each birth).
+    earlier = _known_name(births, parent.id_number, id_parent_only=True)
+    if parent.name and earlier is not None and not rules.identity_agrees(earlier, parent.name):
+        elsewhere = any(birth.parent_id_number == parent.id_number for birth in others)
+        if WARNING_PARENT_NAME in confirmed:
+            # The clerk checked the ID card: on record, with the registration (and as a lookup).
+            check.confirmed.append(WARNING_PARENT_NAME)
+            if elsewhere:
+                check.lookups.append("已确认核对身份证（姓名与此前登记不一致），继续登记")
+        else:
             label = validators.ROLE_LABEL[parent_role]
             message = (
-                f"该身份证号码此前登记的{label}姓名为「{earlier}」，与本次填写的「{parent.name}」不一致。"
-                "请核对身份证：新生儿姓名将按本次填写的姓名生成。"
+                f"本次填写的{label}姓名「{parent.name}」与该身份证号码此前登记的姓名不一致。"
+                "请核对身份证：如身份证上的姓名就是本次填写的，确认后可继续（确认将记入操作日志），"
+                "新生儿姓名将按本次填写的姓名生成。"
             )
             check.warnings.append(CheckWarning(WARNING_PARENT_NAME, message))
+            if elsewhere:
+                check.lookups.append("姓名与此前登记不一致：已提示核对身份证（未显示此前的姓名和登记）")
+
+
+def _known_name(births, id_number: str, *, id_parent_only: bool = False) -> str | None:
+    """The name last registered with a number: its Parent row's when it was an ID parent's, else the
+    latest birth's that names it (births come oldest first)."""
+    as_parent = [birth.parent_name for birth in births if birth.parent_id_number == id_number]
+    if as_parent or id_parent_only:
+        return as_parent[-1] if as_parent else None
+    names = [name for birth in births if (name := birth.name_for(id_number))]
+    return names[-1] if names else None
 
 
 def _agency_message(agency, parent_agency, change=None, *, parent_id_number: str = "") -> str:
@@ -288,22 +336,37 @@ def _outside_province_message(code: str) -> str:
     )
 
 
-def _duplicate_message(births: list[tuple[int, str, str]], birth_dates: set[date]) -> str:
+def _duplicates(births, birth_dates: set[date], hospital) -> tuple[list[Newborn], list[Newborn]]:
+    """The registrations in force of these births' babies born on one of the days: the clerk's own
+    hospital's, and the others'."""
+    existing = selectors.newborns_of_births_born_on(
+        births=[birth.pk for birth in births], birth_dates=birth_dates
+    )
+    own = [newborn for newborn in existing if newborn.birth.hospital_id == hospital.pk]
+    return own, [newborn for newborn in existing if newborn.birth.hospital_id != hospital.pk]
+
+
+def _duplicate_message(own: list[Newborn], elsewhere: list[Newborn]) -> str:
     # The same baby registered twice would be issued a second number (y after Y): a family member comes
     # back, a clerk does not find the first registration. Twins registered one at a time look the same,
-    # hence a warning, not a refusal.
-    existing = selectors.newborns_of_births_born_on(
-        births=[birth for birth, *_ in births], birth_dates=birth_dates
-    )
-    if not existing:
+    # hence a warning, not a refusal. The clerk's own hospital's registrations are described (the clerk
+    # may open them); another hospital's are only said to exist (docs/privacy.md).
+    parts = []
+    if own:
+        rows = "；".join(
+            f"{newborn.name}（{newborn.get_sex_display()}，出生日期{rules.format_date_zh(newborn.birth_date)}，"
+            f"个人编号{newborn.personal_number}，本院于{rules.format_date_zh(newborn.birth.registered_on)}"
+            f"登记，{newborn.get_state_display()}）"
+            for newborn in own
+        )
+        parts.append(f"可能重复登记：本院已有该父母出生日期相同的登记：{rows}。")
+    if elsewhere:
+        parts.append(
+            ("" if own else "可能重复登记：")
+            + "该父（母）亲身份证号码在其他医疗机构已有同一出生日期的新生儿登记，请与家属核实后再继续。"
+        )
+    if not parts:
         return ""
-    rows = "；".join(
-        f"{newborn.name}（{newborn.get_sex_display()}，出生日期{rules.format_date_zh(newborn.birth_date)}，"
-        f"个人编号{newborn.personal_number}，{newborn.birth.hospital.name}"
-        f"于{rules.format_date_zh(newborn.birth.registered_on)}登记，{newborn.get_state_display()}）"
-        for newborn in existing
-    )
-    return (
-        f"可能重复登记：该父母已有出生日期相同的登记：{rows}。同一名新生儿不能重复登记；"
-        "如确为另一名新生儿（例如双胞胎中的另一名），请确认后继续。"
+    return "".join(parts) + (
+        "同一名新生儿不能重复登记；如确为另一名新生儿（例如双胞胎中的另一名），请确认后继续。"
     )

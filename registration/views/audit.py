@@ -8,6 +8,7 @@ and each entry's details are words (registration/selectors/audit_words.py), not 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
+from django.conf import settings
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from registration import access, selectors
-from registration.forms.audit import AuditFilterForm
+from registration.forms.audit import AuditFilterForm, LookupAlertForm
 from registration.http import client_ip
 from registration.log_masking import mask_sensitive
 from registration.models import AuditEntry
@@ -188,3 +189,34 @@ def _export_rows(entries, cut: dict):
             row.detail,
             entry.ip or "",
         ]
+
+
+LOOKUP_DAYS = 7  # the page's default: the last week
+
+
+@never_cache
+@require_safe
+@access.administrator_required
+def audit_lookups(request):
+    """GET /audit/lookups/: the 医保中心's list of users (and API clients' accounts) whose lookups of other
+    hospitals' records passed settings.LOOKUP_ALERT_PER_DAY on a day (selectors.lookups_above_threshold)."""
+    form = LookupAlertForm(request.GET or None)
+    today = timezone.localdate()
+    start, end, hospital = today - timedelta(days=LOOKUP_DAYS - 1), today, None
+    status = 200
+    if form.is_bound:
+        if form.is_valid():
+            start = form.cleaned_data.get("date_from") or start
+            end = form.cleaned_data.get("date_to") or end
+            hospital = form.cleaned_data.get("hospital")
+        else:
+            status = 400
+    rows = selectors.lookups_above_threshold(start=start, end=end, hospital=hospital) if status == 200 else []
+    context = {
+        "form": form,
+        "rows": [{"row": row, "username": mask_sensitive(row.username)} for row in rows],
+        "start": start,
+        "end": end,
+        "threshold": settings.LOOKUP_ALERT_PER_DAY,
+    }
+    return render(request, "registration/audit_lookups.html", context, status=status)

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from cards.channels import payment_channels
 from cards.content import birth_order_text, code_letter_note
-from registration import access, selectors
+from registration import access, selectors, throttles
 from registration.forms.register import (
     MATERIAL_KINDS,
     RegisterForm,
@@ -26,10 +26,12 @@ from registration.forms.register import (
 )
 from registration.forms.register_preview import PreviewForm
 from registration.http import client_ip
+from registration.masking import mask_id_number
 from registration.models import AuditEntry, Material
 from registration.reference import region_codes_of
 from registration.rules import (
     birth_date_problem,
+    identity_agrees,
     materials_missing,
     suffixes_for_birth,
 )
@@ -43,6 +45,7 @@ from registration.services.kept_uploads import (
     kept_upload_discard,
     kept_upload_read,
 )
+from registration.services.lookups import KIND_PREVIEW, lookup_budgets_take, lookup_record
 from registration.services.newborns import RegistrationWarning, newborn_register
 from registration.services.registration_check import registration_problems
 
@@ -74,6 +77,15 @@ def _register_post(request):
     community = _community_resolve(form)  # looked up in the same round as every other check
     materials = _materials_read(form, staged)
     kinds = [kind for kind, _ in materials]
+    # Every submit runs the registration check, which consults other hospitals' records: the lookup
+    # budgets (docs/privacy.md, Budgets); refused, the page comes back as typed, its scans kept.
+    decision = lookup_budgets_take(user=request.user, ip=client_ip(request))
+    if not decision.allowed:
+        form.add_error(None, throttles.refused_message(decision.wait))
+        response = _render(request, form, formset, staged=staged, request_key=request_key)
+        response.status_code = 429
+        response["Retry-After"] = throttles.retry_after(decision.wait)
+        return response
     registration = form.registration_request(
         formset.baby_inputs(), community=community, materials=[material for _, material in materials]
     )
@@ -219,11 +231,38 @@ def register_preview(request):
     today = timezone.localdate()
     letters = iter(())
     if parent_id:
+        decision = lookup_budgets_take(user=request.user, ip=client_ip(request))
+        if not decision.allowed:
+            response = JsonResponse({"error": throttles.refused_message(decision.wait)}, status=429)
+            response["Retry-After"] = throttles.retry_after(decision.wait)
+            return response
+        hospital = request.user.operator.hospital
+        issued = selectors.issued_suffixes_by_hospital(parent_id)
+        # The rule of disclosure (docs/privacy.md): letters issued by other hospitals count only when the
+        # typed name is the one last registered with the number; else the letters shown are those the
+        # clerk's own hospital issued, and the save decides.
+        shown = identity_agrees(selectors.parent_name_of(parent_id), name) if issued else False
+        taken = {suffix for suffix, hospital_id in issued if shown or hospital_id == hospital.pk}
         try:
-            issued = selectors.issued_suffixes_for(parent_id)
-            letters = iter(suffixes_for_birth([sex for sex in sexes if sex], issued))
+            letters = list(suffixes_for_birth([sex for sex in sexes if sex], taken))
         except SuffixesExhausted as exc:
             return JsonResponse({"error": str(exc)}, status=409)
+        if any(hospital_id != hospital.pk for _, hospital_id in issued):
+            lookup_record(
+                user=request.user,
+                kind=KIND_PREVIEW,
+                number_masked=mask_id_number(parent_id),
+                answered=[
+                    f"字母{'、'.join(letters) or '—'}："
+                    + (
+                        "已计入其他医疗机构签发的字母（姓名与此前登记一致）"
+                        if shown
+                        else "未计入其他医疗机构签发的字母（姓名未填写或与此前登记不一致）"
+                    )
+                ],
+                ip=client_ip(request),
+            )
+        letters = iter(letters)
     babies = []
     for index in range(max(len(sexes), len(births))):
         sex = sexes[index] if index < len(sexes) else None

@@ -13,7 +13,8 @@ from registration.forms.verify import VerifyForm
 from registration.http import client_ip
 from registration.models import AuditEntry
 from registration.selectors import newborn_coverage
-from registration.services.audit import audit_record
+from registration.services.audit import audit_record, user_hospital
+from registration.services.budgets import budgets_take
 
 TEMPLATE = "registration/verify.html"
 
@@ -28,9 +29,18 @@ def verify(request):
     form = VerifyForm(request.POST)
     if not form.is_valid():
         return render(request, TEMPLATE, {"form": form}, status=400)
-    if not throttles.budget_take(throttles.verify_page_budget(request.user)).allowed:
-        form.add_error(None, "核验过于频繁，请稍后再试。")
-        return render(request, TEMPLATE, {"form": form}, status=429)
+    ip = client_ip(request)
+    hospital = user_hospital(request.user)
+    # The minute's rate per user and the day's coverage budgets of the user, the hospital, the address.
+    budgets = throttles.lookup_budgets(
+        scope=throttles.SCOPE_COVERAGE_DAY, user=request.user, hospital=hospital, ip=ip
+    )
+    decision = budgets_take([throttles.verify_page_budget(request.user), *budgets])
+    if not decision.allowed:
+        form.add_error(None, throttles.refused_message(decision.wait, what="核验"))
+        response = render(request, TEMPLATE, {"form": form}, status=429)
+        response["Retry-After"] = throttles.retry_after(decision.wait)
+        return response
     today = timezone.localdate()
     coverage = newborn_coverage(
         code=form.cleaned_data["code"], birth_date=form.cleaned_data["birth_date"], today=today
@@ -39,8 +49,13 @@ def verify(request):
         user=request.user,
         action=AuditEntry.Action.VERIFY,
         obj=coverage.newborn if coverage else None,
-        ip=client_ip(request),
-        detail={"found": coverage is not None, **({"covered": coverage.covered} if coverage else {})},
+        ip=ip,
+        detail={
+            "found": coverage is not None,
+            **({"covered": coverage.covered} if coverage else {}),
+            # A miss consulted every hospital's records; a hit, the baby's hospital's.
+            "lookup": coverage is None or hospital is None or coverage.newborn.hospital_id != hospital.pk,
+        },
     )
     context = {"form": VerifyForm(), "checked": True, "coverage": coverage, "today": today}
     return render(request, TEMPLATE, context, status=200 if coverage else 404)

@@ -2,7 +2,7 @@
 
 import json
 import threading
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.db import connection
@@ -395,3 +395,44 @@ def test_racing_retries_with_one_idempotency_key_register_once(his, pinned_today
     assert [status for status, _ in results] == [201] * threads
     assert len({tuple(n["temp_id"] for n in body["newborns"]) for _, body in results}) == 1
     assert Birth.objects.count() == 1 and Newborn.objects.count() == 2
+
+
+# --- the rule of disclosure (docs/privacy.md) ----------------------------------------------------------
+
+ELSEWHERE = "该父（母）亲身份证号码在其他医疗机构已有同一出生日期的新生儿登记，请与家属核实后再继续"
+
+
+def test_another_hospitals_client_learns_no_name_and_no_record_of_a_parent(api, other_api):
+    # The oracle of the finding: another hospital's key, a Nanning mother's number, any name, eight
+    # candidate birth dates, the agency confirmed.
+    born = factories.TODAY - timedelta(days=4)
+    assert api.post("/api/v1/births", birth_body(), format="json").status_code == 201
+    first = Newborn.objects.filter(birth__mother_id_number=factories.MOTHER_ID).first()
+    dates = [(born - timedelta(days=days)).isoformat() for days in range(-2, 6)]
+    probe = birth_body(
+        mother={"name": "某某", "id_number": factories.MOTHER_ID, "phone": ""},
+        father={"name": "", "id_number": "", "phone": ""},
+        babies=[{"sex": "female", "birth_date": day} for day in dates],
+        confirm=["agency_mismatch"],
+    )
+
+    answer = other_api.post("/api/v1/births", probe, format="json")
+
+    assert answer.status_code == 409
+    warnings = answer.json()["warnings"]
+    assert [warning["code"] for warning in warnings] == ["parent_name_changed"]
+    text = answer.content.decode()
+    for stored in ("覃小梅", first.name, first.personal_number, "南宁市第一人民医院", "已登记"):
+        assert stored not in text
+
+    # With the name the family gives, the duplicate shows itself, as a fact to check, not as the record.
+    agreed = other_api.post(
+        "/api/v1/births",
+        {**probe, "mother": {"name": "覃小梅", "id_number": factories.MOTHER_ID, "phone": ""}},
+        format="json",
+    )
+    assert agreed.status_code == 409
+    assert [warning["code"] for warning in agreed.json()["warnings"]] == ["possible_duplicate"]
+    assert ELSEWHERE in agreed.json()["warnings"][0]["message"]
+    for stored in (first.name, first.personal_number, "南宁市第一人民医院", "已登记", "2月26日"):
+        assert stored not in agreed.content.decode()

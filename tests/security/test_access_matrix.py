@@ -94,6 +94,7 @@ ROWS: dict[str, Row] = {
     "division_children": Row(LOGGED_IN, kwargs=lambda side: {"pk": side.hospital.division_id}),
     "audit_list": Row(SUPERVISOR),
     "audit_export": Row(SUPERVISOR),
+    "audit_lookups": Row(ADMINISTRATOR),
     # JSON for the page's script: 401 rather than a login page; an empty form is a 400.
     "register_advice": Row(_with(REGISTERING, anonymous=401, clerk=400, supervisor=400), method="POST"),
     "followup": Row(MODULE),

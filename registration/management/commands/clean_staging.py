@@ -3,6 +3,7 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand, CommandError
 
 from registration.jobs import single_run
+from registration.services.budgets import budget_counts_purge
 from registration.services.kept_uploads import kept_uploads_clean
 
 JOB = "clean_staging"
@@ -12,7 +13,8 @@ class Command(BaseCommand):
     help = (
         "Remove the uploads kept for a failed registration submit that nobody came back to and the payment "
         "lists uploaded but never confirmed (after a day): their rows and their files in the storage, and "
-        "kept files left without a row; safe to run hourly or daily from cron or a systemd timer."
+        "kept files left without a row; and the rate limits' counts of ended windows; safe to run hourly "
+        "or daily from cron or a systemd timer."
     )
 
     def add_arguments(self, parser):
@@ -42,3 +44,5 @@ class Command(BaseCommand):
         )
         if removed.orphans:
             self.stdout.write(f"{removed.orphans} kept file(s) without their row removed.")
+        if counts := budget_counts_purge():
+            self.stdout.write(f"{counts} rate-limit count(s) of ended windows removed.")

@@ -173,7 +173,7 @@ def test_it_warns_when_the_parents_name_differs_from_the_earlier_registration(cl
     with pytest.raises(RegistrationWarning) as raised:
         register(clerk, **kwargs)
     assert raised.value.codes == [WARNING_PARENT_NAME]
-    assert "「张三」" in raised.value.messages[0] and "「张叁」" in raised.value.messages[0]
+    assert "「张叁」" in raised.value.messages[0] and "张三" not in raised.value.messages[0]
 
     birth = register(clerk, **{**kwargs, "confirmed_warnings": [WARNING_PARENT_NAME]})
     assert birth.newborns.get().name == "张叁之女"

@@ -109,7 +109,7 @@ def test_a_confirmation_of_one_warning_does_not_cover_another(logged_in):
 
     html = logged_in.post(URL, data).content.decode()
 
-    assert "此前登记的母亲姓名为「张三」" in html
+    assert "与该身份证号码此前登记的姓名不一致" in html and "「张三」" not in html  # never the earlier name
     assert Newborn.objects.count() == 1
 
 
