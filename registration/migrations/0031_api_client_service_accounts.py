@@ -22,7 +22,7 @@ def withdraw_revoked(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("registration", "0027_birth_request_fingerprint"),
+        ("registration", "0028_lookup_budgets"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
