@@ -283,7 +283,19 @@ STORAGES = {
 # private (no public ACL, no public URL); the app streams them through its authorising views. Credentials:
 # AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, read by boto3 (or its other sources: a profile, a role).
 S3_BUCKET = env_str("NEWBORN_S3_BUCKET")
+# A store that is down or hung costs one clear error per request (registration/services/storage.py), never
+# a worker for minutes: botocore's own defaults are 60 s to connect, 60 s per read and several retries.
+S3_CONNECT_TIMEOUT = env_int("NEWBORN_S3_CONNECT_TIMEOUT", 3)
+S3_READ_TIMEOUT = env_int("NEWBORN_S3_READ_TIMEOUT", 5)
+S3_MAX_ATTEMPTS = env_int("NEWBORN_S3_MAX_ATTEMPTS", 2)  # every attempt, the first one included
+if min(S3_CONNECT_TIMEOUT, S3_READ_TIMEOUT, S3_MAX_ATTEMPTS) < 1:
+    raise ImproperlyConfigured(
+        "NEWBORN_S3_CONNECT_TIMEOUT, _READ_TIMEOUT and _MAX_ATTEMPTS must be 1 or more"
+    )
 if S3_BUCKET:
+    from botocore.config import Config as BotocoreConfig
+
+    S3_ADDRESSING_STYLE = env_str("NEWBORN_S3_ADDRESSING_STYLE") or None
     STORAGES["default"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
@@ -291,7 +303,7 @@ if S3_BUCKET:
             "endpoint_url": env_str("NEWBORN_S3_ENDPOINT_URL") or None,
             "region_name": env_str("NEWBORN_S3_REGION") or None,
             # "path" for MinIO and most Ceph set-ups (bucket in the path, not in the host name).
-            "addressing_style": env_str("NEWBORN_S3_ADDRESSING_STYLE") or None,
+            "addressing_style": S3_ADDRESSING_STYLE,
             "location": env_str("NEWBORN_S3_PREFIX"),
             "default_acl": "private",
             "querystring_auth": True,
@@ -300,8 +312,18 @@ if S3_BUCKET:
             "file_overwrite": False,
             "signature_version": "s3v4",
             "verify": env_bool("NEWBORN_S3_VERIFY_TLS", True),
+            # Given a client_config, django-storages takes the addressing style and the signature from it.
+            "client_config": BotocoreConfig(
+                s3={"addressing_style": S3_ADDRESSING_STYLE},
+                signature_version="s3v4",
+                connect_timeout=S3_CONNECT_TIMEOUT,
+                read_timeout=S3_READ_TIMEOUT,
+                retries={"max_attempts": S3_MAX_ATTEMPTS, "mode": "standard"},
+            ),
         },
     }
+# /readyz's storage probe answers within this bound (503 past it), whatever the store does.
+READYZ_STORAGE_TIMEOUT = env_int("NEWBORN_READYZ_STORAGE_TIMEOUT", 5)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Files in a storage directory (materials, kept uploads) readable by the application's account only.
 FILE_UPLOAD_PERMISSIONS = 0o600
