@@ -72,11 +72,12 @@ $(VENV_STAMP): pyproject.toml | $(VENV)/bin/python
 migrate: venv
 	$(MANAGE) migrate --noinput
 
+# NEWBORN_DEMO=1: DEBUG off, so the demo shows the app's own Chinese error pages (docs/configuration.md).
 demo: demo-port-check system venv migrate
 	$(MANAGE) import_divisions registration/data/divisions/guangxi
 	$(MANAGE) seed_demo --url $(DEMO_URL)
 	@echo "serving on http://$(HOST):$(PORT)/ (Ctrl-C stops)"
-	$(MANAGE) runserver $(HOST):$(PORT)
+	NEWBORN_DEMO=1 $(MANAGE) runserver $(HOST):$(PORT)
 
 # Before anything is installed: a bad PORT should not cost a migration first.
 demo-port-check:

@@ -54,7 +54,11 @@ PRODUCTION = env_bool("NEWBORN_ENROLL_PRODUCTION")
 
 _DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
 SECRET_KEY = env_str("SECRET_KEY", "" if PRODUCTION else _DEV_SECRET_KEY)
-DEBUG = env_bool("DEBUG", default=not PRODUCTION)
+# `make demo` (NEWBORN_DEMO=1) shows the app as its users see it: DEBUG off, so its own Chinese 404, 403
+# and 500 pages instead of Django's debug pages, and WhiteNoise serving the static files from their
+# sources (no collectstatic).
+DEMO = env_bool("NEWBORN_DEMO")
+DEBUG = env_bool("DEBUG", default=not PRODUCTION and not DEMO)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -264,6 +268,8 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(DATA_DIR / "staticfiles")))
 if not PRODUCTION:
     # WhiteNoise warns on every request when this is missing; production fills it with collectstatic.
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+if DEMO:
+    WHITENOISE_USE_FINDERS = True
 # Uploaded materials (household registers, birth records) are never served from a public URL: they
 # live outside STATIC_ROOT and are streamed by an authorising view.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
