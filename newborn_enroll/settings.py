@@ -189,6 +189,10 @@ if _database_url:
             _database_url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
         )
     }
+    # Behind a transaction pool (PgBouncer's pool_mode = transaction) a cursor declared WITH HOLD may be
+    # fetched on another server connection: the exports' iterator() then reads without one
+    # (docs/database-connections.md).
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DB_DISABLE_SERVER_SIDE_CURSORS")
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
