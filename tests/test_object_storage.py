@@ -427,3 +427,34 @@ def test_the_storage_guard_names_botocores_failures_in_one_exception():
         raise client_error(404, "NoSuchKey")
     with pytest.raises(ValueError), storage_guard("test"):  # anything else is not the store's failure
         raise ValueError("a bug")
+
+
+@pytest.mark.django_db
+def test_a_payment_list_waits_in_the_store_that_is_down_and_is_there_again_when_it_is_back(client, store):
+    admin = factories.user_make("admin", is_staff=True)
+    client.force_login(admin)
+    header = "新生儿编码,出生医学证明编号,个人编号,到账日期,缴费年度,缴费凭证号\r\n"
+    payment_list = (header + "450103199003070020X,,,2026-02-10,2026,R1\r\n").encode()
+
+    def upload():
+        return client.post(
+            "/payments/import/", {"file": SimpleUploadedFile("名单.csv", payment_list, "text/csv")}
+        )
+
+    kept = upload()
+    assert kept.status_code == 302
+    preview = kept["Location"]
+    kept_objects = store.objects()
+
+    store.down()
+    refused = upload()
+    assert refused.status_code == 503
+    assert "文件存储服务暂时不可用，名单未保存" in refused.content.decode()
+    waiting = client.get(preview)
+    assert waiting.status_code == 503 and waiting["Retry-After"] == "30"
+    assert "缴费名单文件暂时无法读取" in waiting.content.decode()
+
+    store.up()
+    for key, body in kept_objects.items():
+        store.client.put_object(Bucket=BUCKET, Key=key, Body=body)
+    assert client.get(preview).status_code == 200
