@@ -14,6 +14,8 @@ PYTEST_ARGS ?=
 # Where `make demo` serves: `make demo PORT=8001`, `make demo HOST=0.0.0.0` (every interface).
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The address a browser opens: the loopback one when the demo listens on every interface.
+DEMO_URL = http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)/
 
 # Python 3.11 to build .venv with: python3.11, else python3 when it is 3.11. Override: make BASE_PYTHON=...
 ifeq ($(origin BASE_PYTHON),undefined)
@@ -70,11 +72,12 @@ $(VENV_STAMP): pyproject.toml | $(VENV)/bin/python
 migrate: venv
 	$(MANAGE) migrate --noinput
 
+# NEWBORN_DEMO=1: DEBUG off, so the demo shows the app's own Chinese error pages (docs/configuration.md).
 demo: demo-port-check system venv migrate
 	$(MANAGE) import_divisions registration/data/divisions/guangxi
-	$(MANAGE) seed_demo
+	$(MANAGE) seed_demo --url $(DEMO_URL)
 	@echo "serving on http://$(HOST):$(PORT)/ (Ctrl-C stops)"
-	$(MANAGE) runserver $(HOST):$(PORT)
+	NEWBORN_DEMO=1 $(MANAGE) runserver $(HOST):$(PORT)
 
 # Before anything is installed: a bad PORT should not cost a migration first.
 demo-port-check:

@@ -38,6 +38,32 @@ def check_database() -> None:
 
 
 def check_storage() -> None:
+    """The storage probe, answered within READYZ_STORAGE_TIMEOUT whatever the store does.
+
+    A hung object store holds a call for the client's timeouts and retries (settings, NEWBORN_S3_*); the
+    probe runs in a thread of its own, and /readyz says "storage fail" once its bound has passed. The
+    thread ends by itself when the client's timeouts do.
+    """
+    outcome: list[BaseException | None] = []
+
+    def probe():
+        try:
+            _storage_probe()
+        except BaseException as exc:  # handed to the request's thread
+            outcome.append(exc)
+        else:
+            outcome.append(None)
+
+    worker = threading.Thread(target=probe, name="readyz-storage", daemon=True)
+    worker.start()
+    worker.join(settings.READYZ_STORAGE_TIMEOUT)
+    if not outcome:
+        raise TimeoutError(f"no answer from the file storage within {settings.READYZ_STORAGE_TIMEOUT} s")
+    if outcome[0] is not None:
+        raise outcome[0]
+
+
+def _storage_probe() -> None:
     """Write a probe object, read it back, delete it (a name of its own: nodes probe at the same time)."""
     payload = uuid.uuid4().bytes
     name = default_storage.save(f"{PROBE_FOLDER}/probe-{uuid.uuid4().hex}", ContentFile(payload))

@@ -54,7 +54,11 @@ PRODUCTION = env_bool("NEWBORN_ENROLL_PRODUCTION")
 
 _DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
 SECRET_KEY = env_str("SECRET_KEY", "" if PRODUCTION else _DEV_SECRET_KEY)
-DEBUG = env_bool("DEBUG", default=not PRODUCTION)
+# `make demo` (NEWBORN_DEMO=1) shows the app as its users see it: DEBUG off, so its own Chinese 404, 403
+# and 500 pages instead of Django's debug pages, and WhiteNoise serving the static files from their
+# sources (no collectstatic).
+DEMO = env_bool("NEWBORN_DEMO")
+DEBUG = env_bool("DEBUG", default=not PRODUCTION and not DEMO)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -185,6 +189,10 @@ if _database_url:
             _database_url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
         )
     }
+    # Behind a transaction pool (PgBouncer's pool_mode = transaction) a cursor declared WITH HOLD may be
+    # fetched on another server connection: the exports' iterator() then reads without one
+    # (docs/database-connections.md).
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DB_DISABLE_SERVER_SIDE_CURSORS")
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -264,6 +272,8 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(DATA_DIR / "staticfiles")))
 if not PRODUCTION:
     # WhiteNoise warns on every request when this is missing; production fills it with collectstatic.
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+if DEMO:
+    WHITENOISE_USE_FINDERS = True
 # Uploaded materials (household registers, birth records) are never served from a public URL: they
 # live outside STATIC_ROOT and are streamed by an authorising view.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
@@ -283,7 +293,19 @@ STORAGES = {
 # private (no public ACL, no public URL); the app streams them through its authorising views. Credentials:
 # AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, read by boto3 (or its other sources: a profile, a role).
 S3_BUCKET = env_str("NEWBORN_S3_BUCKET")
+# A store that is down or hung costs one clear error per request (registration/services/storage.py), never
+# a worker for minutes: botocore's own defaults are 60 s to connect, 60 s per read and several retries.
+S3_CONNECT_TIMEOUT = env_int("NEWBORN_S3_CONNECT_TIMEOUT", 3)
+S3_READ_TIMEOUT = env_int("NEWBORN_S3_READ_TIMEOUT", 5)
+S3_MAX_ATTEMPTS = env_int("NEWBORN_S3_MAX_ATTEMPTS", 2)  # every attempt, the first one included
+if min(S3_CONNECT_TIMEOUT, S3_READ_TIMEOUT, S3_MAX_ATTEMPTS) < 1:
+    raise ImproperlyConfigured(
+        "NEWBORN_S3_CONNECT_TIMEOUT, _READ_TIMEOUT and _MAX_ATTEMPTS must be 1 or more"
+    )
 if S3_BUCKET:
+    from botocore.config import Config as BotocoreConfig
+
+    S3_ADDRESSING_STYLE = env_str("NEWBORN_S3_ADDRESSING_STYLE") or None
     STORAGES["default"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
@@ -291,7 +313,7 @@ if S3_BUCKET:
             "endpoint_url": env_str("NEWBORN_S3_ENDPOINT_URL") or None,
             "region_name": env_str("NEWBORN_S3_REGION") or None,
             # "path" for MinIO and most Ceph set-ups (bucket in the path, not in the host name).
-            "addressing_style": env_str("NEWBORN_S3_ADDRESSING_STYLE") or None,
+            "addressing_style": S3_ADDRESSING_STYLE,
             "location": env_str("NEWBORN_S3_PREFIX"),
             "default_acl": "private",
             "querystring_auth": True,
@@ -300,8 +322,18 @@ if S3_BUCKET:
             "file_overwrite": False,
             "signature_version": "s3v4",
             "verify": env_bool("NEWBORN_S3_VERIFY_TLS", True),
+            # Given a client_config, django-storages takes the addressing style and the signature from it.
+            "client_config": BotocoreConfig(
+                s3={"addressing_style": S3_ADDRESSING_STYLE},
+                signature_version="s3v4",
+                connect_timeout=S3_CONNECT_TIMEOUT,
+                read_timeout=S3_READ_TIMEOUT,
+                retries={"max_attempts": S3_MAX_ATTEMPTS, "mode": "standard"},
+            ),
         },
     }
+# /readyz's storage probe answers within this bound (503 past it), whatever the store does.
+READYZ_STORAGE_TIMEOUT = env_int("NEWBORN_READYZ_STORAGE_TIMEOUT", 5)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Files in a storage directory (materials, kept uploads) readable by the application's account only.
 FILE_UPLOAD_PERMISSIONS = 0o600

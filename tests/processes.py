@@ -113,9 +113,10 @@ def stop(process: subprocess.Popen, *, timeout: float = 10.0) -> None:
 
 
 @contextlib.contextmanager
-def moto_s3(log_dir: Path) -> Iterator[str]:
-    """moto's S3 server on a loopback port; yields its endpoint URL."""
-    port = free_port()
+def moto_s3(log_dir: Path, *, port: int | None = None) -> Iterator[str]:
+    """moto's S3 server on a loopback port (a free one, or `port`: a store back where it was); yields its
+    endpoint URL."""
+    port = port or free_port()
     log = log_dir / "moto.log"
     process = start([str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)], log=log)
     endpoint = f"http://127.0.0.1:{port}"

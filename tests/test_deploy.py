@@ -1,6 +1,7 @@
 """deploy/: `check --deploy` clean with production settings, and the files agree with the settings."""
 
 import configparser
+import json
 import math
 import os
 import re
@@ -161,3 +162,43 @@ def test_a_multi_host_database_url_reaches_libpq_as_host_and_port_lists():
     assert (single["HOST"], single["PORT"]) == ("db1", 5433)
     with pytest.raises(ImproperlyConfigured):
         database_from_url("postgres://newborn@db1:x,db2/newborn")
+
+
+def database_setting(tmp_path, **extra: str) -> dict:
+    """DATABASES['default'] as the settings compute it under these variables (a fresh process)."""
+    code = "import json\nimport newborn_enroll.settings as s\n"
+    code += "print(json.dumps(s.DATABASES['default'], default=str))"
+    environment = production_environment(
+        tmp_path, DATABASE_URL="postgres://newborn@pgbouncer.example.internal:6432/newborn", **extra
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_server_side_cursors_can_be_turned_off_for_a_transaction_pool(tmp_path):
+    assert database_setting(tmp_path)["DISABLE_SERVER_SIDE_CURSORS"] is False
+    pooled = database_setting(tmp_path, DB_DISABLE_SERVER_SIDE_CURSORS="1")
+    assert pooled["DISABLE_SERVER_SIDE_CURSORS"] is True
+    assert pooled["CONN_MAX_AGE"] == 60 and pooled["CONN_HEALTH_CHECKS"] is True
+
+
+def test_the_connections_page_counts_what_the_shipped_files_set():
+    page = (ROOT / "docs" / "database-connections.md").read_text()
+    gunicorn = (DEPLOY / "gunicorn.conf.py").read_text()
+    workers = int(re.search(r'"GUNICORN_WORKERS", "(\d+)"', gunicorn).group(1))
+    assert "worker_class" not in gunicorn  # sync workers: one request, one connection, per worker
+    assert f"`GUNICORN_WORKERS={workers}`: **{workers} connections per node**" in page
+    timers = sorted(path.stem for path in (DEPLOY / "systemd").glob("*.timer"))
+    assert f"nodes × (GUNICORN_WORKERS + {len(timers)} timers)" in page
+    assert f"2 × ({workers} + {len(timers)}) + 2 + 3 = {2 * (workers + len(timers)) + 5}" in page
+    conn_max_age = re.search(
+        r'env_int\("DB_CONN_MAX_AGE", (\d+)\)', (ROOT / "newborn_enroll" / "settings.py").read_text()
+    )
+    assert f"`DB_CONN_MAX_AGE` ({conn_max_age.group(1)} s)" in page
+    # What transaction pooling breaks is what the code does: the jobs' session lock, the exports' cursors.
+    assert "pg_try_advisory_lock" in (ROOT / "registration" / "jobs.py").read_text()
+    assert "pg_try_advisory_lock" in page and "DB_DISABLE_SERVER_SIDE_CURSORS" in page
+    assert "[docs/database-connections.md](docs/database-connections.md)" in (ROOT / "README.md").read_text()

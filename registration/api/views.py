@@ -20,6 +20,7 @@ from registration.services.birth_materials import MaterialInput, birth_material_
 from registration.services.kept_uploads import display_name
 from registration.services.newborns import RegistrationWarning
 from registration.services.payment_items import PaymentsRefused, payment_items_record
+from registration.services.storage import RETRY_AFTER_SECONDS, StorageUnavailable
 
 from . import serializers
 from .auth import request_client
@@ -34,6 +35,7 @@ IDEMPOTENCY_KEY_REUSED = (
 )
 NOT_FOUND = "没有找到该登记记录。"
 COVERAGE_NOT_FOUND = "没有找到与该编码和出生日期相符的登记记录，请核对登记卡上的新生儿编码和出生日期。"
+STORAGE_UNAVAILABLE = "文件存储服务暂时不可用，材料未保存，请稍后重试（见 Retry-After）。"
 UNKNOWN_ENDPOINT = "没有该接口，请核对请求的地址（接口文档见 /api/v1/docs）。"
 
 
@@ -41,6 +43,12 @@ def exception_handler(exc, context):
     """A refused body is a 422 listing every error by field path; the rest as DRF answers them."""
     if isinstance(exc, exceptions.ValidationError):
         return Response({"errors": serializers.errors_flatten(exc.detail)}, status=422)
+    if isinstance(exc, StorageUnavailable):  # nothing was stored; the same request may be sent again
+        return Response(
+            {"detail": STORAGE_UNAVAILABLE},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
     return drf_exception_handler(exc, context)
 
 
@@ -305,6 +313,10 @@ class NewbornMaterialsView(ApiView):
             404: _DETAIL,
             422: _ERRORS,
             **_COMMON,
+            503: OpenApiResponse(
+                serializers.DetailSerializer,
+                description="文件存储服务暂时不可用：材料未保存，按 Retry-After 稍后重试",
+            ),
         },
     )
     def post(self, request, identity: str):

@@ -10,14 +10,13 @@ from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
 from registration.models import AuditEntry, Birth, Material, Newborn
 from registration.services.audit import audit_record
 from registration.services.materials import material_clean
+from registration.services.storage import storage_delete_quietly, storage_save
 
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
 
@@ -47,9 +46,26 @@ def materials_checked(materials) -> tuple[list[tuple[MaterialInput, str]], list[
 
 
 def material_store(material: MaterialInput, content_type: str) -> str:
-    """Write a cleaned material's bytes; the stored name, random: the original may carry a family's name."""
+    """Write a cleaned material's bytes; the stored name, random: the original may carry a family's name.
+
+    Raises StorageUnavailable when the file storage cannot take it.
+    """
     name = f"materials/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}.{EXTENSIONS[content_type]}"
-    return default_storage.save(name, ContentFile(material.content))
+    return storage_save(name, material.content)
+
+
+def materials_store(checked: list[tuple[MaterialInput, str]]) -> list[str]:
+    """Write every cleaned material, or none: when one cannot be stored, those already written are removed
+    again (as far as the store lets) and StorageUnavailable is raised."""
+    stored = []
+    try:
+        for material, content_type in checked:
+            stored.append(material_store(material, content_type))
+    except BaseException:
+        for name in stored:
+            storage_delete_quietly(name)
+        raise
+    return stored
 
 
 def material_row(birth: Birth, material: MaterialInput, content_type: str, name: str, user) -> Material:
@@ -70,7 +86,8 @@ def birth_material_add(*, user, newborn: Newborn, material: MaterialInput, ip: s
     """Add a scan to a saved registration (its materials deferred, or a page scanned again); audited.
 
     The caller has checked that the user may see the record (selectors); a void record takes nothing.
-    Raises ValidationError (Chinese) for a bad file or a void record.
+    Raises ValidationError (Chinese) for a bad file or a void record, StorageUnavailable when the file
+    storage cannot take the file (nothing is added).
     """
     if newborn.state == Newborn.State.VOID:
         raise ValidationError("该记录已作废，不能再补传材料。", code="void")
@@ -92,6 +109,6 @@ def birth_material_add(*, user, newborn: Newborn, material: MaterialInput, ip: s
                 detail={"material_added": cleaned.kind, "material": added.pk},
             )
     except Exception:
-        default_storage.delete(name)
+        storage_delete_quietly(name)
         raise
     return added

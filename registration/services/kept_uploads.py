@@ -11,7 +11,6 @@ stored: a photo's GPS position never rests in the storage. A payment list holds 
 removed once applied, and a day after its upload at the latest.
 """
 
-import contextlib
 import hashlib
 import uuid
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from django.utils import timezone
 
 from registration.models import KeptUpload, Material
 from registration.services.materials import material_clean
+from registration.services.storage import storage_delete_quietly, storage_guard, storage_read
 
 KEPT_DIR = "kept"  # KeptUpload.file's upload_to
 # Where versions before KeptUpload kept them, files with JSON sidecars and no rows: swept like orphans.
@@ -49,7 +49,8 @@ def _store(*, user, kind: str, content: bytes, original_name: str, **fields) -> 
         **fields,
     )
     # The file first, under its own random name (never the token, never the uploaded name), then its row.
-    upload.file.save(uuid.uuid4().hex, ContentFile(content), save=False)
+    with storage_guard("keep"):  # a store that is down: StorageUnavailable, no row
+        upload.file.save(uuid.uuid4().hex, ContentFile(content), save=False)
     try:
         upload.save()
     except BaseException:
@@ -112,10 +113,12 @@ def kept_payment_list_get(*, user, token) -> KeptUpload | None:
 
 
 def kept_upload_read(upload: KeptUpload) -> bytes | None:
-    """The kept bytes, or None when they are gone (a concurrent request, the cleanup) or not the kept ones."""
+    """The kept bytes, or None when they are gone (a concurrent request, the cleanup) or not the kept ones.
+
+    Raises StorageUnavailable when the store cannot be reached: the upload is kept for a later submit.
+    """
     try:
-        with upload.file.storage.open(upload.file.name, "rb") as handle:
-            content = handle.read()
+        content = storage_read(upload.file.name, storage=upload.file.storage)
     except (OSError, ValueError):
         return None
     return content if hashlib.sha256(content).hexdigest() == upload.sha256 else None
@@ -128,9 +131,9 @@ def kept_upload_discard(upload: KeptUpload) -> None:
 
 
 def _file_delete(name: str) -> None:
-    storage = KeptUpload._meta.get_field("file").storage
-    with contextlib.suppress(FileNotFoundError):  # removed meanwhile by a concurrent request or the cleanup
-        storage.delete(name)
+    # FileNotFoundError: removed meanwhile by a concurrent request or the cleanup; StorageUnavailable: the
+    # file stays as an orphan, for the cleanup's next run (kept_uploads_clean).
+    storage_delete_quietly(name, storage=KeptUpload._meta.get_field("file").storage)
 
 
 @dataclass(frozen=True)

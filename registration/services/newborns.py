@@ -4,7 +4,6 @@ import uuid
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -21,7 +20,7 @@ from registration.models import (
     Parent,
 )
 from registration.services.audit import audit_entries_build
-from registration.services.birth_materials import material_row, material_store
+from registration.services.birth_materials import material_row, materials_store
 from registration.services.lookups import KIND_CHECK, lookup_record
 from registration.services.registration_check import (  # the inputs and codes, also by this name
     MAX_BABIES_PER_BIRTH,  # noqa: F401
@@ -36,6 +35,7 @@ from registration.services.registration_check import (  # the inputs and codes, 
     RegistrationRequest,
     registration_check,
 )
+from registration.services.storage import storage_delete_quietly
 
 # full_clean() checks field values; foreign keys are excluded because the rows were just loaded, and
 # uniqueness and constraints are left to the database, whose errors newborn_register turns into messages.
@@ -88,7 +88,8 @@ def newborn_register(
     Runs registration_check. Raises ValidationError (its errors: field path → Chinese messages, every
     problem at once), RegistrationWarning (AgencyWarning when the agency is among them) listing what the
     clerk must confirm (the request's `confirmed_warnings`, by code), PermissionDenied for a user without
-    module access. The household register (or ID card) and the birth record are required unless
+    module access, StorageUnavailable when the scans cannot be stored (nothing written). The household
+    register (or ID card) and the birth record are required unless
     `materials_deferred` (uploaded later on the record's page). With a `request_key`, a repeated call
     returns the first call's birth; `request_fingerprint` (the API's digest of its body) is kept with the
     key, for the caller to tell a retry from another request under the same key.
@@ -112,8 +113,9 @@ def newborn_register(
         if request_key is not None and (existing := _birth_for_request_key(request_key, clerk)) is not None:
             return existing
         raise _refusal(checked)
-    # Files are written before the transaction: no file I/O while the parent's row is locked.
-    stored = [material_store(material, content_type) for material, content_type in checked.materials]
+    # Files are written before the transaction: no file I/O while the parent's row is locked. A store that
+    # is down raises StorageUnavailable here, before any row is written.
+    stored = materials_store(checked.materials)
     try:
         with transaction.atomic():
             return _register_locked(
@@ -129,7 +131,7 @@ def newborn_register(
             )
     except (IntegrityError, ValidationError) as exc:
         for name in stored:
-            default_storage.delete(name)
+            storage_delete_quietly(name)
         if isinstance(exc, ValidationError):
             raise
         if request_key is not None and (existing := _birth_for_request_key(request_key, clerk)) is not None:

@@ -31,6 +31,7 @@ from registration.services.exports import (
     xlsx_response,
 )
 from registration.services.kept_uploads import display_name
+from registration.services.storage import RETRY_AFTER_SECONDS, StorageUnavailable, storage_open
 
 PAGE_SIZE = 25
 MATERIAL_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
@@ -286,6 +287,9 @@ def newborn_material_add(request, pk):
             form.add_error("file", exc.messages[0])
         except OSError:
             form.add_error("file", "文件读取失败，请重新选择。")
+        except StorageUnavailable:
+            form.add_error("file", "文件存储服务暂时不可用，材料未保存，请稍后重新上传。")
+            return _detail(request, newborn, material_form=form, status=503)
         else:
             messages.success(request, f"已补传：{Material.Kind(form.cleaned_data['kind']).label}。")
             return redirect(f"{reverse('newborn_detail', args=[newborn.pk])}#h-materials")
@@ -302,9 +306,13 @@ def material_view(request, pk, material_pk):
         user=request.user, newborn_pk=pk, material_pk=material_pk
     )
     try:
-        handle = material.file.open("rb")
+        handle = storage_open(material.file.name, storage=material.file.storage)
     except (FileNotFoundError, ValueError):
         raise Http404("材料文件不存在，请联系管理员。") from None
+    except StorageUnavailable:
+        response = render(request, "registration/storage_unavailable.html", {"newborn": newborn}, status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     audit_record(
         user=request.user,
         action=AuditEntry.Action.VIEW_MATERIAL,

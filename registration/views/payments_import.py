@@ -38,6 +38,7 @@ from registration.services.payments import (
     payment_import_apply,
     payment_import_plan,
 )
+from registration.services.storage import RETRY_AFTER_SECONDS, StorageUnavailable
 
 GONE_MESSAGE = "上传的文件已失效或不存在（文件保留一天，导入后即删除），请重新上传。"
 
@@ -47,6 +48,7 @@ GONE_MESSAGE = "上传的文件已失效或不存在（文件保留一天，导�
 def payment_import(request):
     """GET/POST /payments/import/: upload a payment list; a usable one goes on to its preview."""
     form = PaymentImportForm(request.POST, request.FILES) if request.method == "POST" else PaymentImportForm()
+    storage_down = False
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
@@ -57,9 +59,16 @@ def payment_import(request):
         except ValidationError as error:
             form.add_error("file", error)
         else:
-            stored = kept_payment_list_store(user=request.user, original_name=upload.name, content=content)
-            return redirect("payment_import_preview", token=stored.token)
-    status = 400 if form.is_bound and form.errors else 200
+            try:
+                stored = kept_payment_list_store(
+                    user=request.user, original_name=upload.name, content=content
+                )
+            except StorageUnavailable:
+                storage_down = True
+                form.add_error("file", "文件存储服务暂时不可用，名单未保存，请稍后重新上传。")
+            else:
+                return redirect("payment_import_preview", token=stored.token)
+    status = 503 if storage_down else 400 if form.is_bound and form.errors else 200
     context = {"form": form, "headers": TEMPLATE_HEADERS, "max_rows": IMPORT_MAX_ROWS}
     return render(request, "registration/lifecycle/import_upload.html", context, status=status)
 
@@ -73,6 +82,16 @@ def payment_import_preview(request, token):
     if upload is None:
         messages.error(request, GONE_MESSAGE)
         return redirect("payment_import")
+    try:
+        return _preview_or_apply(request, upload)
+    except StorageUnavailable:  # the list stays kept: the same address works once the store is back
+        context = {"subject": "缴费名单"}
+        response = render(request, "registration/storage_unavailable.html", context, status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+
+
+def _preview_or_apply(request, upload):
     today = timezone.localdate()
     if request.method == "POST":
         try:

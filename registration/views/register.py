@@ -48,8 +48,10 @@ from registration.services.kept_uploads import (
 from registration.services.lookups import KIND_PREVIEW, lookup_budgets_take, lookup_record
 from registration.services.newborns import RegistrationWarning, newborn_register
 from registration.services.registration_check import registration_problems
+from registration.services.storage import StorageUnavailable
 
 TEMPLATE = "registration/register.html"
+STORAGE_DOWN_FIELD = "扫描件暂时无法保存（文件存储服务暂时不可用），请稍后重新上传。"
 
 
 def _denied(request, reason: str):
@@ -73,9 +75,12 @@ def _register_post(request):
     valid = form.is_valid()
     valid = formset.is_valid() and valid
     request_key = form.cleaned_data.get("request_key") or uuid.uuid4()
-    staged = _staged_files(request, form)
+    # A file storage that is down refuses the scans, never the rest: every field comes back, with the way
+    # out (材料暂缺: save now, add the scans on the record's page).
+    storage_down = []
+    staged = _staged_files(request, form, storage_down)
     community = _community_resolve(form)  # looked up in the same round as every other check
-    materials = _materials_read(form, staged)
+    materials = _materials_read(form, staged, storage_down)
     kinds = [kind for kind, _ in materials]
     # Every submit runs the registration check, which consults other hospitals' records: the lookup
     # budgets (docs/privacy.md, Budgets); refused, the page comes back as typed, its scans kept.
@@ -100,7 +105,9 @@ def _register_post(request):
             reported=lambda path: check_path_reported(path, form, formset, kinds),
         )
         check_errors_apply(problems, form, formset, kinds)
-        return _render(request, form, formset, staged=staged, request_key=request_key)
+        return _render(
+            request, form, formset, staged=staged, request_key=request_key, storage_down=bool(storage_down)
+        )
 
     try:
         birth = newborn_register(
@@ -113,6 +120,8 @@ def _register_post(request):
     except ValidationError as exc:
         check_errors_apply(exc, form, formset, kinds)
         return _render(request, form, formset, staged=staged, request_key=request_key)
+    except StorageUnavailable:
+        return _render(request, form, formset, staged=staged, request_key=request_key, storage_down=True)
     for staged_file in staged.values():
         kept_upload_discard(staged_file)
     return redirect("register_done", pk=birth.pk)
@@ -135,14 +144,19 @@ def _community_resolve(form: RegisterForm):
     return community
 
 
-def _staged_files(request, form: RegisterForm) -> dict:
-    """This submit's uploads, staged so that a re-rendered page keeps them, by material kind."""
+def _staged_files(request, form: RegisterForm, storage_down: list) -> dict:
+    """This submit's uploads, staged so that a re-rendered page keeps them, by material kind; a kind whose
+    file the storage could not take goes to `storage_down`."""
     staged = {}
     for kind, token in form.staged_tokens().items():
         staged_file = kept_scan_get(user=request.user, token=token)
         if staged_file is not None and staged_file.material_kind == kind:  # another user's token is ignored
             staged[kind] = staged_file
     for kind, upload in form.uploads().items():
+        if storage_down:  # one timeout is enough: the other scans are not sent to a store that is down
+            storage_down.append(kind)
+            form.add_error(f"material_{kind}", f"{upload.name}：{STORAGE_DOWN_FIELD}")
+            continue
         try:
             content = upload.read()
             new = kept_scan_store(
@@ -154,18 +168,30 @@ def _staged_files(request, form: RegisterForm) -> dict:
         except OSError:
             form.add_error(f"material_{kind}", f"{upload.name}：文件读取失败，请重新选择。")
             continue
+        except StorageUnavailable:
+            storage_down.append(kind)
+            form.add_error(f"material_{kind}", f"{upload.name}：{STORAGE_DOWN_FIELD}")
+            continue
         if kind in staged:  # a file chosen again replaces the one kept from the earlier submit
             kept_upload_discard(staged[kind])
         staged[kind] = new
     return staged
 
 
-def _materials_read(form: RegisterForm, staged: dict) -> list[tuple[str, MaterialInput]]:
+def _materials_read(form: RegisterForm, staged: dict, storage_down: list) -> list[tuple[str, MaterialInput]]:
     materials = []
     for kind in MATERIAL_KINDS:
         if kind not in staged:
             continue
-        content = kept_upload_read(staged[kind])
+        if storage_down:
+            form.add_error(f"material_{kind}", STORAGE_DOWN_FIELD)
+            continue
+        try:
+            content = kept_upload_read(staged[kind])
+        except StorageUnavailable:  # the kept scan stays kept (its token in the page) for a later submit
+            storage_down.append(kind)
+            form.add_error(f"material_{kind}", STORAGE_DOWN_FIELD)
+            continue
         if content is None:
             del staged[kind]
             form.add_error(f"material_{kind}", "之前上传的文件已失效，请重新选择。")
@@ -174,7 +200,7 @@ def _materials_read(form: RegisterForm, staged: dict) -> list[tuple[str, Materia
     return materials
 
 
-def _render(request, form, formset, *, staged, request_key, warnings=()):
+def _render(request, form, formset, *, staged, request_key, warnings=(), storage_down=False):
     materials = [
         {"kind": kind, "label": label, "field": form[f"material_{kind}"], "staged": staged.get(kind)}
         for kind, label in Material.Kind.choices
@@ -196,8 +222,9 @@ def _render(request, form, formset, *, staged, request_key, warnings=()):
         "route": form["route"].value() or "parent_id",
         "parent_role": form["parent_role"].value() or "mother",
         "max_mb": settings.MATERIAL_MAX_BYTES // (1024 * 1024),
+        "storage_down": storage_down,
     }
-    return render(request, TEMPLATE, context)
+    return render(request, TEMPLATE, context, status=503 if storage_down else 200)
 
 
 def _community_suggestions(user) -> list[dict]:

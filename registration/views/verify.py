@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 from registration import access, throttles
 from registration.forms.verify import VerifyForm
 from registration.http import client_ip
+from registration.masking import mask_id_number
 from registration.models import AuditEntry
 from registration.selectors import newborn_coverage
 from registration.services.audit import audit_record, user_hospital
@@ -57,5 +58,12 @@ def verify(request):
             "lookup": coverage is None or hospital is None or coverage.newborn.hospital_id != hospital.pk,
         },
     )
-    context = {"form": VerifyForm(), "checked": True, "coverage": coverage, "today": today}
+    # Which code was checked, masked; after "not found" the typed code and date stay to be corrected.
+    context = {
+        "form": form if coverage is None else VerifyForm(),
+        "checked": True,
+        "checked_code": mask_id_number(form.cleaned_data["code"]),
+        "coverage": coverage,
+        "today": today,
+    }
     return render(request, TEMPLATE, context, status=200 if coverage else 404)

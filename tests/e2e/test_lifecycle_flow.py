@@ -116,3 +116,29 @@ def test_an_administrator_imports_a_payment_list_once(page, newborn, tmp_path: P
             page.get_by_role("link", name="重新上传").click()
 
     assert Payment.objects.filter(newborn=newborn, source=Payment.Source.IMPORT).count() == 1
+
+
+def test_the_record_pages_late_scan_uses_the_chinese_file_button(logged_in_page, newborn, tmp_path):
+    from tests.e2e.test_registration_flow import png_file
+
+    page = logged_in_page
+    page.goto(f"/newborns/{newborn.pk}/")
+    form = page.locator("#material-add")
+    native = form.locator('input[type="file"][name="file"]')
+
+    # The browser's own box ("Choose File / No file chosen") is hidden behind the registration page's button.
+    expect(form.locator("label", has_text="选择文件")).to_be_visible()
+    expect(form.get_by_text("未选择文件")).to_be_visible()
+    assert native.evaluate("input => input.classList.contains('visually-hidden')")
+    assert native.bounding_box()["width"] <= 1
+
+    with page.expect_file_chooser() as chooser:
+        form.locator("label", has_text="选择文件").click()
+    chooser.value.set_files(png_file(tmp_path, "出生记录.png", "gray"))
+    expect(form).to_contain_text("出生记录.png")
+    expect(form.locator("[data-file-thumb]")).to_be_visible()
+    form.get_by_label("材料类型").select_option("birth_record")
+    form.get_by_role("button", name="上传").click()
+
+    expect(page.get_by_role("alert").filter(has_text="已补传")).to_be_visible()
+    assert [material.original_name for material in newborn.birth.materials.all()] == ["出生记录.png"]

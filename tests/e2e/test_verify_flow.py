@@ -58,3 +58,34 @@ def test_a_desk_is_told_which_year_is_unpaid_on_either_side_of_new_year(logged_i
         page.get_by_label("出生日期").fill("2026-11-28")
         page.get_by_role("button", name="核验").click()
         assert answer in page.get_by_test_id("verify-result").inner_text()
+
+
+def test_a_code_not_found_stays_typed_and_every_answer_names_the_code_checked(
+    logged_in_page, clerk, pinned_today
+):
+    newborn = factories.register(clerk, mother=ParentInput("覃小梅", factories.MOTHER_ID, "")).newborns.get()
+    page = logged_in_page
+    page.goto("/verify/")
+    mistyped = newborn.temp_id[:-1] + "x"  # a twin's letter in the wrong case
+
+    page.get_by_label("新生儿编码").fill(mistyped)
+    page.get_by_label("出生日期").fill("2026-02-26")
+    page.get_by_role("button", name="核验").click()
+
+    assert "没有找到" in page.get_by_test_id("verify-result").inner_text()
+    # The desk fixes one character instead of retyping nineteen.
+    assert page.get_by_label("新生儿编码").input_value() == mistyped
+    assert page.get_by_label("出生日期").input_value() == "2026-02-26"
+    echo = page.get_by_test_id("verify-checked-code").inner_text()
+    assert mistyped[:6] + "*****" + mistyped[-5:] in echo
+    assert mistyped not in echo
+
+    page.get_by_label("新生儿编码").fill(newborn.temp_id)
+    page.get_by_role("button", name="核验").click()
+
+    assert "今天" in page.get_by_test_id("verify-result").inner_text()
+    echo = page.get_by_test_id("verify-checked-code").inner_text()
+    assert newborn.temp_id[:6] + "*****" + newborn.temp_id[-5:] in echo
+    assert newborn.temp_id not in page.content()
+    # After an answer the form is ready for the next card.
+    assert page.get_by_label("新生儿编码").input_value() == ""

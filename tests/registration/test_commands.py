@@ -1,8 +1,10 @@
 """seed_demo and void_expired, through call_command as cron and `make demo` run them."""
 
 import logging
+import subprocess
 from datetime import date, datetime, time, timedelta
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import authenticate
@@ -46,6 +48,34 @@ def test_seed_demo_twice_adds_nothing():
     output = run("seed_demo", "--registrations", "6")
     assert "none added" in output
     assert Birth.objects.count() == 6
+
+
+def test_seed_demo_prints_the_url_it_is_given():
+    output = run("seed_demo", "--registrations", "0", "--url", "http://127.0.0.1:8101/")
+    assert "Demo logins (http://127.0.0.1:8101/):" in output
+    assert "8000" not in output
+
+
+@pytest.mark.parametrize(
+    ("variables", "url"),
+    [
+        ([], "http://127.0.0.1:8000/"),
+        (["PORT=8101"], "http://127.0.0.1:8101/"),
+        (["HOST=0.0.0.0", "PORT=8102"], "http://127.0.0.1:8102/"),  # every interface: open the loopback one
+    ],
+)
+def test_make_demo_passes_its_host_and_port_to_seed_demo(variables, url):
+    # make -n prints the recipe's commands without running them.
+    done = subprocess.run(
+        ["make", "-n", "demo", *variables],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    seeding = [line for line in done.stdout.splitlines() if "seed_demo" in line]
+    assert len(seeding) == 1 and seeding[0].endswith(f"seed_demo --url {url}"), done.stdout
 
 
 def test_seed_demo_refuses_a_silly_count():
