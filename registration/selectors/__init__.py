@@ -44,10 +44,13 @@ from registration.selectors.records import (
     newborn_list_for_client,
     newborn_list_for_user,
     newborn_search_for_user,
+    newborn_sms_messages,
     newborns_followup_for_user,
     newborns_next_year_unpaid_for_user,
     newborns_of_births_born_on,
     newborns_registered_on,
+    newborns_sms_failed_for_user,
+    newborns_sms_failed_mark,
     newborns_unpaid,
 )
 from registration.selectors.suggestions import birth_hospital_names, communities_recent_for_user
@@ -89,6 +92,9 @@ __all__ = [
     "newborn_list_for_user",
     "newborn_search_for_user",
     "newborns_followup_for_user",
+    "newborns_sms_failed_for_user",
+    "newborns_sms_failed_mark",
+    "newborn_sms_messages",
     "newborns_next_year_unpaid_for_user",
     "newborns_of_births_born_on",
     "newborns_registered_on",

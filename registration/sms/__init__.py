@@ -48,8 +48,6 @@ def get_backend() -> SmsBackend:
     try:
         path = BACKENDS[name]
     except KeyError:
-        raise ImproperlyConfigured(
-            f"SMS_BACKEND={name!r}: expected one of {', '.join(BACKENDS)}"
-        ) from None
+        raise ImproperlyConfigured(f"SMS_BACKEND={name!r}: expected one of {', '.join(BACKENDS)}") from None
     module_name, _, class_name = path.rpartition(".")
     return getattr(import_module(module_name), class_name)()
