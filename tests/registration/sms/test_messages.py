@@ -406,3 +406,20 @@ def test_dry_run_lists_what_would_go_and_changes_nothing(clerk):
     assert "welcome 张三之女" in out
     assert "1 reminder(s) would be queued and 1 pending message(s) would be sent" in out
     assert sms.outbox == [] and SmsMessage.objects.filter(newborn=newborn).count() == 1
+
+
+def test_the_audit_log_reads_each_send_and_decline_in_words(clerk):
+    from registration.selectors.audit_words import entry_details
+
+    registered(clerk, born=timezone.localdate() - timedelta(days=1), sms_declined=True)
+    registered(
+        clerk,
+        born=timezone.localdate() - timedelta(days=1),
+        mother=factories.ParentInput("王五", factories.id_number(order="024"), "13877112346"),
+    )
+    run()
+
+    decline = AuditEntry.objects.get(action=AuditEntry.Action.SMS_DECLINE)
+    assert entry_details(decline) == "家长拒收短信（登记时）"
+    send = AuditEntry.objects.get(action=AuditEntry.Action.SMS)
+    assert entry_details(send).startswith("短信：登记告知，发往 138****2345，已发送，第1次，网关消息ID locmem-")
