@@ -422,4 +422,6 @@ def test_the_audit_log_reads_each_send_and_decline_in_words(clerk):
     decline = AuditEntry.objects.get(action=AuditEntry.Action.SMS_DECLINE)
     assert entry_details(decline) == "家长拒收短信（登记时）"
     send = AuditEntry.objects.get(action=AuditEntry.Action.SMS)
-    assert entry_details(send).startswith("短信：登记告知，发往 138****2345，已发送，第1次，网关消息ID locmem-")
+    assert entry_details(send).startswith(
+        "短信：登记告知，发往 138****2345，已发送，第1次，网关消息ID locmem-"
+    )
