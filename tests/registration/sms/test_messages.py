@@ -425,3 +425,20 @@ def test_the_audit_log_reads_each_send_and_decline_in_words(clerk):
     assert entry_details(send).startswith(
         "短信：登记告知，发往 138****2345，已发送，第1次，网关消息ID locmem-"
     )
+
+
+def test_the_console_backend_logs_a_registration_s_welcome_with_the_phone_masked(
+    client, clerk, settings, caplog
+):
+    settings.SMS_BACKEND = "console"  # the development default, as `make demo` runs it
+    client.force_login(clerk)
+    born = [("2", timezone.localdate() - timedelta(days=4))]
+    assert client.post("/register/", factories.register_post_data(babies=born)).status_code == 302
+
+    with caplog.at_level("INFO", logger="registration.sms"):
+        run()
+
+    (record,) = [r for r in caplog.records if r.name == "registration.sms"]
+    line = record.getMessage()
+    assert "SMS welcome to 138****2345" in line and "已办理新生儿医保预参保登记" in line
+    assert "13877112345" not in line and sms.outbox == []
