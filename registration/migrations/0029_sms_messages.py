@@ -53,7 +53,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': '短信',
                 'ordering': ['-created_at', '-pk'],
                 'default_permissions': ('view',),
-                'indexes': [models.Index(condition=models.Q(('state__in', ['pending', 'sending'])), fields=['next_attempt_at'], name='registration_sms_queue'), models.Index(condition=models.Q(('state', 'failed')), fields=['newborn'], name='registration_sms_failed'), models.Index(fields=['created_at'], name='registration_sms_created')],
+                'indexes': [models.Index(condition=models.Q(('state__in', ['pending', 'sending'])), fields=['next_attempt_at'], name='registration_sms_queue'), models.Index(condition=models.Q(('state__in', ['failed', 'pending']), models.Q(('last_error', ''), _negated=True)), fields=['newborn'], name='registration_sms_failed'), models.Index(fields=['created_at'], name='registration_sms_created')],
                 'constraints': [models.UniqueConstraint(fields=('newborn', 'kind', 'step'), name='registration_sms_once', violation_error_message='同一条短信不能重复生成。'), models.CheckConstraint(condition=models.Q(('kind__in', ['welcome', 'reminder', 'confirmation'])), name='registration_sms_kind_valid', violation_error_message='短信类型无效。'), models.CheckConstraint(condition=models.Q(('state__in', ['pending', 'sending', 'sent', 'failed', 'declined', 'cancelled'])), name='registration_sms_state_valid', violation_error_message='短信状态无效。')],
             },
         ),

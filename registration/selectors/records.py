@@ -288,12 +288,10 @@ def followup_export_records(newborns: QuerySet[Newborn], *, limit: int) -> tuple
 # --- Text messages (docs/sms.md)
 
 
-def sms_failed_exists():
-    """Whether a newborn has a text message that failed, or awaits a retry after failing: the clerk calls."""
-    return Exists(
-        SmsMessage.objects.filter(
-            newborn=OuterRef("pk"), state__in=[SmsMessage.State.FAILED, SmsMessage.State.PENDING]
-        ).exclude(last_error="")
+def sms_failed_messages() -> QuerySet[SmsMessage]:
+    """The text messages that failed, or await a retry after failing: the clerk calls those families."""
+    return SmsMessage.objects.filter(state__in=[SmsMessage.State.FAILED, SmsMessage.State.PENDING]).exclude(
+        last_error=""
     )
 
 
@@ -303,7 +301,8 @@ def newborns_sms_failed_for_user(*, user, hospital_id: int | None = None) -> Que
     newborns = (
         newborn_list_for_user(user=user)
         .filter(state__in=[Newborn.State.REGISTERED, Newborn.State.PAID])
-        .filter(sms_failed_exists())
+        # From the failed messages (a few, through their partial index), not an EXISTS per newborn.
+        .filter(pk__in=sms_failed_messages().values("newborn_id"))
         .order_by("last_day", "birth__registered_at", "birth_id", "birth_order")
     )
     if hospital_id is not None:
@@ -320,11 +319,8 @@ def newborns_sms_failed_mark(newborns) -> list[Newborn]:
     """The page's newborns, each with `sms_failed` set (one query)."""
     newborns = list(newborns)
     failed = set(
-        SmsMessage.objects.filter(
-            newborn__in=[newborn.pk for newborn in newborns],
-            state__in=[SmsMessage.State.FAILED, SmsMessage.State.PENDING],
-        )
-        .exclude(last_error="")
+        sms_failed_messages()
+        .filter(newborn__in=[newborn.pk for newborn in newborns])
         .values_list("newborn_id", flat=True)
     )
     for newborn in newborns:
