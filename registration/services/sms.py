@@ -26,7 +26,7 @@ from registration.masking import mask_id_number, mask_phone
 from registration.models import AuditEntry, Newborn, SmsMessage
 from registration.services.audit import audit_entries_build, audit_record
 from registration.sms import Message, SmsBackend, SmsError, SmsPermanentError
-from registration.sms.texts import CHANNELS_SHOWN, CHANNELS_UNKNOWN, render, template_code
+from registration.sms.texts import CHANNELS_SHOWN, CHANNELS_UNKNOWN, TEMPLATES, render, template_code
 
 Kind, State = SmsMessage.Kind, SmsMessage.State
 
@@ -306,6 +306,14 @@ def _retry_at(now: datetime, attempts: int) -> datetime:
     return now + timedelta(minutes=settings.SMS_RETRY_MINUTES * 2 ** max(0, attempts - 1))
 
 
+def _ordered(kind: str, params: dict) -> dict[str, str]:
+    """The parameters in their template's order (Tencent numbers them so): PostgreSQL's jsonb keeps none."""
+    template = TEMPLATES.get(kind)
+    if template is None or not set(template.params) <= set(params):
+        return dict(params)
+    return {name: params[name] for name in template.params} | params
+
+
 def sms_send_batch(
     *, backend: SmsBackend, messages: list[SmsMessage], report: SendReport, now: datetime | None = None
 ) -> None:
@@ -318,7 +326,7 @@ def sms_send_batch(
                     phone=message.phone,
                     kind=message.kind,
                     template_code=message.template_code,
-                    params=dict(message.params),
+                    params=_ordered(message.kind, message.params),
                     text=message.text,
                 )
             )

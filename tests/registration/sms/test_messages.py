@@ -442,3 +442,14 @@ def test_the_console_backend_logs_a_registration_s_welcome_with_the_phone_masked
     line = record.getMessage()
     assert "SMS welcome to 138****2345" in line and "已办理新生儿医保预参保登记" in line
     assert "13877112345" not in line and sms.outbox == []
+
+
+def test_the_backend_gets_the_parameters_in_their_template_s_order(clerk):
+    # Tencent numbers a template's parameters {1}, {2}, …; PostgreSQL's jsonb keeps the keys in its order.
+    registered(clerk, born=timezone.localdate() - timedelta(days=1))
+    backend = Scripted()
+
+    sms_send_due(backend=backend)
+
+    (message,) = backend.sent
+    assert list(message.params) == list(TEMPLATES["welcome"].params)
