@@ -26,7 +26,14 @@ from registration.masking import mask_id_number, mask_phone
 from registration.models import AuditEntry, Newborn, SmsMessage
 from registration.services.audit import audit_entries_build, audit_record
 from registration.sms import Message, SmsBackend, SmsError, SmsPermanentError
-from registration.sms.texts import CHANNELS_SHOWN, CHANNELS_UNKNOWN, TEMPLATES, render, template_code
+from registration.sms.texts import (
+    CHANNELS_SHOWN,
+    CHANNELS_UNKNOWN,
+    PARAM_MAX_LENGTH,
+    TEMPLATES,
+    render,
+    template_code,
+)
 
 Kind, State = SmsMessage.Kind, SmsMessage.State
 
@@ -46,8 +53,11 @@ def channels_short(newborn: Newborn) -> str:
     if not channels["configured"]:
         return CHANNELS_UNKNOWN
     listed = [*channels["online"], *channels["offline"]]
-    shown = "、".join(listed[:CHANNELS_SHOWN])
-    return shown + ("等" if len(listed) > CHANNELS_SHOWN else "")
+    for count in range(min(CHANNELS_SHOWN, len(listed)), 0, -1):
+        text = "、".join(listed[:count]) + ("等" if len(listed) > count else "")
+        if len(text) <= PARAM_MAX_LENGTH or count == 1:
+            return text[:PARAM_MAX_LENGTH]
+    return CHANNELS_UNKNOWN
 
 
 def masked_code(newborn: Newborn) -> str:

@@ -45,6 +45,8 @@ TEMPLATES = {
 # the city, the agency (cards/channels.py).
 CHANNELS_SHOWN = 3
 CHANNELS_UNKNOWN = "请咨询当地医保经办机构"
+# The longest a parameter's value may be: Aliyun refuses a variable over 35 characters.
+PARAM_MAX_LENGTH = 35
 
 _PARAM = re.compile(r"\$\{([a-z_]+)\}")
 

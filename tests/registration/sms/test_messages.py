@@ -453,3 +453,20 @@ def test_the_backend_gets_the_parameters_in_their_template_s_order(clerk):
 
     (message,) = backend.sent
     assert list(message.params) == list(TEMPLATES["welcome"].params)
+
+
+def test_the_channels_fit_a_gateway_s_parameter(clerk, settings, tmp_path):
+    from registration.services.sms import channels_short
+    from registration.sms.texts import PARAM_MAX_LENGTH
+
+    newborn = registered(clerk, born=timezone.localdate() - timedelta(days=1))
+    assert len(channels_short(newborn)) <= PARAM_MAX_LENGTH
+    long_names = tmp_path / "channels.toml"
+    long_names.write_text(
+        '[4501]\ncity = "南宁市"\nsource = "x"\naccount = ""\noffline = []\n'
+        'online = ["一个名字很长很长很长很长的线上缴费渠道甲", "一个名字很长很长很长很长的线上缴费渠道乙"]\n',
+        encoding="utf-8",
+    )
+    settings.PAYMENT_CHANNELS_FILE = long_names
+
+    assert channels_short(newborn) == "一个名字很长很长很长很长的线上缴费渠道甲等"
