@@ -3,6 +3,7 @@
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 from django.utils import timezone
 
 from registration.jobs import single_run
@@ -41,10 +42,14 @@ class Command(BaseCommand):
     def handle(self, *args, dry_run, batch, every, **options):
         if batch < 1:
             raise CommandError("--batch must be at least 1")
+        if every <= 0 or dry_run:
+            self._once(dry_run=dry_run, batch=batch, quiet_log=False)
+            return
         while True:
-            self._once(dry_run=dry_run, batch=batch, quiet_log=every > 0)
-            if every <= 0 or dry_run:
-                return
+            try:
+                self._once(dry_run=False, batch=batch, quiet_log=True)
+            except DatabaseError as error:  # the demo's SQLite busy with the server: the next round
+                self.stderr.write(f"{JOB}: {error}; trying again in {every}s")
             time.sleep(every)
 
     def _once(self, *, dry_run: bool, batch: int, quiet_log: bool):
