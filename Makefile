@@ -76,8 +76,12 @@ migrate: venv
 demo: demo-port-check system venv migrate
 	$(MANAGE) import_divisions registration/data/divisions/guangxi
 	$(MANAGE) seed_demo --url $(DEMO_URL)
-	@echo "serving on http://$(HOST):$(PORT)/ (Ctrl-C stops)"
-	NEWBORN_DEMO=1 $(MANAGE) runserver $(HOST):$(PORT)
+	@echo "serving on http://$(HOST):$(PORT)/ (Ctrl-C stops); the text messages go to this log (SMS_BACKEND=console)"
+	@# The SMS job beside the server, every 5 seconds, at any hour (the demo has no night): a registration's
+	@# welcome text appears in this log a few seconds after it is saved (docs/sms.md).
+	@NEWBORN_DEMO=1 SMS_QUIET_START=0 SMS_QUIET_END=0 $(MANAGE) send_reminders --every 5 & job=$$!; \
+		trap 'kill $$job 2>/dev/null' EXIT INT TERM; \
+		NEWBORN_DEMO=1 $(MANAGE) runserver $(HOST):$(PORT)
 
 # Before anything is installed: a bad PORT should not cost a migration first.
 demo-port-check:

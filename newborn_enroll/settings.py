@@ -535,6 +535,44 @@ PAYMENT_CHANNELS_FILE = Path(
     env_str("PAYMENT_CHANNELS_FILE", str(BASE_DIR / "registration" / "data" / "payment_channels.toml"))
 )
 
+# Text messages to families (docs/sms.md): the welcome on registration, reminders before the last day to
+# pay, the confirmation of a payment. Sent by `manage.py send_reminders`, never by a request. The backend:
+# "console" (the development default: the text in the log, the phone masked), "locmem" (tests), "aliyun"
+# or "tencent" (the gateways, through their SDKs; credentials below).
+SMS_BACKEND = env_str("SMS_BACKEND", "console")
+if SMS_BACKEND not in {"console", "locmem", "aliyun", "tencent"}:
+    raise ImproperlyConfigured(f"SMS_BACKEND must be console, locmem, aliyun or tencent, got {SMS_BACKEND!r}")
+# The signature (签名) the gateway approved, and the approved template code (模板) of each kind of message.
+SMS_SIGN_NAME = env_str("SMS_SIGN_NAME", "新生儿参保")
+SMS_TEMPLATES = {
+    "welcome": env_str("SMS_TEMPLATE_WELCOME", "SMS_WELCOME"),
+    "reminder": env_str("SMS_TEMPLATE_REMINDER", "SMS_REMINDER"),
+    "confirmation": env_str("SMS_TEMPLATE_CONFIRMATION", "SMS_CONFIRMATION"),
+}
+# Every call to a gateway gives up after this many seconds (a temporary error: retried at a later run).
+SMS_TIMEOUT = env_int("SMS_TIMEOUT", 5)
+# The gateway's credentials: Aliyun's AccessKey, or Tencent Cloud's SecretId/SecretKey; SMS_ENDPOINT
+# overrides the gateway's host (the tests' fake servers), SMS_REGION its region, SMS_SDK_APP_ID is
+# Tencent's SmsSdkAppId.
+SMS_ACCESS_KEY_ID = env_str("SMS_ACCESS_KEY_ID")
+SMS_ACCESS_KEY_SECRET = env_str("SMS_ACCESS_KEY_SECRET")
+SMS_ENDPOINT = env_str("SMS_ENDPOINT")
+SMS_REGION = env_str("SMS_REGION")
+SMS_SDK_APP_ID = env_str("SMS_SDK_APP_ID")
+if PRODUCTION and SMS_BACKEND in {"aliyun", "tencent"} and not (SMS_ACCESS_KEY_ID and SMS_ACCESS_KEY_SECRET):
+    raise ImproperlyConfigured(f"SMS_BACKEND={SMS_BACKEND} needs SMS_ACCESS_KEY_ID and SMS_ACCESS_KEY_SECRET")
+# Reminders go this many days before the last day to pay, each once per record.
+SMS_REMINDER_DAYS = tuple(sorted({int(day) for day in env_list("SMS_REMINDER_DAYS", "30,7,1")}, reverse=True))
+# Nothing is sent between these hours (Asia/Shanghai): messages due at night wait for the morning.
+SMS_QUIET_START = env_int("SMS_QUIET_START", 21)
+SMS_QUIET_END = env_int("SMS_QUIET_END", 8)
+# A temporary failure is retried at later runs, after a back-off doubling from SMS_RETRY_MINUTES, at most
+# SMS_MAX_ATTEMPTS times in all; then the message is failed (shown to the clerks).
+SMS_RETRY_MINUTES = env_int("SMS_RETRY_MINUTES", 10)
+SMS_MAX_ATTEMPTS = env_int("SMS_MAX_ATTEMPTS", 5)
+# Message rows (phone and text are personal information) are purged this many days after they were made.
+SMS_KEEP_DAYS = env_int("SMS_KEEP_DAYS", 180)
+
 # Full ID and phone numbers never reach a log line or an error report (registration/log_masking.py): every
 # handler masks them, the error report hides the sensitive form fields and masks every frame variable.
 DEFAULT_EXCEPTION_REPORTER = "registration.log_masking.MaskingExceptionReporter"

@@ -1,8 +1,9 @@
 """The domain's tables: divisions, agencies, hospitals, operators, parents, births, newborns, payments, audit.
 
 Logic lives in ``registration.services``; here are fields, constraints and properties of a row's own fields.
-Nothing here is ever deleted by the application (docs/rules.md, lifecycle): foreign keys PROTECT. The one
-exception is KeptUpload, a file kept between two requests, deleted once used or expired.
+Nothing here is ever deleted by the application (docs/rules.md, lifecycle): foreign keys PROTECT. The
+exceptions are KeptUpload, a file kept between two requests, deleted once used or expired, and SmsMessage,
+a text message to a family, purged after settings.SMS_KEEP_DAYS (docs/sms.md).
 """
 
 from decimal import Decimal
@@ -355,6 +356,17 @@ class Newborn(models.Model):
     real_id_number = models.CharField("身份证号码", max_length=18, unique=True, null=True, blank=True)
     special_group = models.CharField(
         "特殊人群", max_length=20, choices=SpecialGroup.choices, default=SpecialGroup.NONE, blank=True
+    )
+    # The family declined text messages (docs/sms.md): at registration (the clerk's checkbox, the API's
+    # sms_declined) or later on the record's page; who recorded it and when. Nothing is sent after.
+    sms_declined_at = models.DateTimeField("拒收短信时间", null=True, blank=True)
+    sms_declined_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="拒收短信登记人",
     )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     # Copies for the reports, so that a province's three years are counted from this table alone
@@ -716,6 +728,8 @@ class AuditEntry(models.Model):
         VERIFY = "verify", "核验参保状态"
         API = "api", "接口调用"
         LOOKUP = "lookup", "跨院查询"
+        SMS = "sms", "发送短信"
+        SMS_DECLINE = "sms_decline", "拒收短信"
 
     # Set when the entry is made (not when saved): it is part of the entry's MAC (services/audit_chain.py).
     at = models.DateTimeField("时间", default=timezone.now, editable=False, db_index=True)
@@ -778,6 +792,90 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.get_action_display()}"
+
+
+class SmsMessage(models.Model):
+    """One text message to a family (docs/sms.md), written before it is sent and claimed once by the job.
+
+    pending → sending (claimed by one run, committed before the gateway is called) → sent, or back to
+    pending with a later next_attempt_at after a temporary error, or failed (a permanent error, too many
+    attempts, or a claim whose run died: its outcome unknown, never sent again). declined: the family
+    declined before it went; cancelled: no longer due (paid, void, formally enrolled).
+    """
+
+    class Kind(models.TextChoices):
+        WELCOME = "welcome", "登记告知"
+        REMINDER = "reminder", "缴费提醒"
+        CONFIRMATION = "confirmation", "缴费确认"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "待发送"
+        SENDING = "sending", "发送中"
+        SENT = "sent", "已发送"
+        FAILED = "failed", "发送失败"
+        DECLINED = "declined", "家长拒收"
+        CANCELLED = "cancelled", "无需发送"
+
+    newborn = models.ForeignKey(
+        Newborn, models.PROTECT, related_name="sms_messages", verbose_name="新生儿", db_index=False
+    )
+    kind = models.CharField("类型", max_length=16, choices=Kind.choices)
+    # A reminder's step: the days before the last day it was due at (settings.SMS_REMINDER_DAYS); 0 else.
+    step = models.PositiveSmallIntegerField("提前天数", default=0)
+    phone = models.CharField("手机号码", max_length=20)
+    template_code = models.CharField("模板编号", max_length=64)
+    params = models.JSONField("模板参数", default=dict)
+    text = models.TextField("短信内容")
+    state = models.CharField("状态", max_length=16, choices=State.choices, default=State.PENDING)
+    gateway_id = models.CharField("网关消息ID", max_length=100, blank=True)
+    attempts = models.PositiveSmallIntegerField("发送次数", default=0)
+    next_attempt_at = models.DateTimeField("下次发送时间")
+    claimed_at = models.DateTimeField("领取时间", null=True, blank=True)
+    last_error = models.CharField("失败原因", max_length=200, blank=True)
+    created_at = models.DateTimeField("创建时间")
+    sent_at = models.DateTimeField("发送时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "短信"
+        ordering = ["-created_at", "-pk"]
+        default_permissions = ("view",)
+        constraints = [
+            # Each message at most once per record: one welcome, one confirmation, one reminder per step.
+            models.UniqueConstraint(
+                fields=["newborn", "kind", "step"],
+                name="registration_sms_once",
+                violation_error_message="同一条短信不能重复生成。",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["welcome", "reminder", "confirmation"]),
+                name="registration_sms_kind_valid",
+                violation_error_message="短信类型无效。",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["pending", "sending", "sent", "failed", "declined", "cancelled"]),
+                name="registration_sms_state_valid",
+                violation_error_message="短信状态无效。",
+            ),
+        ]
+        indexes = [
+            # The job's queue: the pending messages by when they may go next, and the claimed ones.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(state__in=["pending", "sending"]),
+                name="registration_sms_queue",
+            ),
+            # The follow-up list's "短信发送失败": the failed messages, and those awaiting a retry after
+            # failing (a few in a province), read without the sent ones.
+            models.Index(
+                fields=["newborn"],
+                condition=Q(state__in=["failed", "pending"]) & ~Q(last_error=""),
+                name="registration_sms_failed",
+            ),
+            models.Index(fields=["created_at"], name="registration_sms_created"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.get_state_display()}"
 
 
 class AuditSeal(models.Model):

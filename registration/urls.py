@@ -25,6 +25,7 @@ urlpatterns = [
     path("newborns/<int:pk>/", newborns.newborn_detail, name="newborn_detail"),
     path("newborns/<int:pk>/materials/<int:material_pk>", newborns.material_view, name="newborn_material"),
     path("newborns/<int:pk>/materials/add", newborns.newborn_material_add, name="newborn_material_add"),
+    path("newborns/<int:pk>/sms/decline", newborns.newborn_sms_decline_view, name="newborn_sms_decline"),
     path("newborns/<int:pk>/payment", lifecycle.newborn_payment, name="newborn_payment"),
     path("newborns/<int:pk>/void", lifecycle.newborn_void_view, name="newborn_void"),
     path("newborns/<int:pk>/formalize", lifecycle.newborn_formalize_view, name="newborn_formalize"),

@@ -33,6 +33,7 @@ ROOMS = {
         "registration.auth",
         "registration.password_validation",
         "registration.axes_app",
+        "registration.sms",  # the SMS backends: console, locmem and the gateways' SDKs
     ),
     "models": ("registration.models",),
     "rules": ("registration.rules",),

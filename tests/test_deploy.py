@@ -114,7 +114,9 @@ def unit(name: str) -> configparser.ConfigParser:
     return parser
 
 
-@pytest.mark.parametrize("job", ["void_expired", "clean_staging", "audit_seal", "audit_verify"])
+@pytest.mark.parametrize(
+    "job", ["void_expired", "clean_staging", "audit_seal", "audit_verify", "send_reminders"]
+)
 def test_each_job_has_a_service_and_a_timer(job):
     name = "newborn-" + job.replace("_", "-")
     service, timer = unit(name + ".service"), unit(name + ".timer")

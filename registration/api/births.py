@@ -126,6 +126,7 @@ def _registration_request(data: dict, community: Division | None) -> Registratio
         has_household_registration=not data.get("no_household_registration", True),
         parent_has_guangxi_household=data.get("parent_has_guangxi_household", True),
         materials_deferred=data.get("materials_deferred", True),
+        sms_declined=data.get("sms_declined", False),
         confirmed_warnings=frozenset(data.get("confirm", [])),
         household_address=data.get("household_address", ""),
         household_type=data.get("household_type", ""),

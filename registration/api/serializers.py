@@ -179,6 +179,9 @@ class BirthSerializer(serializers.Serializer):
     materials_deferred = serializers.BooleanField(
         default=False, help_text="材料暂缺：稍后用 POST /api/v1/newborns/{identity}/materials 补传"
     )
+    sms_declined = serializers.BooleanField(
+        default=False, help_text="家长不愿接收短信通知：不发送登记告知、缴费提醒和缴费确认短信"
+    )
     confirm = serializers.ListField(
         child=serializers.ChoiceField(choices=list(WARNING_CODES)),
         default=list,

@@ -126,6 +126,12 @@ class RegisterForm(forms.Form):
         required=False,
         help_text="勾选后可先保存登记；记录将标注“材料不全”，请尽快补传。",
     )
+    # The family declines text messages (docs/sms.md): no welcome, no reminder, no confirmation.
+    sms_declined = forms.BooleanField(
+        label="家长不愿接收短信通知",
+        required=False,
+        help_text="不勾选时，系统将向联系电话发送登记告知、缴费提醒和缴费确认短信。",
+    )
     # The warnings the clerk confirmed ("点击确定后仍然可以继续新增", 附件2), by code.
     confirmed_warnings = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
     request_key = forms.CharField(required=False, widget=forms.HiddenInput)
@@ -241,6 +247,7 @@ class RegisterForm(forms.Form):
             parent_has_guangxi_household=data.get("declared", True),
             materials=tuple(materials),
             materials_deferred=data.get("materials_deferred", False),
+            sms_declined=data.get("sms_declined", False),
             confirmed_warnings=frozenset(data.get("confirmed_warnings", ())),
             household_address=data.get("household_address", ""),
             household_type=data.get("household_type", ""),

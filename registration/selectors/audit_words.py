@@ -80,6 +80,8 @@ def _register(detail: dict) -> list[str]:
         parts.append(f"上传材料 {detail['materials']} 份")
     if detail.get("materials_deferred"):
         parts.append("材料暂缺，稍后补传")
+    if detail.get("sms_declined"):
+        parts.append("家长拒收短信")
     if detail.get("material_added"):
         parts.append(f"补传材料：{Material.Kind(detail['material_added']).label}")
     if detail.get("confirmed"):
@@ -240,11 +242,43 @@ def _api(detail: dict) -> list[str]:
     return parts
 
 
+SMS_KINDS = {"welcome": "登记告知", "reminder": "缴费提醒", "confirmation": "缴费确认"}
+SMS_STATES = {"sent": "已发送", "pending": "发送失败，稍后重试", "failed": "发送失败"}
+
+
+def _sms(detail: dict) -> list[str]:
+    kind = SMS_KINDS.get(detail.get("kind"), detail.get("kind", ""))
+    if detail.get("step"):
+        kind += f"（截止前{detail['step']}天）"
+    return [
+        f"短信：{kind}",
+        f"发往 {detail.get('phone', '—')}",
+        SMS_STATES.get(detail.get("state"), detail.get("state", "")),
+        f"第{detail['attempts']}次" if detail.get("attempts") else "",
+        f"网关消息ID {detail['gateway_id']}" if detail.get("gateway_id") else "",
+    ]
+
+
+def _sms_decline(detail: dict) -> list[str]:
+    parts = ["家长拒收短信" + ("（登记时）" if detail.get("at_registration") else "")]
+    if detail.get("pending_dropped"):
+        parts.append(f"未发送的 {detail['pending_dropped']} 条不再发送")
+    return parts
+
+
 # action → (formatter, the keys it speaks of; the others are listed after it)
 FORMATTERS: dict[str, tuple[Callable[[dict], list[str]], set[str]]] = {
     A.REGISTER: (
         _register,
-        {"personal_number", "materials", "materials_deferred", "material_added", "material", "confirmed"},
+        {
+            "personal_number",
+            "materials",
+            "materials_deferred",
+            "material_added",
+            "material",
+            "confirmed",
+            "sms_declined",
+        },
     ),
     A.PAYMENT: (_payment, {"paid_on", "years", "source", "payment", "reinstated_from_void"}),
     A.VOID: (_void, {"automatic"}),
@@ -278,6 +312,8 @@ FORMATTERS: dict[str, tuple[Callable[[dict], list[str]], set[str]]] = {
     A.VERIFY: (_verify_or_lookup, {"found", "covered", "lookup"}),
     A.LOOKUP: (_lookup, {"kind", "answered"}),
     A.API: (_api, {"api_client", "method", "endpoint", "status"}),
+    A.SMS: (_sms, {"message", "kind", "step", "phone", "state", "attempts", "gateway_id", "backend"}),
+    A.SMS_DECLINE: (_sms_decline, {"at_registration", "pending_dropped"}),
 }
 # Keys that only point at rows (the entry's own columns say what they are), never worth a word.
 POINTERS = {

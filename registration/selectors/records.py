@@ -17,6 +17,7 @@ from registration.models import (
     Newborn,
     Parent,
     Payment,
+    SmsMessage,
 )
 from registration.rules import materials_missing
 from registration.selectors.filters import NewbornFilter
@@ -384,3 +385,46 @@ def followup_export_records(newborns: QuerySet[Newborn], *, limit: int) -> tuple
     FOLLOWUP_EXPORT_FIELDS in its order, read in chunks (the export streams them)."""
     more = newborns[limit : limit + 1].exists()
     return more, newborns.values_list(*FOLLOWUP_EXPORT_FIELDS)[:limit].iterator(chunk_size=2000)
+
+
+# --- Text messages (docs/sms.md)
+
+
+def sms_failed_messages() -> QuerySet[SmsMessage]:
+    """The text messages that failed, or await a retry after failing: the clerk calls those families."""
+    return SmsMessage.objects.filter(state__in=[SmsMessage.State.FAILED, SmsMessage.State.PENDING]).exclude(
+        last_error=""
+    )
+
+
+def newborns_sms_failed_for_user(*, user, hospital_id: int | None = None) -> QuerySet[Newborn]:
+    """The newborns the user may see (not void, not formally enrolled) whose text message failed: the
+    follow-up list's 「短信发送失败」, fewest days left first."""
+    newborns = (
+        newborn_list_for_user(user=user)
+        .filter(state__in=[Newborn.State.REGISTERED, Newborn.State.PAID])
+        # From the failed messages (a few, through their partial index), not an EXISTS per newborn.
+        .filter(pk__in=sms_failed_messages().values("newborn_id"))
+        .order_by("last_day", "birth__registered_at", "birth_id", "birth_order")
+    )
+    if hospital_id is not None:
+        newborns = newborns_of_hospital(newborns, hospital_id)
+    return newborns
+
+
+def newborn_sms_messages(*, newborn: Newborn) -> list[SmsMessage]:
+    """A record's text messages, newest first (its page)."""
+    return list(newborn.sms_messages.order_by("-created_at", "-pk"))
+
+
+def newborns_sms_failed_mark(newborns) -> list[Newborn]:
+    """The page's newborns, each with `sms_failed` set (one query)."""
+    newborns = list(newborns)
+    failed = set(
+        sms_failed_messages()
+        .filter(newborn__in=[newborn.pk for newborn in newborns])
+        .values_list("newborn_id", flat=True)
+    )
+    for newborn in newborns:
+        newborn.sms_failed = newborn.pk in failed
+    return newborns

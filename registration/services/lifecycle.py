@@ -13,6 +13,7 @@ from registration import rules, validators
 from registration.models import AuditEntry, Newborn, Payment
 from registration.reference import Sex
 from registration.services.audit import audit_record
+from registration.services.sms import sms_confirmation_queue
 
 AUTO_VOID_REASON = "出生后3个月内未缴费，预参保登记信息作废（最后缴费日{last_day}）。"
 
@@ -196,6 +197,9 @@ def payment_record(
     detail = {"paid_on": paid_on.isoformat(), "years": years, "source": source, "payment": payment.pk}
     fields = _payment_apply(newborn, list(newborn.payments.values_list("paid_on", "years")), late, detail)
     newborn.save(update_fields=fields)
+    if "state" in fields and newborn.state == Newborn.State.PAID:
+        # The family's confirmation text, as a row the job sends (docs/sms.md).
+        sms_confirmation_queue(newborn=newborn)
     audit_record(
         user=user,
         action=AuditEntry.Action.PAYMENT,

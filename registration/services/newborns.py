@@ -18,6 +18,7 @@ from registration.models import (
     Newborn,
     NumberSequence,
     Parent,
+    SmsMessage,
 )
 from registration.services.audit import audit_entries_build
 from registration.services.birth_materials import material_row, materials_store
@@ -35,6 +36,7 @@ from registration.services.registration_check import (  # the inputs and codes, 
     RegistrationRequest,
     registration_check,
 )
+from registration.services.sms import sms_decline_entries, sms_welcomes_build
 from registration.services.storage import storage_delete_quietly
 
 # full_clean() checks field values; foreign keys are excluded because the rows were just loaded, and
@@ -243,6 +245,9 @@ def _register_locked(
         "ethnicity": registration.ethnicity,
         "nationality": registration.nationality,
     }
+    if registration.sms_declined:
+        # The family declined text messages (docs/sms.md): recorded with the clerk and the time.
+        fields.update(sms_declined_at=now, sms_declined_by=clerk)
     letters = _letters(route, parent, babies)
     numbers = _personal_numbers(len(babies))
     newborns = Newborn.objects.bulk_create(
@@ -280,11 +285,18 @@ def _register_locked(
                     "materials": len(stored),
                     "materials_deferred": registration.materials_deferred,
                     **({"confirmed": checked.confirmed} if checked.confirmed else {}),
+                    "sms_declined": registration.sms_declined,
                 }
                 for newborn in newborns
             ],
         )
     )
+    if registration.sms_declined:
+        AuditEntry.objects.bulk_create(
+            sms_decline_entries(newborns=newborns, user=clerk, hospital=hospital, ip=ip)
+        )
+    # The welcome text, as a row: the job sends it (send_reminders); registration never waits for a gateway.
+    SmsMessage.objects.bulk_create(sms_welcomes_build(newborns, now=now))
     count = len(newborns)
     transaction.on_commit(lambda: metrics.registration_counted(count))
     return birth

@@ -71,6 +71,7 @@ class RegistrationRequest:
     ethnicity: str = "01"
     nationality: str = "CHN"
     birth_hospital_name: str = ""  # the registering hospital when empty
+    sms_declined: bool = False  # the family declined text messages (docs/sms.md)
 
 
 @dataclass(frozen=True)

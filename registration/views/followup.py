@@ -1,6 +1,7 @@
 """The follow-up list (待跟进, issue 5 item 5): who must be called today, and its XLSX export.
 
-With ?next_year=1, the paid records whose next calendar year is unpaid before the card expires (issue 28).
+With ?next_year=1, the paid records whose next calendar year is unpaid before the card expires (issue 28);
+with ?sms_failed=1, the records whose text message failed (「短信发送失败」, docs/sms.md).
 Unpaid records ordered by days left, with the parents' phone numbers in full (calling them is the purpose
 of the page) and ID numbers masked. A record with seven days or fewer left is highlighted; one past its
 last day that the daily void job has not reached yet is marked as expired.
@@ -93,9 +94,15 @@ def followup(request):
         user=request.user, today=today, hospital_id=hospital_id
     )
     counts["next_year"] = next_year.order_by().count()
+    # A text message that failed (docs/sms.md): the clerk calls those families instead.
+    sms_failed = selectors.newborns_sms_failed_for_user(user=request.user, hospital_id=hospital_id)
+    counts["sms_failed"] = sms_failed.order_by().count()
     only_urgent = request.GET.get("urgent") == "1"
     only_next_year = request.GET.get("next_year") == "1"
-    if only_next_year:
+    only_sms_failed = request.GET.get("sms_failed") == "1"
+    if only_sms_failed:
+        only_urgent, only_next_year, newborns = False, False, sms_failed
+    elif only_next_year:
         only_urgent, newborns = False, next_year
     elif only_urgent:
         newborns = selectors.newborns_followup_for_user(
@@ -104,12 +111,16 @@ def followup(request):
     page = BoundedPaginator(newborns, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page,
-        "rows": [followup_row(newborn, today) for newborn in selectors.materials_incomplete_mark(page)],
+        "rows": [
+            followup_row(newborn, today)
+            for newborn in selectors.newborns_sms_failed_mark(selectors.materials_incomplete_mark(page))
+        ],
         "counts": counts,
         "today": today,
         "urgent_days": URGENT_DAYS,
         "only_urgent": only_urgent,
         "only_next_year": only_next_year,
+        "only_sms_failed": only_sms_failed,
         "hospitals": hospitals,
         "hospital": hospital,
         "show_hospital": access.user_is_administrator(request.user) and hospital is None,

@@ -31,6 +31,7 @@ from registration.services.exports import (
     xlsx_response,
 )
 from registration.services.kept_uploads import display_name
+from registration.services.sms import newborn_sms_decline, sms_decline_refusal
 from registration.services.storage import RETRY_AFTER_SECONDS, StorageUnavailable, storage_open
 
 PAGE_SIZE = 25
@@ -261,6 +262,10 @@ def _detail(request, newborn: Newborn, *, material_form: MaterialAddForm | None 
             newborn, payments=[(p.paid_on, p.years) for p in newborn.payments.all()], today=today
         ),
         "history": selectors.newborn_history(newborn=newborn),
+        "sms_messages": [
+            (message, mask_phone(message.phone))
+            for message in selectors.newborn_sms_messages(newborn=newborn)
+        ],
         "days_left": days_left(newborn.birth_date, today),
         "today": today,
     }
@@ -328,3 +333,18 @@ def material_view(request, pk, material_pk):
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@require_POST
+@access.module_access_required
+def newborn_sms_decline_view(request, pk):
+    """POST /newborns/<pk>/sms/decline: the family declines text messages (docs/sms.md), for every baby of
+    the birth; who and when are recorded and audited."""
+    newborn = selectors.newborn_detail_get_for_user(user=request.user, pk=pk)  # 404 outside the hospital
+    refusal = sms_decline_refusal(newborn)
+    if refusal:
+        messages.info(request, refusal)
+    else:
+        newborn_sms_decline(newborn=newborn, user=request.user, ip=client_ip(request))
+        messages.success(request, "已登记：家长拒收短信，今后不再向其发送短信。")
+    return redirect(f"{reverse('newborn_detail', args=[newborn.pk])}#h-sms")

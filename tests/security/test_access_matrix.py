@@ -79,6 +79,8 @@ ROWS: dict[str, Row] = {
     "newborn_material_add": Row(
         _with(MODULE, clerk=400, supervisor=400, administrator=400), "POST", _newborn
     ),
+    # The family declines text messages: recorded, back to the record's page.
+    "newborn_sms_decline": Row(_with(MODULE, clerk=302, supervisor=302, administrator=302), "POST", _newborn),
     "newborn_payment": Row(MODULE, kwargs=_newborn),
     "newborn_void": Row(MODULE, kwargs=_newborn),
     "newborn_formalize": Row(MODULE, kwargs=_newborn),
