@@ -7,7 +7,8 @@ strings table held in memory), numbers, dates and datetimes as serial numbers wi
 title, the header's look, caption rows, one fill per row and column widths. Everything else (merged
 cells, per-cell borders) is openpyxl's job (registration.services.exports.xlsx_build).
 
-Text is always text, never a formula; characters XML 1.0 forbids (control characters) are dropped.
+Text is always text, never a formula; characters XML 1.0 forbids (control characters) are dropped
+(export_text, which the openpyxl writer uses too): what a stored text holds never fails an export.
 """
 
 import math
@@ -68,6 +69,12 @@ def excel_serial(value: date) -> int | float:
         return days
     seconds = value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1_000_000
     return days + seconds / 86400
+
+
+def export_text(value: str) -> str:
+    """A text cell's content as both writers write it: without the characters XML 1.0 forbids (a stored
+    control character never fails an export)."""
+    return _FORBIDDEN.sub("", value)
 
 
 def xml_text(value: str) -> str:
@@ -172,7 +179,7 @@ def _cell(reference: str, value, attrs: dict, filled: bool) -> str:
     if value is None or value == "":
         return f'<c r="{reference}"{attrs[None]}/>' if filled else ""
     if isinstance(value, str):
-        text = xml_text(value)
+        text = escape(export_text(value))
         space = ' xml:space="preserve"' if text.strip() != text else ""
         return f'<c r="{reference}"{attrs[None]} t="inlineStr"><is><t{space}>{text}</t></is></c>'
     if isinstance(value, bool):

@@ -1,0 +1,40 @@
+"""Both export writers (openpyxl's for the small sheets, xlsx_stream's for the long lists), read back with
+openpyxl: what a stored text may hold never fails an export."""
+
+import io
+from datetime import date
+
+from openpyxl import load_workbook
+
+from registration.services.exports import Sheet, StreamedSheet, xlsx_build, xlsx_file
+
+# Every character XML 1.0 forbids that a text column might hold (a row older than the check, a hand edit).
+FORBIDDEN = (
+    "".join(chr(code) for code in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20))) + "\ufffe\uffff"
+)
+
+
+def built(rows, **fields):
+    return load_workbook(io.BytesIO(xlsx_build([Sheet("x", ["a", "b"], rows, **fields)])))["x"]
+
+
+def streamed(rows):
+    handle = xlsx_file([StreamedSheet("x", ["a", "b"], rows)])
+    try:
+        return load_workbook(io.BytesIO(handle.read()))["x"]
+    finally:
+        handle.close()
+
+
+def test_both_writers_drop_what_xml_forbids_and_keep_the_rest():
+    rows = [[f"桂林{FORBIDDEN}医院", "行一\n行二\t"], ["\x1b[31m红", 5]]
+
+    for sheet in (built(rows), streamed(rows)):
+        values = list(sheet.iter_rows(min_row=2, values_only=True))
+        assert values == [("桂林医院", "行一\n行二\t"), ("[31m红", 5)]
+
+
+def test_a_title_line_with_forbidden_characters_is_written_too():
+    sheet = built([["a", date(2026, 3, 2)]], title_lines=["医疗机构名称：南宁\x0b\x1b医院"])
+
+    assert sheet["A1"].value == "医疗机构名称：南宁医院"
