@@ -222,8 +222,8 @@ def _cell(worksheet, row: int, column: int, value):
     if isinstance(value, datetime):
         value = value.replace(tzinfo=None)
     if isinstance(value, str):
-        # Without the characters XML forbids (openpyxl would refuse the cell): xlsx_stream.export_text, the
-        # same text in both writers.
+        # Without the characters XML forbids (openpyxl would refuse the cell), quoted if it starts like a
+        # formula: xlsx_stream.export_text, the same text in both writers.
         value = export_text(value)
     cell = worksheet.cell(row=row, column=column, value=value)
     if isinstance(value, str):

@@ -7,8 +7,10 @@ strings table held in memory), numbers, dates and datetimes as serial numbers wi
 title, the header's look, caption rows, one fill per row and column widths. Everything else (merged
 cells, per-cell borders) is openpyxl's job (registration.services.exports.xlsx_build).
 
-Text is always text, never a formula; characters XML 1.0 forbids (control characters) are dropped
-(export_text, which the openpyxl writer uses too): what a stored text holds never fails an export.
+Text is always text, never a formula; characters XML 1.0 forbids (control characters) are dropped, and a
+text that starts like a formula (=, +, -, @, a tab or a carriage return) gets a leading apostrophe, as
+OWASP's advice on CSV injection says (export_text): it stays text when the cell is edited or the sheet is
+saved as CSV. Numbers and dates are written as numbers: a negative number is no text and is not quoted.
 """
 
 import math
@@ -25,6 +27,10 @@ from django.utils import timezone
 # against 0.18 s at level 3 and 0.58 s at the default 6 (docs/performance.md).
 COMPRESSLEVEL = 1
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# What a spreadsheet reads as the start of a formula (OWASP, CSV injection): =, +, -, @, tab, carriage return.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_QUOTE = "'"
+_CARRIAGE_RETURN = {"\r": "&#13;"}  # kept as written: a raw one reads back as a line feed (XML's rule)
 _SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
 # Excel's day 0 for every date from 1900-03-01 on (before it Excel counts a 1900-02-29 that never was).
 _EXCEL_EPOCH = date(1899, 12, 30).toordinal()
@@ -73,8 +79,10 @@ def excel_serial(value: date) -> int | float:
 
 def export_text(value: str) -> str:
     """A text cell's content as both writers write it: without the characters XML 1.0 forbids (a stored
-    control character never fails an export)."""
-    return _FORBIDDEN.sub("", value)
+    control character never fails an export), and quoted with a leading apostrophe when it starts like a
+    formula (=1+1 is written '=1+1)."""
+    text = _FORBIDDEN.sub("", value)
+    return FORMULA_QUOTE + text if text.startswith(FORMULA_STARTS) else text
 
 
 def xml_text(value: str) -> str:
@@ -179,7 +187,7 @@ def _cell(reference: str, value, attrs: dict, filled: bool) -> str:
     if value is None or value == "":
         return f'<c r="{reference}"{attrs[None]}/>' if filled else ""
     if isinstance(value, str):
-        text = escape(export_text(value))
+        text = escape(export_text(value), _CARRIAGE_RETURN)
         space = ' xml:space="preserve"' if text.strip() != text else ""
         return f'<c r="{reference}"{attrs[None]} t="inlineStr"><is><t{space}>{text}</t></is></c>'
     if isinstance(value, bool):
@@ -247,9 +255,11 @@ class SheetStream:
             for letter, value in zip(letters, values, strict=False):
                 kind = type(value)
                 if kind is str and value:
-                    # isprintable() is False for the control characters and for every other one XML forbids.
+                    # isprintable() is False for the control characters and for every other one XML forbids;
+                    # a text that starts like a formula is quoted (_cell).
                     if (
-                        "&" in value
+                        value[0] in "=+-@"
+                        or "&" in value
                         or "<" in value
                         or ">" in value
                         or not value.isprintable()

@@ -446,7 +446,7 @@ def test_the_export_is_the_form_of_attachment_1_with_full_ids_for_the_supervisor
     ]
     rows = list(sheet.iter_rows(min_row=5, values_only=True))
     assert rows == [
-        (1, "青秀区", "李经办", clerk.operator.id_number, "13877112345", "=1+1"),
+        (1, "青秀区", "李经办", clerk.operator.id_number, "13877112345", "'=1+1"),
         (2, "青秀区", "周主管", supervisor.operator.id_number, "13877112345", None),
     ]
     assert sheet["F5"].data_type == "s"  # a remark is never a formula
