@@ -177,12 +177,26 @@ CONTROL_CATEGORIES = frozenset({"Cc"})
 # What a multi-line box (a textarea: a reason, a note) may hold besides visible text: its line breaks as
 # browsers send them (CR LF) and tabs.
 MULTILINE_ALLOWED = "\r\n\t"
+# The NBS division data writes a few rare characters of place names in the private-use area (450681101201,
+# "\ue08b尾村村委会"): its import refuses only what hides or reorders text, and the card's own check
+# (card_text_validate) decides what it can print.
+INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 HIDDEN_CHARACTERS_MESSAGE = "不能包含控制字符或不可见字符"
 
 
 def has_hidden_characters(text: str, *, allowed: str = "", categories=HIDDEN_CATEGORIES) -> bool:
     """Whether the text holds a control or invisible character (`categories`), the `allowed` ones aside."""
     return any(unicodedata.category(char) in categories and char not in allowed for char in text)
+
+
+def hidden_characters_shown(text: str, *, allowed: str = "", categories=HIDDEN_CATEGORIES) -> str:
+    """The hidden characters of a text by code point, the first three (U+001B、U+0007), or "" for none."""
+    hidden = [
+        char
+        for char in dict.fromkeys(text)
+        if unicodedata.category(char) in categories and char not in allowed
+    ]
+    return "、".join(f"U+{ord(char):04X}" for char in hidden[:3]) + ("等" if len(hidden) > 3 else "")
 
 
 def hidden_characters_validate(value, *, allowed: str = "", label: str = ""):
@@ -195,13 +209,8 @@ def hidden_characters_validate(value, *, allowed: str = "", label: str = ""):
     """
     if not isinstance(value, str):
         return value
-    hidden = [
-        char
-        for char in dict.fromkeys(value)
-        if unicodedata.category(char) in HIDDEN_CATEGORIES and char not in allowed
-    ]
-    if hidden:
-        shown = "、".join(f"U+{ord(char):04X}" for char in hidden[:3]) + ("等" if len(hidden) > 3 else "")
+    shown = hidden_characters_shown(value, allowed=allowed)
+    if shown:
         raise ValidationError(
             f"{label}{HIDDEN_CHARACTERS_MESSAGE}（{shown}），请删除后重新输入。", code="hidden_characters"
         )

@@ -86,3 +86,16 @@ def test_ordinary_text_still_passes(centre_api, twins):
     response = centre_api.post("/api/v1/payments", body, format="json")
 
     assert response.status_code == 201, response.content
+
+
+def test_an_api_clients_name_with_hidden_characters_is_refused(hospital):
+    from django.core.exceptions import ValidationError
+
+    from registration.services.api_clients import api_client_create
+
+    with pytest.raises(ValidationError) as excinfo:
+        api_client_create(name="一院HIS\x1b[31m", hospital=hospital, scopes=["births:write"])
+
+    assert excinfo.value.messages == [
+        "接口客户端的名称不能包含控制字符或不可见字符（U+001B），请删除后重新输入。"
+    ]
