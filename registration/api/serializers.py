@@ -91,8 +91,9 @@ def _values_parsed(serializer: serializers.Serializer, data, prefix: str, unusab
 
 
 class InputSerializer(serializers.Serializer):
-    """A request body or query: every text field runs the app's one hidden-character check
-    (validators.hidden_characters_validate), with its Chinese message under the field's path."""
+    """A request body: every text field runs the app's one hidden-character check
+    (validators.hidden_characters_validate), with its Chinese message under the field's path. (The list's
+    and the coverage check's queries store nothing: a cursor the API did not give out is a 400.)"""
 
     def get_fields(self):
         fields = super().get_fields()

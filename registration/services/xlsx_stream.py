@@ -30,7 +30,6 @@ _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 # What a spreadsheet reads as the start of a formula (OWASP, CSV injection): =, +, -, @, tab, carriage return.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_QUOTE = "'"
-_CARRIAGE_RETURN = {"\r": "&#13;"}  # kept as written: a raw one reads back as a line feed (XML's rule)
 _SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
 # Excel's day 0 for every date from 1900-03-01 on (before it Excel counts a 1900-02-29 that never was).
 _EXCEL_EPOCH = date(1899, 12, 30).toordinal()
@@ -187,7 +186,7 @@ def _cell(reference: str, value, attrs: dict, filled: bool) -> str:
     if value is None or value == "":
         return f'<c r="{reference}"{attrs[None]}/>' if filled else ""
     if isinstance(value, str):
-        text = escape(export_text(value), _CARRIAGE_RETURN)
+        text = escape(export_text(value))
         space = ' xml:space="preserve"' if text.strip() != text else ""
         return f'<c r="{reference}"{attrs[None]} t="inlineStr"><is><t{space}>{text}</t></is></c>'
     if isinstance(value, bool):

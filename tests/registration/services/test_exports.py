@@ -58,14 +58,15 @@ FORMULAS = [
 def test_a_text_that_starts_like_a_formula_gets_a_leading_apostrophe(write):
     sheet = write([[text, "x"] for text in FORMULAS])
 
-    values = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    # A carriage return reads back as a line feed from the streamed sheet (XML): still behind the quote.
+    values = [row[0].replace("\r", "\n") for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert values == [
         '\'=HYPERLINK("http://x","y")',
         "'+SUM(A1)",
         "'-1+1",
         "'@SUM(1+1)",
         "'\t=1+1",
-        "'\r=1+1",
+        "'\n=1+1",
         "'=1+1[31m",
     ]
     assert all(cell.data_type == "s" for (cell, _) in sheet.iter_rows(min_row=2))
