@@ -168,20 +168,76 @@ def _phone_parse(text: str) -> str:
     return re.sub(r"[^0-9]", "", national)
 
 
-# Unicode categories no typed text contains: controls, invisible format characters (the right-to-left
-# override that would show 卢\u202e一 reordered), surrogates, private-use and unassigned code points (boxes
-# on a card).
-HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+# Unicode categories no typed text contains: controls (NUL, BEL, ESC of a terminal's escape sequences, DEL,
+# C1), invisible format characters (the right-to-left override that would show 卢\u202e一 reordered,
+# zero-width spaces and joiners, the byte order mark, the soft hyphen), surrogates, private-use and
+# unassigned code points (boxes on a card), and the line and paragraph separators (U+2028, U+2029).
+HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 CONTROL_CATEGORIES = frozenset({"Cc"})
+# What a multi-line box (a textarea: a reason, a note) may hold besides visible text: its line breaks as
+# browsers send them (CR LF) and tabs.
+MULTILINE_ALLOWED = "\r\n\t"
+# The NBS division data writes a few rare characters of place names in the private-use area (450681101201,
+# "\ue08b尾村村委会"): its import refuses only what hides or reorders text, and the card's own check
+# (card_text_validate) decides what it can print.
+INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+HIDDEN_CHARACTERS_MESSAGE = "不能包含控制字符或不可见字符"
 
 
 def has_hidden_characters(text: str, *, allowed: str = "", categories=HIDDEN_CATEGORIES) -> bool:
-    """Whether the text holds a control or invisible character (`categories`), the `allowed` ones aside.
-
-    The one check of typed text for such characters: the forms' text fields, names, reasons and notes, the
-    community search, the operators' pages, and (controls only) an uploaded payment list.
-    """
+    """Whether the text holds a control or invisible character (`categories`), the `allowed` ones aside."""
     return any(unicodedata.category(char) in categories and char not in allowed for char in text)
+
+
+def hidden_characters_shown(text: str, *, allowed: str = "", categories=HIDDEN_CATEGORIES) -> str:
+    """The hidden characters of a text by code point, the first three (U+001B、U+0007), or "" for none."""
+    hidden = [
+        char
+        for char in dict.fromkeys(text)
+        if unicodedata.category(char) in categories and char not in allowed
+    ]
+    return "、".join(f"U+{ord(char):04X}" for char in hidden[:3]) + ("等" if len(hidden) > 3 else "")
+
+
+def hidden_characters_validate(value, *, allowed: str = "", label: str = ""):
+    """The one check of stored text for hidden characters (HIDDEN_CATEGORIES): the value, or a Chinese
+    ValidationError that names the first few by code point (U+001B), since they cannot be seen.
+
+    Every door the app stores text through runs it: the pages' forms (forms.fields.TextField), the API's
+    serializers (api.serializers.InputSerializer), the admin's forms (HiddenCharactersFormMixin), the
+    services that take free text (reasons, operators, payment lists). Anything but a string passes.
+    """
+    if not isinstance(value, str):
+        return value
+    shown = hidden_characters_shown(value, allowed=allowed)
+    if shown:
+        raise ValidationError(
+            f"{label}{HIDDEN_CHARACTERS_MESSAGE}（{shown}），请删除后重新输入。", code="hidden_characters"
+        )
+    return value
+
+
+def multiline_hidden_characters_validate(value):
+    """hidden_characters_validate for a multi-line box: its line breaks and tabs pass."""
+    return hidden_characters_validate(value, allowed=MULTILINE_ALLOWED)
+
+
+class HiddenCharactersFormMixin:
+    """A Django form whose every text field runs hidden_characters_validate (a textarea's line breaks and
+    tabs allowed, passwords left alone: they are never shown, and hashed). For the forms the app does not
+    write field by field: the admin's (registration/admin/base.py gives each of its forms this mixin)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from django import forms  # helpers import no form at module level
+
+        for field in self.fields.values():
+            if not isinstance(field, forms.CharField) or isinstance(field.widget, forms.PasswordInput):
+                continue
+            if isinstance(field.widget, forms.Textarea):
+                field.validators.append(multiline_hidden_characters_validate)
+            else:
+                field.validators.append(hidden_characters_validate)
 
 
 # Every date the app takes (registration, payments, lists, reports, exports, the audit log) lies in these
@@ -227,10 +283,7 @@ def name_validate(value, *, label: str = "姓名", max_length: int = 50) -> str:
     name = unicodedata.normalize("NFC", " ".join(value.split()))
     if not name:
         raise ValidationError(f"请填写{label}。", code="required")
-    if has_hidden_characters(name):
-        raise ValidationError(
-            f"{label}含有无法识别的字符（控制字符或不可见字符），请删除后重新输入。", code="chars"
-        )
+    hidden_characters_validate(name, label=label)
     if len(name) > max_length:
         raise ValidationError(f"{label}最多{max_length}个字，当前为{len(name)}个。", code="max_length")
     return name_digits_refuse(name, label=label)

@@ -17,7 +17,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from registration.admin.base import ViewOnlyAdmin
+from registration.admin.base import HiddenCharactersAdmin, ViewOnlyAdmin
 from registration.admin.search import TokenSearchAdmin
 from registration.http import client_ip
 from registration.models import AuditEntry, TemporaryPassword
@@ -79,7 +79,7 @@ def changes_summary(changes: dict, labels: dict[str, str]) -> str:
     return "，".join(parts)
 
 
-class AuditedAccountAdmin(TokenSearchAdmin):
+class AuditedAccountAdmin(HiddenCharactersAdmin, TokenSearchAdmin):
     """Snapshot before a save, compare once the many-to-many fields are saved too, record the difference."""
 
     labels: dict[str, str] = {}

@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 
+from registration import validators
 from registration.admin.changes import changes_words, form_changes
 from registration.admin.search import TokenSearchAdmin
 from registration.http import client_ip
@@ -22,7 +23,19 @@ SEARCH_SHAPES = [
 ]
 
 
-class AuditedAdmin(TokenSearchAdmin, admin.ModelAdmin):
+class HiddenCharactersAdmin:
+    """Mixin for a ModelAdmin: its add and change forms run the app's one hidden-character check on every
+    text field (validators.HiddenCharactersFormMixin), as the pages' forms and the API do: a hospital named
+    with an escape sequence would break the exports and reach the logs."""
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if issubclass(form, validators.HiddenCharactersFormMixin):
+            return form
+        return type(form.__name__, (validators.HiddenCharactersFormMixin, form), {})
+
+
+class AuditedAdmin(HiddenCharactersAdmin, TokenSearchAdmin, admin.ModelAdmin):
     """Nothing is ever deleted (docs/rules.md, lifecycle); saves and views of full ID numbers are logged."""
 
     # The change page shows full ID numbers: each rendering is audit-logged (docs/rules.md, Who uses it).

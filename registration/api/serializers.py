@@ -90,6 +90,19 @@ def _values_parsed(serializer: serializers.Serializer, data, prefix: str, unusab
     return values
 
 
+class InputSerializer(serializers.Serializer):
+    """A request body: every text field runs the app's one hidden-character check
+    (validators.hidden_characters_validate), with its Chinese message under the field's path. (The list's
+    and the coverage check's queries store nothing: a cursor the API did not give out is a 400.)"""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():
+            if isinstance(field, serializers.CharField) and not field.read_only:
+                field.validators.append(validators.hidden_characters_validate)
+        return fields
+
+
 class FormText(serializers.CharField):
     """A string cleaned by one of the page's form fields (same normalisation, same Chinese messages)."""
 
@@ -117,13 +130,13 @@ def _identity(max_length: int, **kwargs) -> FormText:
     return FormText(form_field=IdentityField(max_length=max_length), **kwargs)
 
 
-class ParentSerializer(serializers.Serializer):
+class ParentSerializer(InputSerializer):
     name = _text(50, help_text="姓名")
     id_number = _identity(40, help_text="18位居民身份证号码")
     phone = _identity(30, help_text="联系电话")
 
 
-class BabySerializer(serializers.Serializer):
+class BabySerializer(InputSerializer):
     sex = serializers.ChoiceField(
         choices=list(SEX_BY_NAME), error_messages={"invalid_choice": "性别应为 female 或 male。"}
     )
@@ -141,7 +154,7 @@ def _codes(choices) -> list[str]:
     return [code for code, _ in choices]
 
 
-class BirthSerializer(serializers.Serializer):
+class BirthSerializer(InputSerializer):
     """POST /api/v1/births: the registration page's fields, one birth of 1-8 babies."""
 
     community = _text(
@@ -273,7 +286,7 @@ class NewbornListQuerySerializer(serializers.Serializer):
     cursor = serializers.CharField(required=False, help_text="上一页响应中 next 所带的游标")
 
 
-class MaterialUploadSerializer(serializers.Serializer):
+class MaterialUploadSerializer(InputSerializer):
     kind = serializers.ChoiceField(
         choices=Material.Kind.values, error_messages={"invalid_choice": "材料类型无效。"}
     )
@@ -327,7 +340,7 @@ class CoverageSerializer(serializers.Serializer):
     )
 
 
-class PaymentInSerializer(serializers.Serializer):
+class PaymentInSerializer(InputSerializer):
     temp_id = serializers.CharField(required=False, allow_blank=True, max_length=40)
     birth_certificate_number = serializers.CharField(required=False, allow_blank=True, max_length=40)
     personal_number = serializers.CharField(required=False, allow_blank=True, max_length=40)
@@ -342,7 +355,7 @@ class PaymentInSerializer(serializers.Serializer):
     )
 
 
-class PaymentsInSerializer(serializers.Serializer):
+class PaymentsInSerializer(InputSerializer):
     payments = PaymentInSerializer(many=True, min_length=1, max_length=500)
 
 

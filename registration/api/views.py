@@ -1,6 +1,15 @@
 """The API's endpoints: read the request, call a selector or a service, answer in JSON; each call audited."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+import re
+
+from django.conf import settings
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+    ValidationError,
+)
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
@@ -37,10 +46,30 @@ NOT_FOUND = "没有找到该登记记录。"
 COVERAGE_NOT_FOUND = "没有找到与该编码和出生日期相符的登记记录，请核对登记卡上的新生儿编码和出生日期。"
 STORAGE_UNAVAILABLE = "文件存储服务暂时不可用，材料未保存，请稍后重试（见 Retry-After）。"
 UNKNOWN_ENDPOINT = "没有该接口，请核对请求的地址（接口文档见 /api/v1/docs）。"
+TOO_MANY_FIELDS = "请求体中的表单字段或文件过多。"
+INVALID_CURSOR = "无效的分页游标：请使用上一页响应中 next 或 previous 给出的地址。"
+
+
+def too_large_message() -> str:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    size = f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit} 字节"
+    return f"请求体过大：最大 {size}。"
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "payload_too_large"
+
+    def __init__(self):
+        super().__init__(too_large_message())
 
 
 def exception_handler(exc, context):
-    """A refused body is a 422 listing every error by field path; the rest as DRF answers them."""
+    """A refused body is a 422 listing every error by field path; the rest as DRF answers them.
+
+    Django's own refusals of a body (too large, too many fields) would leave the API as its HTML 400 page:
+    they are answered in the API's shape, a too large body as a 413.
+    """
     if isinstance(exc, exceptions.ValidationError):
         return Response({"errors": serializers.errors_flatten(exc.detail)}, status=422)
     if isinstance(exc, StorageUnavailable):  # nothing was stored; the same request may be sent again
@@ -49,6 +78,10 @@ def exception_handler(exc, context):
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
+    if isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
+    elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        exc = exceptions.ParseError(TOO_MANY_FIELDS)
     return drf_exception_handler(exc, context)
 
 
@@ -61,6 +94,9 @@ _DETAIL = OpenApiResponse(serializers.DetailSerializer)
 # A body the parser cannot read (registration.api.parsers), before any field is looked at.
 _UNREADABLE = OpenApiResponse(
     serializers.DetailSerializer, description="请求体不是有效的 JSON（如括号、引号不全，或不是 UTF-8 编码）"
+)
+_TOO_LARGE = OpenApiResponse(
+    serializers.DetailSerializer, description="请求体过大（超过 DATA_UPLOAD_MAX_MEMORY_SIZE，默认 30 MB）"
 )
 _COMMON = {
     401: OpenApiResponse(serializers.DetailSerializer, description="缺少或无效的 API 密钥"),
@@ -90,6 +126,10 @@ class ApiView(APIView):
         request.audit_detail = {}
         request.audit_action = AuditEntry.Action.API  # until the view reaches what it does
         super().initial(request, *args, **kwargs)
+        # After the key, the scope and the rate, before a byte of the body is read: a body larger than the
+        # site takes (DATA_UPLOAD_MAX_MEMORY_SIZE, a JSON body or a multipart upload alike) is a 413.
+        if _content_length(request) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            raise PayloadTooLarge()
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -125,6 +165,13 @@ class ApiView(APIView):
     def endpoint_name(self) -> str:
         match = getattr(self.request, "resolver_match", None)
         return match.url_name if match is not None else type(self).__name__
+
+
+def _content_length(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
 
 
 def _newborn_for_identity(client, identity: str) -> Newborn:
@@ -199,6 +246,7 @@ class BirthsView(ApiView):
         responses={
             201: serializers.BirthCreatedSerializer,
             400: _UNREADABLE,
+            413: _TOO_LARGE,
             409: OpenApiResponse(serializers.WarningsSerializer, description="需要确认的提示"),
             422: _ERRORS,
             **_COMMON,
@@ -246,9 +294,32 @@ class BirthsView(ApiView):
         return Response(serializers.BirthCreatedSerializer(birth).data, status=status.HTTP_201_CREATED)
 
 
+class InvalidCursor(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = INVALID_CURSOR
+    default_code = "invalid_cursor"
+
+
 class NewbornCursorPagination(CursorPagination):
+    """Pages ordered by id, newest first; a cursor is DRF's (base64 of o=, r=, p=), its position an id.
+
+    A cursor this API did not give out is a 400 in Chinese: DRF's own answer is an English 404 for a cursor
+    it cannot decode, and a position that is no id would reach the query (a ValueError, a 500).
+    """
+
     page_size = 50
     ordering = "-pk"
+    invalid_cursor_message = INVALID_CURSOR
+
+    def decode_cursor(self, request):
+        try:
+            cursor = super().decode_cursor(request)
+        except exceptions.NotFound:
+            raise InvalidCursor() from None
+        position = cursor.position if cursor is not None else None
+        if position is not None and not (re.fullmatch(r"[0-9]{1,19}", position) and int(position) < 2**63):
+            raise InvalidCursor()
+        return cursor
 
 
 class NewbornListView(ApiView):
@@ -258,7 +329,12 @@ class NewbornListView(ApiView):
         operation_id="newborns_list",
         summary="本院的登记记录（游标分页）",
         parameters=[serializers.NewbornListQuerySerializer],
-        responses={200: serializers.NewbornPageSerializer, 422: _ERRORS, **_COMMON},
+        responses={
+            200: serializers.NewbornPageSerializer,
+            400: OpenApiResponse(serializers.DetailSerializer, description="无效的分页游标"),
+            422: _ERRORS,
+            **_COMMON,
+        },
     )
     def get(self, request):
         query = serializers.NewbornListQuerySerializer(data=request.query_params)
@@ -310,6 +386,7 @@ class NewbornMaterialsView(ApiView):
             400: OpenApiResponse(
                 serializers.DetailSerializer, description="请求体不是有效的 multipart/form-data 表单"
             ),
+            413: _TOO_LARGE,
             404: _DETAIL,
             422: _ERRORS,
             **_COMMON,
@@ -370,6 +447,7 @@ class CoverageView(ApiView):
         responses={
             200: serializers.CoverageSerializer,
             400: _UNREADABLE,
+            413: _TOO_LARGE,
             404: _DETAIL,
             422: _ERRORS,
             **_COMMON,
@@ -418,6 +496,7 @@ class PaymentsView(ApiView):
             200: OpenApiResponse(serializers.PaymentsResultSerializer, description="全部已录入过"),
             201: serializers.PaymentsResultSerializer,
             400: _UNREADABLE,
+            413: _TOO_LARGE,
             422: _ERRORS,
             **_COMMON,
         },

@@ -7,13 +7,14 @@ from registration.forms.fields import DATE_INPUT, BoundedDateField
 from registration.models import AuditEntry, Hospital
 from registration.validators import (
     MAX_INPUT_LENGTH,
+    HiddenCharactersFormMixin,
     birth_certificate_number_validate,
     personal_number_validate,
     temp_id_validate,
 )
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(HiddenCharactersFormMixin, forms.Form):
     """The log's filters; `newborn` (a record's id) comes from a record's own page."""
 
     date_from = BoundedDateField(label="日期从", required=False, widget=DATE_INPUT)

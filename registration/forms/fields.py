@@ -77,10 +77,7 @@ class TextField(forms.CharField):
             # Refused before any further work is spent on it.
             raise ValidationError(self._too_long(len(value)), code="max_length")
         value = unicodedata.normalize("NFC", " ".join(value.split()))
-        if validators.has_hidden_characters(value):
-            raise ValidationError(
-                "含有无法识别的字符（控制字符或不可见字符），请删除后重新输入。", code="chars"
-            )
+        validators.hidden_characters_validate(value)
         if self.max_length is not None and len(value) > self.max_length:
             raise ValidationError(self._too_long(len(value)), code="max_length")
         return value

@@ -8,12 +8,12 @@ from django.core.exceptions import ValidationError
 from registration.forms.fields import DATE_INPUT, BoundedDateField
 from registration.models import Newborn
 from registration.services.lifecycle import RECEIPT_MAX_LENGTH, VOID_REASON_MAX_LENGTH
-from registration.validators import MAX_INPUT_LENGTH
+from registration.validators import MAX_INPUT_LENGTH, HiddenCharactersFormMixin
 
 CONFIRM_VALUE = "yes"
 
 
-class PaymentForm(forms.Form):
+class PaymentForm(HiddenCharactersFormMixin, forms.Form):
     paid_on = BoundedDateField(
         label="到账日期",
         widget=DATE_INPUT,
@@ -41,7 +41,7 @@ class PaymentForm(forms.Form):
         ]
 
 
-class VoidForm(forms.Form):
+class VoidForm(HiddenCharactersFormMixin, forms.Form):
     reason = forms.CharField(
         label="作废原因",
         max_length=VOID_REASON_MAX_LENGTH,
@@ -61,7 +61,7 @@ class VoidForm(forms.Form):
         return True
 
 
-class FormalizeForm(forms.Form):
+class FormalizeForm(HiddenCharactersFormMixin, forms.Form):
     real_name = forms.CharField(label="真实姓名", max_length=50, help_text="与新生儿户口簿上的姓名一致。")
     real_id_number = forms.CharField(
         label="身份证号码",
@@ -70,7 +70,7 @@ class FormalizeForm(forms.Form):
     )
 
 
-class SpecialGroupForm(forms.Form):
+class SpecialGroupForm(HiddenCharactersFormMixin, forms.Form):
     special_group = forms.ChoiceField(
         label="特殊人群类别",
         required=False,

@@ -8,6 +8,7 @@ from registration.forms.fields import DATE_INPUT, BoundedDateField
 from registration.models import Material, Newborn
 from registration.validators import (
     MAX_INPUT_LENGTH,
+    HiddenCharactersFormMixin,
     birth_certificate_number_validate,
     personal_number_validate,
     resident_id_validate,
@@ -15,7 +16,7 @@ from registration.validators import (
 )
 
 
-class NewbornFilterForm(forms.Form):
+class NewbornFilterForm(HiddenCharactersFormMixin, forms.Form):
     """The list's search box: parses what the clerk typed; the selector does the filtering."""
 
     name = forms.CharField(label="姓名", required=False, max_length=50)
@@ -83,7 +84,7 @@ class NewbornFilterForm(forms.Form):
         return data
 
 
-class MaterialAddForm(forms.Form):
+class MaterialAddForm(HiddenCharactersFormMixin, forms.Form):
     """A scan added to a saved registration (its materials deferred, or a page scanned again)."""
 
     kind = forms.ChoiceField(

@@ -5,9 +5,10 @@ from django import forms
 from registration.forms.fields import TextField
 from registration.models import Operator
 from registration.services.operators import ACCESS_REASON_MAX_LENGTH, OperatorInput
+from registration.validators import HiddenCharactersFormMixin
 
 
-class OperatorRequestForm(forms.Form):
+class OperatorRequestForm(HiddenCharactersFormMixin, forms.Form):
     """A new operator (附件1's row) and the login the clerk will use."""
 
     real_name = forms.CharField(label="经办人姓名", max_length=200)
@@ -25,12 +26,12 @@ class OperatorRequestForm(forms.Form):
         )
 
 
-class OperatorFilterForm(forms.Form):
+class OperatorFilterForm(HiddenCharactersFormMixin, forms.Form):
     hospital = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
     access = forms.ChoiceField(required=False, choices=[("", "全部"), *Operator.Access.choices])
 
 
-class OperatorWithdrawForm(forms.Form):
+class OperatorWithdrawForm(HiddenCharactersFormMixin, forms.Form):
     """An administrator's withdrawal (撤销) or refusal (不予开通) of module access: the reason is required,
     the clerk's supervisor reads it on the operators page."""
 

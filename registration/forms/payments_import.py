@@ -6,9 +6,10 @@ from registration.services.payment_files import (
     IMPORT_MAX_BYTES,
     IMPORT_MAX_ROWS,
 )
+from registration.validators import HiddenCharactersFormMixin
 
 
-class PaymentImportForm(forms.Form):
+class PaymentImportForm(HiddenCharactersFormMixin, forms.Form):
     file = forms.FileField(
         label="缴费名单文件",
         allow_empty_file=True,  # an empty file gets our own message, with the others

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 
 from registration.forms.fields import BoundedDateField
 from registration.selectors.reports import MAX_DAYS
+from registration.validators import HiddenCharactersFormMixin
 
 DEFAULT_DAYS = 30
 DATE_INPUT = forms.DateInput(
@@ -14,7 +15,7 @@ DATE_INPUT = forms.DateInput(
 )
 
 
-class ReportForm(forms.Form):
+class ReportForm(HiddenCharactersFormMixin, forms.Form):
     """The report's period, its granularity and (administrators) the hospital."""
 
     date_from = BoundedDateField(

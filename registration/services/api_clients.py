@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from registration import validators
 from registration.models import ApiClient, AuditEntry, Hospital, Operator
 from registration.services.audit import audit_record
 
@@ -48,6 +49,7 @@ def api_client_check(*, name: str, hospital: Hospital | None, scopes: list[str])
     name = " ".join(name.split())
     if not name:
         raise ValidationError("请填写接口客户端的名称。")
+    validators.hidden_characters_validate(name, label="接口客户端的名称")
     if not scopes:
         raise ValidationError("请至少选择一个权限范围。")
     wrong = (CENTRE_SCOPES if hospital is not None else HOSPITAL_SCOPES) & set(scopes)

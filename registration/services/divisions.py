@@ -13,6 +13,7 @@ from typing import IO, TextIO
 from django.db import connection, transaction
 from tqdm import tqdm
 
+from registration import validators
 from registration.models import Division
 
 # Rows per INSERT (SQLite's variable limit lowers it further by itself) and per progress step of a
@@ -214,6 +215,11 @@ def _row_check(where: str, spec: LevelSpec, code: str, name: str, parent: str) -
         raise DivisionImportError(f"{where}: code {code!r} is not {spec.code_length} digits")
     if not name or len(name) > NAME_MAX:
         raise DivisionImportError(f"{where}: the name of {code} is empty or longer than {NAME_MAX}")
+    if shown := validators.hidden_characters_shown(name, categories=validators.INVISIBLE_CATEGORIES):
+        # The app's one check of stored text (validators.hidden_characters_validate), in the command's words.
+        raise DivisionImportError(
+            f"{where}: the name of {code} holds control or invisible characters ({shown})"
+        )
     # NBS codes are hierarchical: a village's 12 digits begin with its township's 9.
     if spec.parent_column and not (len(parent) == spec.parent_length and code.startswith(parent)):
         raise DivisionImportError(

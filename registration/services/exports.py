@@ -29,6 +29,7 @@ from registration.services.xlsx_stream import (
     HEADER_FILL_COLOUR,
     TITLE,
     XlsxStream,
+    export_text,
     sheet_title,
 )
 
@@ -220,6 +221,10 @@ def _header_write(worksheet, row_number: int, headers: Sequence[str]) -> None:
 def _cell(worksheet, row: int, column: int, value):
     if isinstance(value, datetime):
         value = value.replace(tzinfo=None)
+    if isinstance(value, str):
+        # Without the characters XML forbids (openpyxl would refuse the cell), quoted if it starts like a
+        # formula: xlsx_stream.export_text, the same text in both writers.
+        value = export_text(value)
     cell = worksheet.cell(row=row, column=column, value=value)
     if isinstance(value, str):
         # openpyxl writes a string beginning with "=" as a formula: a name or remark must never run.

@@ -305,10 +305,13 @@ def _real_id_problem(error: ValidationError, value: str, newborn: Newborn) -> st
     return " ".join(error.messages)
 
 
-def _printable(text: str) -> bool:
+def _reason_check(text: str, *, field: str, label: str) -> None:
     # Control and format characters (NUL, ESC, the right-to-left override) have no place in a reason that
-    # the history shows: they would hide or reorder what was written.
-    return not validators.has_hidden_characters(text, allowed="\n\t")
+    # the history shows: they would hide or reorder what was written. Line breaks and tabs are the box's.
+    try:
+        validators.hidden_characters_validate(text, allowed=validators.MULTILINE_ALLOWED, label=label)
+    except ValidationError as error:
+        raise ValidationError({field: error.messages}) from None
 
 
 def _void(
@@ -348,8 +351,7 @@ def newborn_void(*, newborn: Newborn, user, reason: str, ip: str | None = None) 
         raise ValidationError({"reason": ["作废必须填写原因。"]})
     if len(reason) > VOID_REASON_MAX_LENGTH:
         raise ValidationError({"reason": [f"作废原因不能超过{VOID_REASON_MAX_LENGTH}个字。"]})
-    if not _printable(reason):
-        raise ValidationError({"reason": ["作废原因含有无法显示的控制字符，请重新填写。"]})
+    _reason_check(reason, field="reason", label="作废原因")
     if refusal := void_refusal(newborn):
         raise ValidationError({"reason": [refusal]})
     return _void(newborn, user=user, reason=reason, ip=ip, automatic=False)
@@ -390,8 +392,7 @@ def newborn_special_group_set(
     reason = (reason or "").strip()
     if len(reason) > 200:
         raise ValidationError({"reason": ["说明不能超过200个字。"]})
-    if not _printable(reason):
-        raise ValidationError({"reason": ["说明含有无法显示的控制字符，请重新填写。"]})
+    _reason_check(reason, field="reason", label="说明")
     previous = newborn.special_group
     newborn.special_group = special_group
     newborn.save(update_fields=["special_group"])

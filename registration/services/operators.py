@@ -122,8 +122,7 @@ def _text_clean(value: str, label: str, max_length: int, *, required: bool = Fal
         raise ValidationError(f"请填写{label}。")
     if len(text) > max_length:
         raise ValidationError(f"{label}最多{max_length}个字符，当前为{len(text)}个。")
-    if validators.has_hidden_characters(text):
-        raise ValidationError(f"{label}含有无法识别的字符，请删除后重新输入。")
+    validators.hidden_characters_validate(text, label=label)
     return text
 
 

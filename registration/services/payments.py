@@ -144,6 +144,11 @@ def _parse(row: RawRow) -> tuple[RawRow, dict, list[str]]:
     if len(values["receipt_number"]) > RECEIPT_MAX_LENGTH:
         errors.append(_where(row, "receipt_number", f"不能超过{RECEIPT_MAX_LENGTH}个字符"))
     values["name"] = cell_text(usable.get("name"))
+    for name in ("receipt_number", "name"):  # the text a list (a file or the API) brings in as it is
+        try:
+            validators.hidden_characters_validate(values[name])
+        except ValidationError as error:
+            errors.append(_where(row, name, " ".join(error.messages)))
     return row, values, errors
 
 

@@ -7,7 +7,10 @@ strings table held in memory), numbers, dates and datetimes as serial numbers wi
 title, the header's look, caption rows, one fill per row and column widths. Everything else (merged
 cells, per-cell borders) is openpyxl's job (registration.services.exports.xlsx_build).
 
-Text is always text, never a formula; characters XML 1.0 forbids (control characters) are dropped.
+Text is always text, never a formula; characters XML 1.0 forbids (control characters) are dropped, and a
+text that starts like a formula (=, +, -, @, a tab or a carriage return) gets a leading apostrophe, as
+OWASP's advice on CSV injection says (export_text): it stays text when the cell is edited or the sheet is
+saved as CSV. Numbers and dates are written as numbers: a negative number is no text and is not quoted.
 """
 
 import math
@@ -24,6 +27,9 @@ from django.utils import timezone
 # against 0.18 s at level 3 and 0.58 s at the default 6 (docs/performance.md).
 COMPRESSLEVEL = 1
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# What a spreadsheet reads as the start of a formula (OWASP, CSV injection): =, +, -, @, tab, carriage return.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_QUOTE = "'"
 _SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
 # Excel's day 0 for every date from 1900-03-01 on (before it Excel counts a 1900-02-29 that never was).
 _EXCEL_EPOCH = date(1899, 12, 30).toordinal()
@@ -68,6 +74,14 @@ def excel_serial(value: date) -> int | float:
         return days
     seconds = value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1_000_000
     return days + seconds / 86400
+
+
+def export_text(value: str) -> str:
+    """A text cell's content as both writers write it: without the characters XML 1.0 forbids (a stored
+    control character never fails an export), and quoted with a leading apostrophe when it starts like a
+    formula (=1+1 is written '=1+1)."""
+    text = _FORBIDDEN.sub("", value)
+    return FORMULA_QUOTE + text if text.startswith(FORMULA_STARTS) else text
 
 
 def xml_text(value: str) -> str:
@@ -172,7 +186,7 @@ def _cell(reference: str, value, attrs: dict, filled: bool) -> str:
     if value is None or value == "":
         return f'<c r="{reference}"{attrs[None]}/>' if filled else ""
     if isinstance(value, str):
-        text = xml_text(value)
+        text = escape(export_text(value))
         space = ' xml:space="preserve"' if text.strip() != text else ""
         return f'<c r="{reference}"{attrs[None]} t="inlineStr"><is><t{space}>{text}</t></is></c>'
     if isinstance(value, bool):
@@ -240,9 +254,11 @@ class SheetStream:
             for letter, value in zip(letters, values, strict=False):
                 kind = type(value)
                 if kind is str and value:
-                    # isprintable() is False for the control characters and for every other one XML forbids.
+                    # isprintable() is False for the control characters and for every other one XML forbids;
+                    # a text that starts like a formula is quoted (_cell).
                     if (
-                        "&" in value
+                        value[0] in "=+-@"
+                        or "&" in value
                         or "<" in value
                         or ">" in value
                         or not value.isprintable()

@@ -167,7 +167,7 @@ def test_bad_materials_are_refused_with_a_reason(content, message):
 
 @pytest.mark.parametrize("value", ["卢\u202e一", "卢\u200d一", "卢\u0007一", "卢\ue000一", "卢\U000e0001一"])
 def test_name_validate_refuses_control_and_invisible_characters(value):
-    with pytest.raises(ValidationError, match="无法识别的字符"):
+    with pytest.raises(ValidationError, match="不能包含控制字符或不可见字符"):
         validators.name_validate(value, label="真实姓名")
 
 
@@ -204,3 +204,48 @@ def test_the_hidden_character_check_leaves_ordinary_text_and_the_allowed_charact
     assert not validators.has_hidden_characters("第一行\n第二行\t", allowed="\n\t")
     assert validators.has_hidden_characters("第一行\n", allowed="\t")
     assert not validators.has_hidden_characters("张\u200b三", categories=validators.CONTROL_CATEGORIES)
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("=1+1\x1b[31m\x07", "U+001B、U+0007"),
+        ("桂林市演示人民医院\x0b", "U+000B"),
+        ("卢\u202e一", "U+202E"),
+        ("张\u200b三\ufeff", "U+200B、U+FEFF"),
+        ("张\ue000三", "U+E000"),
+        ("第一行\u2028第二行", "U+2028"),
+        ("\x01\x02\x03\x04", "U+0001、U+0002、U+0003等"),
+    ],
+)
+def test_hidden_characters_validate_names_what_it_refuses_by_code_point(text, shown):
+    with pytest.raises(ValidationError) as excinfo:
+        validators.hidden_characters_validate(text, label="缴费凭证号")
+
+    assert excinfo.value.messages == [
+        f"缴费凭证号不能包含控制字符或不可见字符（{shown}），请删除后重新输入。"
+    ]
+    assert excinfo.value.code == "hidden_characters"
+
+
+def test_hidden_characters_validate_passes_ordinary_text_and_a_textareas_line_breaks():
+    for text in ("阿依古丽·买买提", "Marie-Claire O'Neil", "广西南宁市　青秀区（东院）", "é", "𠮷", None, 5):
+        assert validators.hidden_characters_validate(text) == text
+    assert validators.multiline_hidden_characters_validate("第一行\r\n第二行\t") == "第一行\r\n第二行\t"
+    with pytest.raises(ValidationError):
+        validators.hidden_characters_validate("第一行\n第二行")
+
+
+def test_the_form_mixin_checks_every_text_field_but_passwords():
+    from django import forms
+
+    class Form(validators.HiddenCharactersFormMixin, forms.Form):
+        name = forms.CharField()
+        note = forms.CharField(widget=forms.Textarea)
+        password = forms.CharField(widget=forms.PasswordInput)
+
+    form = Form({"name": "李\u202e四", "note": "一\r\n二", "password": "pass\x1bword"})
+
+    assert not form.is_valid()
+    assert list(form.errors) == ["name"]
+    assert form.errors["name"][0].startswith("不能包含控制字符或不可见字符（U+202E）")

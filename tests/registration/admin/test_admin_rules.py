@@ -422,3 +422,52 @@ def test_the_hospital_page_explains_its_two_switches(browser):
 
     assert "只有设有产科的定点医疗机构可以办理新生儿预参保登记" in html
     assert "停用后，该机构的经办人员、主管和接口客户端不能再使用本模块" in html
+
+
+# --- hidden characters: the admin's forms run the app's one check -------------------------------------
+
+HIDDEN = "不能包含控制字符或不可见字符"
+
+
+@pytest.mark.parametrize(
+    ("key", "field", "value"),
+    [
+        ("hospital", "name", "桂林市演示人民医院\x0b\x1b[31m"),
+        ("operator", "real_name", "李经\u202e办"),
+        ("operator", "remark", "备注\x07"),
+        ("parent", "name", "张\u200b三"),
+        ("birth", "birth_hospital_name", "南宁市第一人民医院\x1b[31m"),
+        ("agency", "name", "医保中心\ue000"),
+    ],
+    ids=["hospital", "operator name", "operator remark", "parent", "birth hospital", "agency"],
+)
+def test_a_text_with_hidden_characters_is_refused_in_every_admin_form(browser, key, field, value):
+    world = world_make()
+    obj = world["birth"].agency if key == "agency" else world[key]
+    before = getattr(obj, field)
+
+    response = browser.submit(change(obj), {field: value})
+
+    assert response.status_code == 200
+    assert any(HIDDEN in message for message in form_errors(response)[field])
+    obj.refresh_from_db()
+    assert getattr(obj, field) == before
+
+
+def test_a_users_name_with_hidden_characters_is_refused(browser):
+    user = world_make()["operator"].user
+
+    response = browser.submit(
+        reverse_admin_user(user), {"first_name": "经办\x1b[31m", "last_name": "李\u202e"}
+    )
+
+    errors = form_errors(response)
+    assert HIDDEN in errors["first_name"][0] and HIDDEN in errors["last_name"][0]
+    user.refresh_from_db()
+    assert user.first_name == "" and user.last_name == ""
+
+
+def reverse_admin_user(user) -> str:
+    from django.urls import reverse
+
+    return reverse("admin:auth_user_change", args=[user.pk])

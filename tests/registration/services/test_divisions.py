@@ -169,6 +169,10 @@ def test_rows_in_the_database_but_not_in_the_files_are_kept(tmp_path):
         ),
         ({"streets": [*TINY["streets"], '45010300X,"坏街道",450103,45,4501']}, "'45010300X' is not 9 digits"),
         ({"streets": [*TINY["streets"], '450103003,"",450103,45,4501']}, "the name of 450103003 is empty"),
+        (
+            {"streets": [*TINY["streets"], '450103003,"新竹\x1b[31m街道\u202e",450103,45,4501']},
+            "the name of 450103003 holds control or invisible characters (U+001B、U+202E)",
+        ),
         ({"cities": [*TINY["cities"], '4601,"海口市",45']}, "provinceCode '45' is not the first 2 digits"),
         ({"cities": [*TINY["cities"], '4501,"南宁市",45']}, "line 5: code 4501 appears twice"),
         ({"provinces": []}, "provinces.csv is empty"),

@@ -466,7 +466,7 @@ def test_formal_enrollment_refuses_invisible_or_control_characters_in_the_real_n
             real_id_number=factories.id_number(born="20251205", order="004"),
             today=date(2026, 3, 1),
         )
-    assert "无法识别的字符" in excinfo.value.message_dict["real_name"][0]
+    assert "不能包含控制字符或不可见字符" in excinfo.value.message_dict["real_name"][0]
     newborn.refresh_from_db()
     assert newborn.state == Newborn.State.PAID
 

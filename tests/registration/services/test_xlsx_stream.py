@@ -28,8 +28,8 @@ def test_it_writes_text_as_text_never_as_a_formula_nor_a_number():
     book = read([streamed([["=1+1", "450103201001011234", "0771"], ["=SUM(A1:A2)", "13877112345", "1e5"]])])
 
     sheet = book["x"]
-    assert [cell.value for cell in sheet[2]] == ["=1+1", "450103201001011234", "0771"]
-    assert [cell.value for cell in sheet[3]] == ["=SUM(A1:A2)", "13877112345", "1e5"]
+    assert [cell.value for cell in sheet[2]] == ["'=1+1", "450103201001011234", "0771"]
+    assert [cell.value for cell in sheet[3]] == ["'=SUM(A1:A2)", "13877112345", "1e5"]
     assert all(cell.data_type == "s" for row in sheet.iter_rows(min_row=2) for cell in row)
 
 

@@ -185,6 +185,24 @@ def test_it_refuses_a_bad_payment_next_to_the_field_keeping_what_was_typed(
     assert not Payment.objects.exists()
 
 
+@pytest.mark.parametrize("receipt", ["=1+1\x1b[31m\x07", "GX\u202e2026", "GX\u200b2026"])
+def test_it_refuses_a_receipt_number_with_hidden_characters_keeping_the_rest(logged_in, newborn, receipt):
+    data = {
+        "paid_on": today().isoformat(),
+        "years": [today().year],
+        "receipt_number": receipt,
+        "amount": "380",
+    }
+
+    response = logged_in.post(url(newborn, "payment"), data)
+
+    assert response.status_code == 400
+    [message] = response.context["form"].errors["receipt_number"]
+    assert message.startswith("不能包含控制字符或不可见字符（U+")
+    assert 'value="380"' in response.content.decode()
+    assert not Payment.objects.exists()
+
+
 def test_it_refuses_the_same_payment_twice(logged_in, newborn):
     data = {"paid_on": today().isoformat(), "years": [today().year]}
     assert logged_in.post(url(newborn, "payment"), data).status_code == 302
@@ -519,7 +537,7 @@ def test_it_refuses_a_real_name_with_invisible_characters_next_to_the_field(logg
     response = logged_in.post(url(paid, "formalize"), {"real_name": "卢\u202e一", "real_id_number": real_id})
 
     assert response.status_code == 400
-    assert "无法识别的字符" in " ".join(response.context["form"].errors["real_name"])
+    assert "不能包含控制字符或不可见字符" in " ".join(response.context["form"].errors["real_name"])
     paid.refresh_from_db()
     assert paid.state == Newborn.State.PAID
 

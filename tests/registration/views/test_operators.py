@@ -449,11 +449,30 @@ def test_the_export_is_the_form_of_attachment_1_with_full_ids_for_the_supervisor
     ]
     rows = list(sheet.iter_rows(min_row=5, values_only=True))
     assert rows == [
-        (1, "青秀区", "李经办", clerk.operator.id_number, "13877112345", "=1+1"),
+        (1, "青秀区", "李经办", clerk.operator.id_number, "13877112345", "'=1+1"),
         (2, "青秀区", "周主管", supervisor.operator.id_number, "13877112345", None),
     ]
     assert sheet["F5"].data_type == "s"  # a remark is never a formula
     assert sheet["D5"].number_format == "@"
+
+
+def test_the_export_never_fails_on_hidden_characters_stored_before_they_were_refused(
+    client, administrator, supervisor, hospital, clerk
+):
+    # Rows written before the hidden-character check, or by hand in the database: the export drops what
+    # XML cannot carry and answers.
+    hospital.name = "桂林市演示人民医院\x0b\x1b[31m"
+    hospital.save(update_fields=["name"])
+    Operator.objects.filter(user=clerk).update(real_name="李\x08经办", remark="备注\x07\x1f")
+
+    for user in (administrator, supervisor):
+        client.force_login(user)
+        sheet = workbook(client.get("/operators/export.xlsx")).active
+
+        assert sheet["A2"].value == "医疗机构名称（盖章）：桂林市演示人民医院[31m"
+        assert ("李经办", "备注") in [
+            (row[2], row[5]) for row in sheet.iter_rows(min_row=5, values_only=True)
+        ]
 
 
 def test_the_export_is_audited(client, supervisor):

@@ -327,6 +327,18 @@ def test_it_matches_rows_by_temporary_id_certificate_and_personal_number(admin, 
     assert twins[0].temp_id not in plan.rows[0].identity  # masked in the preview
 
 
+@pytest.mark.parametrize("make", [csv_bytes, xlsx_bytes], ids=["csv", "xlsx"])
+def test_a_receipt_number_with_hidden_characters_is_a_row_error(admin, twins, make):
+    content = make([row(twins[0], receipt="GX\u202e2026"), row(twins[1], receipt="GX\ue0001")])
+
+    plan = plan_of(content, admin)
+
+    assert [r.outcome for r in plan.rows] == [Outcome.ERROR] * 2
+    messages = messages_of(plan)
+    assert "第2行「缴费凭证号」：不能包含控制字符或不可见字符（U+202E），请删除后重新输入。" in messages
+    assert "第3行「缴费凭证号」：不能包含控制字符或不可见字符（U+E000），请删除后重新输入。" in messages
+
+
 def test_it_tells_the_twins_apart_by_the_case_of_their_letter(admin, twins):
     girl_x, girl_small_x = twins
     assert girl_x.temp_id.endswith("X") and girl_small_x.temp_id.endswith("x")

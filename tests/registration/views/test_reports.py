@@ -373,6 +373,21 @@ def test_the_export_holds_the_figures_then_the_records_with_masked_ids_for_a_sup
     assert twin.temp_id not in values and twin.real_id_number not in values
 
 
+def test_the_export_quotes_a_text_that_starts_like_a_formula_and_keeps_numbers(client, supervisor, cohort):
+    twin = cohort["twins"][0]
+    Newborn.objects.filter(pk=twin.pk).update(name='=HYPERLINK("http://x","y")')
+    Newborn.objects.filter(pk=cohort["fourth"].pk).update(void_reason="-1+1")
+    client.force_login(supervisor)
+
+    rows = list(
+        workbook(client.get("/reports/export.xlsx", RANGE))["登记明细"].iter_rows(min_row=3, values_only=True)
+    )
+
+    assert rows[0][3] == '\'=HYPERLINK("http://x","y")'
+    assert rows[3][14] == "'-1+1"
+    assert (rows[0][0], rows[0][11]) == (1, 0)  # numbers stay numbers
+
+
 def test_the_export_series_block_lists_every_day(client, supervisor, cohort):
     client.force_login(supervisor)
 
