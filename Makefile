@@ -95,10 +95,10 @@ define run_pytest
 		if [ $$rc -eq 5 ]; then echo "error: pytest collected no tests (exit code 5)" >&2; fi; exit $$rc; }
 endef
 
-test: system-browser venv
+test: system-browser system-cluster venv
 	$(call run_pytest,env -u DATABASE_URL,SQLite)
 
-test-pg: system-browser venv pg-up
+test-pg: system-browser system-cluster venv pg-up
 	$(call run_pytest,DATABASE_URL=$(PG_URL),$(PG_URL))
 
 # The cluster tests (tests/cluster, docs/deployment.md) on a database of their own, created afresh each run

