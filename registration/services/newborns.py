@@ -219,6 +219,7 @@ def _register_locked(
         agency=checked.agency,
         parent_agency=checked.parent_agency,
         agency_warning_confirmed=WARNING_AGENCY in registration.confirmed_warnings,
+        confirmed_warnings=" ".join(sorted(checked.confirmed)),
         birth_hospital=checked.birth_hospital,
         birth_hospital_name=checked.birth_hospital_name,
     )

@@ -93,6 +93,9 @@ class RegistrationCheck:
     materials: list[tuple[MaterialInput, str]] = field(default_factory=list)  # (cleaned, content type)
     birth_hospital_name: str = ""
     birth_hospital: Hospital | None = None  # when this system knows it
+    # The warnings that applied and that the request had confirmed: the birth keeps them
+    # (Birth.confirmed_warnings) for the 医保中心's quality page.
+    confirmed: set[str] = field(default_factory=set)
 
     parent_role: str = Birth.ParentRole.MOTHER
 
@@ -148,9 +151,17 @@ def registration_check(
         _warnings_find(check, community, parent_role, babies, set(registration.confirmed_warnings))
     place = birth_place_resolve(hospital=hospital, name=registration.birth_hospital_name)
     check.birth_hospital_name, check.birth_hospital = place.name, place.hospital
-    if place.warning and WARNING_BIRTH_PLACE not in registration.confirmed_warnings:
-        check.warnings.append(CheckWarning(WARNING_BIRTH_PLACE, place.warning))
+    if place.warning:
+        _warning_add(check, WARNING_BIRTH_PLACE, place.warning, registration.confirmed_warnings)
     return check
+
+
+def _warning_add(check: RegistrationCheck, code: str, message: str, confirmed) -> None:
+    """A warning that applies: to be confirmed, or kept among the confirmed ones when it was."""
+    if code in confirmed:
+        check.confirmed.add(code)
+    else:
+        check.warnings.append(CheckWarning(code, message))
 
 
 def registration_problems(
@@ -236,15 +247,15 @@ def _warnings_find(check: RegistrationCheck, community, parent_role, babies, con
     agencies = selectors.agencies_for_codes([community.code, parent_code])
     agency, parent_agency = agencies[community.code], agencies[parent_code]
     check.agency, check.parent_agency = agency, parent_agency
-    if WARNING_AGENCY not in confirmed and (parent_agency is None or parent_agency != agency):
+    if parent_agency is None or parent_agency != agency:
         message = _agency_message(agency, parent_agency, change, parent_id_number=parent.id_number)
-        check.warnings.append(CheckWarning(WARNING_AGENCY, message))
+        _warning_add(check, WARNING_AGENCY, message, confirmed)
     id_numbers = [person.id_number for person in (check.mother, check.father) if person.id_number]
     births = selectors.births_of_parents(id_numbers)
     birth_dates = {baby.birth_date for baby in babies if baby.birth_date is not None}
-    if WARNING_DUPLICATE not in confirmed and (message := _duplicate_message(births, birth_dates)):
-        check.warnings.append(CheckWarning(WARNING_DUPLICATE, message))
-    if WARNING_PARENT_NAME not in confirmed and parent.name:
+    if message := _duplicate_message(births, birth_dates):
+        _warning_add(check, WARNING_DUPLICATE, message, confirmed)
+    if parent.name:
         # The name last registered with the number (a parent's row is written with each birth).
         earlier = next((name for _, number, name in births if number == parent.id_number), None)
         if earlier is not None and earlier != parent.name:
@@ -253,7 +264,7 @@ def _warnings_find(check: RegistrationCheck, community, parent_role, babies, con
                 f"该身份证号码此前登记的{label}姓名为「{earlier}」，与本次填写的「{parent.name}」不一致。"
                 "请核对身份证：新生儿姓名将按本次填写的姓名生成。"
             )
-            check.warnings.append(CheckWarning(WARNING_PARENT_NAME, message))
+            _warning_add(check, WARNING_PARENT_NAME, message, confirmed)
 
 
 def _agency_message(agency, parent_agency, change=None, *, parent_id_number: str = "") -> str:

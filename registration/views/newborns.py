@@ -20,6 +20,7 @@ from registration.models import AuditEntry, Material, Newborn
 from registration.pagination import BoundedPaginator
 from registration.rules import days_left, materials_missing
 from registration.searches import search_data, search_redirect
+from registration.selectors.quality import duplicate_kept_code
 from registration.services.audit import audit_record
 from registration.services.birth_materials import MaterialInput, birth_material_add
 from registration.services.kept_uploads import display_name
@@ -121,6 +122,8 @@ def _detail(request, newborn: Newborn, *, material_form: MaterialAddForm | None 
             newborn, payments=[(p.paid_on, p.years) for p in newborn.payments.all()], today=today
         ),
         "history": selectors.newborn_history(newborn=newborn),
+        # Voided as a duplicate: the kept record by its masked code alone, whichever hospital keeps it.
+        "duplicate_of_masked": duplicate_kept_code(newborn),
         "days_left": days_left(newborn.birth_date, today),
         "today": today,
     }
