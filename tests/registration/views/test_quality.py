@@ -193,3 +193,25 @@ def test_the_export_holds_the_figures_and_the_masked_pairs_audited(client, admin
     assert seeded.same_hospital[0].temp_id not in values
     entry = AuditEntry.objects.get(action=AuditEntry.Action.EXPORT)
     assert entry.detail["kind"] == "quality"
+
+
+def test_a_supervisor_reads_their_hospitals_figures_alone_on_the_reports_page(client, seeded):
+    hospital = seeded.foreign_clerk.operator.hospital
+    supervisor = factories.operator_make(
+        username="super_gl",
+        hospital=hospital,
+        role="supervisor",
+        id_number=factories.id_number(born="19800101", order="035"),
+    ).user
+    client.force_login(supervisor)
+
+    content = client.get(reverse("reports")).content.decode()
+
+    assert "数据质量（本院）" in content
+    assert f'data-hospital="{hospital.code}"' in content
+    assert f'data-hospital="{seeded.clerk.operator.hospital.code}"' not in content
+    row = content.split(f'data-hospital="{hospital.code}"', 1)[1].split("</tr>", 1)[0]
+    assert '<td data-figure="registered">1</td>' in row
+    assert '<td data-figure="duplicates">1</td>' in row
+    # Nothing of the other hospital's record in the pair.
+    assert seeded.across_routes[0].temp_id[:6] + "*" not in content
