@@ -245,6 +245,10 @@ class Birth(models.Model):
     agency_warning_confirmed = models.BooleanField("已确认参保机构提示", default=False)
     # The warnings the clerk confirmed that applied to this registration (services/registration_check.py's
     # WARNING_CODES, sorted, space-separated): the 医保中心's quality page counts them (docs/quality.md).
+    # Whether the registration still lacks a required scan (rules.materials_missing: saved with 材料暂缺 and
+    # not completed since). Kept by services.newborns and services.birth_materials (and the admin's change
+    # of a scan's kind), so that the quality page counts the stale ones from a small partial index.
+    materials_pending = models.BooleanField("材料待补", default=False, db_default=False, editable=False)
     confirmed_warnings = models.CharField(
         "已确认的提示", max_length=100, blank=True, default="", db_default="", editable=False
     )
@@ -273,6 +277,11 @@ class Birth(models.Model):
                 fields=["registered_on", "hospital"],
                 condition=~Q(confirmed_warnings=""),
                 name="registration_birth_warned",
+            ),
+            models.Index(
+                fields=["registered_on", "hospital"],
+                condition=Q(materials_pending=True),
+                name="registration_birth_pending",
             ),
         ]
         constraints = [
@@ -362,6 +371,15 @@ class Newborn(models.Model):
     # recorded later reinstates the record; one that arrived after it is kept and the record stays void
     # (docs/rules.md, A payment after the void).
     voided_automatically = models.BooleanField("到期未缴费自动作废", default=False)
+    # The birth's mother's and father's ID numbers, copied (a birth's never change: read-only in the admin)
+    # by services.newborns when the newborn is made, so that the likely duplicates (selectors/quality.py)
+    # are grouped from this table's indexes alone, one pass over the period's babies (docs/quality.md).
+    mother_id_number = models.CharField(
+        "母亲身份证号", max_length=18, blank=True, default="", db_default="", editable=False
+    )
+    father_id_number = models.CharField(
+        "父亲身份证号", max_length=18, blank=True, default="", db_default="", editable=False
+    )
     # Voided by a 医保中心 administrator as a duplicate of this record, the one kept (docs/quality.md).
     duplicate_of = models.ForeignKey(
         "self",
@@ -421,6 +439,29 @@ class Newborn(models.Model):
                 name="registration_newborn_next_year",
             ),
             models.Index(fields=["birth_date"], name="registration_newborn_bdate"),
+            # The paid records not formally enrolled N days after their last day (selectors/quality.py), with
+            # the registration day the quality page's period filters on.
+            models.Index(
+                fields=["last_day", "hospital"],
+                include=["registered_on"],
+                condition=Q(state="paid"),
+                name="registration_newborn_paid_due",
+            ),
+            # The likely duplicates (selectors/quality.py): the babies in force with a parent's number, in
+            # the order they are grouped by (birth date, sex, number), so that a period is one range of the
+            # index, grouped as it is read, with the birth counted; read alone.
+            models.Index(
+                fields=["birth_date", "sex", "mother_id_number"],
+                include=["birth"],
+                condition=~Q(mother_id_number="") & ~Q(state="void"),
+                name="registration_newborn_dup_m",
+            ),
+            models.Index(
+                fields=["birth_date", "sex", "father_id_number"],
+                include=["birth"],
+                condition=~Q(father_id_number="") & ~Q(state="void"),
+                name="registration_newborn_dup_f",
+            ),
             # The reports (selectors/reports.py): a period's records read from an index alone, with what
             # they are grouped by: of every hospital by registration day, of one hospital by its own (with
             # the birth, which a hospital's scope joins on: access.newborns_in).

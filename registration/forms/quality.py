@@ -11,7 +11,7 @@ from registration.selectors.quality import SORTS
 
 DEFAULT_DAYS = 90
 DEFAULT_STALE_DAYS = 30
-MAX_PERIOD_DAYS = 3 * 366
+MAX_PERIOD_DAYS = 366
 
 
 class QualityForm(forms.Form):

@@ -1,17 +1,48 @@
 """The 医保中心's quality page (docs/quality.md): the warnings a registration was confirmed past
-(Birth.confirmed_warnings, filled with the agency's for the registrations before it), a record voided as
-another's duplicate (Newborn.duplicate_of), a pair judged two babies (DuplicateDismissal)."""
+(Birth.confirmed_warnings, filled with the agency's for the registrations before it), whether it still lacks
+a scan (Birth.materials_pending), the birth's parents' numbers copied onto its newborns, the indexes the
+page reads, a record voided as another's duplicate (Newborn.duplicate_of), a pair judged two babies
+(DuplicateDismissal). The fills run before the indexes are built."""
 
 import django.db.models.deletion
 import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
+from django.db.models import Exists, OuterRef, Q, Subquery
 
 
 def agency_warnings_fill(apps, schema_editor):
     """The registrations saved before this migration kept only the agency's confirmation."""
     Birth = apps.get_model("registration", "Birth")
     Birth.objects.filter(agency_warning_confirmed=True).update(confirmed_warnings="agency_mismatch")
+
+
+def materials_pending_fill(apps, schema_editor):
+    """rules.materials_missing of the registrations saved before, in SQL (selectors.records'
+    materials_complete_q on the births)."""
+    Birth = apps.get_model("registration", "Birth")
+    Material = apps.get_model("registration", "Material")
+
+    def has(*kinds):
+        return Q(Exists(Material.objects.filter(birth_id=OuterRef("pk"), kind__in=kinds)))
+
+    identity = has("id_card") | (has("household_head") & has("household_parent"))
+    certificate_route = Q(route="birth_certificate")
+    proof = (certificate_route & has("birth_certificate")) | (
+        ~certificate_route & has("birth_record", "birth_certificate")
+    )
+    Birth.objects.exclude(identity & proof).update(materials_pending=True)
+
+
+def parent_numbers_fill(apps, schema_editor):
+    """The newborns made before this migration: their birth's numbers, one UPDATE."""
+    Birth = apps.get_model("registration", "Birth")
+    Newborn = apps.get_model("registration", "Newborn")
+    births = Birth.objects.filter(pk=OuterRef("birth_id"))
+    Newborn.objects.update(
+        mother_id_number=Subquery(births.values("mother_id_number")[:1]),
+        father_id_number=Subquery(births.values("father_id_number")[:1]),
+    )
 
 
 class Migration(migrations.Migration):
@@ -55,6 +86,13 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.AddField(
+            model_name="birth",
+            name="materials_pending",
+            field=models.BooleanField(
+                db_default=False, default=False, editable=False, verbose_name="材料待补"
+            ),
+        ),
+        migrations.AddField(
             model_name="newborn",
             name="duplicate_of",
             field=models.ForeignKey(
@@ -66,6 +104,30 @@ class Migration(migrations.Migration):
                 related_name="+",
                 to="registration.newborn",
                 verbose_name="重复登记（保留的记录）",
+            ),
+        ),
+        migrations.AddField(
+            model_name="newborn",
+            name="father_id_number",
+            field=models.CharField(
+                blank=True,
+                db_default="",
+                default="",
+                editable=False,
+                max_length=18,
+                verbose_name="父亲身份证号",
+            ),
+        ),
+        migrations.AddField(
+            model_name="newborn",
+            name="mother_id_number",
+            field=models.CharField(
+                blank=True,
+                db_default="",
+                default="",
+                editable=False,
+                max_length=18,
+                verbose_name="母亲身份证号",
             ),
         ),
         migrations.AlterField(
@@ -99,12 +161,56 @@ class Migration(migrations.Migration):
                 verbose_name="操作",
             ),
         ),
+        migrations.RunPython(agency_warnings_fill, migrations.RunPython.noop),
+        migrations.RunPython(materials_pending_fill, migrations.RunPython.noop),
+        migrations.RunPython(parent_numbers_fill, migrations.RunPython.noop),
         migrations.AddIndex(
             model_name="birth",
             index=models.Index(
                 condition=models.Q(("confirmed_warnings", ""), _negated=True),
                 fields=["registered_on", "hospital"],
                 name="registration_birth_warned",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="birth",
+            index=models.Index(
+                condition=models.Q(("materials_pending", True)),
+                fields=["registered_on", "hospital"],
+                name="registration_birth_pending",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="newborn",
+            index=models.Index(
+                condition=models.Q(("state", "paid")),
+                fields=["last_day", "hospital"],
+                include=("registered_on",),
+                name="registration_newborn_paid_due",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="newborn",
+            index=models.Index(
+                condition=models.Q(
+                    models.Q(("mother_id_number", ""), _negated=True),
+                    models.Q(("state", "void"), _negated=True),
+                ),
+                fields=["birth_date", "sex", "mother_id_number"],
+                include=("birth",),
+                name="registration_newborn_dup_m",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="newborn",
+            index=models.Index(
+                condition=models.Q(
+                    models.Q(("father_id_number", ""), _negated=True),
+                    models.Q(("state", "void"), _negated=True),
+                ),
+                fields=["birth_date", "sex", "father_id_number"],
+                include=("birth",),
+                name="registration_newborn_dup_f",
             ),
         ),
         migrations.AddField(
@@ -154,5 +260,4 @@ class Migration(migrations.Migration):
                 violation_error_message="记录一须早于记录二。",
             ),
         ),
-        migrations.RunPython(agency_warnings_fill, migrations.RunPython.noop),
     ]

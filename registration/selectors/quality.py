@@ -12,18 +12,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Count, ExpressionWrapper, IntegerField, Q
+from django.db.models import Count, Exists, ExpressionWrapper, F, IntegerField, Max, Min, OuterRef, Q
 
 from registration.access import newborns_of_hospital
 from registration.masking import mask_id_number
 from registration.models import DuplicateDismissal, Hospital, Newborn
-from registration.selectors.records import materials_complete_q
+from registration.rules import pre_enrollment_last_day
 from registration.selectors.reports import COUNTED, DayNumber, median_from_histogram
 
 # The parent numbers a likely duplicate may share, and how the page says which.
 PARENT_KEYS = (
-    ("birth__mother_id_number", "母亲身份证号码相同"),
-    ("birth__father_id_number", "父亲身份证号码相同"),
+    ("mother_id_number", "母亲身份证号码相同"),
+    ("father_id_number", "父亲身份证号码相同"),
 )
 # The warnings a clerk may confirm, as the page names them (services/registration_check.py's codes).
 WARNING_LABELS = {
@@ -69,27 +69,34 @@ def duplicate_pairs(*, date_from: date, date_to: date, hospital_id: int | None =
     born = _in_force(Newborn.objects.filter(birth_date__gte=date_from, birth_date__lte=date_to)).order_by()
     keys: dict[str, set] = {}
     for field_name, _ in PARENT_KEYS:
-        groups = (
-            born.exclude(**{field_name: ""})
-            .values_list(field_name, "birth_date", "sex")
-            .annotate(births=Count("birth_id", distinct=True))
-            .filter(births__gt=1)
-        )
-        keys[field_name] = {(number, day, sex) for number, day, sex, _ in groups}
+        if hospital_id is None:
+            groups = (
+                born.exclude(**{field_name: ""})
+                # Grouped in the order of the index registration_newborn_dup_*: one range, read in order.
+                .values_list("birth_date", "sex", field_name)
+                # Two births or more: their lowest and highest differ (twins share theirs). No DISTINCT
+                # count, which sorts every group.
+                .annotate(first=Min("birth_id"), last=Max("birth_id"))
+                .filter(first__lt=F("last"))
+            )
+            keys[field_name] = {(number, day, sex) for day, sex, number, _, _ in groups}
+        else:
+            keys[field_name] = _hospital_keys(born, field_name, hospital_id, date_from, date_to)
     if not any(keys.values()):
         return []
     numbers = Q()
     for field_name, found in keys.items():
         if found:
-            numbers |= Q(**{f"{field_name}__in": sorted({number for number, _, _ in found})})
+            # Through the births' indexes by number (registration_birth_mother_id, _father_id): the
+            # newborns' own lead with the birth date.
+            numbers |= Q(**{f"birth__{field_name}__in": sorted({number for number, _, _ in found})})
     records = list(born.filter(numbers).select_related("birth", "hospital").order_by("pk"))
     pairs: dict[tuple[int, int], list[str]] = defaultdict(list)
     by_pk = {record.pk: record for record in records}
     for field_name, why in PARENT_KEYS:
         groups: dict[tuple, list[Newborn]] = defaultdict(list)
-        attribute = field_name.split("__", 1)[1]
         for record in records:
-            key = (getattr(record.birth, attribute), record.birth_date, record.sex)
+            key = (getattr(record, field_name), record.birth_date, record.sex)
             if key in keys[field_name]:
                 groups[key].append(record)
         for members in groups.values():
@@ -106,6 +113,22 @@ def duplicate_pairs(*, date_from: date, date_to: date, hospital_id: int | None =
     if hospital_id is not None:
         found = [pair for pair in found if hospital_id in pair.hospitals]
     return found
+
+
+def _hospital_keys(born, field_name: str, hospital_id: int, date_from: date, date_to: date) -> set:
+    """The keys (number, birth date, sex) of one hospital's babies with a partner in another birth: its own
+    babies of the period (through its indexes; the last day follows the birth date), each probing the
+    index registration_newborn_dup_* once, not the province's babies grouped."""
+    partner = _in_force(
+        Newborn.objects.filter(
+            birth_date=OuterRef("birth_date"), sex=OuterRef("sex"), **{field_name: OuterRef(field_name)}
+        )
+    ).exclude(birth_id=OuterRef("birth_id"))
+    own = newborns_of_hospital(born, hospital_id).filter(
+        last_day__gte=pre_enrollment_last_day(date_from), last_day__lte=pre_enrollment_last_day(date_to)
+    )
+    found = own.exclude(**{field_name: ""}).filter(Exists(partner.exclude(**{field_name: ""})))
+    return {(number, day, sex) for day, sex, number in found.values_list("birth_date", "sex", field_name)}
 
 
 def _dismissed(pks: set[int]) -> set[tuple[int, int]]:
@@ -138,9 +161,8 @@ def likely_duplicates(first: Newborn, second: Newborn) -> tuple[str, ...]:
         return ()
     why = []
     for field_name, label in PARENT_KEYS:
-        attribute = field_name.split("__", 1)[1]
-        number = getattr(first.birth, attribute)
-        if number and number == getattr(second.birth, attribute):
+        number = getattr(first.birth, field_name)
+        if number and number == getattr(second.birth, field_name):
             why.append(label)
     return tuple(why)
 
@@ -280,9 +302,12 @@ def quality_report(
             figures.days[days_paid] += number
     # Scans still missing N days after the registration (saved with 材料暂缺, never completed).
     due = today - timedelta(days=days)
-    for pk, number in _by_hospital(
-        _in_force(cohort.filter(registered_on__lte=due)).exclude(materials_complete_q())
-    ):
+    pending = cohort.filter(
+        birth__materials_pending=True,
+        birth__registered_on__gte=date_from,
+        birth__registered_on__lte=min(date_to, due),
+    )
+    for pk, number in _by_hospital(_in_force(pending)):
         row(pk).missing_scans = number
     # Paid, not formally enrolled N days after the window's last day.
     for pk, number in _by_hospital(cohort.filter(state=Newborn.State.PAID, last_day__lt=due)):

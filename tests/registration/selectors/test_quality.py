@@ -127,3 +127,38 @@ def test_the_figures_sort_by_a_column(seeded):
 def test_it_reads_in_a_fixed_number_of_queries(seeded, django_assert_max_num_queries):
     with django_assert_max_num_queries(9):
         quality_report(**PERIOD, days=30, today=TODAY)
+
+
+def test_a_registration_copies_its_parents_numbers_onto_its_babies(seeded):
+    # The duplicates are grouped from the newborns' own indexes (registration_newborn_dup_m, _dup_f).
+    for newborn in (*seeded.across_routes, *seeded.twins):
+        birth = newborn.birth
+        assert newborn.mother_id_number == birth.mother_id_number != ""
+        assert newborn.father_id_number == birth.father_id_number != ""
+
+
+def test_a_registration_keeps_the_warnings_it_was_confirmed_past(seeded):
+    first, second = seeded.same_hospital
+
+    # The first registration of the mother met no warning; the second, the possible duplicate.
+    assert first.birth.confirmed_warnings == ""
+    assert second.birth.confirmed_warnings == "possible_duplicate"
+
+
+def test_scans_added_later_take_a_record_off_the_stale_list(seeded):
+    from registration.services.birth_materials import MaterialInput, birth_material_add
+    from tests.security.conftest import png_bytes
+
+    newborn = seeded.others[2]
+    assert newborn.birth.materials_pending
+    later = {**PERIOD, "days": 30, "today": TODAY + timedelta(days=40)}
+    before = quality_report(**later).total("missing_scans")
+
+    for kind in ("id_card", "birth_record"):
+        birth_material_add(
+            user=seeded.clerk, newborn=newborn, material=MaterialInput(kind, png_bytes(), f"{kind}.png")
+        )
+
+    newborn.birth.refresh_from_db()
+    assert not newborn.birth.materials_pending
+    assert quality_report(**later).total("missing_scans") == before - 1
