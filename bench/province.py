@@ -201,6 +201,7 @@ def pages(f: dict, today) -> list[tuple[str, str, str, float]]:
         ("records, name fragment", q("/newborns/", name=f["name"])),
         ("records, state registered", q("/newborns/", state="registered")),
         ("records, state void", q("/newborns/", state="void")),
+        ("records, materials incomplete", q("/newborns/", materials="incomplete")),
         ("records, born in a month", q("/newborns/", born_from=month_ago, born_to=today)),
         ("records, mother's ID", q("/newborns/", identity_number=f["mother_id"])),
         ("records, father's ID", q("/newborns/", identity_number=f["father_id"])),

@@ -18,8 +18,8 @@ def agency_warnings_fill(apps, schema_editor):
 
 
 def materials_pending_fill(apps, schema_editor):
-    """rules.materials_missing of the registrations saved before, in SQL (selectors.records'
-    materials_complete_q on the births)."""
+    """rules.materials_missing of the registrations saved before, in SQL: the ID parent's 身份证 or both
+    户口簿 pages, and the birth record or certificate (the certificate itself on the certificate route)."""
     Birth = apps.get_model("registration", "Birth")
     Material = apps.get_model("registration", "Material")
 
