@@ -266,6 +266,14 @@ def duplicates_seed(cursor, *, today) -> int:
         FROM bench_dup d CROSS JOIN bench_dup_base base
         JOIN registration_newborn n ON n.id = base.newborn_id + d.r JOIN registration_birth b ON b.id = n.birth_id
         WHERE NOT d.by_father""",
+        # The second registration paid as the first was: its payment's row, as every paid record has.
+        """INSERT INTO registration_payment (newborn_id, paid_on, years, receipt_number, amount, source,
+            recorded_by_id, recorded_at)
+        SELECT n.id, n.first_paid_on, jsonb_build_array(extract(year FROM n.first_paid_on)::int),
+            'R3' || lpad(n.id::text, 9, '0'), 400.00, 'import', b.clerk_id, n.first_paid_on + interval '10 hours'
+        FROM bench_dup d CROSS JOIN bench_dup_base base
+        JOIN registration_newborn n ON n.id = base.newborn_id + d.r JOIN registration_birth b ON b.id = n.birth_id
+        WHERE n.state = 'paid'""",
         """CREATE TABLE bench_seeded_pair AS
         SELECT d.newborn_id AS original, base.newborn_id + d.r AS duplicate, n.birth_date
         FROM bench_dup d CROSS JOIN bench_dup_base base JOIN registration_newborn n ON n.id = d.newborn_id""",

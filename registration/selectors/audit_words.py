@@ -49,6 +49,7 @@ KEY_LABELS = {
     "covered": "在保",
     "warnings": "提示",
     "birth": "登记编号",
+    "via": "查看位置",
 }
 OUTCOME_LABELS = {"record": "录入", "recorded": "已录入跳过", "error": "有错误"}
 

@@ -211,7 +211,7 @@ def _pair_page(request, first, second, *, dismiss_form=None, void_form=None, sta
             obj=record,
             hospital=record.hospital,
             ip=client_ip(request),
-            detail={"page": "quality"},
+            detail={"via": "数据质量"},
         )
     dismiss_form, void_form = dismiss_form or DismissForm(), void_form or DuplicateVoidForm()
     context = {

@@ -215,3 +215,20 @@ def test_a_supervisor_reads_their_hospitals_figures_alone_on_the_reports_page(cl
     assert '<td data-figure="duplicates">1</td>' in row
     # Nothing of the other hospital's record in the pair.
     assert seeded.across_routes[0].temp_id[:6] + "*" not in content
+
+
+def test_the_decisions_read_as_words_in_the_audit_log(client, administrator, seeded):
+    from registration.selectors.audit_words import entry_details
+
+    client.force_login(administrator)
+    client.get(pair_url("quality_pair", seeded.same_hospital))
+    client.post(pair_url("quality_pair_dismiss", seeded.same_hospital), {"reason": "双胞胎分两次登记"})
+    kept, voided = seeded.across_routes
+    client.post(pair_url("quality_pair_void", seeded.across_routes), {"void": voided.pk, "confirm": "1"})
+
+    words = {entry.action: entry_details(entry) for entry in AuditEntry.objects.filter(user=administrator)}
+    assert words[AuditEntry.Action.VIEW_ID] == "查看位置：数据质量"
+    assert words[AuditEntry.Action.DUPLICATE].startswith("判定与记录 ")
+    assert (
+        words[AuditEntry.Action.VOID] == f"医保中心作废为重复登记，保留的记录 {mask_id_number(kept.temp_id)}"
+    )
