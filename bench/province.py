@@ -177,6 +177,7 @@ def facts() -> dict:
         "personal_number": newborn.personal_number,
         "real_id": formalized.real_id_number,
         "name": newborn.name[1:3] if len(newborn.name) >= 3 else newborn.name,
+        "surname": newborn.name[:1],
         "total": total,
         "audit": audit,
     }
@@ -202,6 +203,7 @@ def pages(f: dict, today) -> list[tuple[str, str, str, float]]:
         ("records, state registered", q("/newborns/", state="registered")),
         ("records, state void", q("/newborns/", state="void")),
         ("records, materials incomplete", q("/newborns/", materials="incomplete")),
+        ("records, one-character surname", q("/newborns/", name=f["surname"])),
         ("records, born in a month", q("/newborns/", born_from=month_ago, born_to=today)),
         ("records, mother's ID", q("/newborns/", identity_number=f["mother_id"])),
         ("records, father's ID", q("/newborns/", identity_number=f["father_id"])),
@@ -230,6 +232,10 @@ def pages(f: dict, today) -> list[tuple[str, str, str, float]]:
         ("records, a hospital's audit", q("/audit/", hospital=f["hospital"].pk)),
         ("admin newborns", "/admin/registration/newborn/"),
         ("admin newborns, name", q("/admin/registration/newborn/", q=f["name"])),
+        (
+            "admin newborns, state at page 50",
+            q("/admin/registration/newborn/", state__exact="formalized", p=50),
+        ),
         ("admin newborns, temporary ID", q("/admin/registration/newborn/", q=f["temp_id"])),
         ("admin newborns, parent's ID", q("/admin/registration/newborn/", q=f["mother_id"])),
         ("admin births", "/admin/registration/birth/"),
