@@ -155,7 +155,7 @@ def duplicate_pair_get(*, first: int, second: int) -> tuple[Newborn, Newborn]:
     return records[first], records[second]
 
 
-def likely_duplicates(first: Newborn, second: Newborn) -> tuple[str, ...]:
+def likely_duplicates(*, first: Newborn, second: Newborn) -> tuple[str, ...]:
     """Why two records (their births selected) are a likely duplicate pair, or () when they are not."""
     if first.birth_id == second.birth_id or (first.birth_date, first.sex) != (second.birth_date, second.sex):
         return ()

@@ -15,7 +15,7 @@ DISMISSAL_REASON_MAX_LENGTH = 200
 
 
 def _pair_check(first: Newborn, second: Newborn) -> None:
-    if first.pk == second.pk or not likely_duplicates(first, second):
+    if first.pk == second.pk or not likely_duplicates(first=first, second=second):
         raise ValidationError(
             "这两条记录不是疑似重复登记（出生日期、性别或父母身份证号码不同，或属同一次分娩）。"
         )

@@ -219,7 +219,7 @@ def _pair_page(request, first, second, *, dismiss_form=None, void_form=None, sta
         "first": first,
         "second": second,
         "records": [first, second],
-        "why": likely_duplicates(first, second),
+        "why": likely_duplicates(first=first, second=second),
         "dismissal": duplicate_dismissal_get(first=first.pk, second=second.pk),
         "dismiss_form": dismiss_form,
         "void_form": void_form,

@@ -47,9 +47,9 @@ def test_it_says_why_a_pair_is_one(seeded):
     by_key = {pair.key: pair for pair in duplicate_pairs(**PERIOD)}
 
     assert by_key[key(seeded.across_routes)].why == ("母亲身份证号码相同", "父亲身份证号码相同")
-    assert likely_duplicates(*seeded.twins) == ()
-    assert likely_duplicates(seeded.others[0], seeded.others[1]) == ()  # a boy and a girl
-    assert likely_duplicates(seeded.others[0], seeded.others[2]) == ()  # another day
+    assert likely_duplicates(first=seeded.twins[0], second=seeded.twins[1]) == ()
+    assert likely_duplicates(first=seeded.others[0], second=seeded.others[1]) == ()  # a boy and a girl
+    assert likely_duplicates(first=seeded.others[0], second=seeded.others[2]) == ()  # another day
 
 
 def test_it_finds_only_babies_born_in_the_period(seeded):
