@@ -13,6 +13,9 @@ warm-up, the median, the p95 and the number of queries. Targets (issue 15, item 
   changelists with their searches: p95 <= 300 ms; the reports over three years of the province: <= 1 s;
 - every XLSX export: at most 50 MB above the resident size before the request for 100,000 rows, streamed,
   at >= 20,000 rows a second;
+- every part of the 医保中心's quality page (/quality/, docs/quality.md) over the longest period, the page,
+  its export and a pair opened: <= 1 s; and its likely duplicates find every pair the builder seeded and no
+  twins (bench/province_data.py, duplicates_seed);
 - void_expired <= 5 s (run last: it voids the records whose last day was yesterday).
 
 Exits 1 when a target is missed. The database is dropped at the end unless --keep; --reuse measures a
@@ -174,6 +177,7 @@ def facts() -> dict:
         "personal_number": newborn.personal_number,
         "real_id": formalized.real_id_number,
         "name": newborn.name[1:3] if len(newborn.name) >= 3 else newborn.name,
+        "surname": newborn.name[:1],
         "total": total,
         "audit": audit,
     }
@@ -198,6 +202,8 @@ def pages(f: dict, today) -> list[tuple[str, str, str, float]]:
         ("records, name fragment", q("/newborns/", name=f["name"])),
         ("records, state registered", q("/newborns/", state="registered")),
         ("records, state void", q("/newborns/", state="void")),
+        ("records, materials incomplete", q("/newborns/", materials="incomplete")),
+        ("records, one-character surname", q("/newborns/", name=f["surname"])),
         ("records, born in a month", q("/newborns/", born_from=month_ago, born_to=today)),
         ("records, mother's ID", q("/newborns/", identity_number=f["mother_id"])),
         ("records, father's ID", q("/newborns/", identity_number=f["father_id"])),
@@ -226,6 +232,10 @@ def pages(f: dict, today) -> list[tuple[str, str, str, float]]:
         ("records, a hospital's audit", q("/audit/", hospital=f["hospital"].pk)),
         ("admin newborns", "/admin/registration/newborn/"),
         ("admin newborns, name", q("/admin/registration/newborn/", q=f["name"])),
+        (
+            "admin newborns, state at page 50",
+            q("/admin/registration/newborn/", state__exact="formalized", p=50),
+        ),
         ("admin newborns, temporary ID", q("/admin/registration/newborn/", q=f["temp_id"])),
         ("admin newborns, parent's ID", q("/admin/registration/newborn/", q=f["mother_id"])),
         ("admin births", "/admin/registration/birth/"),
@@ -279,6 +289,106 @@ def measure_pages(f: dict, runs: int = RUNS) -> list[str]:
     return missed
 
 
+QUALITY_TARGET = 1.0
+
+
+def measure_quality(f: dict, runs: int = RUNS) -> list[str]:
+    """Every part of the 医保中心's quality page (docs/quality.md) timed against 1 s, and its likely
+    duplicates checked against the builder's seeded pairs (bench_seeded_pair): each one found, no twin."""
+    from datetime import timedelta
+    from urllib.parse import urlencode
+
+    from django.db import connection
+    from django.test import Client
+    from django.utils import timezone
+
+    from registration.forms.quality import MAX_PERIOD_DAYS
+    from registration.models import Newborn
+    from registration.selectors.quality import duplicate_pairs, quality_report
+
+    today = timezone.localdate()
+    longest = today - timedelta(days=MAX_PERIOD_DAYS - 1)
+    client = Client()
+    client.force_login(f["admin"])
+    missed = []
+
+    def report(label: str, seconds: float, queries: int | str = "") -> None:
+        ok = seconds <= QUALITY_TARGET
+        if not ok:
+            missed.append(f"admin {label}: {seconds * 1000:.0f} ms > {QUALITY_TARGET * 1000:.0f} ms")
+        print(
+            f"{'admin':<11}{label:<42}{'':>9}{seconds * 1000:>7.0f}ms{queries!s:>9}  "
+            f"{'ok' if ok else 'MISSED'} (<= {QUALITY_TARGET * 1000:.0f} ms)",
+            flush=True,
+        )
+
+    def selector(label: str, call) -> object:
+        call()  # warm-up
+        seconds = []
+        for _ in range(max(1, runs // 2)):
+            started = time.perf_counter()
+            value = call()
+            seconds.append(time.perf_counter() - started)
+        report(label, max(seconds))
+        return value
+
+    period = {"date_from": longest, "date_to": today}
+    pairs = selector(f"quality: duplicates, {MAX_PERIOD_DAYS} days", lambda: duplicate_pairs(**period))
+    selector(
+        f"quality: stale and figures, {MAX_PERIOD_DAYS} days",
+        lambda: quality_report(**period, days=30, today=today),
+    )
+    first_pair = pairs[0] if pairs else None
+    urls = [
+        ("quality page, default 90 days", "/quality/"),
+        (f"quality page, {MAX_PERIOD_DAYS} days", "/quality/?" + urlencode(period)),
+        (
+            f"quality page, {MAX_PERIOD_DAYS} days, by void share",
+            "/quality/?" + urlencode({**period, "sort": "void_unpaid_share", "order": "desc"}),
+        ),
+        (f"quality export, {MAX_PERIOD_DAYS} days", "/quality/export.xlsx?" + urlencode(period)),
+    ]
+    if first_pair is not None:
+        urls.append(
+            ("quality: a pair opened", f"/quality/duplicates/{first_pair.key[0]}/{first_pair.key[1]}/")
+        )
+    for label, url in urls:
+        result = timed(client, url, runs)
+        report(label, result["p95"], result["queries"])
+
+    # The check: every seeded pair born in the period found, and no pair of twins or triplets.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT LEAST(original, duplicate), GREATEST(original, duplicate) FROM bench_seeded_pair "
+            "WHERE birth_date BETWEEN %s AND %s",
+            [longest, today],
+        )
+        seeded = {tuple(row) for row in cursor.fetchall()}
+    found = {pair.key for pair in pairs}
+    in_twins = set(
+        Newborn.objects.filter(pk__in={pk for key in found for pk in key}, birth__newborns__birth_order=2)
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    twins_in_period = Newborn.objects.filter(birth_date__gte=longest, birth_order=2).count()
+    missing = seeded - found
+    print(
+        f"quality check: {len(seeded):,} seeded pairs born in the period, {len(found):,} pairs found, "
+        f"{len(missing):,} seeded not found, {len(in_twins):,} twins among them "
+        f"({twins_in_period:,} twins and triplets born in the period)",
+        flush=True,
+    )
+    if missing:
+        missed.append(f"quality: {len(missing)} seeded pairs not found, e.g. {sorted(missing)[:3]}")
+    if in_twins:
+        missed.append(
+            f"quality: {len(in_twins)} twins listed as likely duplicates, e.g. {sorted(in_twins)[:3]}"
+        )
+    if not seeded:
+        missed.append("quality: no seeded pair in the period (the build is too small to check anything)")
+    return missed
+
+
 def measure_exports(f: dict) -> list[str]:
     from datetime import timedelta
     from urllib.parse import urlencode
@@ -294,6 +404,7 @@ def measure_exports(f: dict) -> list[str]:
     days, rows = 30, 0
     while rows < EXPORT_ROWS and days < 3 * 366:
         days += 10
+        days = min(days, 3 * 366)  # the reports' longest period by week (a small province reaches it)
         rows = Newborn.objects.filter(birth__registered_on__gte=today - timedelta(days=days - 1)).count()
     exports = []
     for who, label, url in [
@@ -385,6 +496,7 @@ def main() -> int:
             f = facts()
             print(f"{f['total']:,} newborns, {f['audit']:,} audit entries", flush=True)
             missed += measure_pages(f, args.runs)
+            missed += measure_quality(f, args.runs)
             missed += measure_exports(f)
             missed += measure_void()
     finally:

@@ -184,6 +184,108 @@ def _side_by_side(cursor, here: list, beside: list, *, params: dict, say) -> Non
         raise errors[0]
 
 
+# One birth in DUPLICATE_EVERY is registered a second time (the same baby, another code): every 1,000th
+# birth's baby, which is about the share a registration office finds on its audits. Two kinds, by the
+# birth's id: DUPLICATE_BY_FATHER, a parent-ID registration registered again at the next birth's hospital
+# under the father's number by the birth certificate route; DUPLICATE_BY_MOTHER, a birth-certificate
+# registration registered again at its own hospital under the mother's number (letter B). Twins and
+# triplets (every 50th and 2,000th birth) are never seeds. The seeded pairs are kept in bench_seeded_pair
+# (original newborn, duplicate newborn) for bench/province.py's check. The second registrations were saved
+# with 材料暂缺 (no scan), and every other one confirmed the possible duplicate.
+DUPLICATE_EVERY = 1000
+DUPLICATE_BY_FATHER = 3
+DUPLICATE_BY_MOTHER = 257
+
+
+def duplicates_seed(cursor, *, today) -> int:
+    """Register a few babies twice, as a clerk who did not find the first registration would; returns how
+    many pairs. Run on the built province, its constraints and indexes in place (each row checked)."""
+    params = {
+        "every": DUPLICATE_EVERY,
+        "by_father": DUPLICATE_BY_FATHER,
+        "by_mother": DUPLICATE_BY_MOTHER,
+        "today": today,
+    }
+    statements = [
+        "DROP TABLE IF EXISTS bench_seeded_pair",
+        """CREATE TEMP TABLE bench_dup AS
+        SELECT row_number() OVER (ORDER BY b.id) AS r, b.id AS birth_id, n.id AS newborn_id,
+            b.id % %(every)s = %(by_father)s AS by_father, b2.hospital_id AS other_hospital_id,
+            b2.clerk_id AS other_clerk_id
+        FROM registration_birth b
+        JOIN registration_newborn n ON n.birth_id = b.id
+        JOIN registration_birth b2 ON b2.id = b.id + 1
+        WHERE n.state <> 'void' AND (
+            b.id % %(every)s = %(by_father)s AND b.route = 'parent_id' AND b.father_id_number <> ''
+            OR b.id % %(every)s = %(by_mother)s AND b.route = 'birth_certificate')""",
+        """CREATE TEMP TABLE bench_dup_base AS SELECT
+            (SELECT max(id) FROM registration_parent) AS parent_id,
+            (SELECT max(id) FROM registration_birth) AS birth_id,
+            (SELECT max(id) FROM registration_newborn) AS newborn_id""",
+        """INSERT INTO registration_parent (id, id_number, name, phone, created_at)
+        SELECT base.parent_id + d.r, b.father_id_number, b.father_name, b.father_phone, b.registered_at
+        FROM bench_dup d JOIN registration_birth b ON b.id = d.birth_id CROSS JOIN bench_dup_base base
+        WHERE d.by_father""",
+        """INSERT INTO registration_birth (id, hospital_id, clerk_id, registered_at, registered_on, route,
+            parent_id, parent_role, mother_name, mother_id_number, mother_phone, father_name, father_id_number,
+            father_phone, community_id, agency_id, parent_agency_id, agency_warning_confirmed,
+            birth_hospital_id, birth_hospital_name, request_fingerprint, confirmed_warnings, materials_pending)
+        SELECT base.birth_id + d.r,
+            CASE WHEN d.by_father THEN d.other_hospital_id ELSE b.hospital_id END,
+            CASE WHEN d.by_father THEN d.other_clerk_id ELSE b.clerk_id END,
+            b.registered_at + interval '1 hour', b.registered_on,
+            CASE WHEN d.by_father THEN 'birth_certificate' ELSE 'parent_id' END,
+            CASE WHEN d.by_father THEN base.parent_id + d.r ELSE b.parent_id END,
+            CASE WHEN d.by_father THEN 'father' ELSE 'mother' END,
+            b.mother_name, b.mother_id_number, b.mother_phone, b.father_name, b.father_id_number,
+            b.father_phone, b.community_id, b.agency_id, b.parent_agency_id, false, b.birth_hospital_id,
+            b.birth_hospital_name, '', CASE WHEN d.r % 2 = 0 THEN 'possible_duplicate' ELSE '' END,
+            true
+        FROM bench_dup d JOIN registration_birth b ON b.id = d.birth_id CROSS JOIN bench_dup_base base""",
+        f"""INSERT INTO registration_newborn (id, birth_id, hospital_id, birth_order, name, sex, birth_date,
+            temp_id, birth_certificate_number, personal_number, ethnicity, nationality, household_address,
+            household_type, phone, last_day, state, state_changed_at, benefit_start, benefit_rule, voided_at,
+            void_reason, voided_automatically, formalized_at, real_name, real_id_number, special_group,
+            created_at, registered_on, first_paid_on, mother_id_number, father_id_number)
+        SELECT base.newborn_id + d.r, nb.id, nb.hospital_id, 1, n.name, n.sex, n.birth_date,
+            CASE WHEN d.by_father THEN NULL ELSE nb.mother_id_number || 'B' END,
+            CASE WHEN d.by_father THEN 'D' || lpad((base.newborn_id + d.r)::text, 9, '0') END,
+            {personal_number("(base.newborn_id + d.r)")}, n.ethnicity, n.nationality, n.household_address,
+            n.household_type, n.phone, n.last_day,
+            CASE WHEN n.last_day >= %(today)s::date THEN 'registered' ELSE 'paid' END, nb.registered_at,
+            CASE WHEN n.last_day >= %(today)s::date THEN NULL ELSE n.birth_date END,
+            CASE WHEN n.last_day >= %(today)s::date THEN '' ELSE '出生后3个月内参保缴费，自出生之日起享受待遇' END,
+            NULL, '', false, NULL, '', NULL, '', nb.registered_at, nb.registered_on,
+            CASE WHEN n.last_day >= %(today)s::date THEN NULL ELSE LEAST(nb.registered_on + 3, n.last_day) END,
+            nb.mother_id_number, nb.father_id_number
+        FROM bench_dup d CROSS JOIN bench_dup_base base
+        JOIN registration_newborn n ON n.id = d.newborn_id
+        JOIN registration_birth nb ON nb.id = base.birth_id + d.r""",
+        """INSERT INTO registration_issuedtemporaryid (number, parent_id, suffix, newborn_id, issued_at, note)
+        SELECT n.temp_id, b.parent_id, 'B', n.id, b.registered_at, ''
+        FROM bench_dup d CROSS JOIN bench_dup_base base
+        JOIN registration_newborn n ON n.id = base.newborn_id + d.r JOIN registration_birth b ON b.id = n.birth_id
+        WHERE NOT d.by_father""",
+        # The second registration paid as the first was: its payment's row, as every paid record has.
+        """INSERT INTO registration_payment (newborn_id, paid_on, years, receipt_number, amount, source,
+            recorded_by_id, recorded_at)
+        SELECT n.id, n.first_paid_on, jsonb_build_array(extract(year FROM n.first_paid_on)::int),
+            'R3' || lpad(n.id::text, 9, '0'), 400.00, 'import', b.clerk_id, n.first_paid_on + interval '10 hours'
+        FROM bench_dup d CROSS JOIN bench_dup_base base
+        JOIN registration_newborn n ON n.id = base.newborn_id + d.r JOIN registration_birth b ON b.id = n.birth_id
+        WHERE n.state = 'paid'""",
+        """CREATE TABLE bench_seeded_pair AS
+        SELECT d.newborn_id AS original, base.newborn_id + d.r AS duplicate, n.birth_date
+        FROM bench_dup d CROSS JOIN bench_dup_base base JOIN registration_newborn n ON n.id = d.newborn_id""",
+        "DROP TABLE bench_dup",
+        "DROP TABLE bench_dup_base",
+    ]
+    for statement in statements:
+        _execute(cursor, statement, params)
+    cursor.execute("SELECT count(*) FROM bench_seeded_pair")
+    return cursor.fetchone()[0]
+
+
 def province_build(*, newborns: int, say=print) -> dict:
     """Build the province in the current (empty, migrated, divisions loaded) database; return its facts."""
     from django.contrib.auth import get_user_model
@@ -308,7 +410,7 @@ def province_build(*, newborns: int, say=print) -> dict:
                 birth_certificate_number, personal_number, ethnicity, nationality, household_address,
                 household_type, phone, last_day, state, state_changed_at, benefit_start, benefit_rule,
                 voided_at, void_reason, voided_automatically, formalized_at, real_name, real_id_number,
-                special_group, created_at, registered_on, first_paid_on)
+                special_group, created_at, registered_on, first_paid_on, mother_id_number, father_id_number)
             SELECT nid, birth_id, hospital_id, k, name, sex, birth_date,
                 CASE WHEN route = 'parent_id' THEN mother_id_number || chr(64 + k) END,
                 CASE WHEN route = 'birth_certificate' THEN 'Q' || lpad(nid::text, 9, '0') END,
@@ -324,7 +426,8 @@ def province_build(*, newborns: int, say=print) -> dict:
                 state = 'void' AND auto, CASE WHEN state = 'formalized' THEN formalized_at END,
                 CASE WHEN state = 'formalized' THEN name ELSE '' END,
                 CASE WHEN state = 'formalized' THEN {ric("real_body")} END,
-                '', registered_at, registered_on, CASE WHEN state IN ('paid', 'formalized') THEN paid_on END
+                '', registered_at, registered_on, CASE WHEN state IN ('paid', 'formalized') THEN paid_on END,
+                mother_id_number, father_id_number
             FROM (
                 SELECT s.*, CASE
                         WHEN is_open AND u < 0.45 THEN 'registered' WHEN is_open AND u < 0.95 THEN 'paid'
@@ -343,7 +446,8 @@ def province_build(*, newborns: int, say=print) -> dict:
                     FROM (
                         SELECT b.id - 1 + (b.id - 1) / 50 + (b.id - 1) / 2000 + k AS nid, b.id AS birth_id,
                             b.hospital_id, k,
-                            b.route, b.mother_id_number, b.mother_phone, b.registered_at, b.registered_on,
+                            b.route, b.mother_id_number, b.father_id_number, b.mother_phone, b.registered_at,
+                            b.registered_on,
                             substr(b.mother_name, 1, 1) || pg_temp.bench_given(b.id * 3 + k, 30) AS name,
                             1 + ((b.id + k) % 2) AS sex, q.birth_date,
                             (q.birth_date + interval '3 months')::date - 1 AS last_day,
@@ -445,6 +549,9 @@ def province_build(*, newborns: int, say=print) -> dict:
         raise
     say("  indexes and constraints again:")
     _secondary_restore(cursor, foreign, others, indexes, say)
+    step_started = time.monotonic()
+    seeded = duplicates_seed(cursor, today=today)
+    say(f"  likely duplicates seeded: {seeded:,} ({time.monotonic() - step_started:.0f} s)")
     for table in BIG_TABLES:
         cursor.execute(
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"

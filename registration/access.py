@@ -19,6 +19,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -194,6 +195,19 @@ supervisor_required = _requires(supervisor_denied_reason)
 
 administrator_required = _requires(administrator_denied_reason)
 """Logged in as a 医保中心 administrator."""
+
+
+def administrator_or_not_found(view):
+    """A 医保中心 administrator's page whose existence is theirs alone (the quality page, docs/quality.md):
+    anyone else, logged in or not, gets the answer an unknown URL gets (404)."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not user_is_administrator(request.user):
+            raise Http404("页面不存在。")
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 # --- Which hospitals' rows the user may see ---------------------------------------------------------------

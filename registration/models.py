@@ -244,6 +244,15 @@ class Birth(models.Model):
         verbose_name="父母参保所属机构",
     )
     agency_warning_confirmed = models.BooleanField("已确认参保机构提示", default=False)
+    # The warnings the clerk confirmed that applied to this registration (services/registration_check.py's
+    # WARNING_CODES, sorted, space-separated): the 医保中心's quality page counts them (docs/quality.md).
+    # Whether the registration still lacks a required scan (rules.materials_missing: saved with 材料暂缺 and
+    # not completed since). Kept by services.newborns and services.birth_materials (and the admin's change
+    # of a scan's kind), so that the quality page counts the stale ones from a small partial index.
+    materials_pending = models.BooleanField("材料待补", default=False, db_default=False, editable=False)
+    confirmed_warnings = models.CharField(
+        "已确认的提示", max_length=100, blank=True, default="", db_default="", editable=False
+    )
 
     birth_hospital = models.ForeignKey(
         Hospital, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="出生医院（本系统）"
@@ -263,6 +272,18 @@ class Birth(models.Model):
                 F("hospital"), F("registered_at").desc(), F("id").desc(), name="registration_birth_hosp_at"
             ),
             models.Index(F("registered_at").desc(), F("id").desc(), name="registration_birth_at"),
+            # The registrations confirmed past a warning, by day and hospital (selectors/quality.py): a few
+            # in a hundred, so the index holds them alone.
+            models.Index(
+                fields=["registered_on", "hospital"],
+                condition=~Q(confirmed_warnings=""),
+                name="registration_birth_warned",
+            ),
+            models.Index(
+                fields=["registered_on", "hospital"],
+                condition=Q(materials_pending=True),
+                name="registration_birth_pending",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -351,6 +372,26 @@ class Newborn(models.Model):
     # recorded later reinstates the record; one that arrived after it is kept and the record stays void
     # (docs/rules.md, A payment after the void).
     voided_automatically = models.BooleanField("到期未缴费自动作废", default=False)
+    # The birth's mother's and father's ID numbers, copied (a birth's never change: read-only in the admin)
+    # by services.newborns when the newborn is made, so that the likely duplicates (selectors/quality.py)
+    # are grouped from this table's indexes alone, one pass over the period's babies (docs/quality.md).
+    mother_id_number = models.CharField(
+        "母亲身份证号", max_length=18, blank=True, default="", db_default="", editable=False
+    )
+    father_id_number = models.CharField(
+        "父亲身份证号", max_length=18, blank=True, default="", db_default="", editable=False
+    )
+    # Voided by a 医保中心 administrator as a duplicate of this record, the one kept (docs/quality.md).
+    duplicate_of = models.ForeignKey(
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="重复登记（保留的记录）",
+        db_index=False,
+        editable=False,
+    )
     formalized_at = models.DateTimeField("正式参保时间", null=True, blank=True)
     real_name = models.CharField("真实姓名", max_length=50, blank=True)
     real_id_number = models.CharField("身份证号码", max_length=18, unique=True, null=True, blank=True)
@@ -410,6 +451,29 @@ class Newborn(models.Model):
                 name="registration_newborn_next_year",
             ),
             models.Index(fields=["birth_date"], name="registration_newborn_bdate"),
+            # The paid records not formally enrolled N days after their last day (selectors/quality.py), with
+            # the registration day the quality page's period filters on.
+            models.Index(
+                fields=["last_day", "hospital"],
+                include=["registered_on"],
+                condition=Q(state="paid"),
+                name="registration_newborn_paid_due",
+            ),
+            # The likely duplicates (selectors/quality.py): the babies in force with a parent's number, in
+            # the order they are grouped by (birth date, sex, number), so that a period is one range of the
+            # index, grouped as it is read, with the birth counted; read alone.
+            models.Index(
+                fields=["birth_date", "sex", "mother_id_number"],
+                include=["birth"],
+                condition=~Q(mother_id_number="") & ~Q(state="void"),
+                name="registration_newborn_dup_m",
+            ),
+            models.Index(
+                fields=["birth_date", "sex", "father_id_number"],
+                include=["birth"],
+                condition=~Q(father_id_number="") & ~Q(state="void"),
+                name="registration_newborn_dup_f",
+            ),
             # The reports (selectors/reports.py): a period's records read from an index alone, with what
             # they are grouped by: of every hospital by registration day, of one hospital by its own (with
             # the birth, which a hospital's scope joins on: access.newborns_in).
@@ -502,6 +566,43 @@ class Newborn(models.Model):
     @property
     def nationality_name(self) -> str:
         return nationality_name(self.nationality)
+
+
+class DuplicateDismissal(models.Model):
+    """A likely duplicate pair (selectors/quality.py) a 医保中心 administrator judged to be two babies.
+
+    The pair is stored in order (first < second), so that it is one row whichever way it was opened; it
+    then leaves the quality page's list (docs/quality.md).
+    """
+
+    first = models.ForeignKey(
+        Newborn, models.PROTECT, related_name="+", verbose_name="记录一", db_index=False
+    )
+    second = models.ForeignKey(Newborn, models.PROTECT, related_name="+", verbose_name="记录二")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="判定人"
+    )
+    decided_at = models.DateTimeField("判定时间", default=timezone.now)
+    reason = models.CharField("原因", max_length=200)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "非重复登记判定"
+        ordering = ["-decided_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["first", "second"],
+                name="registration_duplicatedismissal_pair_unique",
+                violation_error_message="这两条记录已经判定为非重复登记。",
+            ),
+            models.CheckConstraint(
+                condition=Q(first__lt=F("second")),
+                name="registration_duplicatedismissal_pair_ordered",
+                violation_error_message="记录一须早于记录二。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.first_id}–{self.second_id}"
 
 
 class IssuedTemporaryId(models.Model):
@@ -730,6 +831,7 @@ class AuditEntry(models.Model):
         LOOKUP = "lookup", "跨院查询"
         SMS = "sms", "发送短信"
         SMS_DECLINE = "sms_decline", "拒收短信"
+        DUPLICATE = "duplicate", "重复登记判定"
 
     # Set when the entry is made (not when saved): it is part of the entry's MAC (services/audit_chain.py).
     at = models.DateTimeField("时间", default=timezone.now, editable=False, db_index=True)

@@ -10,6 +10,7 @@ from registration.views import (
     newborns,
     operators,
     payments_import,
+    quality,
     register,
     reports,
     verify,
@@ -60,4 +61,18 @@ urlpatterns = [
     path("operators/<int:pk>/access", operators.operator_access, name="operator_access"),
     path("operators/<int:pk>/withdraw", operators.operator_withdraw, name="operator_withdraw"),
     path("operators/export.xlsx", operators.operator_export, name="operator_export"),
+    # The 医保中心's data quality (docs/quality.md): administrators only, a 404 for anyone else.
+    path("quality/", quality.quality, name="quality"),
+    path("quality/export.xlsx", quality.quality_export, name="quality_export"),
+    path("quality/duplicates/<int:first>/<int:second>/", quality.quality_pair, name="quality_pair"),
+    path(
+        "quality/duplicates/<int:first>/<int:second>/dismiss",
+        quality.quality_pair_dismiss,
+        name="quality_pair_dismiss",
+    ),
+    path(
+        "quality/duplicates/<int:first>/<int:second>/void",
+        quality.quality_pair_void,
+        name="quality_pair_void",
+    ),
 ]

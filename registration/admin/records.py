@@ -22,6 +22,7 @@ from registration.masking import mask_id_number
 from registration.models import Birth, IssuedTemporaryId, Material, Newborn, Parent, Payment
 from registration.reference import NATIONALITY_CHOICES
 from registration.selectors.search import names_containing, newborn_ids_of_resident_id
+from registration.services.birth_materials import birth_materials_pending_refresh
 from registration.services.lifecycle import newborn_special_group_set, special_group_refusal
 from registration.validators import card_text_validate, phone_validate, temp_id_validate
 
@@ -385,6 +386,11 @@ class MaterialAdmin(AuditedAdmin):
 
     def audit_context(self, obj) -> dict:
         return {"hospital": obj.birth.hospital}
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # A scan's kind changed: whether its registration still lacks one (the quality page's count).
+        birth_materials_pending_refresh(obj.birth)
 
 
 class PaymentForm(forms.ModelForm):

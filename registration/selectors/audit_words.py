@@ -21,6 +21,7 @@ EXPORT_KINDS = {
     "report": "统计报表",
     "operators": "附件1（经办人员）",
     "audit": "审计日志",
+    "quality": "数据质量",
 }
 ACCESS_LABELS = dict(Operator.Access.choices)
 ACCOUNT_LABELS = {
@@ -48,6 +49,7 @@ KEY_LABELS = {
     "covered": "在保",
     "warnings": "提示",
     "birth": "登记编号",
+    "via": "查看位置",
 }
 CONFIRMED_LABELS = {"parent_name_changed": "姓名与此前登记不一致，已核对身份证"}
 OUTCOME_LABELS = {"record": "录入", "recorded": "已录入跳过", "error": "有错误"}
@@ -100,7 +102,13 @@ def _payment(detail: dict) -> list[str]:
 
 
 def _void(detail: dict) -> list[str]:
+    if detail.get("duplicate_of"):
+        return [f"医保中心作废为重复登记，保留的记录 {detail['duplicate_of']}"]
     return ["到期未缴费，自动作废" if detail.get("automatic") else "经办人手工作废"]
+
+
+def _duplicate(detail: dict) -> list[str]:
+    return [f"判定与记录 {_value(detail.get('other'))} 不是重复登记"]
 
 
 def _update(detail: dict) -> list[str]:
@@ -281,7 +289,8 @@ FORMATTERS: dict[str, tuple[Callable[[dict], list[str]], set[str]]] = {
         },
     ),
     A.PAYMENT: (_payment, {"paid_on", "years", "source", "payment", "reinstated_from_void"}),
-    A.VOID: (_void, {"automatic"}),
+    A.VOID: (_void, {"automatic", "duplicate_of"}),
+    A.DUPLICATE: (_duplicate, {"other", "decision"}),
     A.UPDATE: (_update, {"summary", "field", "old", "new", "material_added", "material"}),
     A.PRINT: (_print, {"size", "notice", "cards", "reprint", "output"}),
     A.EXPORT: (

@@ -5,7 +5,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from registration.access import api_client_scope, newborns_in, newborns_of_hospital, newborns_scope
@@ -43,32 +43,14 @@ def newborn_list_for_client(*, client, with_payments: bool = False) -> QuerySet[
     return newborns
 
 
-def _has_material(*kinds: str) -> Exists:
-    return Exists(Material.objects.filter(birth_id=OuterRef("birth_id"), kind__in=kinds))
-
-
-def materials_complete_q() -> Q:
-    """rules.materials_missing in SQL: the ID parent's 身份证 or both 户口簿 pages, and the birth record or
-    certificate (the certificate itself on the certificate route). A registration saved with 材料暂缺 stays
-    incomplete until its scans are added on the record's page."""
-    kind = Material.Kind
-    identity = Q(_has_material(kind.ID_CARD)) | (
-        Q(_has_material(kind.HOUSEHOLD_HEAD_PAGE)) & Q(_has_material(kind.HOUSEHOLD_PARENT_PAGE))
-    )
-    certificate_route = Q(birth__route=Birth.Route.BIRTH_CERTIFICATE)
-    birth_proof = (certificate_route & Q(_has_material(kind.BIRTH_CERTIFICATE))) | (
-        ~certificate_route & Q(_has_material(kind.BIRTH_RECORD, kind.BIRTH_CERTIFICATE))
-    )
-    return identity & birth_proof
-
-
 def materials_incomplete_mark(newborns: Iterable[Newborn]) -> list[Newborn]:
     """The newborns (a page of a list, their births selected), each given `materials_incomplete` by the
     rule itself (rules.materials_missing) over its birth's scans, read in one query.
 
     Not an annotation of the list's query: over a whole list, PostgreSQL hashed every scan of each kind in
-    the province to mark a page of 25 (issue 15). The filter by it is materials_complete_q, the same rule
-    in SQL (tests/registration/test_deferred_materials.py holds the two together)."""
+    the province to mark a page of 25 (issue 15). The filter by it reads Birth.materials_pending, the same
+    rule kept on the birth by the services that add scans (tests/registration/test_deferred_materials.py
+    holds the two together)."""
     newborns = list(newborns)
     kinds: dict[int, set[str]] = defaultdict(set)
     births = {newborn.birth_id for newborn in newborns}
@@ -242,10 +224,12 @@ def newborn_search_for_user(
     if hospital_id is not None:
         newborns = newborns_of_hospital(newborns, hospital_id)
     newborns = NewbornFilter.apply(newborns, values)
+    # 材料不全: the registrations still lacking a scan, marked on the birth and held by a small partial
+    # index (registration_birth_pending), not every scan of the province probed per record.
     if materials == "incomplete":
-        newborns = newborns.exclude(materials_complete_q())
+        newborns = newborns.filter(birth__materials_pending=True)
     elif materials == "complete":
-        newborns = newborns.filter(materials_complete_q())
+        newborns = newborns.filter(birth__materials_pending=False)
     return newborns.order_by("-birth__registered_at", "-birth_id", "birth_order")
 
 

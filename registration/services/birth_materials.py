@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from registration import rules
 from registration.models import AuditEntry, Birth, Material, Newborn
 from registration.services.audit import audit_record
 from registration.services.materials import material_clean
@@ -82,6 +83,16 @@ def material_row(birth: Birth, material: MaterialInput, content_type: str, name:
     )
 
 
+def birth_materials_pending_refresh(birth: Birth) -> bool:
+    """Birth.materials_pending anew from the birth's scans (rules.materials_missing): after a scan is added,
+    or its kind changed in the admin. Returns the value."""
+    kinds = Material.objects.filter(birth=birth).values_list("kind", flat=True)
+    pending = bool(rules.materials_missing(birth.route, kinds))
+    Birth.objects.filter(pk=birth.pk).update(materials_pending=pending)
+    birth.materials_pending = pending
+    return pending
+
+
 def birth_material_add(*, user, newborn: Newborn, material: MaterialInput, ip: str | None = None) -> Material:
     """Add a scan to a saved registration (its materials deferred, or a page scanned again); audited.
 
@@ -100,6 +111,7 @@ def birth_material_add(*, user, newborn: Newborn, material: MaterialInput, ip: s
         with transaction.atomic():
             added = material_row(newborn.birth, cleaned, content_type, name, user)
             added.save()
+            birth_materials_pending_refresh(newborn.birth)
             audit_record(
                 user=user,
                 action=AuditEntry.Action.UPDATE,

@@ -10,6 +10,7 @@ from django.utils import timezone
 from stdnum.cn import ric
 
 from registration import rules, validators
+from registration.masking import mask_id_number
 from registration.models import AuditEntry, Newborn, Payment
 from registration.reference import Sex
 from registration.services.audit import audit_record
@@ -315,14 +316,29 @@ def _reason_check(text: str, *, field: str, label: str) -> None:
 
 
 def _void(
-    newborn: Newborn, *, user, reason: str, ip: str | None, automatic: bool, late_payment: date | None = None
+    newborn: Newborn,
+    *,
+    user,
+    reason: str,
+    ip: str | None,
+    automatic: bool,
+    late_payment: date | None = None,
+    duplicate_of: Newborn | None = None,
 ) -> Newborn:
     now = timezone.now()
     newborn.state, newborn.state_changed_at = Newborn.State.VOID, now
     newborn.voided_at, newborn.void_reason = now, reason[:VOID_REASON_MAX_LENGTH]
     newborn.voided_automatically = automatic
+    newborn.duplicate_of = duplicate_of
     newborn.save(
-        update_fields=["state", "state_changed_at", "voided_at", "void_reason", "voided_automatically"]
+        update_fields=[
+            "state",
+            "state_changed_at",
+            "voided_at",
+            "void_reason",
+            "voided_automatically",
+            "duplicate_of",
+        ]
     )
     audit_record(
         user=user,
@@ -337,6 +353,8 @@ def _void(
         detail={
             "automatic": automatic,
             **({"late_payment": late_payment.isoformat()} if late_payment else {}),
+            # The record kept, by its masked code: the voided record's hospital may read it (docs/privacy.md).
+            **({"duplicate_of": mask_id_number(duplicate_of.identity_number)} if duplicate_of else {}),
         },
     )
     return newborn
@@ -355,6 +373,42 @@ def newborn_void(*, newborn: Newborn, user, reason: str, ip: str | None = None) 
     if refusal := void_refusal(newborn):
         raise ValidationError({"reason": [refusal]})
     return _void(newborn, user=user, reason=reason, ip=ip, automatic=False)
+
+
+DUPLICATE_REASON = "重复登记"
+
+
+def duplicate_void_reason(kept: Newborn) -> str:
+    """The void reason of a record voided as another's duplicate: 「重复登记」 and the kept record's masked
+    code, all another hospital may learn of it (docs/privacy.md)."""
+    return f"{DUPLICATE_REASON}（保留的记录：{mask_id_number(kept.identity_number)}）"
+
+
+@transaction.atomic
+def newborn_void_duplicate(*, newborn: Newborn, kept: Newborn, user, ip: str | None = None) -> Newborn:
+    """Void a record as the duplicate of `kept` (a 医保中心 administrator's decision on the quality page).
+
+    Both rows are locked in id order; the kept record must still be in force. The voided record's code
+    and personal number stay issued, never given again (as any void's); it links to the kept record
+    (Newborn.duplicate_of) and the VOID entry names it.
+    """
+    if newborn.pk == kept.pk:
+        raise ValidationError({"void": ["不能把记录作废为它自己的重复登记。"]})
+    locked = {
+        row.pk: row
+        for row in Newborn.objects.select_for_update(of=("self",))
+        .select_related("birth", "birth__hospital")
+        .filter(pk__in=[newborn.pk, kept.pk])
+        .order_by("pk")
+    }
+    newborn, kept = locked[newborn.pk], locked[kept.pk]
+    if kept.state == Newborn.State.VOID:
+        raise ValidationError({"void": ["要保留的记录已经作废，不能把另一条作废为它的重复登记。"]})
+    if refusal := void_refusal(newborn):
+        raise ValidationError({"void": [refusal]})
+    return _void(
+        newborn, user=user, reason=duplicate_void_reason(kept), ip=ip, automatic=False, duplicate_of=kept
+    )
 
 
 def newborn_void_expired(*, today: date, dry_run: bool = False) -> list[Newborn]:

@@ -232,6 +232,10 @@ def _register_locked(
         agency=checked.agency,
         parent_agency=checked.parent_agency,
         agency_warning_confirmed=WARNING_AGENCY in registration.confirmed_warnings,
+        confirmed_warnings=" ".join(sorted(checked.confirmed)),
+        materials_pending=bool(
+            rules.materials_missing(route, [material.kind for material, _ in checked.materials])
+        ),
         birth_hospital=checked.birth_hospital,
         birth_hospital_name=checked.birth_hospital_name,
     )
@@ -284,7 +288,7 @@ def _register_locked(
                     "personal_number": newborn.personal_number,
                     "materials": len(stored),
                     "materials_deferred": registration.materials_deferred,
-                    **({"confirmed": checked.confirmed} if checked.confirmed else {}),
+                    **({"confirmed": sorted(checked.confirmed)} if checked.confirmed else {}),
                     "sms_declined": registration.sms_declined,
                 }
                 for newborn in newborns
@@ -339,6 +343,8 @@ def _newborn_row(
         state=Newborn.State.REGISTERED,
         state_changed_at=now,
         registered_on=birth.registered_on,
+        mother_id_number=birth.mother_id_number,
+        father_id_number=birth.father_id_number,
         **fields,
     )
     newborn.full_clean(exclude=_NEWBORN_RELATIONS, validate_unique=False, validate_constraints=False)

@@ -95,14 +95,15 @@ class RegistrationCheck:
     materials: list[tuple[MaterialInput, str]] = field(default_factory=list)  # (cleaned, content type)
     birth_hospital_name: str = ""
     birth_hospital: Hospital | None = None  # when this system knows it
+    # The warnings that applied and that the request had confirmed: the birth keeps them
+    # (Birth.confirmed_warnings) for the 医保中心's quality page, the registration's audit entry too.
+    confirmed: set[str] = field(default_factory=set)
 
     parent_role: str = Birth.ParentRole.MOTHER
     # What the check answered from other hospitals' records, in words, for the audit log (LOOKUP): empty
     # when it drew on none (docs/privacy.md, Lookups on record).
     lookups: list[str] = field(default_factory=list)
     lookup_number: str = ""  # the ID parent's number, masked
-    # The warnings that applied and that the clerk had confirmed, kept with the registration's audit entry.
-    confirmed: list[str] = field(default_factory=list)
 
     @property
     def parent(self) -> ParentInput:
@@ -156,9 +157,17 @@ def registration_check(
         _warnings_find(check, hospital, community, parent_role, babies, set(registration.confirmed_warnings))
     place = birth_place_resolve(hospital=hospital, name=registration.birth_hospital_name)
     check.birth_hospital_name, check.birth_hospital = place.name, place.hospital
-    if place.warning and WARNING_BIRTH_PLACE not in registration.confirmed_warnings:
-        check.warnings.append(CheckWarning(WARNING_BIRTH_PLACE, place.warning))
+    if place.warning:
+        _warning_add(check, WARNING_BIRTH_PLACE, place.warning, registration.confirmed_warnings)
     return check
+
+
+def _warning_add(check: RegistrationCheck, code: str, message: str, confirmed) -> None:
+    """A warning that applies: to be confirmed, or kept among the confirmed ones when it was."""
+    if code in confirmed:
+        check.confirmed.add(code)
+    else:
+        check.warnings.append(CheckWarning(code, message))
 
 
 def registration_problems(
@@ -246,9 +255,9 @@ def _warnings_find(
     agencies = selectors.agencies_for_codes([community.code, parent_code])
     agency, parent_agency = agencies[community.code], agencies[parent_code]
     check.agency, check.parent_agency = agency, parent_agency
-    if WARNING_AGENCY not in confirmed and (parent_agency is None or parent_agency != agency):
+    if parent_agency is None or parent_agency != agency:
         message = _agency_message(agency, parent_agency, change, parent_id_number=parent.id_number)
-        check.warnings.append(CheckWarning(WARNING_AGENCY, message))
+        _warning_add(check, WARNING_AGENCY, message, confirmed)
     people = [person for person in (check.mother, check.father) if person.id_number]
     births = selectors.parent_births([person.id_number for person in people])
     check.lookup_number = mask_id_number(parent.id_number)
@@ -268,19 +277,18 @@ def _warnings_find(
         or agreeing & {birth.mother_id_number, birth.father_id_number} - {""}
     ]
     birth_dates = {baby.birth_date for baby in babies if baby.birth_date is not None}
-    if WARNING_DUPLICATE not in confirmed:
-        own, elsewhere = _duplicates(shown, birth_dates, hospital)
-        if message := _duplicate_message(own, elsewhere):
-            check.warnings.append(CheckWarning(WARNING_DUPLICATE, message))
-        if elsewhere:
-            check.lookups.append("其他医疗机构有同一出生日期的登记：已提示可能重复登记（未显示其内容）")
+    own, elsewhere = _duplicates(shown, birth_dates, hospital)
+    if message := _duplicate_message(own, elsewhere):
+        _warning_add(check, WARNING_DUPLICATE, message, confirmed)
+    if elsewhere and WARNING_DUPLICATE not in confirmed:
+        check.lookups.append("其他医疗机构有同一出生日期的登记：已提示可能重复登记（未显示其内容）")
     # The name last registered with the number (a parent's row is written with each birth).
     earlier = _known_name(births, parent.id_number, id_parent_only=True)
     if parent.name and earlier is not None and not rules.identity_agrees(earlier, parent.name):
         elsewhere = any(birth.parent_id_number == parent.id_number for birth in others)
         if WARNING_PARENT_NAME in confirmed:
             # The clerk checked the ID card: on record, with the registration (and as a lookup).
-            check.confirmed.append(WARNING_PARENT_NAME)
+            check.confirmed.add(WARNING_PARENT_NAME)
             if elsewhere:
                 check.lookups.append("已确认核对身份证（姓名与此前登记不一致），继续登记")
         else:

@@ -21,6 +21,7 @@ from registration.models import AuditEntry, Material, Newborn, Sex
 from registration.pagination import BoundedPaginator
 from registration.rules import days_left, materials_missing
 from registration.searches import search_data, search_redirect
+from registration.selectors.quality import duplicate_kept_code
 from registration.services.audit import audit_record
 from registration.services.birth_materials import MaterialInput, birth_material_add
 from registration.services.exports import (
@@ -266,6 +267,8 @@ def _detail(request, newborn: Newborn, *, material_form: MaterialAddForm | None 
             (message, mask_phone(message.phone))
             for message in selectors.newborn_sms_messages(newborn=newborn)
         ],
+        # Voided as a duplicate: the kept record by its masked code alone, whichever hospital keeps it.
+        "duplicate_of_masked": duplicate_kept_code(newborn),
         "days_left": days_left(newborn.birth_date, today),
         "today": today,
     }

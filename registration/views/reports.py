@@ -15,9 +15,11 @@ from django.views.decorators.http import require_safe
 
 from registration import access, selectors
 from registration.charts import bar_chart_svg, share_bar_svg
+from registration.forms.quality import DEFAULT_STALE_DAYS
 from registration.forms.reports import ReportForm
 from registration.http import client_ip
 from registration.models import Newborn, Sex
+from registration.selectors.quality import QualityReport, quality_report
 from registration.selectors.reports import (
     Report,
     StateCounts,
@@ -97,6 +99,7 @@ def reports(request):
             ("各市（按参保社区所在市）", report.cities, "cities"),
             ("各参保所属机构", report.agencies, "agencies"),
         ],
+        quality=_quality(request, form),
     )
     return render(request, "registration/reports.html", context)
 
@@ -115,6 +118,22 @@ def _last_month_link(form, hospital) -> str:
     if hospital is not None:
         query["hospital"] = hospital.pk
     return "?" + urlencode(query)
+
+
+def _quality(request, form) -> QualityReport | None:
+    """A supervisor's hospital's data-quality figures over the report's period (docs/quality.md): the
+    row the 医保中心's quality page shows for it. Administrators have the quality page itself."""
+    operator = access.user_operator(request.user)
+    if operator is None:
+        return None
+    data = form.cleaned_data
+    return quality_report(
+        date_from=data["date_from"],
+        date_to=data["date_to"],
+        days=DEFAULT_STALE_DAYS,
+        today=timezone.localdate(),
+        hospital_id=operator.hospital_id,
+    )
 
 
 def _hospital_link(form, report) -> str:

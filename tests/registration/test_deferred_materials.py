@@ -13,7 +13,11 @@ from registration.selectors import (
     newborn_search_for_user,
     newborns_followup_for_user,
 )
-from registration.services.birth_materials import MaterialInput, birth_material_add
+from registration.services.birth_materials import (
+    MaterialInput,
+    birth_material_add,
+    birth_materials_pending_refresh,
+)
 from registration.services.newborns import ParentInput
 from tests import factories
 
@@ -105,8 +109,9 @@ def test_the_followup_list_marks_them(client, clerk, records):
 
 
 def test_the_sql_filter_and_the_page_mark_apply_the_same_rule_to_every_set_of_scans(clerk, records):
-    """materials_complete_q (the filter, in SQL) and materials_incomplete_mark (a page, by
-    rules.materials_missing): every subset of the five kinds, on both routes, gives the same answer."""
+    """The filter (Birth.materials_pending, as birth_materials_pending_refresh keeps it whenever scans
+    change) and materials_incomplete_mark (a page, by rules.materials_missing): every subset of the five
+    kinds, on both routes, gives the same answer."""
     from itertools import combinations
 
     from registration.models import Birth
@@ -131,6 +136,8 @@ def test_the_sql_filter_and_the_page_mark_apply_the_same_rule_to_every_set_of_sc
                     )
                     for kind in subset
                 )
+                birth.refresh_from_db()
+                birth_materials_pending_refresh(birth)
                 in_sql = (
                     newborn_search_for_user(user=clerk, materials="incomplete")
                     .filter(pk=deferred.pk)

@@ -139,3 +139,41 @@ def test_migration_0024_stops_at_a_negative_amount_and_names_the_payment(clerk):
     finally:
         MigrationExecutor(connection).migrate(latest)
     assert MigrationExecutor(connection).migration_plan(latest) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migration_0030_fills_what_the_quality_page_reads(clerk):
+    from registration.models import Birth, Material, Newborn
+    from registration.services.birth_materials import MaterialInput
+    from tests.security.conftest import png_bytes
+
+    born = date(2026, 3, 2)
+    deferred = factories.register(
+        clerk, babies=[BabyInput(Sex.FEMALE, born), BabyInput(Sex.MALE, born)], today=born
+    )
+    complete = factories.register(
+        clerk,
+        mother=factories.ParentInput("黄齐全", factories.id_number(order="122"), ""),
+        materials=[
+            MaterialInput(Material.Kind.ID_CARD, png_bytes(), "身份证.png"),
+            MaterialInput(Material.Kind.BIRTH_RECORD, png_bytes(), "出生记录.png"),
+        ],
+        materials_deferred=False,
+        today=born,
+    )
+    Birth.objects.filter(pk=complete.pk).update(agency_warning_confirmed=True)
+    executor = MigrationExecutor(connection)
+    latest = _latest(executor)
+    try:
+        executor.migrate([("registration", "0027_birth_request_fingerprint")])
+    finally:
+        MigrationExecutor(connection).migrate(latest)
+
+    births = {birth.pk: birth for birth in Birth.objects.all()}
+    assert births[deferred.pk].materials_pending is True
+    assert births[complete.pk].materials_pending is False
+    assert births[complete.pk].confirmed_warnings == "agency_mismatch"
+    assert births[deferred.pk].confirmed_warnings == ""
+    for newborn in Newborn.objects.select_related("birth"):
+        assert newborn.mother_id_number == newborn.birth.mother_id_number != ""
+        assert newborn.father_id_number == newborn.birth.father_id_number

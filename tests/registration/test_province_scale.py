@@ -489,3 +489,41 @@ def test_a_reports_totals_by_city_and_agency_read_the_periods_records_through_in
     _no_seq_scan_of_big_tables(plan)
     assert sum(place.counts.total for place in report.cities) == report.counts.total
     assert sum(place.counts.total for place in report.agencies) == report.counts.total
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_quality_page_finds_the_builders_seeded_pairs_through_its_indexes(province):
+    """The builder registers one birth in a thousand twice (bench/province_data.py, duplicates_seed): each
+    pair is found, no twins are, and the duplicates are grouped from the newborns' partial indexes."""
+    import re
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from registration.selectors.quality import duplicate_pairs, quality_report
+
+    today = timezone.localdate()
+    period = {"date_from": today - timedelta(days=365), "date_to": today}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT LEAST(original, duplicate), GREATEST(original, duplicate) FROM bench_seeded_pair "
+            "WHERE birth_date >= %s",
+            [period["date_from"]],
+        )
+        seeded = {tuple(row) for row in cursor.fetchall()}
+    with CaptureQueriesContext(connection) as queries:
+        found = {pair.key for pair in duplicate_pairs(**period)}
+
+    assert seeded and found == seeded
+    twins = Newborn.objects.filter(pk__in={pk for key in found for pk in key}, birth__newborns__birth_order=2)
+    assert not twins.exists()
+    grouped = [q["sql"] for q in queries.captured_queries if "MIN(" in q["sql"]]
+    assert len(grouped) == 2
+    for sql in grouped:
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN " + sql)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert re.search(r"Index Only Scan using registration_newborn_dup_[mf] ", plan), plan
+    report = quality_report(**period, days=30, today=today)
+    assert report.total("duplicates") == 2 * len(seeded)

@@ -29,6 +29,8 @@ REGISTERING = MODULE | {"administrator": 403}
 SUPERVISOR = MODULE | {"clerk": 403}
 ADMINISTRATOR = dict.fromkeys(ROLES, 403) | {"anonymous": LOGIN, "administrator": 200}
 EVERYONE = dict.fromkeys(ROLES, 200)
+# The 医保中心's quality page: anyone but an administrator meets an unknown URL (docs/quality.md).
+QUALITY = dict.fromkeys(ROLES, 404) | {"administrator": 200}
 # The integration API takes Bearer keys only: a browser session, whoever's, is no key (tests/api checks the
 # keys' scopes and each client's hospital).
 API = dict.fromkeys(ROLES, 401)
@@ -49,6 +51,11 @@ class Row:
 
 def _newborn(side: Side) -> dict:
     return {"pk": side.newborn.pk}
+
+
+def _pair(side: Side) -> dict:
+    # Two records of one mother (not a likely duplicate: another day, another sex): the page still opens.
+    return {"first": side.newborn.pk, "second": side.paid.pk}
 
 
 def _newborn_temp_id(side: Side) -> dict:
@@ -133,6 +140,12 @@ ROWS: dict[str, Row] = {
     ),
     # A withdrawal's confirmation page (its POST needs a reason: tests/registration/views/test_operators.py).
     "operator_withdraw": Row(ADMINISTRATOR, kwargs=lambda side: {"pk": side.clerk.operator.pk}),
+    "quality": Row(QUALITY),
+    "quality_export": Row(QUALITY),
+    "quality_pair": Row(QUALITY, kwargs=_pair),
+    # An empty form: refused with its errors (400) for an administrator.
+    "quality_pair_dismiss": Row(_with(QUALITY, administrator=400), "POST", _pair),
+    "quality_pair_void": Row(_with(QUALITY, administrator=400), "POST", _pair),
 }
 
 

@@ -799,3 +799,27 @@ def test_a_changelist_search_is_posted_and_its_url_holds_a_token_not_the_number(
     links = found.content.decode()
     assert f"q={wanted.temp_id}" not in links  # pages, filters and sorting carry the token
     assert found.context["cl"].get_query_string({"p": 2}).count("search=") == 1
+
+
+def test_a_scans_kind_changed_in_the_admin_says_whether_its_registration_still_lacks_one(admin_client):
+    # The quality page counts the registrations still lacking a scan from Birth.materials_pending.
+    world = world_make()
+    material, birth = world["material"], world["birth"]
+    Material.objects.create(
+        birth=birth,
+        kind=Material.Kind.BIRTH_RECORD,
+        file="materials/2026/03/second.pdf",
+        content_type="application/pdf",
+        size=1234,
+        sha256="1" * 64,
+        uploaded_by=material.uploaded_by,
+    )
+
+    response = admin_client.post(change(material), {"kind": Material.Kind.ID_CARD})
+
+    assert response.status_code == 302
+    birth.refresh_from_db()
+    assert birth.materials_pending is False
+    admin_client.post(change(material), {"kind": Material.Kind.BIRTH_RECORD})
+    birth.refresh_from_db()
+    assert birth.materials_pending is True

@@ -315,7 +315,9 @@ def test_the_page_and_the_export_run_a_bounded_number_of_queries(client, supervi
         newborn = registered(clerk, index, MONDAY + timedelta(days=index % 10))[0]
         paid(newborn, clerk, index % 7)
 
-    assert query_count(client, "/reports/", RANGE) == page <= 12
+    # 12 for the report, up to 9 for the hospital's data-quality figures (docs/quality.md), which skip
+    # the reads of what an empty period does not have (the pairs' records, the hospitals' names).
+    assert page <= query_count(client, "/reports/", RANGE) <= 21
     assert query_count(client, "/reports/export.xlsx", RANGE) == export <= 14
 
 
