@@ -29,10 +29,13 @@ class LookupDay:
     count: int
 
 
-def lookups_above_threshold(*, start: date, end: date, hospital: Hospital | None = None) -> list[LookupDay]:
+def lookups_above_threshold(
+    *, start: date, end: date, hospital: Hospital | int | None = None
+) -> list[LookupDay]:
     """Per user and day from `start` to `end` (both included), those with more lookups of other hospitals'
-    records than settings.LOOKUP_ALERT_PER_DAY; only `hospital`'s users when given (an entry's hospital is
-    its user's). Newest day first, then most lookups. One grouped query over the audit log's `at` index."""
+    records than settings.LOOKUP_ALERT_PER_DAY; only `hospital`'s users (a Hospital or its pk) when given
+    (an entry's hospital is its user's). Newest day first, then most lookups. One grouped query over the
+    audit log's `at` index."""
     entries = AuditEntry.objects.filter(LOOKUP_ENTRIES, at__date__gte=start, at__date__lte=end)
     if hospital is not None:
         entries = entries.filter(hospital=hospital)

@@ -18,6 +18,7 @@ from registration.access import newborns_of_hospital
 from registration.masking import mask_id_number
 from registration.models import DuplicateDismissal, Hospital, Newborn
 from registration.rules import pre_enrollment_last_day
+from registration.selectors.lookups import lookups_above_threshold
 from registration.selectors.reports import COUNTED, DayNumber, median_from_histogram
 
 # The parent numbers a likely duplicate may share, and how the page says which.
@@ -205,6 +206,9 @@ class HospitalQuality:
     not_formalized: int = 0
     warnings_confirmed: int = 0
     warnings: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    # Days on which one of its users looked up other hospitals' records more than the day's threshold
+    # (settings.LOOKUP_ALERT_PER_DAY; docs/privacy.md, Lookups on record), one per user and day.
+    lookups_above: int = 0
 
     @property
     def void_unpaid_share(self) -> float | None:
@@ -235,6 +239,7 @@ SORTS = {
     "missing_scans": ("材料逾期未补", lambda row: row.missing_scans),
     "not_formalized": ("缴费后逾期未正式参保", lambda row: row.not_formalized),
     "warnings_confirmed": ("确认提示后登记", lambda row: row.warnings_confirmed),
+    "lookups_above": ("跨院查询超阈值（人·天）", lambda row: row.lookups_above),
 }
 
 
@@ -274,7 +279,7 @@ def quality_report(
     """The quality page's figures: every hospital's, or one hospital's (its supervisor's report page).
 
     A period's registrations (registration days from date_from to date_to) by hospital; the likely
-    duplicates among the babies born in the period. Nine queries whatever the number of hospitals.
+    duplicates among the babies born in the period. Ten queries whatever the number of hospitals.
     """
     newborns = Newborn.objects.all()
     if hospital_id is not None:
@@ -325,6 +330,10 @@ def quality_report(
         figures.warnings_confirmed += number
         for code in codes.split():
             figures.warnings[code] += number
+    # Lookups of other hospitals' records above the day's threshold, per user and day, over the period.
+    for lookup_day in lookups_above_threshold(start=date_from, end=date_to, hospital=hospital_id):
+        if lookup_day.hospital_id is not None:
+            row(lookup_day.hospital_id).lookups_above += 1
     pairs = duplicate_pairs(date_from=date_from, date_to=date_to, hospital_id=hospital_id)
     paired = {record.pk: record.hospital_id for pair in pairs for record in (pair.first, pair.second)}
     for pk in paired.values():

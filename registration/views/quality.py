@@ -116,6 +116,7 @@ FIGURE_HEADERS = [
     "缴费后逾期未正式参保",
     "确认提示后登记",
     "其中",
+    "跨院查询超阈值（人·天）",
 ]
 
 
@@ -136,6 +137,7 @@ def figure_rows(report: QualityReport):
             row.not_formalized,
             row.warnings_confirmed,
             row.warnings_words(),
+            row.lookups_above,
         ]
 
 

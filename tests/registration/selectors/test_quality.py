@@ -125,7 +125,7 @@ def test_the_figures_sort_by_a_column(seeded):
 
 
 def test_it_reads_in_a_fixed_number_of_queries(seeded, django_assert_max_num_queries):
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         quality_report(**PERIOD, days=30, today=TODAY)
 
 
@@ -162,3 +162,31 @@ def test_scans_added_later_take_a_record_off_the_stale_list(seeded):
     newborn.birth.refresh_from_db()
     assert not newborn.birth.materials_pending
     assert quality_report(**later).total("missing_scans") == before - 1
+
+
+def test_each_hospital_counts_its_users_days_of_lookups_above_the_threshold(seeded, settings):
+    from django.utils import timezone
+
+    from registration.models import AuditEntry
+    from registration.services.audit import audit_record
+
+    settings.LOOKUP_ALERT_PER_DAY = 2
+    for _ in range(3):  # above the threshold: one user-day
+        audit_record(user=seeded.foreign_clerk, action=AuditEntry.Action.LOOKUP, detail={"kind": "check"})
+    for _ in range(2):  # at it: none
+        audit_record(user=seeded.clerk, action=AuditEntry.Action.LOOKUP, detail={"kind": "check"})
+    today = timezone.localdate()
+
+    everyone = quality_report(date_from=today - timedelta(days=6), date_to=today, days=30, today=today)
+    own = quality_report(
+        date_from=today - timedelta(days=6),
+        date_to=today,
+        days=30,
+        today=today,
+        hospital_id=seeded.clerk.operator.hospital_id,
+    )
+
+    by_hospital = {row.hospital_id: row.lookups_above for row in everyone.hospitals}
+    assert by_hospital[seeded.foreign_clerk.operator.hospital_id] == 1
+    assert by_hospital.get(seeded.clerk.operator.hospital_id, 0) == 0
+    assert [row.lookups_above for row in own.hospitals] in ([], [0])
