@@ -8,8 +8,6 @@ from collections import Counter
 import pytest
 from django.db import connection
 
-from registration import throttles
-from registration.services import budgets
 from registration.services.api_clients import api_client_create
 from tests import factories
 from tests.api.conftest import ALL_HOSPITAL_SCOPES, bearer, birth_body
@@ -46,17 +44,6 @@ def _race(calls_per_thread: int, call) -> Counter:
         thread.join(timeout=120)
     assert errors == []
     return outcomes
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_racing_threads_never_get_more_than_the_budget_through():
-    assert connection.vendor == "postgresql"
-    budget = throttles.Budget(throttles.SCOPE_COVERAGE, "user-1", "60/d")
-
-    outcomes = _race(15, lambda index: budgets.budget_take(budget).allowed)
-
-    assert outcomes == Counter({True: 60, False: 60})  # 8 × 15 calls, a budget of 60
 
 
 @pytest.mark.postgres
