@@ -68,7 +68,7 @@ def materials_incomplete_mark(newborns: Iterable[Newborn]) -> list[Newborn]:
 
     Not an annotation of the list's query: over a whole list, PostgreSQL hashed every scan of each kind in
     the province to mark a page of 25 (issue 15). The filter by it is materials_complete_q, the same rule
-    in SQL (tests/registration/test_deferred_materials.py holds the two together)."""
+    in SQL (tests/registration/selectors/test_records.py holds the two together)."""
     newborns = list(newborns)
     kinds: dict[int, set[str]] = defaultdict(set)
     births = {newborn.birth_id for newborn in newborns}
