@@ -1,5 +1,6 @@
 """Fixtures and helpers shared by the services' tests: the payment lists (缴费名单) read by
-services/payment_files.py and planned and applied by services/payments.py."""
+services/payment_files.py and planned and applied by services/payments.py, and a photo with a GPS
+position for the scans' cleaning (services/materials.py, birth_materials.py, kept_uploads.py)."""
 
 import codecs
 import io
@@ -7,6 +8,7 @@ from datetime import date
 
 import pytest
 from openpyxl import Workbook
+from PIL import Image
 
 from registration.models import Sex
 from registration.services.kept_uploads import (
@@ -18,14 +20,8 @@ from registration.services.payments import payment_import_plan
 from tests import factories
 
 BORN = date(2026, 1, 10)  # last day 2026-04-09
-
-
 TODAY = date(2026, 3, 1)
-
-
 HEADER = ["新生儿编码", "出生医学证明编号", "个人编号", "到账日期", "缴费年度", "缴费凭证号"]
-
-
 CERTIFICATE = "Q450123456"
 
 
@@ -90,3 +86,18 @@ def plan_of(content: bytes, user, today=TODAY):
 
 def stored(user, content, name="缴费名单.csv"):
     return kept_payment_list_store(user=user, original_name=name, content=content)
+
+
+GPS_IFD = 0x8825
+
+
+def jpeg_with_gps(size=(40, 20), orientation: int | None = None) -> bytes:
+    image = Image.new("RGB", size, (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x010E] = "household register of 450103199003070022"  # ImageDescription
+    exif.get_ifd(GPS_IFD).update({1: "N", 2: (22.0, 48.0, 0.0), 3: "E", 4: (108.0, 22.0, 0.0)})
+    if orientation:
+        exif[0x0112] = orientation
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", exif=exif, comment=b"camera owner")
+    return buffer.getvalue()
