@@ -1,6 +1,7 @@
 """Fixtures and helpers shared by the services' tests: the payment lists (缴费名单) read by
 services/payment_files.py and planned and applied by services/payments.py, and a photo with a GPS
-position for the scans' cleaning (services/materials.py, birth_materials.py, kept_uploads.py)."""
+position for the scans' cleaning (services/materials.py, birth_materials.py, kept_uploads.py), scans for a
+registration, and the hospital and administrator of the operators' and API clients' services."""
 
 import codecs
 import io
@@ -10,10 +11,9 @@ import pytest
 from openpyxl import Workbook
 from PIL import Image
 
-from registration.models import Sex
-from registration.services.kept_uploads import (
-    kept_payment_list_store,
-)
+from registration.models import Division, Sex
+from registration.services.birth_materials import MaterialInput
+from registration.services.kept_uploads import kept_payment_list_store
 from registration.services.newborns import BabyInput, ParentInput
 from registration.services.payment_files import payment_rows_read
 from registration.services.payments import payment_import_plan
@@ -101,3 +101,27 @@ def jpeg_with_gps(size=(40, 20), orientation: int | None = None) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", exif=exif, comment=b"camera owner")
     return buffer.getvalue()
+
+
+def png_bytes(color="white") -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), color).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def scans(*kinds) -> list[MaterialInput]:
+    return [MaterialInput(kind, png_bytes(), f"{kind}.png") for kind in kinds]
+
+
+@pytest.fixture
+def hospital(clerk):
+    """The clerk's hospital, in 青秀区 (its 所属区, which 附件1 asks for)."""
+    hospital = clerk.operator.hospital
+    hospital.division = Division.objects.get(code="450103")
+    hospital.save(update_fields=["division"])
+    return hospital
+
+
+@pytest.fixture
+def administrator(db):
+    return factories.user_make("admin", is_staff=True)

@@ -2,25 +2,10 @@
 
 import pytest
 
-from registration.models import Division, Operator
+from registration.models import Operator
 from registration.services.api_clients import api_client_create, api_client_revoke
-from tests import factories
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def hospital(clerk):
-    """The clerk's hospital, in 青秀区 (its 所属区, which 附件1 asks for)."""
-    hospital = clerk.operator.hospital
-    hospital.division = Division.objects.get(code="450103")
-    hospital.save(update_fields=["division"])
-    return hospital
-
-
-@pytest.fixture
-def administrator(db):
-    return factories.user_make("admin", is_staff=True)
 
 
 @pytest.fixture

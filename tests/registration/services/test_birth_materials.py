@@ -16,19 +16,9 @@ from registration.services.birth_materials import MaterialInput, birth_material_
 from registration.services.lifecycle import newborn_void
 from tests import factories
 from tests.factories import register
-from tests.registration.services.conftest import jpeg_with_gps
+from tests.registration.services.conftest import jpeg_with_gps, scans
 
 pytestmark = pytest.mark.django_db
-
-
-def png_bytes(color="white") -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (8, 8), color).save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-def scans(*kinds) -> list[MaterialInput]:
-    return [MaterialInput(kind, png_bytes(), f"{kind}.png") for kind in kinds]
 
 
 def test_a_scan_added_later_completes_the_registration_and_is_audited(clerk):

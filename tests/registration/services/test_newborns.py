@@ -1,6 +1,5 @@
 """newborn_register: the happy paths, every refusal, the constraints behind it, idempotency."""
 
-import io
 import uuid
 from datetime import date, timedelta
 
@@ -8,7 +7,6 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from PIL import Image
 
 from registration.models import AuditEntry, Birth, IssuedTemporaryId, Material, Newborn, Operator, Parent
 from registration.rules import (
@@ -29,6 +27,7 @@ from registration.services.newborns import (
 )
 from tests import factories
 from tests.factories import FATHER_ID, MOTHER_ID, TODAY, register
+from tests.registration.services.conftest import png_bytes, scans
 
 pytestmark = pytest.mark.django_db
 
@@ -338,16 +337,6 @@ def test_the_newborn_constraints_refuse_inconsistent_rows(clerk, changes):
         setattr(newborn, field, value)
     with pytest.raises(IntegrityError), transaction.atomic():
         newborn.save()
-
-
-def png_bytes(color="white") -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (8, 8), color).save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-def scans(*kinds) -> list[MaterialInput]:
-    return [MaterialInput(kind, png_bytes(), f"{kind}.png") for kind in kinds]
 
 
 def strict(**overrides) -> dict:

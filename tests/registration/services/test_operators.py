@@ -7,7 +7,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from registration.models import (
     AuditEntry,
-    Division,
     Operator,
 )
 from registration.services.operators import (
@@ -35,15 +34,6 @@ NEW = {
 
 
 @pytest.fixture
-def hospital(clerk):
-    """The clerk's hospital, in 青秀区 (its 所属区, which 附件1 asks for)."""
-    hospital = clerk.operator.hospital
-    hospital.division = Division.objects.get(code="450103")
-    hospital.save(update_fields=["division"])
-    return hospital
-
-
-@pytest.fixture
 def supervisor(hospital):
     return factories.operator_make(
         username="super",
@@ -64,11 +54,6 @@ def foreign(clerk):
         real_name="桂林经办",
         id_number=factories.id_number(region="450302", born="19870303", order="012"),
     )
-
-
-@pytest.fixture
-def administrator(db):
-    return factories.user_make("admin", is_staff=True)
 
 
 def test_operator_request_new_creates_the_account_and_the_request(hospital, supervisor):
