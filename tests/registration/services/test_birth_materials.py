@@ -9,9 +9,7 @@ from django.core.files.storage import default_storage
 from PIL import Image
 
 from registration.models import AuditEntry, Material
-from registration.rules import (
-    materials_missing,
-)
+from registration.rules import materials_missing
 from registration.services.birth_materials import MaterialInput, birth_material_add
 from registration.services.lifecycle import newborn_void
 from tests import factories

@@ -15,8 +15,6 @@ from tests import factories
 from tests.factories import FATHER_ID, MOTHER_ID
 
 TODAY = date(2026, 3, 2)
-
-
 HUNAN_FATHER_ID = factories.id_number(region="430102", born="19880511", order="013")
 
 

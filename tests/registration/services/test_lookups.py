@@ -9,11 +9,7 @@ from django.utils import timezone
 
 from registration.models import AuditEntry
 from registration.services.lookups import KIND_CHECK, lookup_record
-from registration.services.newborns import (
-    WARNING_PARENT_NAME,
-    ParentInput,
-    RegistrationWarning,
-)
+from registration.services.newborns import WARNING_PARENT_NAME, ParentInput, RegistrationWarning
 from tests import factories
 from tests.api.conftest import bearer, birth_body
 from tests.factories import MOTHER_ID, register

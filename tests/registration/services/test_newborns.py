@@ -9,9 +9,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 
 from registration.models import AuditEntry, Birth, IssuedTemporaryId, Material, Newborn, Operator, Parent
-from registration.rules import (
-    SUFFIXES,
-)
+from registration.rules import SUFFIXES
 from registration.services import Sex
 from registration.services.birth_materials import MaterialInput
 from registration.services.lifecycle import newborn_void

@@ -5,10 +5,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from registration.models import (
-    AuditEntry,
-    Operator,
-)
+from registration.models import AuditEntry, Operator
 from registration.services.operators import (
     OperatorInput,
     operator_access_decide,
@@ -22,8 +19,6 @@ pytestmark = pytest.mark.django_db
 
 
 NEW_ID = factories.id_number(born="19950612", order="046")
-
-
 NEW = {
     "real_name": "王小芳",
     "id_number": NEW_ID,

@@ -9,10 +9,7 @@ from django.utils import timezone, translation
 
 from registration.models import AuditEntry, Operator, TemporaryPassword
 from registration.services.api_clients import api_client_create
-from registration.services.operators import (
-    OperatorInput,
-    operator_request_new,
-)
+from registration.services.operators import OperatorInput, operator_request_new
 from registration.services.passwords import (
     PASSWORD_ALPHABET,
     one_time_password,

@@ -11,13 +11,7 @@ from django.core.exceptions import ValidationError
 from registration.services import payment_files
 from registration.services.payment_files import payment_rows_read
 from registration.services.payments import Outcome
-from tests.registration.services.conftest import (
-    HEADER,
-    csv_bytes,
-    plan_of,
-    row,
-    xlsx_bytes,
-)
+from tests.registration.services.conftest import HEADER, csv_bytes, plan_of, row, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 

@@ -9,9 +9,7 @@ from django.db import IntegrityError, connection, transaction
 
 from registration.models import AuditEntry, Newborn, Payment, Sex
 from registration.services import payments
-from registration.services.kept_uploads import (
-    kept_upload_read,
-)
+from registration.services.kept_uploads import kept_upload_read
 from registration.services.lifecycle import newborn_void, newborn_void_expired, payment_record
 from registration.services.newborns import BabyInput, ParentInput
 from registration.services.payments import Outcome, PlanChanged, payment_import_apply

@@ -6,9 +6,7 @@ import pytest
 from django.utils import timezone
 
 from registration.models import Division, Hospital, Operator
-from registration.services.joint_handling import (
-    joint_handling_last_day,
-)
+from registration.services.joint_handling import joint_handling_last_day
 from tests import factories
 from tests.factories import FATHER_ID, MOTHER_ID
 

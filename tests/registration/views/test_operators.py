@@ -16,9 +16,7 @@ from registration import selectors
 from registration.masking import mask_id_number
 from registration.models import ApiClient, AuditEntry, Division, Operator
 from registration.services.api_clients import api_client_create
-from registration.services.operators import (
-    operator_access_decide,
-)
+from registration.services.operators import operator_access_decide
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -10,9 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
 from registration.models import AuditEntry, Operator, Payment, Sex
-from registration.services.kept_uploads import (
-    kept_payment_list_get,
-)
+from registration.services.kept_uploads import kept_payment_list_get
 from registration.services.newborns import BabyInput, ParentInput
 from registration.services.payment_files import TEMPLATE_HEADERS, payment_rows_read
 from registration.services.payments import Outcome

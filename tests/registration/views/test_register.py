@@ -21,10 +21,7 @@ from registration.services.kept_uploads import (
     kept_upload_read,
     kept_uploads_clean,
 )
-from registration.services.newborns import (
-    BabyInput,
-    ParentInput,
-)
+from registration.services.newborns import BabyInput, ParentInput
 from tests import factories
 from tests.factories import FATHER_ID, MOTHER_ID, register
 
