@@ -1,6 +1,7 @@
 """The calls go one way: each module of the apps lives in a room, and imports only from the rooms its room
 may call (docs/architecture.md shows the same table). Read from the source (ast), so that an import inside a
-function counts too; no database, no Django."""
+function counts too; no database, no Django. And the tests mirror the modules where logic lives: each
+module of registration/services/, selectors/ and forms/ has its test module (docs/testing.md)."""
 
 import ast
 import subprocess
@@ -244,3 +245,70 @@ def test_transactions_are_opened_only_in_services_jobs_and_migrations():
     files = listed.stdout.split()
     assert files, "git grep found no transaction at all: the search itself is broken"
     assert [name for name in files if not name.startswith(TRANSACTIONS_ALLOWED)] == []
+
+
+# --- the tests mirror the modules where logic lives --------------------------------------------------------
+
+MIRRORED = ("registration/services", "registration/selectors", "registration/forms")
+
+# Modules with no test module of their own yet, each with where it is exercised today. Take a module off
+# this list by giving it its tests/registration/<package>/test_<module>.py; never add one to it.
+NOT_MIRRORED_YET = {
+    # The audit log's writer: every service's test reads the entries it wrote; the log's page is
+    # tests/security/test_audit_log.py, its triggers tests/security/test_audit_triggers.py.
+    "registration/services/audit.py",
+    # POST /api/v1/payments: tests/api/test_payments.py.
+    "registration/services/payment_items.py",
+    # The audit log's read: tests/security/test_audit_log.py (the page), test_province_scale.py (its plans).
+    "registration/selectors/audit.py",
+    # The lists' filters and the searches behind them: through the lists' pages (tests/registration/views/)
+    # and test_province_scale.py (the searches' plans).
+    "registration/selectors/filters.py",
+    "registration/selectors/search.py",
+    # Hospitals and operators a user may manage: tests/registration/views/test_operators.py.
+    "registration/selectors/people.py",
+    # The pages' forms, each through its page's tests (tests/registration/views/test_<page>.py) and
+    # Hypothesis over every form (tests/security/test_form_properties.py); fields.py also through the API.
+    "registration/forms/accounts.py",
+    "registration/forms/advisor.py",
+    "registration/forms/audit.py",
+    "registration/forms/fields.py",
+    "registration/forms/lifecycle.py",
+    "registration/forms/newborns.py",
+    "registration/forms/operators.py",
+    "registration/forms/payments_import.py",
+    "registration/forms/quality.py",
+    "registration/forms/reports.py",
+    "registration/forms/verify.py",
+}
+
+
+def _logic_modules() -> list[str]:
+    return sorted(
+        path.relative_to(ROOT).as_posix()
+        for package in MIRRORED
+        for path in (ROOT / package).glob("*.py")
+        if path.name != "__init__.py"
+    )
+
+
+def _mirror_of(module: str) -> Path:
+    """registration/services/newborns.py -> tests/registration/services/test_newborns.py"""
+    package, name = module.rsplit("/", 1)
+    return ROOT / "tests" / package / f"test_{name}"
+
+
+def test_each_service_selector_and_form_module_has_its_own_test_module():
+    modules = _logic_modules()
+    assert len(modules) > 30, "found too few modules: the search itself is broken"
+    missing = [
+        module for module in modules if module not in NOT_MIRRORED_YET and not _mirror_of(module).exists()
+    ]
+    assert missing == [], "give each its tests/<package>/test_<module>.py (docs/testing.md)"
+
+
+def test_the_list_of_modules_not_mirrored_yet_holds_only_what_is_still_missing():
+    modules = _logic_modules()
+    assert sorted(NOT_MIRRORED_YET - set(modules)) == [], "a module listed here no longer exists"
+    mirrored = [module for module in sorted(NOT_MIRRORED_YET) if _mirror_of(module).exists()]
+    assert mirrored == [], "these have their test module now: take them off NOT_MIRRORED_YET"

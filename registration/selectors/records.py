@@ -49,7 +49,7 @@ def materials_incomplete_mark(newborns: Iterable[Newborn]) -> list[Newborn]:
 
     Not an annotation of the list's query: over a whole list, PostgreSQL hashed every scan of each kind in
     the province to mark a page of 25 (issue 15). The filter by it reads Birth.materials_pending, the same
-    rule kept on the birth by the services that add scans (tests/registration/test_deferred_materials.py
+    rule kept on the birth by the services that add scans (tests/registration/selectors/test_records.py
     holds the two together)."""
     newborns = list(newborns)
     kinds: dict[int, set[str]] = defaultdict(set)

@@ -11,7 +11,7 @@ taken by
 which PostgreSQL and SQLite (3.35+) both run as one atomic step (one statement for all the budgets of a
 call): a row that comes back is a call allowed, no row a call refused (the count stays where it was). No
 node reads the window's count and writes it back, so N concurrent calls never let more than the
-allowance through (tests/registration/test_budgets.py races threads on PostgreSQL).
+allowance through (tests/registration/services/test_budgets.py races threads on PostgreSQL).
 
 The allowance is the rate less the previous window's calls weighted by the share of the period that
 still overlaps it (a sliding window, approximated from two fixed ones): a caller who spent a day's budget

@@ -2,61 +2,24 @@
 API client, per hospital, per address; counted atomically in the database (racing threads on
 PostgreSQL); refused with a 429 in Chinese and Retry-After on the pages and the API."""
 
-import threading
 from collections import Counter
 
 import pytest
 from django.db import connection
 
-from registration import throttles
-from registration.services import budgets
 from registration.services.api_clients import api_client_create
 from tests import factories
 from tests.api.conftest import ALL_HOSPITAL_SCOPES, bearer, birth_body
 from tests.factories import MOTHER_ID
+from tests.registration.services.test_budgets import _race
 from tests.registration.views.test_register import URL, form_data
 
 pytestmark = pytest.mark.django_db
 
 PREVIEW = "/register/preview"
-THREADS = 8
 
 
 # --- atomic, shared by every node: racing threads on PostgreSQL -----------------------------------------
-
-
-def _race(calls_per_thread: int, call) -> Counter:
-    barrier = threading.Barrier(THREADS)
-    outcomes, errors = Counter(), []
-
-    def work(index):
-        try:
-            barrier.wait()
-            for _ in range(calls_per_thread):
-                outcomes[call(index)] += 1
-        except Exception as exc:  # reported below, with its thread
-            errors.append((index, repr(exc)))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(index,)) for index in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert errors == []
-    return outcomes
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_racing_threads_never_get_more_than_the_budget_through():
-    assert connection.vendor == "postgresql"
-    budget = throttles.Budget(throttles.SCOPE_COVERAGE, "user-1", "60/d")
-
-    outcomes = _race(15, lambda index: budgets.budget_take(budget).allowed)
-
-    assert outcomes == Counter({True: 60, False: 60})  # 8 × 15 calls, a budget of 60
 
 
 @pytest.mark.postgres

@@ -70,3 +70,17 @@ def test_the_household_address_starts_from_the_communitys_full_name_without_its_
 def test_a_countys_region_codes_include_the_former_ones():
     assert region_codes_of("450181001001") == ("450181", "450127", "452122")  # 横州市, once 横县
     assert region_codes_of("450103001001") == ("450103",)
+
+
+def test_the_nationalities_are_cldr_names_with_china_first_and_no_region_as_a_nationality():
+    names = dict(NATIONALITY_CHOICES)
+
+    assert NATIONALITY_CHOICES[0] == ("CHN", "中国")
+    assert (names["KHM"], names["KGZ"], names["MLT"], names["GTM"]) == (
+        "柬埔寨",
+        "吉尔吉斯斯坦",
+        "马耳他",
+        "危地马拉",
+    )
+    assert not {"TWN", "HKG", "MAC"} & set(names)
+    assert len(names) == 246

@@ -1,18 +1,15 @@
 """Identity numbers, phones and scans: every input gives a value or a Chinese ValidationError."""
 
-import io
 from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
 from hypothesis import given
 from hypothesis import strategies as st
-from PIL import Image
 from stdnum.cn.ric import calc_check_digit
 
 from registration import validators
 from registration.services import Sex
-from registration.services.materials import material_clean
 from tests.factories import FATHER_ID, MOTHER_ID, id_number
 
 CJK = any_text = st.text(max_size=80)
@@ -135,31 +132,6 @@ def test_personal_numbers_carry_a_check_digit():
 )
 def test_phone_numbers_are_stored_as_national_digits(typed, stored):
     assert validators.phone_validate(typed) == stored
-
-
-def _png(size=(4, 4)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, "white").save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-def test_material_type_is_judged_by_content():
-    assert material_clean(_png(), max_bytes=10_000)[0] == "image/png"
-
-
-@pytest.mark.parametrize(
-    ("content", "message"),
-    [
-        (b"", "空的"),
-        (b"MZ\x90\x00 not a scan", "只能上传"),
-        (_png()[:40], "损坏"),
-        (b"%PDF-1.4 cut short", "不完整"),
-        (b"\xff\xd8\xff" + b"0" * 20_000, "超过"),
-    ],
-)
-def test_bad_materials_are_refused_with_a_reason(content, message):
-    with pytest.raises(ValidationError, match=message):
-        material_clean(content, max_bytes=10_000)
 
 
 # --- names (formal enrollment's real name) -------------------------------------------------------------

@@ -28,8 +28,9 @@ from registration.services.kept_uploads import (
     storage_files,
 )
 from tests import factories
+from tests.registration.services.conftest import jpeg_with_gps
+from tests.registration.services.test_materials import pdf_bytes
 from tests.registration.views.test_register import png_bytes
-from tests.security.test_materials import jpeg_with_gps, pdf_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

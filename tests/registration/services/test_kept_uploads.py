@@ -27,7 +27,7 @@ from registration.services.kept_uploads import (
 )
 from registration.services.newborns import BabyInput
 from tests import factories
-from tests.registration.views.test_payments_import import csv_bytes, row
+from tests.registration.services.conftest import csv_bytes, jpeg_with_gps, row
 from tests.registration.views.test_register import URL, form_data, png_bytes, staged_tokens
 
 pytestmark = pytest.mark.django_db
@@ -219,3 +219,13 @@ def test_kept_and_material_files_on_the_disk_are_the_applications_only(clerk, se
     for name in (kept.file.name, birth.materials.get().file.name):
         assert (root / name).stat().st_mode & 0o777 == 0o600
         assert (root / name).parent.stat().st_mode & 0o777 == 0o700
+
+
+def test_it_stages_a_photo_without_its_gps_position(clerk):
+    staged = kept_scan_store(
+        user=clerk, material_kind="household_head", original_name="a.jpg", content=jpeg_with_gps()
+    )
+
+    content = kept_upload_read(kept_scan_get(user=clerk, token=staged.token))
+    assert b"Exif" not in content
+    assert staged.size == len(content)

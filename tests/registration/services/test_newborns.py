@@ -1,6 +1,5 @@
 """newborn_register: the happy paths, every refusal, the constraints behind it, idempotency."""
 
-import io
 import uuid
 from datetime import date, timedelta
 
@@ -8,27 +7,31 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from PIL import Image
 
 from registration.models import AuditEntry, Birth, IssuedTemporaryId, Material, Newborn, Operator, Parent
 from registration.rules import SUFFIXES
 from registration.services import Sex
 from registration.services.birth_materials import MaterialInput
-from registration.services.newborns import WARNING_CODES, AgencyWarning, BabyInput, ParentInput
+from registration.services.lifecycle import newborn_void
+from registration.services.newborns import (
+    WARNING_AGENCY,
+    WARNING_CODES,
+    WARNING_DUPLICATE,
+    WARNING_PARENT_NAME,
+    AgencyWarning,
+    BabyInput,
+    ParentInput,
+    RegistrationWarning,
+)
 from tests import factories
 from tests.factories import FATHER_ID, MOTHER_ID, TODAY, register
+from tests.registration.services.conftest import png_bytes, scans
 
 pytestmark = pytest.mark.django_db
 
 
 def girls(count):
     return [BabyInput(Sex.FEMALE, TODAY - timedelta(days=4))] * count
-
-
-def png_bytes() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (8, 8), "white").save(buffer, "PNG")
-    return buffer.getvalue()
 
 
 def test_it_registers_a_single_girl_with_X_and_her_name(clerk):
@@ -334,17 +337,213 @@ def test_the_newborn_constraints_refuse_inconsistent_rows(clerk, changes):
         newborn.save()
 
 
-def test_operator_access_set_stamps_the_change_and_audits_it(clerk):
-    from registration.services.operators import operator_access_set
+def strict(**overrides) -> dict:
+    """Registration arguments that neither defer the scans nor confirm any warning."""
+    return {"materials_deferred": False, "confirmed_warnings": (), **overrides}
 
-    operator = clerk.operator
-    admin = factories.user_make("admin", is_staff=True)
-    operator_access_set(operator=operator, access=Operator.Access.WITHDRAWN, user=admin)
-    operator.refresh_from_db()
-    assert operator.access == Operator.Access.WITHDRAWN and operator.access_changed_at is not None
-    entry = AuditEntry.objects.get(action=AuditEntry.Action.ACCESS)
-    assert entry.detail == {"from": "granted", "to": "withdrawn"} and entry.user == admin
-    with pytest.raises(PermissionDenied, match="已于.*被医保中心撤销.*请联系本院主管"):
-        register(clerk)
-    with pytest.raises(ValidationError):
-        operator_access_set(operator=operator, access="bogus", user=admin)
+
+def test_it_refuses_a_registration_without_scans_unless_deferred(clerk):
+    with pytest.raises(ValidationError) as raised:
+        register(clerk, **strict())
+    assert len(raised.value.message_dict["materials"]) == 2
+    assert not Birth.objects.exists()
+
+    birth = register(clerk, **strict(materials_deferred=True))
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.REGISTER)
+    assert birth.materials.count() == 0 and entry.detail["materials_deferred"] is True
+
+
+def test_it_registers_with_the_id_card_and_the_birth_record(clerk):
+    birth = register(clerk, **strict(materials=scans("id_card", "birth_record")))
+
+    assert sorted(birth.materials.values_list("kind", flat=True)) == ["birth_record", "id_card"]
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.REGISTER)
+    assert entry.detail["materials"] == 2 and entry.detail["materials_deferred"] is False
+
+
+def test_a_bad_scan_does_not_count_towards_the_required_ones(clerk):
+    materials = [
+        *scans("household_head", "household_parent"),
+        MaterialInput("birth_record", b"<html>", "x.png"),
+    ]
+    with pytest.raises(ValidationError) as raised:
+        register(clerk, **strict(materials=materials))
+    errors = raised.value.message_dict
+    assert "materials.2" in errors
+    assert errors["materials"] == ["请上传出生记录（产时记录、产科登记表）或出生医学证明。"]
+
+
+def test_it_warns_of_a_possible_duplicate_and_registers_once_confirmed(clerk):
+    first = register(clerk).newborns.get()
+    with pytest.raises(RegistrationWarning) as raised:
+        register(clerk, **strict(materials_deferred=True))
+    assert raised.value.codes == [WARNING_DUPLICATE]
+    message = raised.value.messages[0]
+    assert "可能重复登记" in message and first.personal_number in message and first.name in message
+    assert Newborn.objects.count() == 1
+
+    second = register(clerk, **strict(materials_deferred=True, confirmed_warnings=[WARNING_DUPLICATE]))
+    assert second.newborns.get().temp_id == MOTHER_ID + "x"
+
+
+def test_a_duplicate_is_found_through_the_other_parents_id_too(clerk):
+    register(clerk)  # the mother's ID; the father's is recorded too
+    kwargs = strict(
+        materials_deferred=True,
+        parent_role="father",
+        babies=[BabyInput(Sex.MALE, TODAY - timedelta(days=4))],
+    )
+    with pytest.raises(RegistrationWarning) as raised:
+        register(clerk, **kwargs)
+    assert raised.value.codes == [WARNING_DUPLICATE]
+
+
+def test_no_duplicate_warning_for_another_birth_date_or_a_void_registration(clerk):
+    first = register(clerk).newborns.get()
+    register(
+        clerk, **strict(materials_deferred=True, babies=[BabyInput(Sex.FEMALE, TODAY - timedelta(days=5))])
+    )
+
+    newborn_void(newborn=first, user=clerk, reason="登记错误")
+    other = factories.operator_make(username="other", hospital=clerk.operator.hospital).user
+    assert register(other, **strict(materials_deferred=True)).newborns.count() == 1
+
+
+def test_it_warns_when_the_parents_name_differs_from_the_earlier_registration(clerk):
+    register(clerk)
+    kwargs = strict(
+        materials_deferred=True,
+        mother=ParentInput("张叁", MOTHER_ID, "13877112345"),
+        babies=[BabyInput(Sex.FEMALE, TODAY - timedelta(days=10))],
+    )
+    with pytest.raises(RegistrationWarning) as raised:
+        register(clerk, **kwargs)
+    assert raised.value.codes == [WARNING_PARENT_NAME]
+    assert "「张叁」" in raised.value.messages[0] and "张三" not in raised.value.messages[0]
+
+    birth = register(clerk, **{**kwargs, "confirmed_warnings": [WARNING_PARENT_NAME]})
+    assert birth.newborns.get().name == "张叁之女"
+
+
+def test_every_warning_comes_at_once_and_the_agencys_keeps_its_class(clerk):
+    guilin_mother = factories.id_number(region="450302", order="002")
+    factories.agency_make(code="450300", name="桂林市医疗保障事业管理中心", covers=("4503",))
+    kwargs = {"mother": ParentInput("张三", guilin_mother), "confirmed_warnings": WARNING_CODES}
+    register(clerk, **kwargs)
+    kwargs = strict(materials_deferred=True, mother=ParentInput("王五", guilin_mother))
+
+    with pytest.raises(AgencyWarning) as raised:
+        register(clerk, **kwargs)
+    assert raised.value.codes == [WARNING_AGENCY, WARNING_DUPLICATE, WARNING_PARENT_NAME]
+
+    with pytest.raises(RegistrationWarning) as raised:
+        register(clerk, **{**kwargs, "confirmed_warnings": [WARNING_AGENCY, WARNING_DUPLICATE]})
+    assert not isinstance(raised.value, AgencyWarning) and raised.value.codes == [WARNING_PARENT_NAME]
+
+    confirmed = [WARNING_AGENCY, WARNING_DUPLICATE, WARNING_PARENT_NAME]
+    birth = register(clerk, **{**kwargs, "confirmed_warnings": confirmed})
+    assert birth.agency_warning_confirmed
+
+
+def test_a_parents_name_the_card_cannot_print_is_refused(clerk):
+    with pytest.raises(ValidationError) as raised:
+        register(clerk, mother=ParentInput("陳美玲\U0001f600", MOTHER_ID, "13877112345"))
+    [message] = raised.value.message_dict["mother.name"]
+    assert "「陳」" in message and "「\U0001f600」" in message and "无法打印在登记卡上" in message
+    assert not Birth.objects.exists()
+
+
+def test_the_rare_characters_of_guangxi_names_are_accepted(clerk):
+    birth = register(clerk, mother=ParentInput("禤\U00020bb7覃", MOTHER_ID, "13877112345"))
+    assert birth.newborns.get().name == "禤\U00020bb7覃之女"
+
+
+def test_a_saved_submit_sent_again_returns_its_registration_whatever_it_now_lacks(clerk):
+    # The first submit moved its scans and issued the numbers; the same submit again would be a duplicate
+    # without scans: the request key makes it the same registration.
+    key = uuid.uuid4()
+    first = register(clerk, **strict(materials=scans("id_card", "birth_record"), request_key=key))
+    again = register(clerk, **strict(request_key=key))
+
+    assert again.pk == first.pk
+    assert Newborn.objects.count() == 1 and Material.objects.count() == 2
+
+
+ELSEWHERE = "该父（母）亲身份证号码在其他医疗机构已有同一出生日期的新生儿登记，请与家属核实后再继续"
+
+
+@pytest.fixture
+def other_clerk(clerk):
+    """A clerk of a second hospital (same city, same agency)."""
+    hospital = factories.hospital_make(code="H45010300002", name="南宁市第二人民医院")
+    return factories.operator_make(username="other", hospital=hospital).user
+
+
+def strict_deferred(**overrides) -> dict:
+    return {"materials_deferred": True, "confirmed_warnings": (), **overrides}
+
+
+def _leaks(message: str, newborn) -> list[str]:
+    """What of the other hospital's record a message names."""
+    stored = [
+        newborn.name,
+        newborn.personal_number,
+        newborn.birth.hospital.name,
+        newborn.get_state_display(),
+        f"{newborn.birth_date.month}月{newborn.birth_date.day}日",
+        newborn.temp_id,
+    ]
+    return [value for value in stored if value and value in message]
+
+
+def test_another_hospitals_duplicate_is_said_to_exist_never_described(clerk, other_clerk):
+    first = register(clerk).newborns.get()  # 张三's daughter at the first hospital
+
+    with pytest.raises(RegistrationWarning) as raised:
+        register(other_clerk, **strict_deferred())
+
+    assert raised.value.codes == [WARNING_DUPLICATE]
+    message = raised.value.messages[0]
+    assert ELSEWHERE in message
+    assert _leaks(message, first) == []
+
+
+def test_the_own_hospitals_duplicate_is_still_described(clerk):
+    first = register(clerk).newborns.get()
+    colleague = factories.operator_make(username="colleague", hospital=clerk.operator.hospital).user
+
+    with pytest.raises(RegistrationWarning) as raised:
+        register(colleague, **strict_deferred())
+
+    message = raised.value.messages[0]
+    assert first.personal_number in message and first.name in message and ELSEWHERE not in message
+
+
+def test_another_hospitals_history_stays_hidden_when_the_name_disagrees(clerk, other_clerk):
+    first = register(clerk).newborns.get()
+    kwargs = strict_deferred(mother=ParentInput("王五", MOTHER_ID, ""), father=ParentInput("", "", ""))
+
+    with pytest.raises(RegistrationWarning) as raised:
+        register(other_clerk, **kwargs)
+
+    # The ID card is to be checked; no duplicate, no earlier name: nothing of the record.
+    assert raised.value.codes == [WARNING_PARENT_NAME]
+    message = raised.value.messages[0]
+    assert "「王五」" in message and "张三" not in message and _leaks(message, first) == []
+    # Eight candidate birth dates tell nothing either.
+    babies = [BabyInput(Sex.FEMALE, TODAY - timedelta(days=days)) for days in range(1, 9)]
+    with pytest.raises(RegistrationWarning) as raised:
+        register(other_clerk, **{**kwargs, "babies": babies})
+    assert raised.value.codes == [WARNING_PARENT_NAME]
+
+
+def test_a_duplicate_through_the_other_parent_needs_that_parents_name_to_agree(clerk, other_clerk):
+    register(clerk)  # the father 李四 recorded with his number
+    kwargs = strict_deferred(parent_role="father", mother=ParentInput("", "", ""))
+
+    with pytest.raises(RegistrationWarning) as raised:
+        register(other_clerk, **{**kwargs, "father": ParentInput("李四", FATHER_ID, "")})
+    assert raised.value.codes == [WARNING_DUPLICATE] and ELSEWHERE in raised.value.messages[0]
+
+    birth = register(other_clerk, **{**kwargs, "father": ParentInput("赵六", FATHER_ID, "")})
+    assert birth.newborns.count() == 1  # his number's history elsewhere stays unseen

@@ -8,8 +8,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 
 from registration.models import AuditEntry, Operator, TemporaryPassword
+from registration.services.api_clients import api_client_create
 from registration.services.operators import OperatorInput, operator_request_new
 from registration.services.passwords import (
+    PASSWORD_ALPHABET,
+    one_time_password,
     password_change,
     password_reset_temporary,
     temporary_password_expired,
@@ -156,7 +159,6 @@ def test_a_reset_sets_a_new_expiry(clerk, administrator):
 
 
 def test_a_reset_of_ones_own_or_an_api_clients_account_is_refused(clerk, administrator):
-    from registration.services.api_clients import api_client_create
 
     client, _ = api_client_create(name="南宁HIS", hospital=clerk.operator.hospital, scopes=["records:read"])
 
@@ -167,3 +169,13 @@ def test_a_reset_of_ones_own_or_an_api_clients_account_is_refused(clerk, adminis
     client.user.refresh_from_db()
     assert not client.user.has_usable_password()
     assert not AuditEntry.objects.filter(action=AuditEntry.Action.PASSWORD).exists()
+
+
+def test_one_time_password_is_long_random_and_unambiguous():
+    passwords = {one_time_password() for _ in range(50)}
+
+    assert len(passwords) == 50
+    for password in passwords:
+        assert re.fullmatch(r"[^-]{4}-[^-]{4}-[^-]{4}-[^-]{4}", password)
+        assert set(password.replace("-", "")) <= set(PASSWORD_ALPHABET)
+    assert not set("0O1lI") & set(PASSWORD_ALPHABET)

@@ -6,7 +6,6 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -16,14 +15,8 @@ from openpyxl import load_workbook
 from registration import selectors
 from registration.masking import mask_id_number
 from registration.models import ApiClient, AuditEntry, Division, Operator
-from registration.services.api_clients import api_client_create, api_client_revoke
-from registration.services.operators import (
-    OperatorInput,
-    operator_access_decide,
-    operator_access_request,
-    operator_request_new,
-)
-from registration.services.passwords import PASSWORD_ALPHABET, one_time_password
+from registration.services.api_clients import api_client_create
+from registration.services.operators import operator_access_decide
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -73,91 +66,6 @@ def foreign(clerk):
 @pytest.fixture
 def administrator(db):
     return factories.user_make("admin", is_staff=True)
-
-
-# --- the services ------------------------------------------------------------------------------------
-
-
-def test_one_time_password_is_long_random_and_unambiguous():
-    passwords = {one_time_password() for _ in range(50)}
-
-    assert len(passwords) == 50
-    for password in passwords:
-        assert re.fullmatch(r"[^-]{4}-[^-]{4}-[^-]{4}-[^-]{4}", password)
-        assert set(password.replace("-", "")) <= set(PASSWORD_ALPHABET)
-    assert not set("0O1lI") & set(PASSWORD_ALPHABET)
-
-
-def test_operator_request_new_creates_the_account_and_the_request(hospital, supervisor):
-    operator, password = operator_request_new(
-        hospital=hospital, data=OperatorInput(**NEW), user=supervisor, ip="10.0.0.1"
-    )
-
-    assert operator.access == Operator.Access.REQUESTED
-    assert operator.role == Operator.Role.CLERK
-    assert operator.hospital == hospital
-    assert (operator.real_name, operator.id_number, operator.phone) == ("王小芳", NEW_ID, "13877100001")
-    assert operator.user.check_password(password)
-    assert not operator.user.is_staff
-    assert operator.user.password != password  # stored as a hash only
-    entry = AuditEntry.objects.get(action=AuditEntry.Action.ACCESS)
-    assert entry.detail == {"from": None, "to": "requested", "new_operator": True}
-    assert NEW_ID not in entry.object_repr
-
-
-def test_operator_request_new_reports_every_problem_at_once(hospital, supervisor):
-    data = OperatorInput(
-        username="clerk", real_name="", id_number="450103199506120461", phone="123", remark=""
-    )
-
-    with pytest.raises(ValidationError) as caught:
-        operator_request_new(hospital=hospital, data=data, user=supervisor)
-
-    errors = caught.value.message_dict
-    assert errors["username"] == ["该登录用户名已被使用，请换一个。"]
-    assert errors["real_name"] == ["请填写经办人姓名。"]
-    assert "校验位" in errors["id_number"][0]
-    assert errors["phone"]
-    assert get_user_model().objects.count() == 2  # nothing created
-
-
-def test_operator_request_new_refuses_an_operator_already_at_the_hospital(hospital, supervisor, clerk):
-    data = OperatorInput(**{**NEW, "id_number": clerk.operator.id_number})
-
-    with pytest.raises(ValidationError) as caught:
-        operator_request_new(hospital=hospital, data=data, user=supervisor)
-
-    assert "已在本院登记" in caught.value.message_dict["id_number"][0]
-
-
-def test_access_moves_only_along_request_grant_withdraw(hospital, supervisor, administrator, foreign):
-    operator = foreign
-    operator = operator_access_request(operator=operator, user=supervisor)
-    assert operator.access == Operator.Access.REQUESTED
-    with pytest.raises(ValidationError, match="不需要再申请"):
-        operator_access_request(operator=operator, user=supervisor)
-    operator = operator_access_decide(operator=operator, decision="grant", user=administrator)
-    assert operator.access == Operator.Access.GRANTED
-    with pytest.raises(ValidationError, match="不能开通"):
-        operator_access_decide(operator=operator, decision="grant", user=administrator)
-    with pytest.raises(ValidationError, match="请填写撤销"):
-        operator_access_decide(operator=operator, decision="withdraw", user=administrator, reason="  ")
-    operator = operator_access_decide(
-        operator=operator, decision="withdraw", user=administrator, reason="已调离产科"
-    )
-    assert (operator.access, operator.access_reason) == (Operator.Access.WITHDRAWN, "已调离产科")
-    with pytest.raises(ValidationError, match="不能撤销"):
-        operator_access_decide(operator=operator, decision="withdraw", user=administrator, reason="再撤")
-    with pytest.raises(ValidationError, match="操作无效"):
-        operator_access_decide(operator=operator, decision="delete", user=administrator)
-    actions = list(
-        AuditEntry.objects.filter(action=AuditEntry.Action.ACCESS).values_list("detail", flat=True)
-    )
-    assert [entry["to"] for entry in actions] == ["withdrawn", "granted", "requested"]
-    withdrawn = AuditEntry.objects.filter(action=AuditEntry.Action.ACCESS).first()
-    assert withdrawn.reason == "已调离产科"
-    operator = operator_access_decide(operator=operator, decision="grant", user=administrator)
-    assert operator.access_reason == ""  # a grant clears the last withdrawal's reason
 
 
 # --- the pages ----------------------------------------------------------------------------------------
@@ -631,15 +539,6 @@ def test_an_api_clients_account_is_not_a_pending_request_nor_managed(client, adm
     assert selectors.operators_requested_count(user=administrator) == 0
     assert client.get(f"/operators/{his.user.operator.pk}/withdraw").status_code == 404
     assert client.post(f"/operators/{his.user.operator.pk}/access", {"decision": "grant"}).status_code == 404
-
-
-def test_revoking_an_api_client_withdraws_its_accounts_access(administrator, his):
-    api_client_revoke(client=his, user=administrator)
-
-    operator = Operator.objects.select_related("user").get(user=his.user)
-    assert operator.user.is_active is False
-    assert operator.access == Operator.Access.WITHDRAWN
-    assert operator.access_reason == "接口客户端已撤销" and operator.access_changed_at is not None
 
 
 def test_the_migration_withdraws_the_accounts_of_clients_revoked_before(his):

@@ -23,7 +23,7 @@ from registration.services.kept_uploads import (
 )
 from registration.services.newborns import BabyInput, ParentInput
 from tests import factories
-from tests.factories import FATHER_ID, MOTHER_ID
+from tests.factories import FATHER_ID, MOTHER_ID, register
 
 pytestmark = pytest.mark.django_db
 
@@ -654,3 +654,32 @@ def test_staging_cleanup_removes_only_stale_files(clerk):
     assert not default_storage.exists(old.file.name)
     assert kept_scan_get(user=clerk, token=new.token) is not None
     assert kept_uploads_clean(scans_older_than=timedelta(days=1)).scans == 0
+
+
+@pytest.fixture
+def other_clerk(clerk):
+    """A clerk of a second hospital (same city, same agency)."""
+    hospital = factories.hospital_make(code="H45010300002", name="南宁市第二人民医院")
+    return factories.operator_make(username="other", hospital=hospital).user
+
+
+def _letters(client, **data) -> list[str]:
+    response = client.post(PREVIEW, {"role": "mother", "sexes": "2", **data})
+    assert response.status_code == 200, response.content
+    return [baby["letter"] for baby in response.json()["babies"]]
+
+
+def test_the_preview_shows_another_hospitals_letters_only_with_the_agreeing_name(client, clerk, other_clerk):
+    register(clerk)  # the first hospital issued X
+    client.force_login(other_clerk)
+
+    assert _letters(client, parent_id=MOTHER_ID) == ["X"]  # no name: nothing of her history
+    assert _letters(client, parent_id=MOTHER_ID, parent_name="王五") == ["X"]
+    assert _letters(client, parent_id=MOTHER_ID, parent_name="张三") == ["x"]
+
+
+def test_the_preview_shows_the_own_hospitals_letters_whatever_the_name(client, clerk):
+    register(clerk)
+    client.force_login(clerk)
+
+    assert _letters(client, parent_id=MOTHER_ID) == ["x"]

@@ -1,4 +1,5 @@
-"""The registration page's forms: parsing and normalising only; no database, no eligibility."""
+"""forms/register.py: the registration page's forms, parsing and normalising only; no database, no
+eligibility."""
 
 from datetime import date
 
@@ -14,8 +15,7 @@ from registration.forms.register import (
     check_path_reported,
     error_summary,
 )
-from registration.forms.register_preview import PreviewForm
-from registration.reference import NATIONALITY_CHOICES, Sex
+from registration.reference import Sex
 from registration.services.newborns import BabyInput, ParentInput
 from tests.factories import FATHER_ID, MOTHER_ID, register_post_data
 
@@ -340,42 +340,6 @@ def test_a_message_without_a_field_goes_to_the_top():
 
 
 # --- the preview query ------------------------------------------------------------------------
-
-
-def test_the_preview_query_parses_sexes_with_gaps():
-    form = PreviewForm({"parent_id": MOTHER_ID.lower(), "sexes": "2,,1", "role": "mother"})
-
-    assert form.is_valid()
-    assert form.cleaned_data["sexes"] == [Sex.FEMALE, None, Sex.MALE]
-
-
-@pytest.mark.parametrize(
-    "query",
-    [
-        {"parent_id": "", "sexes": "2"},
-        {"parent_id": MOTHER_ID, "sexes": "2,3"},
-        {"parent_id": MOTHER_ID, "sexes": ",".join("2" * 9)},
-        {"parent_id": MOTHER_ID, "role": "father"},
-        {"parent_id": MOTHER_ID, "role": "aunt"},
-        {"parent_id": "4" * 100_000},
-    ],
-)
-def test_the_preview_query_refuses_garbage(query):
-    assert not PreviewForm(query).is_valid()
-
-
-def test_the_nationalities_are_cldr_names_with_china_first_and_no_region_as_a_nationality():
-    names = dict(NATIONALITY_CHOICES)
-
-    assert NATIONALITY_CHOICES[0] == ("CHN", "中国")
-    assert (names["KHM"], names["KGZ"], names["MLT"], names["GTM"]) == (
-        "柬埔寨",
-        "吉尔吉斯斯坦",
-        "马耳他",
-        "危地马拉",
-    )
-    assert not {"TWN", "HKG", "MAC"} & set(names)
-    assert len(names) == 246
 
 
 @pytest.mark.parametrize(

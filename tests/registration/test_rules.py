@@ -6,8 +6,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from registration.models import Material
 from registration.rules import (
     ALL_SUFFIXES,
+    HOUSEHOLD_PAGES,
+    MATERIAL_BIRTH_CERTIFICATE,
+    MATERIAL_BIRTH_RECORD,
     SUFFIXES,
     CardCover,
     benefit_start_combined,
@@ -18,6 +22,7 @@ from registration.rules import (
     day_cover,
     days_left,
     eligibility_problems,
+    materials_missing,
     suffixes_for_birth,
     three_month_date,
 )
@@ -548,3 +553,40 @@ def test_eligibility_holds_exactly_when_every_condition_holds(born, today, house
     )
     in_window = born <= today <= pre_enrollment_last_day(born)
     assert (problems == []) == (in_window and not household and guangxi and inside and ward)
+
+
+def test_the_rules_material_kinds_are_the_models():
+    kinds = set(Material.Kind.values)
+    assert HOUSEHOLD_PAGES | {"id_card", MATERIAL_BIRTH_RECORD, MATERIAL_BIRTH_CERTIFICATE} == kinds
+
+
+@pytest.mark.parametrize(
+    ("route", "kinds"),
+    [
+        ("parent_id", {"household_head", "household_parent", "birth_record"}),
+        ("parent_id", {"id_card", "birth_record"}),
+        ("parent_id", {"id_card", "birth_certificate"}),
+        ("birth_certificate", {"household_head", "household_parent", "birth_certificate"}),
+        ("birth_certificate", {"id_card", "birth_certificate", "birth_record"}),
+    ],
+)
+def test_materials_missing_accepts_the_register_or_id_card_with_the_birth_document(route, kinds):
+    assert materials_missing(route, kinds) == []
+
+
+def test_materials_missing_names_everything_missing():
+    assert materials_missing("parent_id", []) == [
+        "请上传证件所属父（母）亲的户口簿（户主页及本人信息页）或身份证。",
+        "请上传出生记录（产时记录、产科登记表）或出生医学证明。",
+    ]
+
+
+def test_materials_missing_wants_both_pages_of_the_household_register():
+    [message] = materials_missing("parent_id", {"household_head", "birth_record"})
+    assert "户主页和证件所属父（母）亲信息页两页" in message
+
+
+def test_materials_missing_wants_the_certificate_itself_on_the_certificate_route():
+    assert materials_missing("birth_certificate", {"id_card", "birth_record"}) == [
+        "使用出生医学证明登记的，请上传出生医学证明。"
+    ]

@@ -1,43 +1,17 @@
-"""Who may see what, and the community search behind the registration page (附件2)."""
-
-from datetime import timedelta
+"""selectors/divisions.py: the community search behind the registration page (附件2), a division's children
+and its agencies."""
 
 import pytest
 from django.db import connection
-from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 
 from registration import selectors
-from registration.models import Division, Newborn, Operator, Sex
+from registration.models import Division
 from registration.selectors import DivisionQueryError
-from registration.services.newborns import WARNING_CODES, BabyInput, ParentInput
 from tests import factories
-from tests.factories import TODAY
+from tests.registration.selectors.conftest import PROVINCE, village
 
 pytestmark = pytest.mark.django_db
-
-PROVINCE = "广西壮族自治区"
-
-
-def village(code: str, city: str, county: str, township: str, name: str) -> Division:
-    """A community and its ancestors, with the full name the importer would store."""
-    division = factories.division_chain(code, (PROVINCE, city, county, township, name))
-    division.full_name = f"{city} {county} {township} {name}"
-    division.save(update_fields=["full_name"])
-    return division
-
-
-@pytest.fixture
-def places():
-    return {
-        "xinzhu": village("450103001005", "南宁市", "青秀区", "新竹街道", "新竹社区居委会"),
-        "sixian": village("450103001006", "南宁市", "青秀区", "新竹街道", "思贤社区居委会"),
-        "gema": village("450103001201", "南宁市", "青秀区", "新竹街道", "葛麻村委会"),
-        "guilin_xinzhu": village("450304001008", "桂林市", "象山区", "南门街道", "新竹社区"),
-        "hezhou_xinzhu": village("451122111213", "贺州市", "钟山县", "清塘镇", "新竹村委会"),
-        "exact": village("450126101201", "南宁市", "宾阳县", "新桥镇", "新竹"),
-        "changtang": village("450103104201", "南宁市", "青秀区", "长塘镇", "长塘社区居委会"),
-    }
 
 
 def names(divisions) -> list[str]:
@@ -408,52 +382,6 @@ def test_agencies_for_codes_reads_the_community_and_region_codes_in_one_query(
     assert selectors.agencies_for_codes([]) == {}
 
 
-def test_the_possible_duplicates_are_the_babies_of_either_parent_born_that_day(places):
-    factories.division_chain()  # the factories' community, 450103001001
-    clerk = factories.operator_make().user
-    factories.agency_make()  # covers the community and the parents' region
-    born = factories.TODAY - timedelta(days=4)
-    first = factories.register(clerk, mother=ParentInput("张三", factories.MOTHER_ID, ""))
-    # A later registration names the father only, as the ID parent: his births count as well.
-    second = factories.register(
-        clerk,
-        parent_role="father",
-        mother=ParentInput("", "", ""),
-        father=ParentInput("李四", factories.FATHER_ID, ""),
-    )
-    factories.register(  # another family
-        clerk,
-        mother=ParentInput("王五", factories.id_number(order="022"), ""),
-        father=ParentInput("", "", ""),
-    )
-    other_day = factories.register(clerk, babies=[BabyInput(Sex.MALE, born - timedelta(days=1))])
-
-    births = selectors.births_of_parents([factories.MOTHER_ID, factories.FATHER_ID])
-    found = selectors.newborns_of_births_born_on(births=[pk for pk, *_ in births], birth_dates={born})
-
-    assert sorted(births) == [
-        (first.pk, factories.MOTHER_ID, "张三"),
-        (second.pk, factories.FATHER_ID, "李四"),
-        (other_day.pk, factories.MOTHER_ID, "张三"),
-    ]
-    assert [newborn.birth_id for newborn in found] == [first.pk, second.pk]
-    assert selectors.newborns_of_births_born_on(births=[first.pk], birth_dates=set()) == []
-    assert selectors.births_of_parents([]) == []
-
-
-def test_the_name_of_a_parents_births_is_the_last_name_registered_with_the_number(places):
-    factories.division_chain()
-    clerk = factories.operator_make().user
-    assert selectors.births_of_parents([factories.MOTHER_ID]) == []
-
-    factories.register(clerk, confirmed_warnings=WARNING_CODES)
-    factories.register(
-        clerk, confirmed_warnings=WARNING_CODES, mother=ParentInput("张叁", factories.MOTHER_ID, "")
-    )
-
-    assert {name for *_, name in selectors.births_of_parents([factories.MOTHER_ID])} == {"张叁"}
-
-
 def test_of_two_agencies_covering_one_division_the_lower_code_is_chosen(places):
     factories.agency_make(code="450199", name="南宁市医保中心（新）", covers=("4501",))
     factories.agency_make(code="450100", name="南宁市医保中心", covers=("4501",))
@@ -465,103 +393,7 @@ def test_of_two_agencies_covering_one_division_the_lower_code_is_chosen(places):
 # --- newborn_list_for_user: who sees what ----------------------------------------------------------------
 
 
-@pytest.fixture
-def two_hospitals():
-    factories.division_chain()
-    factories.agency_make()
-    nanning = factories.operator_make(username="clerk_nn")
-    guilin_hospital = factories.hospital_make(code="H45030200001", name="桂林市人民医院")
-    guilin = factories.operator_make(username="clerk_gl", hospital=guilin_hospital)
-    own = factories.register(nanning.user).newborns.get()
-    foreign = factories.register(
-        guilin.user, mother=factories.ParentInput("王五", factories.id_number(order="012"), "")
-    ).newborns.get()
-    return {"nanning": nanning, "guilin": guilin, "own": own, "foreign": foreign}
-
-
-def test_a_clerk_sees_only_their_own_hospitals_newborns(two_hospitals):
-    assert list(selectors.newborn_list_for_user(user=two_hospitals["nanning"].user)) == [two_hospitals["own"]]
-    assert list(selectors.newborn_list_for_user(user=two_hospitals["guilin"].user)) == [
-        two_hospitals["foreign"]
-    ]
-
-
-def test_a_supervisor_sees_the_whole_hospitals_newborns(two_hospitals):
-    hospital = two_hospitals["nanning"].hospital
-    supervisor = factories.operator_make(
-        username="super_nn", hospital=hospital, role=Operator.Role.SUPERVISOR
-    )
-
-    assert list(selectors.newborn_list_for_user(user=supervisor.user)) == [two_hospitals["own"]]
-
-
-def test_an_administrator_sees_every_hospitals_newborns(two_hospitals):
-    admin = factories.user_make("admin", is_staff=True)
-
-    assert set(selectors.newborn_list_for_user(user=admin)) == {
-        two_hospitals["own"],
-        two_hospitals["foreign"],
-    }
-
-
-def test_a_plain_user_sees_no_newborns(two_hospitals):
-    assert list(selectors.newborn_list_for_user(user=factories.user_make("visitor"))) == []
-
-
-def test_an_inactive_clerk_sees_no_newborns(two_hospitals):
-    user = two_hospitals["nanning"].user
-    user.is_active = False
-    user.save(update_fields=["is_active"])
-
-    assert list(selectors.newborn_list_for_user(user=user)) == []
-
-
-def test_newborn_detail_get_for_user_is_a_404_for_another_hospitals_record(two_hospitals):
-    with pytest.raises(Http404):
-        selectors.newborn_detail_get_for_user(
-            user=two_hospitals["nanning"].user, pk=two_hospitals["foreign"].pk
-        )
-
-
 # --- newborn_search_for_user ----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def twins():
-    factories.division_chain()
-    factories.agency_make()
-    clerk = factories.operator_make().user
-    birth = factories.register(
-        clerk,
-        babies=[
-            BabyInput(Sex.FEMALE, TODAY - timedelta(days=4)),
-            BabyInput(Sex.FEMALE, TODAY - timedelta(days=4)),
-        ],
-    )
-    first, second = birth.newborns.order_by("birth_order")
-    return clerk, first, second
-
-
-def test_newborn_search_finds_a_temporary_id_exactly_and_case_sensitively(twins):
-    clerk, first, second = twins
-    assert (first.temp_id[-1], second.temp_id[-1]) == ("X", "x")
-
-    assert list(selectors.newborn_search_for_user(user=clerk, identity_number=first.temp_id)) == [first]
-    assert list(selectors.newborn_search_for_user(user=clerk, identity_number=second.temp_id)) == [second]
-    # The mother's own ID finds every baby registered with it.
-    by_mother = selectors.newborn_search_for_user(user=clerk, identity_number=first.temp_id[:-1])
-    assert set(by_mother) == {first, second}
-
-
-def test_newborn_search_filters_by_name_personal_number_dates_and_state(twins):
-    clerk, first, second = twins
-    search = selectors.newborn_search_for_user
-
-    assert list(search(user=clerk, name="张三之")) == [first, second]
-    assert list(search(user=clerk, personal_number=second.personal_number)) == [second]
-    assert list(search(user=clerk, born_from=first.birth_date, born_to=first.birth_date)) == [first, second]
-    assert list(search(user=clerk, born_from=first.birth_date + timedelta(days=1))) == []
-    assert list(search(user=clerk, state=Newborn.State.PAID)) == []
 
 
 def test_a_community_query_drops_format_characters_and_refuses_other_hidden_ones():
