@@ -474,6 +474,13 @@ class Newborn(models.Model):
                 condition=~Q(father_id_number="") & ~Q(state="void"),
                 name="registration_newborn_dup_f",
             ),
+            # The records voided as another's duplicate: few, so a partial index of those alone (the kept
+            # record's delete is refused through it, models.PROTECT, without reading every newborn).
+            models.Index(
+                fields=["duplicate_of"],
+                condition=Q(duplicate_of__isnull=False),
+                name="registration_newborn_dupof",
+            ),
             # The reports (selectors/reports.py): a period's records read from an index alone, with what
             # they are grouped by: of every hospital by registration day, of one hospital by its own (with
             # the birth, which a hospital's scope joins on: access.newborns_in).

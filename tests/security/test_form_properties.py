@@ -27,6 +27,7 @@ FORM_KWARGS = {
     "AuditFilterForm": [{"administrator": True}, {"administrator": False}],
     "NewbornFilterForm": [{"administrator": True}, {"administrator": False}],
     "ReportForm": [{"today": date(2026, 3, 2)}],
+    "QualityForm": [{"today": date(2026, 3, 2)}],
     "RegisterForm": [{"today": date(2026, 3, 2)}],
 }
 

@@ -43,6 +43,10 @@ NOT_HOSPITAL_SCOPED = {
     # The REST API opens nothing to a session; its clients' hospital scoping is tested with their keys.
     "api_newborn": "the API (Bearer keys): tests/api/test_access.py, another hospital's record is a 404",
     "api_newborn_materials": "the API (Bearer keys): tests/api/test_access.py, as api_newborn",
+    # The 医保中心's own pages: every hospital's records, a 404 for anyone but an administrator.
+    "quality_pair": "administrators only, across hospitals: tests/security/test_access_matrix.py",
+    "quality_pair_dismiss": "administrators only, across hospitals: as quality_pair",
+    "quality_pair_void": "administrators only, across hospitals: as quality_pair",
 }
 
 
