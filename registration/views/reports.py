@@ -66,8 +66,15 @@ def _report(request, form, hospital, newborns) -> Report:
         date_to=data["date_to"],
         granularity=data["granularity"],
         per_hospital=access.user_is_administrator(request.user) and hospital is None,
-        per_place=access.user_is_administrator(request.user),
+        per_place=_places_asked(request),
     )
+
+
+def _places_asked(request) -> bool:
+    """An administrator's totals by city and by agency, on asking (?places=1): at a province's volume they
+    read every registration of the period with its community and agency, seconds for a year
+    (docs/performance.md), which the report's default view should not wait for."""
+    return access.user_is_administrator(request.user) and request.GET.get("places") == "1"
 
 
 @never_cache
@@ -95,11 +102,14 @@ def reports(request):
         query=request.GET.urlencode(),
         hospital_link=_hospital_link(form, report),
         last_month_link=_last_month_link(form, hospital),
+        places_link=_places_link(request) if administrator and not _places_asked(request) else "",
         place_tables=[
             ("各市（按参保社区所在市）", report.cities, "cities"),
             ("各参保所属机构", report.agencies, "agencies"),
         ],
         quality=_quality(request, form),
+        quality_link=_quality_link(request, form),
+        quality_days_shown=QUALITY_DAYS_SHOWN,
     )
     return render(request, "registration/reports.html", context)
 
@@ -120,11 +130,32 @@ def _last_month_link(form, hospital) -> str:
     return "?" + urlencode(query)
 
 
+# A supervisor's quality figures come with a report of up to this many days; a longer one shows them on
+# asking (?quality=1): over years of a big hospital they read every registration's warnings and scans.
+QUALITY_DAYS_SHOWN = 92
+
+
+def _quality_shown(request, form) -> bool:
+    data = form.cleaned_data
+    return (data["date_to"] - data["date_from"]).days < QUALITY_DAYS_SHOWN or request.GET.get(
+        "quality"
+    ) == "1"
+
+
+def _quality_link(request, form) -> str:
+    """The same report with the supervisor's quality figures asked for, when the period hides them."""
+    if access.user_operator(request.user) is None or _quality_shown(request, form):
+        return ""
+    query = request.GET.copy()
+    query["quality"] = "1"
+    return "?" + query.urlencode()
+
+
 def _quality(request, form) -> QualityReport | None:
     """A supervisor's hospital's data-quality figures over the report's period (docs/quality.md): the
     row the 医保中心's quality page shows for it. Administrators have the quality page itself."""
     operator = access.user_operator(request.user)
-    if operator is None:
+    if operator is None or not _quality_shown(request, form):
         return None
     data = form.cleaned_data
     return quality_report(
@@ -134,6 +165,13 @@ def _quality(request, form) -> QualityReport | None:
         today=timezone.localdate(),
         hospital_id=operator.hospital_id,
     )
+
+
+def _places_link(request) -> str:
+    """The same report's query with the totals by city and agency asked for."""
+    query = request.GET.copy()
+    query["places"] = "1"
+    return "?" + query.urlencode()
 
 
 def _hospital_link(form, report) -> str:

@@ -232,3 +232,21 @@ def test_the_decisions_read_as_words_in_the_audit_log(client, administrator, see
     assert (
         words[AuditEntry.Action.VOID] == f"医保中心作废为重复登记，保留的记录 {mask_id_number(kept.temp_id)}"
     )
+
+
+def test_a_supervisors_long_report_shows_the_quality_figures_on_asking(client, seeded):
+    hospital = seeded.foreign_clerk.operator.hospital
+    supervisor = factories.operator_make(
+        username="super_gl",
+        hospital=hospital,
+        role="supervisor",
+        id_number=factories.id_number(born="19800101", order="035"),
+    ).user
+    client.force_login(supervisor)
+    year = {"date_from": "2025-12-01", "date_to": "2026-11-30"}
+
+    hidden = client.get(reverse("reports"), year).content.decode()
+    asked = client.get(reverse("reports"), {**year, "quality": "1"}).content.decode()
+
+    assert "data-quality-link" in hidden and 'data-table="quality-figures"' not in hidden
+    assert 'data-table="quality-figures"' in asked and "data-quality-link" not in asked
