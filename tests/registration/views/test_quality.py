@@ -195,15 +195,18 @@ def test_the_export_holds_the_figures_and_the_masked_pairs_audited(client, admin
     assert entry.detail["kind"] == "quality"
 
 
-def test_a_supervisor_reads_their_hospitals_figures_alone_on_the_reports_page(client, seeded):
-    hospital = seeded.foreign_clerk.operator.hospital
-    supervisor = factories.operator_make(
+def _supervisor_of(hospital):
+    return factories.operator_make(
         username="super_gl",
         hospital=hospital,
         role="supervisor",
         id_number=factories.id_number(born="19800101", order="035"),
     ).user
-    client.force_login(supervisor)
+
+
+def test_a_supervisor_reads_their_hospitals_figures_alone_on_the_reports_page(client, seeded):
+    hospital = seeded.foreign_clerk.operator.hospital
+    client.force_login(_supervisor_of(hospital))
 
     content = client.get(reverse("reports")).content.decode()
 
@@ -236,13 +239,7 @@ def test_the_decisions_read_as_words_in_the_audit_log(client, administrator, see
 
 def test_a_supervisors_long_report_shows_the_quality_figures_on_asking(client, seeded):
     hospital = seeded.foreign_clerk.operator.hospital
-    supervisor = factories.operator_make(
-        username="super_gl",
-        hospital=hospital,
-        role="supervisor",
-        id_number=factories.id_number(born="19800101", order="035"),
-    ).user
-    client.force_login(supervisor)
+    client.force_login(_supervisor_of(hospital))
     year = {"date_from": "2025-12-01", "date_to": "2026-11-30"}
 
     hidden = client.get(reverse("reports"), year).content.decode()
