@@ -7,7 +7,7 @@ import pytest
 from registration.selectors import newborn_list_for_user
 from registration.selectors.reports import median_from_histogram, period_start, report_build
 from registration.services.lifecycle import payment_record
-from tests.registration.selectors.conftest import MONDAY, paid, registered
+from tests.registration.reports_cohort import MONDAY, paid, registered
 
 pytestmark = pytest.mark.django_db
 

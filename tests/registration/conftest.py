@@ -1,0 +1,59 @@
+"""Fixtures shared by the registration app's tests: the reports' cohort (reports_cohort.py beside this
+file), read by the reports' selector and view tests alike, and the users it needs."""
+
+from datetime import timedelta
+
+import pytest
+
+from registration.models import Birth
+from registration.services.lifecycle import newborn_formalize, newborn_void
+from tests import factories
+from tests.registration.reports_cohort import MONDAY, paid, registered
+
+
+@pytest.fixture
+def foreign_clerk(clerk):
+    hospital = factories.hospital_make(code="H45030200001", name="桂林市人民医院")
+    return factories.operator_make(username="clerk_gl", hospital=hospital).user
+
+
+@pytest.fixture
+def administrator(db):
+    return factories.user_make("admin", is_staff=True)
+
+
+@pytest.fixture
+def cohort(clerk):
+    """Five babies registered 2-11 March 2026 (twins on the 2nd), one outside the range, in every state."""
+    twins = registered(clerk, 1, MONDAY, babies=2)
+    third = registered(clerk, 2, MONDAY + timedelta(days=2))[0]
+    fourth = registered(clerk, 3, MONDAY + timedelta(days=9))[0]
+    outside = registered(clerk, 4, MONDAY - timedelta(days=1))[0]
+    paid(twins[0], clerk, 0)
+    paid(twins[1], clerk, 2)
+    paid(third, clerk, 5)
+    paid(outside, clerk, 30)
+    real_id = factories.id_number(born=twins[0].birth_date.strftime("%Y%m%d"), order="042")
+    newborn_formalize(
+        newborn=twins[0],
+        user=clerk,
+        real_name="张小花",
+        real_id_number=real_id,
+        today=MONDAY + timedelta(days=20),
+    )
+    newborn_void(newborn=fourth, user=clerk, reason="家长放弃预参保")
+    return {"twins": twins, "third": third, "fourth": fourth, "outside": outside}
+
+
+@pytest.fixture
+def guilin(foreign_clerk):
+    """Two newborns of the Guilin hospital whose 参保社区 is in 桂林市, under its agency."""
+    community = factories.division_chain(
+        "450302001001", ("广西壮族自治区", "桂林市", "秀峰区", "秀峰街道", "秀峰社区")
+    )
+    agency = factories.agency_make(code="450300", name="桂林市医疗保障事业管理中心", covers=("4503",))
+    newborns = registered(foreign_clerk, 6, MONDAY + timedelta(days=1), babies=2)
+    # Registered in 南宁's community (the factories'), then moved to 桂林's with its agency.
+    Birth.objects.filter(pk=newborns[0].birth_id).update(community=community, agency=agency)
+    paid(newborns[0], foreign_clerk, 3)
+    return newborns
