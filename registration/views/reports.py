@@ -74,7 +74,19 @@ def _places_asked(request) -> bool:
     """An administrator's totals by city and by agency, on asking (?places=1): at a province's volume they
     read every registration of the period with its community and agency, seconds for a year
     (docs/performance.md), which the report's default view should not wait for."""
-    return access.user_is_administrator(request.user) and request.GET.get("places") == "1"
+    return access.user_is_administrator(request.user) and _asked(request, "places")
+
+
+def _asked(request, part: str) -> bool:
+    """Whether the query asks for a part the report leaves out by default (?places=1, ?quality=1)."""
+    return request.GET.get(part) == "1"
+
+
+def _asking_link(request, part: str) -> str:
+    """The same report's query, asking for that part."""
+    query = request.GET.copy()
+    query[part] = "1"
+    return "?" + query.urlencode()
 
 
 @never_cache
@@ -102,7 +114,7 @@ def reports(request):
         query=request.GET.urlencode(),
         hospital_link=_hospital_link(form, report),
         last_month_link=_last_month_link(form, hospital),
-        places_link=_places_link(request) if administrator and not _places_asked(request) else "",
+        places_link=_asking_link(request, "places") if administrator and not _places_asked(request) else "",
         place_tables=[
             ("各市（按参保社区所在市）", report.cities, "cities"),
             ("各参保所属机构", report.agencies, "agencies"),
@@ -137,18 +149,14 @@ QUALITY_DAYS_SHOWN = 92
 
 def _quality_shown(request, form) -> bool:
     data = form.cleaned_data
-    return (data["date_to"] - data["date_from"]).days < QUALITY_DAYS_SHOWN or request.GET.get(
-        "quality"
-    ) == "1"
+    return (data["date_to"] - data["date_from"]).days < QUALITY_DAYS_SHOWN or _asked(request, "quality")
 
 
 def _quality_link(request, form) -> str:
     """The same report with the supervisor's quality figures asked for, when the period hides them."""
     if access.user_operator(request.user) is None or _quality_shown(request, form):
         return ""
-    query = request.GET.copy()
-    query["quality"] = "1"
-    return "?" + query.urlencode()
+    return _asking_link(request, "quality")
 
 
 def _quality(request, form) -> QualityReport | None:
@@ -165,13 +173,6 @@ def _quality(request, form) -> QualityReport | None:
         today=timezone.localdate(),
         hospital_id=operator.hospital_id,
     )
-
-
-def _places_link(request) -> str:
-    """The same report's query with the totals by city and agency asked for."""
-    query = request.GET.copy()
-    query["places"] = "1"
-    return "?" + query.urlencode()
 
 
 def _hospital_link(form, report) -> str:
