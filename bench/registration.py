@@ -399,6 +399,7 @@ def quiet_start() -> None:
 
 
 def measure(url: str) -> bool:
+    print(f"gunicorn {' '.join(GUNICORN_ARGS)}, {os.cpu_count()} cores", flush=True)
     with tempfile.TemporaryDirectory(prefix="bench_registration_") as data_dir:
         django_setup(url, data_dir)
         from django.db import connections
@@ -427,21 +428,10 @@ def measure(url: str) -> bool:
 
 
 def main() -> int:
-    import psycopg
+    sys.path.insert(0, str(ROOT / "bench"))
+    from fresh_database import fresh_database_run
 
-    try:
-        admin = psycopg.connect(PG_URL, autocommit=True, connect_timeout=3)
-    except psycopg.Error as error:
-        print(f"PostgreSQL does not answer at {PG_URL} ({error}): this bench needs it")
-        return 1
-    print(f"gunicorn {' '.join(GUNICORN_ARGS)}, {os.cpu_count()} cores", flush=True)
-    admin.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-    admin.execute(f"CREATE DATABASE {PG_DATABASE}")
-    try:
-        return 0 if measure(PG_URL.rsplit("/", 1)[0] + "/" + PG_DATABASE) else 1
-    finally:
-        admin.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-        admin.close()
+    return fresh_database_run(PG_URL, PG_DATABASE, measure)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 def main() -> int:
     failed = []
     for script in sorted(BENCH_DIR.glob("*.py")):
-        if script.name in {"run.py", "__init__.py", "province.py", "province_data.py"}:
+        if script.name in {"run.py", "__init__.py", "province.py", "province_data.py", "fresh_database.py"}:
             continue
         print(f"=== {script.name} ===", flush=True)
         if subprocess.run([sys.executable, str(script)], check=False).returncode != 0:

@@ -204,20 +204,10 @@ def measure(database_url: str) -> bool:
 
 
 def main() -> int:
-    import psycopg
+    sys.path.insert(0, str(ROOT / "bench"))
+    from fresh_database import fresh_database_run
 
-    try:
-        admin = psycopg.connect(PG_URL, autocommit=True, connect_timeout=3)
-    except psycopg.Error as error:
-        print(f"PostgreSQL does not answer at {PG_URL} ({error}): this bench needs it")
-        return 1
-    admin.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-    admin.execute(f"CREATE DATABASE {PG_DATABASE}")
-    try:
-        return 0 if measure(PG_URL.rsplit("/", 1)[0] + "/" + PG_DATABASE) else 1
-    finally:
-        admin.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-        admin.close()
+    return fresh_database_run(PG_URL, PG_DATABASE, measure)
 
 
 if __name__ == "__main__":
