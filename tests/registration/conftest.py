@@ -1,14 +1,17 @@
-"""Fixtures shared by the registration app's tests: the reports' cohort (reports_cohort.py beside this
-file), read by the reports' selector and view tests alike, and the users it needs."""
+"""Fixtures shared by the registration app's tests, the services', the selectors' and the views' alike: the
+reports' cohort (reports_cohort.py beside this file) and the users it needs, and the records a payment
+list names (services/conftest.py writes the lists)."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
-from registration.models import Birth
+from registration.models import Birth, Sex
 from registration.services.lifecycle import newborn_formalize, newborn_void
+from registration.services.newborns import BabyInput, ParentInput
 from tests import factories
 from tests.registration.reports_cohort import MONDAY, paid, registered
+from tests.registration.services.conftest import BORN, CERTIFICATE
 
 
 @pytest.fixture
@@ -57,3 +60,33 @@ def guilin(foreign_clerk):
     Birth.objects.filter(pk=newborns[0].birth_id).update(community=community, agency=agency)
     paid(newborns[0], foreign_clerk, 3)
     return newborns
+
+
+# --- the records a payment list names -------------------------------------------------------------
+
+
+@pytest.fixture
+def admin(db):
+    return factories.user_make("admin", is_staff=True)
+
+
+@pytest.fixture
+def twins(clerk):
+    """Twin girls under their mother's ID: …X and …x, two babies."""
+    birth = factories.register(
+        clerk, babies=[BabyInput(Sex.FEMALE, BORN), BabyInput(Sex.FEMALE, BORN)], today=date(2026, 1, 12)
+    )
+    return list(birth.newborns.order_by("birth_order"))
+
+
+@pytest.fixture
+def certified(clerk):
+    """A boy registered by his birth medical certificate number."""
+    birth = factories.register(
+        clerk,
+        route="birth_certificate",
+        mother=ParentInput("韦丽", factories.id_number(order="112"), "13877112345"),
+        babies=[BabyInput(Sex.MALE, BORN, birth_certificate_number=CERTIFICATE)],
+        today=date(2026, 1, 12),
+    )
+    return birth.newborns.get()

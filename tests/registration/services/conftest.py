@@ -1,7 +1,8 @@
 """Fixtures and helpers shared by the services' tests: the payment lists (缴费名单) read by
 services/payment_files.py and planned and applied by services/payments.py, and a photo with a GPS
 position for the scans' cleaning (services/materials.py, birth_materials.py, kept_uploads.py), scans for a
-registration, and the hospital and administrator of the operators' and API clients' services."""
+registration, and the hospital of the operators' and API clients' services. The payment lists' records
+and the administrator are tests/registration/conftest.py's."""
 
 import codecs
 import io
@@ -11,45 +12,16 @@ import pytest
 from openpyxl import Workbook
 from PIL import Image
 
-from registration.models import Division, Sex
+from registration.models import Division
 from registration.services.birth_materials import MaterialInput
 from registration.services.kept_uploads import kept_payment_list_store
-from registration.services.newborns import BabyInput, ParentInput
 from registration.services.payment_files import payment_rows_read
 from registration.services.payments import payment_import_plan
-from tests import factories
 
 BORN = date(2026, 1, 10)  # last day 2026-04-09
 TODAY = date(2026, 3, 1)
 HEADER = ["新生儿编码", "出生医学证明编号", "个人编号", "到账日期", "缴费年度", "缴费凭证号"]
 CERTIFICATE = "Q450123456"
-
-
-@pytest.fixture
-def admin(db):
-    return factories.user_make("admin", is_staff=True)
-
-
-@pytest.fixture
-def twins(clerk):
-    """Twin girls under their mother's ID: …X and …x, two babies."""
-    birth = factories.register(
-        clerk, babies=[BabyInput(Sex.FEMALE, BORN), BabyInput(Sex.FEMALE, BORN)], today=date(2026, 1, 12)
-    )
-    return list(birth.newborns.order_by("birth_order"))
-
-
-@pytest.fixture
-def certified(clerk):
-    """A boy registered by his birth medical certificate number."""
-    birth = factories.register(
-        clerk,
-        route="birth_certificate",
-        mother=ParentInput("韦丽", factories.id_number(order="112"), "13877112345"),
-        babies=[BabyInput(Sex.MALE, BORN, birth_certificate_number=CERTIFICATE)],
-        today=date(2026, 1, 12),
-    )
-    return birth.newborns.get()
 
 
 def csv_bytes(rows, *, header=HEADER, encoding="utf-8", bom=False, delimiter=",") -> bytes:
@@ -120,8 +92,3 @@ def hospital(clerk):
     hospital.division = Division.objects.get(code="450103")
     hospital.save(update_fields=["division"])
     return hospital
-
-
-@pytest.fixture
-def administrator(db):
-    return factories.user_make("admin", is_staff=True)

@@ -20,33 +20,6 @@ from tests.registration.services.conftest import BORN, CERTIFICATE, csv_bytes, r
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin(db):
-    return factories.user_make("admin", is_staff=True)
-
-
-@pytest.fixture
-def twins(clerk):
-    """Twin girls under their mother's ID: …X and …x, two babies."""
-    birth = factories.register(
-        clerk, babies=[BabyInput(Sex.FEMALE, BORN), BabyInput(Sex.FEMALE, BORN)], today=date(2026, 1, 12)
-    )
-    return list(birth.newborns.order_by("birth_order"))
-
-
-@pytest.fixture
-def certified(clerk):
-    """A boy registered by his birth medical certificate number."""
-    birth = factories.register(
-        clerk,
-        route="birth_certificate",
-        mother=ParentInput("韦丽", factories.id_number(order="112"), "13877112345"),
-        babies=[BabyInput(Sex.MALE, BORN, birth_certificate_number=CERTIFICATE)],
-        today=date(2026, 1, 12),
-    )
-    return birth.newborns.get()
-
-
 # --- the pages ----------------------------------------------------------------------------------------
 
 
