@@ -20,9 +20,9 @@ each post with a new mother ID and a new request_key.
     personal number is issued twice.
 
 gunicorn is stopped and the database dropped at the end. Exits 1 when a target is missed.
-BENCH_GUNICORN_ARGS overrides the worker options (default: --workers 3, 2 × cores - 1 as in
-docs/deployment.md: on this 2-core machine it gave more registrations per second than 2, 4 or 8 workers,
-or 2 threads each, since the workers share the cores with PostgreSQL).
+BENCH_GUNICORN_ARGS overrides the worker options (default: one worker per core, --workers 2 on a 2-core
+machine: the bench's clients and PostgreSQL share the cores with gunicorn, and on the 2-core machine of
+docs/performance.md two workers made more registrations a second than three or four).
 """
 
 import http.client
@@ -50,7 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "bench"
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 PG_DATABASE = os.environ.get("BENCH_PG_DATABASE", "bench_registration")
-GUNICORN_ARGS = shlex.split(os.environ.get("BENCH_GUNICORN_ARGS", "--workers 3"))
+GUNICORN_ARGS = shlex.split(os.environ.get("BENCH_GUNICORN_ARGS", f"--workers {os.cpu_count() or 1}"))
 CLERKS = 8
 SEQUENTIAL_ROUNDS = 200
 WARM_UP = 20
