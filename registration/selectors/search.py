@@ -1,8 +1,9 @@
 """Record searches by the shape of what was typed: name fragments through the bigram indexes, a resident ID
 as a union of indexed lookups (issue 15). Used by the lists' filters (selectors.filters) and the admin."""
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import connection
-from django.db.models import F, Q, QuerySet, Value
+from django.db.models import F, Func, Q, QuerySet, TextField, Value
 from django.db.models.functions import StrIndex
 
 from registration.models import Newborn
@@ -29,7 +30,22 @@ def names_containing(queryset: QuerySet, fields: list[str], fragment: str) -> Qu
     planner read and sorted every match, tens of thousands at a province's size, instead of walking the
     list's order until a page was full. Of one hospital, the bigrams' matches are intersected with the
     hospital's entries of the newborns' (hospital, state, last_day) index: only its own rows are read.
+
+    A single character (a surname, most often) has no bigram: where the fields have an index of their
+    characters (CHARACTER_INDEXED: the newborns' names, migration 0034) the rows holding it are read from
+    it, and holding the character is containing the fragment, so no strpos() is needed; other fields and
+    SQLite scan with LIKE.
     """
+    if (
+        connection.vendor == "postgresql"
+        and len(fragment) == 1
+        and set(fields) <= CHARACTER_INDEXED.get(queryset.model._meta.label, set())
+    ):
+        queryset = queryset.alias(**{f"{field}_characters": _Characters(F(field)) for field in fields})
+        match = Q()
+        for field in fields:
+            match |= Q(**{f"{field}_characters__contains": [fragment]})
+        return queryset.filter(match)
     if connection.vendor != "postgresql" or len(fragment) < 2:
         match = Q()
         for field in fields:
@@ -45,6 +61,19 @@ def names_containing(queryset: QuerySet, fields: list[str], fragment: str) -> Qu
         has_bigrams |= Q(**{f"{field}_bigrams__contains": bigrams})
         has_fragment |= Q(**{f"{field}_position__gt": 0})
     return queryset.filter(has_bigrams, has_fragment)
+
+
+# The fields with a GIN index of their characters, by model (PostgreSQL, migration 0034).
+CHARACTER_INDEXED = {"registration.Newborn": {"name", "real_name"}}
+
+
+class _Characters(Func):
+    """A text's characters as an array: string_to_array(text, NULL), the expression migration 0034's
+    indexes hold (PostgreSQL only)."""
+
+    function = "string_to_array"
+    template = "%(function)s(%(expressions)s::text, NULL)"
+    output_field = ArrayField(TextField())
 
 
 def newborn_ids_of_resident_id(number: str):

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
@@ -218,6 +219,29 @@ def test_a_hospitals_name_fragment_reads_only_its_own_matches(province):
     assert all(common in found.name or common in found.real_name for found in names)
     everywhere = Newborn.objects.filter(name__contains=common).exclude(hospital_id=newborn.hospital_id)
     assert everywhere.exists()  # the fragment is found elsewhere too: the hospital's bound matters
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_hospitals_one_character_search_reads_the_names_character_indexes(province):
+    # A surname has no bigram: the count (and a page the planner does not walk in the list's order) reads
+    # the characters' indexes (migration 0034), intersected with the hospital's entries, never every
+    # record of the hospital from the table.
+    newborn, _, _ = _name_fragments(province)
+    surname = newborn.name[0]
+    clerk, _ = _users()
+    names = selectors.newborn_search_for_user(user=clerk, name=surname)
+
+    plan = _plan(names.select_related(None).order_by().values("pk")[:10001])
+    assert "registration_newborn_name_chars" in plan and "registration_newborn_real_name_chars" in plan, plan
+    assert "BitmapAnd" in plan and re.search(HOSPITAL_INDEX, plan), plan
+    _no_seq_scan_of_big_tables(plan)
+    assert "Seq Scan on registration_newborn" not in _plan(names[:25])
+    expected = Newborn.objects.filter(hospital_id=newborn.hospital_id).filter(
+        Q(name__contains=surname) | Q(real_name__contains=surname)
+    )
+    assert newborn in names
+    assert set(names.values_list("pk", flat=True)) == set(expected.values_list("pk", flat=True))
 
 
 @pytest.mark.postgres

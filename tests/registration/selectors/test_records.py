@@ -169,6 +169,19 @@ def test_newborn_search_filters_by_name_personal_number_dates_and_state(twins):
     assert list(search(user=clerk, state=Newborn.State.PAID)) == []
 
 
+def test_a_one_character_name_search_finds_the_character_anywhere_in_the_name_or_real_name(twins):
+    # One character (a surname, most often) has no bigram: PostgreSQL reads the names' character indexes
+    # (migration 0034), SQLite scans; both find the character at any place, as a longer fragment is.
+    clerk, first, second = twins
+    Newborn.objects.filter(pk=second.pk).update(real_name="李秀英")
+    search = selectors.newborn_search_for_user
+
+    assert first.name[0] == "张" and list(search(user=clerk, name="张")) == [first, second]
+    assert list(search(user=clerk, name="之")) == [first, second]  # inside the name
+    assert list(search(user=clerk, name="秀")) == [second]  # inside the real name only
+    assert list(search(user=clerk, name="王")) == []
+
+
 def png() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (8, 8), "white").save(buffer, "PNG")
