@@ -35,7 +35,6 @@ from registration.selectors.people import (
 )
 from registration.selectors.records import (
     birth_get_for_user,
-    births_of_parents,
     followup_export_records,
     issued_suffixes_by_hospital,
     issued_suffixes_for,
@@ -73,7 +72,6 @@ __all__ = [
     "audit_entries_for_user",
     "birth_get_for_user",
     "birth_hospital_names",
-    "births_of_parents",
     "communities_recent_for_user",
     "community_name_ambiguous",
     "community_resolve",

@@ -119,7 +119,9 @@ class ParentBirth:
 
 
 def parent_births(id_numbers: list[str]) -> list[ParentBirth]:
-    """births_of_parents with where each was registered and the names it recorded (one query)."""
+    """The births recorded with any of these ID numbers, as mother or father, oldest first, with where each
+    was registered and the names it recorded. One query, through the births' mother and father indexes: a
+    new registration's possible duplicates and its parent's earlier name."""
     if not id_numbers:
         return []
     rows = (
@@ -140,25 +142,12 @@ def parent_births(id_numbers: list[str]) -> list[ParentBirth]:
     return [ParentBirth(*row) for row in rows]
 
 
-def births_of_parents(id_numbers: list[str]) -> list[tuple[int, str, str]]:
-    """The births recorded with any of these ID numbers, as mother or father: (birth id, its ID parent's
-    number, the name last registered with that number). One query, through the births' mother and
-    father indexes: a new registration's possible duplicates and its parent's earlier name."""
-    if not id_numbers:
-        return []
-    return list(
-        Birth.objects.filter(Q(mother_id_number__in=id_numbers) | Q(father_id_number__in=id_numbers))
-        .order_by()
-        .values_list("pk", "parent__id_number", "parent__name")
-    )
-
-
 def newborns_of_births_born_on(*, births: list[int], birth_dates: set[date]) -> list[Newborn]:
     """Registrations still in force (not void) of the babies of these births born on one of the days: with
-    births_of_parents, the possible duplicates of a new registration."""
+    parent_births, the possible duplicates of a new registration."""
     if not births or not birth_dates:
         return []
-    # The births first (births_of_parents, through their indexes), then their babies: one join on a fresh
+    # The births first (parent_births, through their indexes), then their babies: one join on a fresh
     # table whose statistics are not yet gathered looped over every baby born that day.
     return list(
         Newborn.objects.filter(birth_id__in=births, birth_date__in=birth_dates)

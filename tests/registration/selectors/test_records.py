@@ -47,30 +47,30 @@ def test_the_possible_duplicates_are_the_babies_of_either_parent_born_that_day(p
     )
     other_day = factories.register(clerk, babies=[BabyInput(Sex.MALE, born - timedelta(days=1))])
 
-    births = selectors.births_of_parents([factories.MOTHER_ID, factories.FATHER_ID])
-    found = selectors.newborns_of_births_born_on(births=[pk for pk, *_ in births], birth_dates={born})
+    births = selectors.parent_births([factories.MOTHER_ID, factories.FATHER_ID])
+    found = selectors.newborns_of_births_born_on(births=[birth.pk for birth in births], birth_dates={born})
 
-    assert sorted(births) == [
+    assert sorted((birth.pk, birth.parent_id_number, birth.parent_name) for birth in births) == [
         (first.pk, factories.MOTHER_ID, "张三"),
         (second.pk, factories.FATHER_ID, "李四"),
         (other_day.pk, factories.MOTHER_ID, "张三"),
     ]
     assert [newborn.birth_id for newborn in found] == [first.pk, second.pk]
     assert selectors.newborns_of_births_born_on(births=[first.pk], birth_dates=set()) == []
-    assert selectors.births_of_parents([]) == []
+    assert selectors.parent_births([]) == []
 
 
 def test_the_name_of_a_parents_births_is_the_last_name_registered_with_the_number(places):
     factories.division_chain()
     clerk = factories.operator_make().user
-    assert selectors.births_of_parents([factories.MOTHER_ID]) == []
+    assert selectors.parent_births([factories.MOTHER_ID]) == []
 
     factories.register(clerk, confirmed_warnings=WARNING_CODES)
     factories.register(
         clerk, confirmed_warnings=WARNING_CODES, mother=ParentInput("张叁", factories.MOTHER_ID, "")
     )
 
-    assert {name for *_, name in selectors.births_of_parents([factories.MOTHER_ID])} == {"张叁"}
+    assert {birth.parent_name for birth in selectors.parent_births([factories.MOTHER_ID])} == {"张叁"}
 
 
 @pytest.fixture
