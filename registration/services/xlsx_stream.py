@@ -84,11 +84,6 @@ def export_text(value: str) -> str:
     return FORMULA_QUOTE + text if text.startswith(FORMULA_STARTS) else text
 
 
-def xml_text(value: str) -> str:
-    """Text as XML 1.0 may carry it: escaped, without the characters it forbids."""
-    return escape(_FORBIDDEN.sub("", value))
-
-
 class _Styles:
     """The cell formats (cellXfs) the sheets use, collected as they are met; styles.xml at the end."""
 
