@@ -13,7 +13,6 @@ connection and for the answer each). The SDK's own retries stay off: the job ret
 
 import json
 import logging
-from urllib.parse import urlsplit
 
 from alibabacloud_dysmsapi20170525 import models as dysms_models
 from alibabacloud_dysmsapi20170525.client import Client
@@ -24,7 +23,13 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from Tea.exceptions import TeaException, UnretryableException
 
-from registration.sms.backends import Message, SmsBackend, SmsPermanentError, SmsTemporaryError
+from registration.sms.backends import (
+    Message,
+    SmsBackend,
+    SmsPermanentError,
+    SmsTemporaryError,
+    endpoint_and_protocol,
+)
 
 logger = logging.getLogger("registration.sms")
 
@@ -63,14 +68,6 @@ PERMANENT_CODES = {
     "IncompleteSignature": "AccessKey 密钥有误（SMS_ACCESS_KEY_SECRET）",
     "Forbidden.RAM": "AccessKey 无发送短信的权限",
 }
-
-
-def endpoint_and_protocol(endpoint: str) -> tuple[str, str]:
-    """SMS_ENDPOINT as the SDK takes it: `host[:port]` and the protocol (https unless it says http://)."""
-    if "://" not in endpoint:
-        return endpoint, "https"
-    parts = urlsplit(endpoint)
-    return parts.netloc, parts.scheme.lower()
 
 
 class AliyunBackend(SmsBackend):

@@ -10,6 +10,7 @@ send `template_code` and `params` only.
 import itertools
 import logging
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from registration.masking import mask_phone
 
@@ -52,6 +53,14 @@ class SmsBackend:
 
     def send(self, message: Message) -> str:
         raise NotImplementedError
+
+
+def endpoint_and_protocol(endpoint: str) -> tuple[str, str]:
+    """SMS_ENDPOINT as the gateways' SDKs take it: `host[:port]` and the protocol (https unless it says http://)."""
+    if "://" not in endpoint:
+        return endpoint, "https"
+    parts = urlsplit(endpoint)
+    return parts.netloc, parts.scheme.lower()
 
 
 _ids = itertools.count(1)

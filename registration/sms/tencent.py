@@ -15,7 +15,6 @@ next run.
 """
 
 import logging
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -26,7 +25,13 @@ from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.sms.v20210111 import models as sms_models
 from tencentcloud.sms.v20210111.sms_client import SmsClient
 
-from registration.sms.backends import Message, SmsBackend, SmsPermanentError, SmsTemporaryError
+from registration.sms.backends import (
+    Message,
+    SmsBackend,
+    SmsPermanentError,
+    SmsTemporaryError,
+    endpoint_and_protocol,
+)
 
 logger = logging.getLogger("registration.sms")
 
@@ -75,14 +80,6 @@ PERMANENT_CODES = {
 }
 # Codes not listed above: these families are worth another try, every other code is a refusal.
 TEMPORARY_PREFIXES = ("LimitExceeded.", "InternalError", "ResourceUnavailable", "ResourceInsufficient")
-
-
-def endpoint_and_protocol(endpoint: str) -> tuple[str, str]:
-    """SMS_ENDPOINT as the SDK takes it: `host[:port]` and the protocol (https unless it says http://)."""
-    if "://" not in endpoint:
-        return endpoint, "https"
-    parts = urlsplit(endpoint)
-    return parts.netloc, parts.scheme.lower()
 
 
 def phone_e164(phone: str) -> str:
