@@ -1,5 +1,6 @@
 """Fixtures shared by the registration app's tests, the services', the selectors' and the views' alike: the
-reports' cohort (reports_cohort.py beside this file) and the users it needs, and the records a payment
+reports' cohort (reports_cohort.py beside this file) and the users it needs, the quality page's likely
+duplicates (quality_seed.py), and the records a payment
 list names (services/conftest.py writes the lists)."""
 
 from datetime import date, timedelta
@@ -10,6 +11,7 @@ from registration.models import Birth, Sex
 from registration.services.lifecycle import newborn_formalize, newborn_void
 from registration.services.newborns import BabyInput, ParentInput
 from tests import factories
+from tests.registration.quality_seed import quality_seed
 from tests.registration.reports_cohort import MONDAY, paid, registered
 from tests.registration.services.conftest import BORN, CERTIFICATE
 
@@ -23,6 +25,12 @@ def foreign_clerk(clerk):
 @pytest.fixture
 def administrator(db):
     return factories.user_make("admin", is_staff=True)
+
+
+@pytest.fixture
+def seeded(clerk):
+    """Two hospitals' likely duplicates and twins (quality_seed.py beside this file)."""
+    return quality_seed(clerk)
 
 
 @pytest.fixture

@@ -8,6 +8,20 @@ from registration.services.registration_check import BabyInput, ParentInput
 from tests import factories
 from tests.factories import TODAY
 
+# The period the seeded babies are born in (all TODAY), as duplicate_pairs and quality_report take it.
+PERIOD = {"date_from": TODAY - timedelta(days=60), "date_to": TODAY}
+
+
+def keys(pairs) -> set[tuple[int, int]]:
+    """The pairs' keys (first pk, second pk), as DuplicatePair.key gives them."""
+    return {pair.key for pair in pairs}
+
+
+def key(pair) -> tuple[int, int]:
+    """A seeded pair's key, in DuplicatePair.key's order."""
+    first, second = pair
+    return (min(first.pk, second.pk), max(first.pk, second.pk))
+
 
 @dataclass
 class Seeded:

@@ -3,34 +3,10 @@ the going-stale counts and each hospital's figures, in a fixed number of queries
 
 from datetime import timedelta
 
-import pytest
-
 from registration.selectors.quality import duplicate_pairs, likely_duplicates, quality_report
 from registration.services.lifecycle import payment_record
-from tests import factories
 from tests.factories import TODAY
-from tests.registration.quality_seed import quality_seed
-
-PERIOD = {"date_from": TODAY - timedelta(days=60), "date_to": TODAY}
-
-
-def keys(pairs):
-    return {pair.key for pair in pairs}
-
-
-def key(pair):
-    first, second = pair
-    return (min(first.pk, second.pk), max(first.pk, second.pk))
-
-
-@pytest.fixture
-def administrator(db):
-    return factories.user_make("admin", is_staff=True)
-
-
-@pytest.fixture
-def seeded(clerk):
-    return quality_seed(clerk)
+from tests.registration.quality_seed import PERIOD, key, keys
 
 
 def test_it_finds_each_seeded_pair_and_no_twin(seeded):

@@ -1,37 +1,10 @@
 """The decisions on a likely duplicate (registration/services/quality.py): a pair judged two babies leaves
 the list, a record voided as the other's duplicate keeps its code."""
 
-from datetime import timedelta
-
-import pytest
-
 from registration.models import DuplicateDismissal, IssuedTemporaryId, Newborn
 from registration.selectors.quality import duplicate_pairs
 from registration.services.quality import duplicate_dismiss, duplicate_void
-from tests import factories
-from tests.factories import TODAY
-from tests.registration.quality_seed import quality_seed
-
-PERIOD = {"date_from": TODAY - timedelta(days=60), "date_to": TODAY}
-
-
-def keys(pairs):
-    return {pair.key for pair in pairs}
-
-
-def key(pair):
-    first, second = pair
-    return (min(first.pk, second.pk), max(first.pk, second.pk))
-
-
-@pytest.fixture
-def administrator(db):
-    return factories.user_make("admin", is_staff=True)
-
-
-@pytest.fixture
-def seeded(clerk):
-    return quality_seed(clerk)
+from tests.registration.quality_seed import PERIOD, key, keys
 
 
 def test_a_pair_judged_two_babies_leaves_the_list(seeded, administrator):

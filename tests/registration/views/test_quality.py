@@ -13,19 +13,8 @@ from registration.masking import mask_id_number
 from registration.models import AuditEntry, DuplicateDismissal, Newborn
 from tests import factories
 from tests.factories import TODAY
-from tests.registration.quality_seed import quality_seed
 
 pytestmark = pytest.mark.usefixtures("pinned_today")
-
-
-@pytest.fixture
-def administrator(db):
-    return factories.user_make("admin", is_staff=True)
-
-
-@pytest.fixture
-def seeded(clerk):
-    return quality_seed(clerk)
 
 
 def pair_url(name: str, pair) -> str:
