@@ -23,6 +23,13 @@ def foreign_clerk(clerk):
 
 
 @pytest.fixture
+def other_clerk(clerk):
+    """A clerk of a second hospital (same city, same agency)."""
+    hospital = factories.hospital_make(code="H45010300002", name="南宁市第二人民医院")
+    return factories.operator_make(username="other", hospital=hospital).user
+
+
+@pytest.fixture
 def administrator(db):
     return factories.user_make("admin", is_staff=True)
 

@@ -9,23 +9,12 @@ from registration import selectors
 from registration.models import AuditEntry
 from registration.services.audit import audit_record
 from registration.services.lookups import KIND_CHECK, lookup_record
-from tests import factories
 from tests.factories import MOTHER_ID
 
 pytestmark = pytest.mark.django_db
 
 
 MASKED = MOTHER_ID[:6] + "*****" + MOTHER_ID[-4:]
-
-
-@pytest.fixture
-def other_hospital(clerk):
-    return factories.hospital_make(code="H45010300002", name="南宁市第二人民医院")
-
-
-@pytest.fixture
-def other_clerk(other_hospital):
-    return factories.operator_make(username="other", hospital=other_hospital).user
 
 
 def _lookups(user, count, *, days_ago=0, monkeypatch):

@@ -19,16 +19,6 @@ pytestmark = pytest.mark.django_db
 MASKED = MOTHER_ID[:6] + "*****" + MOTHER_ID[-4:]
 
 
-@pytest.fixture
-def other_hospital(clerk):
-    return factories.hospital_make(code="H45010300002", name="南宁市第二人民医院")
-
-
-@pytest.fixture
-def other_clerk(other_hospital):
-    return factories.operator_make(username="other", hospital=other_hospital).user
-
-
 def lookups():
     return list(AuditEntry.objects.filter(action=AuditEntry.Action.LOOKUP).order_by("pk"))
 
@@ -73,11 +63,10 @@ def test_the_preview_drawing_on_another_hospitals_letters_is_on_record(client, c
     assert entry.detail["answered"].startswith("字母X：未计入其他医疗机构签发的字母")
 
 
-def test_the_apis_births_drawing_on_another_hospitals_records_are_on_record(
-    clerk, other_hospital, pinned_today
-):
+def test_the_apis_births_drawing_on_another_hospitals_records_are_on_record(clerk, other_clerk, pinned_today):
     from registration.services.api_clients import api_client_create
 
+    other_hospital = other_clerk.operator.hospital
     register(clerk, mother=ParentInput("覃小梅", MOTHER_ID, ""))
     client, key = api_client_create(name="二院HIS", hospital=other_hospital, scopes=["births:write"])
 

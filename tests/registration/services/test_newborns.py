@@ -472,13 +472,6 @@ def test_a_saved_submit_sent_again_returns_its_registration_whatever_it_now_lack
 ELSEWHERE = "该父（母）亲身份证号码在其他医疗机构已有同一出生日期的新生儿登记，请与家属核实后再继续"
 
 
-@pytest.fixture
-def other_clerk(clerk):
-    """A clerk of a second hospital (same city, same agency)."""
-    hospital = factories.hospital_make(code="H45010300002", name="南宁市第二人民医院")
-    return factories.operator_make(username="other", hospital=hospital).user
-
-
 def strict_deferred(**overrides) -> dict:
     return {"materials_deferred": True, "confirmed_warnings": (), **overrides}
 

@@ -656,13 +656,6 @@ def test_staging_cleanup_removes_only_stale_files(clerk):
     assert kept_uploads_clean(scans_older_than=timedelta(days=1)).scans == 0
 
 
-@pytest.fixture
-def other_clerk(clerk):
-    """A clerk of a second hospital (same city, same agency)."""
-    hospital = factories.hospital_make(code="H45010300002", name="南宁市第二人民医院")
-    return factories.operator_make(username="other", hospital=hospital).user
-
-
 def _letters(client, **data) -> list[str]:
     response = client.post(PREVIEW, {"role": "mother", "sexes": "2", **data})
     assert response.status_code == 200, response.content
