@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from registration import sms
 from registration.models import Birth, Sex
 from registration.services.lifecycle import newborn_formalize, newborn_void
 from registration.services.newborns import BabyInput, ParentInput
@@ -27,6 +28,17 @@ def other_clerk(clerk):
     """A clerk of a second hospital (same city, same agency)."""
     hospital = factories.hospital_make(code="H45010300002", name="南宁市第二人民医院")
     return factories.operator_make(username="other", hospital=hospital).user
+
+
+@pytest.fixture
+def sms_locmem(settings):
+    """Text messages into the locmem outbox (registration.sms.outbox), emptied before and after, with no
+    quiet night unless a test sets one (docs/sms.md)."""
+    settings.SMS_BACKEND = "locmem"
+    settings.SMS_QUIET_START = settings.SMS_QUIET_END = 0
+    sms.outbox.clear()
+    yield
+    sms.outbox.clear()
 
 
 @pytest.fixture

@@ -2,10 +2,8 @@
 once, never at night, never to a family that declined; retries, failures, purge."""
 
 from datetime import date, datetime, time, timedelta
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from registration import sms
@@ -25,48 +23,10 @@ from registration.services.sms import (
 from registration.sms import SmsPermanentError, SmsTemporaryError
 from registration.sms.texts import TEMPLATES
 from tests import factories
+from tests.registration.sms_records import born_for_last_day_in, registered, run
 
 State, Kind = SmsMessage.State, SmsMessage.Kind
-
-
-@pytest.fixture(autouse=True)
-def _locmem(settings):
-    settings.SMS_BACKEND = "locmem"
-    settings.SMS_QUIET_START = settings.SMS_QUIET_END = 0  # no night unless a test sets one
-    sms.outbox.clear()
-    yield
-    sms.outbox.clear()
-
-
-def run(*args) -> str:
-    out = StringIO()
-    call_command("send_reminders", *args, stdout=out)
-    return out.getvalue()
-
-
-def born_for_last_day_in(days: int) -> date:
-    """A birth date whose last day to pay is `days` after today."""
-    today = timezone.localdate()
-    born = today - timedelta(days=85)
-    while factories_last_day(born) > today + timedelta(days=days):
-        born -= timedelta(days=1)
-    while factories_last_day(born) < today + timedelta(days=days):
-        born += timedelta(days=1)
-    return born
-
-
-def factories_last_day(born: date) -> date:
-    from registration.rules import pre_enrollment_last_day
-
-    return pre_enrollment_last_day(born)
-
-
-def registered(clerk, *, born: date, **overrides) -> Newborn:
-    """One girl born on `born`, registered that day (the registration's welcome sent and forgotten)."""
-    newborn = factories.register(
-        clerk, babies=[BabyInput(Sex.FEMALE, born)], today=born, **overrides
-    ).newborns.get()
-    return newborn
+pytestmark = pytest.mark.usefixtures("sms_locmem")
 
 
 def kinds_sent(newborn: Newborn | None = None) -> list[str]:

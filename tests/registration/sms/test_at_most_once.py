@@ -28,16 +28,7 @@ from tests import factories
 ROOT = Path(__file__).resolve().parents[3]
 State, Kind = SmsMessage.State, SmsMessage.Kind
 
-pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture(autouse=True)
-def _locmem(settings):
-    settings.SMS_BACKEND = "locmem"
-    settings.SMS_QUIET_START = settings.SMS_QUIET_END = 0
-    sms.outbox.clear()
-    yield
-    sms.outbox.clear()
+pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("sms_locmem")]
 
 
 def _born_due_in(days: int):

@@ -16,18 +16,10 @@ from registration.services.registration_check import BabyInput
 from registration.services.sms import sms_reminders_queue
 from registration.sms.texts import TEMPLATES, render
 from tests import factories
-from tests.registration.services.test_sms import born_for_last_day_in, registered, run
+from tests.registration.sms_records import born_for_last_day_in, registered, run
 
 State, Kind = SmsMessage.State, SmsMessage.Kind
-
-
-@pytest.fixture(autouse=True)
-def _locmem(settings):
-    settings.SMS_BACKEND = "locmem"
-    settings.SMS_QUIET_START = settings.SMS_QUIET_END = 0  # no night unless a test sets one
-    sms.outbox.clear()
-    yield
-    sms.outbox.clear()
+pytestmark = pytest.mark.usefixtures("sms_locmem")
 
 
 def test_the_texts_are_rendered_from_their_templates_with_every_parameter():
